@@ -1,0 +1,1 @@
+"""requestbot's domain and use cases. Imports only the standard library."""

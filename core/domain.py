@@ -1,0 +1,383 @@
+"""Domain values: Seerr's enumerations and the frozen records the use cases pass around."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.permissions import Permission
+
+POSTER_BASE = "https://image.tmdb.org/t/p/"
+
+
+class MediaType(enum.StrEnum):
+    MOVIE = "movie"
+    TV = "tv"
+
+
+class RequestStatus(enum.IntEnum):
+    """Seerr's MediaRequestStatus; the numbers are part of its API."""
+
+    PENDING = 1
+    APPROVED = 2
+    DECLINED = 3
+    FAILED = 4
+    COMPLETED = 5
+
+
+ACTIVE_REQUEST_STATUSES = frozenset(
+    {RequestStatus.PENDING, RequestStatus.APPROVED, RequestStatus.FAILED}
+)
+
+
+class MediaStatus(enum.IntEnum):
+    """Seerr's MediaStatus; also used for the status of single seasons."""
+
+    UNKNOWN = 1
+    PENDING = 2
+    PROCESSING = 3
+    PARTIALLY_AVAILABLE = 4
+    AVAILABLE = 5
+    BLOCKLISTED = 6
+    DELETED = 7
+
+
+class NotificationType(enum.IntFlag):
+    """Seerr's notification bit flags."""
+
+    NONE = 0
+    MEDIA_PENDING = 2
+    MEDIA_APPROVED = 4
+    MEDIA_AVAILABLE = 8
+    MEDIA_FAILED = 16
+    TEST_NOTIFICATION = 32
+    MEDIA_DECLINED = 64
+    MEDIA_AUTO_APPROVED = 128
+    ISSUE_CREATED = 256
+    ISSUE_COMMENT = 512
+    ISSUE_RESOLVED = 1024
+    ISSUE_REOPENED = 2048
+    MEDIA_AUTO_REQUESTED = 4096
+
+
+class EventKind(enum.StrEnum):
+    """A status change of a request, as written to the outbox."""
+
+    PENDING = "pending"
+    AUTO_APPROVED = "auto_approved"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    FAILED = "failed"
+    AVAILABLE = "available"
+    CANCELLED = "cancelled"
+
+    @property
+    def notification_type(self) -> NotificationType:
+        """Seerr's notification type for this event (NONE where Seerr has none)."""
+        return _NOTIFICATION_TYPES.get(self, NotificationType.NONE)
+
+
+_NOTIFICATION_TYPES = {
+    EventKind.PENDING: NotificationType.MEDIA_PENDING,
+    EventKind.AUTO_APPROVED: NotificationType.MEDIA_AUTO_APPROVED,
+    EventKind.APPROVED: NotificationType.MEDIA_APPROVED,
+    EventKind.DECLINED: NotificationType.MEDIA_DECLINED,
+    EventKind.FAILED: NotificationType.MEDIA_FAILED,
+    EventKind.AVAILABLE: NotificationType.MEDIA_AVAILABLE,
+}
+
+
+class DisplayStatus(enum.StrEnum):
+    """What a user sees next to a title: its state on this server."""
+
+    NOT_REQUESTED = "not requested"
+    PENDING = "pending"
+    APPROVED = "approved"
+    PROCESSING = "processing"
+    PARTIALLY_AVAILABLE = "partially available"
+    AVAILABLE = "available"
+    DECLINED = "declined"
+    FAILED = "failed"
+    BLOCKLISTED = "blocklisted"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A chat account: ``discord:123``, ``telegram:456`` or ``console:alice``."""
+
+    platform: str
+    external_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """Parse ``platform:id``; raises ValueError on anything else."""
+        platform, sep, external_id = text.strip().partition(":")
+        if not sep or not platform or not external_id:
+            raise ValueError(f"not an identity (platform:id): {text!r}")
+        return cls(platform.lower(), external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaOverrides:
+    """Per-user quota settings; None falls back to the global default."""
+
+    movie_limit: int | None = None
+    movie_days: int | None = None
+    tv_limit: int | None = None
+    tv_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    display_name: str
+    permissions: Permission
+    identities: tuple[Identity, ...] = ()
+    email: str | None = None
+    media_server_username: str | None = None
+    quota: QuotaOverrides = QuotaOverrides()
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonInfo:
+    """A season as the catalogue knows it."""
+
+    season_number: int
+    episode_count: int
+    name: str = ""
+    air_date: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueItem:
+    """One search result from the catalogue (TMDb)."""
+
+    tmdb_id: int
+    media_type: MediaType
+    title: str
+    year: int | None
+    overview: str
+    poster_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    page: int
+    total_pages: int
+    total_results: int
+    items: tuple[CatalogueItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDetails:
+    """A title's details from the catalogue; seasons only for TV."""
+
+    tmdb_id: int
+    media_type: MediaType
+    title: str
+    year: int | None
+    overview: str
+    poster_path: str | None
+    seasons: tuple[SeasonInfo, ...] = ()
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+
+    @property
+    def requestable_seasons(self) -> tuple[int, ...]:
+        """Every season number except 0 (specials), as Seerr's "all" means."""
+        return tuple(s.season_number for s in self.seasons if s.season_number > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A title known to this server, keyed by TMDb id and type."""
+
+    id: int
+    tmdb_id: int
+    media_type: MediaType
+    title: str
+    year: int | None
+    poster_path: str | None
+    status: MediaStatus = MediaStatus.UNKNOWN
+    status_4k: MediaStatus = MediaStatus.UNKNOWN
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    overview: str = ""
+    season_statuses: dict[int, MediaStatus] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``Title (Year)``."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonRequest:
+    season_number: int
+    status: RequestStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRequest:
+    id: int
+    media: Media
+    status: RequestStatus
+    requested_by: User
+    created_at: datetime
+    updated_at: datetime
+    is_4k: bool = False
+    seasons: tuple[SeasonRequest, ...] = ()
+    modified_by: User | None = None
+    decline_reason: str | None = None
+    fail_reason: str | None = None
+
+    @property
+    def media_type(self) -> MediaType:
+        return self.media.media_type
+
+    @property
+    def season_numbers(self) -> tuple[int, ...]:
+        return tuple(s.season_number for s in self.seasons)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSeason:
+    season_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaStatus:
+    """One half of Seerr's quota report; ``resets_at`` is when the next slot frees up."""
+
+    days: int | None
+    limit: int | None
+    used: int
+    remaining: int | None
+    restricted: bool
+    resets_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaReport:
+    movie: QuotaStatus
+    tv: QuotaStatus
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaDefaults:
+    """Global quota defaults; None means unlimited."""
+
+    movie_limit: int | None = None
+    movie_days: int | None = None
+    tv_limit: int | None = None
+    tv_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    item: CatalogueItem
+    status: DisplayStatus
+    media_id: int | None = None
+
+    @property
+    def poster_url(self) -> str | None:
+        return poster_url(self.item.poster_path)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateResult:
+    """The outcome of a request attempt that broke no rule.
+
+    ``request`` is None when nothing was left to request: every season already requested
+    (``existing`` holds those requests) or available, or the movie is already available.
+    Seerr answers that with 202, not an error.
+    """
+
+    request: MediaRequest | None
+    auto_approved: bool
+    skipped_seasons: tuple[int, ...] = ()
+    existing: tuple[MediaRequest, ...] = ()
+    already_available: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventPayload:
+    """A snapshot of the request at the time of the change, so delivery needs no lookups."""
+
+    request_id: int
+    media_type: MediaType
+    tmdb_id: int
+    title: str
+    year: int | None
+    poster_path: str | None
+    overview: str
+    is_4k: bool
+    seasons: tuple[int, ...]
+    requested_by_id: int
+    requested_by_name: str
+    actor_id: int | None
+    actor_name: str | None
+    status: RequestStatus
+    reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An outbox row: one status change, written with the change itself."""
+
+    id: int
+    kind: EventKind
+    payload: EventPayload
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+class Audience(enum.StrEnum):
+    """Why a user receives a notification."""
+
+    REQUESTER = "requester"
+    MANAGER = "manager"
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    GAVE_UP = "gave_up"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One event for one recipient, handed to a notifier."""
+
+    event: Event
+    recipient: User
+    audience: Audience
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    event_id: int
+    notifier: str
+    recipient_id: int
+    status: DeliveryStatus
+    error: str | None
+    attempted_at: datetime
+
+
+def poster_url(path: str | None, size: str = "w600_and_h900_bestv2") -> str | None:
+    """The public TMDb image URL for a poster path (Seerr's size by default)."""
+    if not path:
+        return None
+    return f"{POSTER_BASE}{size}{path}"

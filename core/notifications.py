@@ -1,0 +1,209 @@
+"""The outbox dispatcher: delivers every event to its recipients through every notifier.
+
+Events are written in the same transaction as the change they report, so nothing is lost
+when the process dies: on start the dispatcher delivers whatever is still undelivered.
+Each (event, notifier, recipient) delivery is recorded in the notification log; a retry only
+repeats the ones that have not succeeded, so a delivery is at-least-once and, short of a crash
+between sending and logging, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.domain import (
+    Audience,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Event,
+    EventKind,
+    Notification,
+    User,
+)
+from core.errors import DeliveryFailed
+from core.permissions import Permission
+from core.ports import Clock, Notifier, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.FAILED})
+_FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
+MAX_ERROR = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchPolicy:
+    """How hard to try: exponential backoff from ``base_delay`` up to ``max_delay`` seconds,
+    ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds."""
+
+    max_attempts: int = 12
+    base_delay: float = 5.0
+    max_delay: float = 900.0
+    lease: float = 120.0
+    poll_interval: float = 10.0
+    batch: int = 50
+
+
+async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
+    """Who hears of ``event``: the requester always; managers of new pending and failed ones."""
+    found: list[tuple[User, Audience]] = []
+    requester = await uow.users.get(event.payload.requested_by_id)
+    if requester is not None:
+        found.append((requester, Audience.REQUESTER))
+    if event.kind in MANAGER_EVENTS:
+        seen = {u.id for u, _ in found}
+        for manager in await uow.users.with_any_permission(Permission.MANAGE_REQUESTS):
+            if manager.id not in seen:
+                seen.add(manager.id)
+                found.append((manager, Audience.MANAGER))
+    return found
+
+
+class Dispatcher:
+    """Delivers outbox events to the registered notifiers, with retries and backoff."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        notifiers: Iterable[Notifier] = (),
+        policy: DispatchPolicy | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._notifiers: list[Notifier] = list(notifiers)
+        self.policy = policy or DispatchPolicy()
+        self._wake = asyncio.Event()
+        self._pass_lock = asyncio.Lock()
+
+    def add_notifier(self, notifier: Notifier) -> None:
+        """Register another notifier (an adapter that started late)."""
+        self._notifiers.append(notifier)
+
+    def wake(self) -> None:
+        """Ask for a delivery pass now (called after a commit that wrote events)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver due events until cancelled, waking on ``wake()`` or every poll interval."""
+        log.info("notification dispatcher started with %d notifier(s)", len(self._notifiers))
+        while True:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception(
+                    "delivery pass failed; trying again in %ss", self.policy.poll_interval
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.policy.poll_interval)
+
+    async def deliver_due(self) -> int:
+        """Deliver every event that is due now; returns how many were handled."""
+        handled = 0
+        async with self._pass_lock:
+            while True:
+                async with self._uow(write=False) as uow:
+                    events = await uow.events.due(self._clock.now(), self.policy.batch)
+                claimed = [e for e in events if await self._claim(e)]
+                for event in claimed:
+                    await self._deliver(event)
+                handled += len(claimed)
+                if len(events) < self.policy.batch or not claimed:
+                    return handled
+
+    async def _claim(self, event: Event) -> bool:
+        """Lease the event so that another dispatcher (another process) leaves it alone."""
+        async with self._uow() as uow:
+            current = await uow.events.get(event.id)
+            now = self._clock.now()
+            if current is None or current.delivered_at is not None:
+                return False
+            if current.next_attempt_at is not None and current.next_attempt_at > now:
+                return False
+            lease_end = now + timedelta(seconds=self.policy.lease)
+            await uow.events.reschedule(event.id, current.attempts, lease_end)
+            await uow.commit()
+        return True
+
+    async def _deliver(self, event: Event) -> None:
+        async with self._uow(write=False) as uow:
+            targets = await recipients(uow, event)
+            done = {
+                (a.notifier, a.recipient_id)
+                for a in await uow.events.attempts(event.id)
+                if a.status in _FINAL
+            }
+        failed = False
+        retry_after = 0.0
+        for user, audience in targets:
+            for notifier in self._notifiers:
+                if (notifier.name, user.id) in done or not notifier.reaches(user):
+                    continue
+                status, error, wait = await self._send(
+                    notifier, Notification(event, user, audience)
+                )
+                failed |= status is DeliveryStatus.FAILED
+                retry_after = max(retry_after, wait)
+                await self._log(event, notifier, user, status, error)
+        await self._settle(event, failed, retry_after)
+
+    async def _send(
+        self, notifier: Notifier, notification: Notification
+    ) -> tuple[DeliveryStatus, str | None, float]:
+        event, user = notification.event, notification.recipient
+        try:
+            sent = await notifier.send(notification)
+        except DeliveryFailed as exc:
+            level = logging.WARNING if exc.permanent else logging.INFO
+            log.log(
+                level,
+                "%s could not tell user %d of event %d: %s",
+                notifier.name,
+                user.id,
+                event.id,
+                exc.reason,
+            )
+            status = DeliveryStatus.GAVE_UP if exc.permanent else DeliveryStatus.FAILED
+            return status, exc.reason[:MAX_ERROR], exc.retry_after or 0.0
+        except Exception as exc:
+            log.exception("%s failed on event %d for user %d", notifier.name, event.id, user.id)
+            return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], 0.0
+        return (DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED), None, 0.0
+
+    async def _log(
+        self,
+        event: Event,
+        notifier: Notifier,
+        user: User,
+        status: DeliveryStatus,
+        error: str | None,
+    ) -> None:
+        attempt = DeliveryAttempt(
+            event.id, notifier.name, user.id, status, error, self._clock.now()
+        )
+        async with self._uow() as uow:
+            await uow.events.log(attempt)
+            await uow.commit()
+
+    async def _settle(self, event: Event, failed: bool, retry_after: float) -> None:
+        now = self._clock.now()
+        attempts = event.attempts + 1
+        async with self._uow() as uow:
+            if not failed:
+                await uow.events.finish(event.id, now)
+            elif attempts >= self.policy.max_attempts:
+                log.error(
+                    "giving up on event %d (%s) after %d attempts", event.id, event.kind, attempts
+                )
+                await uow.events.finish(event.id, now, gave_up=True)
+            else:
+                delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
+                delay = max(delay, retry_after)
+                await uow.events.reschedule(event.id, attempts, now + timedelta(seconds=delay))
+            await uow.commit()

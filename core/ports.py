@@ -1,0 +1,264 @@
+"""The ports: what the core needs from the outside world, as Protocols.
+
+Adapters (TMDb, chat platforms) and storage implement them; tests/fakes.py has an
+in-memory fake of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.domain import (
+    DeliveryAttempt,
+    Event,
+    EventKind,
+    EventPayload,
+    Identity,
+    Media,
+    MediaDetails,
+    MediaRequest,
+    MediaStatus,
+    MediaType,
+    Notification,
+    QuotaOverrides,
+    RequestStatus,
+    SearchPage,
+    User,
+)
+from core.permissions import Permission
+
+MediaKey = tuple[int, MediaType]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaState:
+    """A media row with the statuses of its requests, newest first (for search badges)."""
+
+    media: Media
+    request_statuses: tuple[RequestStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaUsage:
+    """How much of a quota window is used, and the oldest counted request in it."""
+
+    used: int
+    oldest_at: datetime | None
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Catalogue(Protocol):
+    """The movie/TV database (TMDb)."""
+
+    async def search(
+        self, query: str, page: int = 1, media_type: MediaType | None = None
+    ) -> SearchPage:
+        """One page of movies and shows matching ``query`` (people left out)."""
+        ...
+
+    async def details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails:
+        """A title's details; raises TitleNotFound if there is none."""
+        ...
+
+
+class HealthCheck(Protocol):
+    name: str
+
+    async def check(self) -> str:
+        """A one-line description of a working connection; raises a CoreError otherwise."""
+        ...
+
+
+class Notifier(Protocol):
+    """A chat platform (or the console) that can tell users about events."""
+
+    name: str
+
+    def reaches(self, user: User) -> bool:
+        """Whether this notifier can message ``user`` at all (has an identity here)."""
+        ...
+
+    async def send(self, notification: Notification) -> bool:
+        """Deliver one notification: True if sent, False if this notifier deliberately shows
+        nothing for it (e.g. a chat already answered the user). Raises DeliveryFailed."""
+        ...
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: int, *, for_update: bool = False) -> User | None: ...
+
+    async def find_by_identity(self, identity: Identity) -> User | None: ...
+
+    async def find(self, text: str) -> list[User]:
+        """Users whose display name, identity or media-server username matches ``text``."""
+        ...
+
+    async def add(
+        self, display_name: str, permissions: Permission, identity: Identity | None, now: datetime
+    ) -> User: ...
+
+    async def add_identity(self, user_id: int, identity: Identity) -> None: ...
+
+    async def set_permissions(
+        self, user_id: int, permissions: Permission, now: datetime
+    ) -> None: ...
+
+    async def set_quota(self, user_id: int, quota: QuotaOverrides, now: datetime) -> None: ...
+
+    async def set_profile(
+        self,
+        user_id: int,
+        now: datetime,
+        *,
+        display_name: str | None = None,
+        email: str | None = None,
+        media_server_username: str | None = None,
+    ) -> None: ...
+
+    async def page(self, offset: int = 0, limit: int = 50) -> list[User]:
+        """Users by id."""
+        ...
+
+    async def count(self) -> int: ...
+
+    async def with_any_permission(self, permissions: Permission) -> list[User]:
+        """Users holding any of ``permissions`` or ADMIN."""
+        ...
+
+
+class MediaRepository(Protocol):
+    async def get(self, media_id: int) -> Media | None: ...
+
+    async def get_by_tmdb(
+        self, tmdb_id: int, media_type: MediaType, *, for_update: bool = False
+    ) -> Media | None: ...
+
+    async def upsert(self, details: MediaDetails, now: datetime) -> Media:
+        """The media row for ``details``, created if missing, its metadata refreshed; locked
+        for the rest of the transaction."""
+        ...
+
+    async def set_status(
+        self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
+    ) -> None: ...
+
+    async def set_season_statuses(
+        self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
+    ) -> None: ...
+
+    async def states(self, keys: Iterable[MediaKey]) -> dict[MediaKey, MediaState]:
+        """The state of every known title among ``keys``, in one query."""
+        ...
+
+
+class RequestRepository(Protocol):
+    async def get(self, request_id: int, *, for_update: bool = False) -> MediaRequest | None: ...
+
+    async def add(
+        self,
+        *,
+        media_id: int,
+        user_id: int,
+        status: RequestStatus,
+        is_4k: bool,
+        seasons: Sequence[int],
+        modified_by_id: int | None,
+        now: datetime,
+    ) -> MediaRequest: ...
+
+    async def set_status(
+        self,
+        request_id: int,
+        status: RequestStatus,
+        now: datetime,
+        *,
+        modified_by_id: int | None,
+        decline_reason: str | None = None,
+        fail_reason: str | None = None,
+    ) -> MediaRequest: ...
+
+    async def delete(self, request_id: int) -> None: ...
+
+    async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
+        """Requests of this media that are neither DECLINED nor COMPLETED, oldest first."""
+        ...
+
+    async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
+        """Movie requests (TV: requested seasons) since ``since`` that were not declined."""
+        ...
+
+    async def for_user(
+        self, user_id: int, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        """A page of the user's requests, newest first, and their total."""
+        ...
+
+    async def with_status(
+        self, status: RequestStatus, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        """A page of requests in ``status``, oldest first, and their total."""
+        ...
+
+
+class EventRepository(Protocol):
+    """The outbox and its delivery log."""
+
+    async def add(self, kind: EventKind, payload: EventPayload, now: datetime) -> Event: ...
+
+    async def due(self, now: datetime, limit: int = 50) -> list[Event]:
+        """Undelivered events whose next attempt is due, oldest first."""
+        ...
+
+    async def get(self, event_id: int) -> Event | None: ...
+
+    async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None: ...
+
+    async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None: ...
+
+    async def log(self, attempt: DeliveryAttempt) -> None: ...
+
+    async def attempts(self, event_id: int) -> list[DeliveryAttempt]: ...
+
+    async def pending_count(self) -> int: ...
+
+
+class SettingsRepository(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Leaving it without ``commit()`` rolls back."""
+
+    users: UserRepository
+    media: MediaRepository
+    requests: RequestRepository
+    events: EventRepository
+    settings: SettingsRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = True) -> UnitOfWork:
+        """A new unit of work; ``write`` ones are serialised where the database needs it."""
+        ...

@@ -1,0 +1,131 @@
+"""Seerr's request quotas: per-user limits over a rolling window, with global defaults."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from core.domain import MediaType, QuotaDefaults, QuotaReport, QuotaStatus, User
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.permissions import Permission, has_any
+from core.ports import UnitOfWork
+from core.services import Services, in_transaction
+
+DEFAULT_DAYS = 7
+SETTINGS_KEY = "quota_defaults"
+
+
+def is_unlimited(user: User) -> bool:
+    """Users with MANAGE_USERS (or ADMIN) are never limited."""
+    return has_any(user.permissions, Permission.MANAGE_USERS)
+
+
+async def load_defaults(uow: UnitOfWork, fallback: QuotaDefaults) -> QuotaDefaults:
+    """The global defaults: those saved by an admin, else the configured ones."""
+    raw = await uow.settings.get(SETTINGS_KEY)
+    if raw is None:
+        return fallback
+    data = json.loads(raw)
+    return QuotaDefaults(
+        movie_limit=data.get("movie_limit"),
+        movie_days=data.get("movie_days"),
+        tv_limit=data.get("tv_limit"),
+        tv_days=data.get("tv_days"),
+    )
+
+
+def _limits(user: User, defaults: QuotaDefaults, media_type: MediaType) -> tuple[int | None, int]:
+    if media_type is MediaType.MOVIE:
+        limit = (
+            user.quota.movie_limit if user.quota.movie_limit is not None else defaults.movie_limit
+        )
+        days = user.quota.movie_days or defaults.movie_days or DEFAULT_DAYS
+    else:
+        limit = user.quota.tv_limit if user.quota.tv_limit is not None else defaults.tv_limit
+        days = user.quota.tv_days or defaults.tv_days or DEFAULT_DAYS
+    if is_unlimited(user) or limit is None or limit < 0:
+        return None, days
+    return limit, days
+
+
+async def quota_status(
+    uow: UnitOfWork, user: User, defaults: QuotaDefaults, media_type: MediaType, now: datetime
+) -> QuotaStatus:
+    """The user's quota for one media type: limit, window, use and when a slot frees up."""
+    limit, days = _limits(user, defaults, media_type)
+    usage = await uow.requests.usage(user.id, media_type, now - timedelta(days=days))
+    if limit is None:
+        return QuotaStatus(days=days, limit=None, used=usage.used, remaining=None, restricted=False)
+    resets_at = usage.oldest_at + timedelta(days=days) if usage.oldest_at else None
+    return QuotaStatus(
+        days=days,
+        limit=limit,
+        used=usage.used,
+        remaining=max(0, limit - usage.used),
+        restricted=usage.used >= limit,
+        resets_at=resets_at,
+    )
+
+
+async def quota_report(
+    uow: UnitOfWork, user: User, defaults: QuotaDefaults, now: datetime
+) -> QuotaReport:
+    """Seerr's report shape: ``{movie: {...}, tv: {...}}``."""
+    return QuotaReport(
+        movie=await quota_status(uow, user, defaults, MediaType.MOVIE, now),
+        tv=await quota_status(uow, user, defaults, MediaType.TV, now),
+    )
+
+
+async def get_quota(services: Services, actor_id: int, user_id: int | None = None) -> QuotaReport:
+    """The quota report of ``user_id`` (default: the actor); others' need MANAGE_USERS."""
+
+    async def work(uow: UnitOfWork) -> QuotaReport:
+        actor = await uow.users.get(actor_id)
+        if actor is None:
+            raise NotFound("user", actor_id)
+        target = actor
+        if user_id is not None and user_id != actor_id:
+            if not has_any(actor.permissions, Permission.MANAGE_USERS):
+                raise PermissionDenied("view another user's quota", (Permission.MANAGE_USERS,))
+            found = await uow.users.get(user_id)
+            if found is None:
+                raise NotFound("user", user_id)
+            target = found
+        defaults = await load_defaults(uow, services.config.quota_defaults)
+        return await quota_report(uow, target, defaults, services.clock.now())
+
+    return await in_transaction(services, work, write=False)
+
+
+async def get_defaults(services: Services) -> QuotaDefaults:
+    """The global quota defaults in force."""
+
+    async def work(uow: UnitOfWork) -> QuotaDefaults:
+        return await load_defaults(uow, services.config.quota_defaults)
+
+    return await in_transaction(services, work, write=False)
+
+
+async def set_defaults(services: Services, actor_id: int, defaults: QuotaDefaults) -> None:
+    """Change the global quota defaults (MANAGE_SETTINGS)."""
+    for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
+        value = getattr(defaults, name)
+        if value is not None and value < 0:
+            raise InvalidInput(name, value, "must be zero or more")
+
+    async def work(uow: UnitOfWork) -> None:
+        actor = await uow.users.get(actor_id)
+        if actor is None:
+            raise NotFound("user", actor_id)
+        if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
+            raise PermissionDenied("change quota defaults", (Permission.MANAGE_SETTINGS,))
+        payload = {
+            "movie_limit": defaults.movie_limit,
+            "movie_days": defaults.movie_days,
+            "tv_limit": defaults.tv_limit,
+            "tv_days": defaults.tv_days,
+        }
+        await uow.settings.set(SETTINGS_KEY, json.dumps(payload), services.clock.now())
+
+    await in_transaction(services, work)

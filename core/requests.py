@@ -1,0 +1,580 @@
+"""The request lifecycle: create, approve, decline, cancel, retry, fail, complete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from core.domain import (
+    CreateResult,
+    DisplayStatus,
+    EventKind,
+    EventPayload,
+    Media,
+    MediaDetails,
+    MediaRequest,
+    MediaStatus,
+    MediaType,
+    RequestStatus,
+    User,
+)
+from core.errors import (
+    AlreadyDecided,
+    Blocklisted,
+    DuplicateRequest,
+    InvalidInput,
+    InvalidSeasons,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    QuotaExceeded,
+)
+from core.permissions import Permission, has_all, has_any
+from core.ports import UnitOfWork
+from core.quotas import load_defaults, quota_status
+from core.search import display_status
+from core.services import Services, in_transaction
+
+ALL: Literal["all"] = "all"
+MAX_REASON = 500
+SYSTEM = None  # actor of changes made by jobs rather than people
+
+# Season (and media) statuses that take a season out of a new request.
+_TAKEN = frozenset(
+    {
+        MediaStatus.PENDING,
+        MediaStatus.PROCESSING,
+        MediaStatus.PARTIALLY_AVAILABLE,
+        MediaStatus.AVAILABLE,
+    }
+)
+_KEEP_MEDIA_STATUS = frozenset(
+    {MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE, MediaStatus.BLOCKLISTED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleState:
+    """A title's details with its status here and each season's (for season pickers)."""
+
+    details: MediaDetails
+    status: DisplayStatus
+    seasons: dict[int, DisplayStatus]
+    active_requests: tuple[MediaRequest, ...]
+
+
+# ----- helpers shared by the use cases -------------------------------------------------
+
+
+async def _user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) -> User:
+    user = await uow.users.get(user_id, for_update=for_update)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+async def _manager(uow: UnitOfWork, actor_id: int, action: str) -> User:
+    actor = await _user(uow, actor_id)
+    if not has_any(actor.permissions, Permission.MANAGE_REQUESTS):
+        raise PermissionDenied(action, (Permission.MANAGE_REQUESTS,))
+    return actor
+
+
+async def _request(uow: UnitOfWork, request_id: int) -> MediaRequest:
+    request = await uow.requests.get(request_id, for_update=True)
+    if request is None:
+        raise NotFound("request", request_id)
+    return request
+
+
+def _require_pending(request: MediaRequest) -> None:
+    if request.status is not RequestStatus.PENDING:
+        raise AlreadyDecided(request, request.modified_by, request.updated_at)
+
+
+def _payload(request: MediaRequest, actor: User | None, reason: str | None) -> EventPayload:
+    media = request.media
+    return EventPayload(
+        request_id=request.id,
+        media_type=media.media_type,
+        tmdb_id=media.tmdb_id,
+        title=media.title,
+        year=media.year,
+        poster_path=media.poster_path,
+        overview=media.overview,
+        is_4k=request.is_4k,
+        seasons=request.season_numbers,
+        requested_by_id=request.requested_by.id,
+        requested_by_name=request.requested_by.display_name,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else None,
+        status=request.status,
+        reason=reason,
+    )
+
+
+async def _record(
+    uow: UnitOfWork,
+    kind: EventKind,
+    request: MediaRequest,
+    actor: User | None,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Write the outbox row in the same transaction as the change it reports."""
+    await uow.events.add(kind, _payload(request, actor, reason), now)
+
+
+def _media_status(media: Media, is_4k: bool) -> MediaStatus:
+    return media.status_4k if is_4k else media.status
+
+
+async def _advance_media(
+    uow: UnitOfWork,
+    media: Media,
+    status: MediaStatus,
+    seasons: Sequence[int],
+    is_4k: bool,
+    now: datetime,
+) -> None:
+    """Move media (and the given seasons) to PENDING or PROCESSING without hiding availability."""
+    current = _media_status(media, is_4k)
+    keep = current in _KEEP_MEDIA_STATUS or (
+        current is MediaStatus.PROCESSING and status is MediaStatus.PENDING
+    )
+    if not keep and current is not status:
+        await uow.media.set_status(media.id, status, now, is_4k=is_4k)
+    if seasons and not is_4k:
+        changes = {
+            n: status
+            for n in seasons
+            if media.season_statuses.get(n, MediaStatus.UNKNOWN) not in _KEEP_MEDIA_STATUS
+        }
+        if changes:
+            await uow.media.set_season_statuses(media.id, changes, now)
+
+
+async def _release_media(
+    uow: UnitOfWork, request: MediaRequest, now: datetime, *, still_active: Sequence[MediaRequest]
+) -> None:
+    """After a decline or cancel: reset media and seasons nobody else is waiting for."""
+    media = request.media
+    others = [r for r in still_active if r.id != request.id]
+    current = _media_status(media, request.is_4k)
+    if not others and current not in _KEEP_MEDIA_STATUS:
+        await uow.media.set_status(media.id, MediaStatus.UNKNOWN, now, is_4k=request.is_4k)
+    if request.seasons and not request.is_4k:
+        wanted = {n for r in others for n in r.season_numbers}
+        changes = {
+            n: MediaStatus.UNKNOWN
+            for n in request.season_numbers
+            if n not in wanted
+            and media.season_statuses.get(n, MediaStatus.UNKNOWN) not in _KEEP_MEDIA_STATUS
+        }
+        if changes:
+            await uow.media.set_season_statuses(media.id, changes, now)
+
+
+def _check_can_request(user: User, media_type: MediaType, is_4k: bool) -> None:
+    if is_4k:
+        specific = (
+            Permission.REQUEST_4K_MOVIE
+            if media_type is MediaType.MOVIE
+            else Permission.REQUEST_4K_TV
+        )
+        if not has_any(user.permissions, Permission.REQUEST_4K, specific):
+            raise PermissionDenied("request in 4K", (Permission.REQUEST_4K, specific), any_of=True)
+        return
+    specific = Permission.REQUEST_MOVIE if media_type is MediaType.MOVIE else Permission.REQUEST_TV
+    if not has_any(user.permissions, Permission.REQUEST, specific):
+        raise PermissionDenied(
+            f"request a {media_type}", (Permission.REQUEST, specific), any_of=True
+        )
+
+
+def _auto_approves(actor: User, media_type: MediaType, is_4k: bool) -> bool:
+    """Seerr: the acting user's AUTO_APPROVE family, or MANAGE_REQUESTS, approves at once."""
+    if is_4k:
+        general, movie, tv = (
+            Permission.AUTO_APPROVE_4K,
+            Permission.AUTO_APPROVE_4K_MOVIE,
+            Permission.AUTO_APPROVE_4K_TV,
+        )
+    else:
+        general, movie, tv = (
+            Permission.AUTO_APPROVE,
+            Permission.AUTO_APPROVE_MOVIE,
+            Permission.AUTO_APPROVE_TV,
+        )
+    specific = movie if media_type is MediaType.MOVIE else tv
+    return has_any(actor.permissions, general, specific, Permission.MANAGE_REQUESTS)
+
+
+def _wanted_seasons(
+    details: MediaDetails, seasons: Sequence[int] | Literal["all"] | None
+) -> tuple[int, ...]:
+    if details.media_type is MediaType.MOVIE:
+        if seasons not in (None, ALL, ()):
+            raise InvalidInput("seasons", seasons, "movies have no seasons")
+        return ()
+    available = details.requestable_seasons
+    if seasons is None or seasons == ALL:
+        if not available:
+            raise InvalidSeasons((), available)
+        return available
+    wanted = tuple(sorted(set(seasons)))
+    if not wanted:
+        raise InvalidInput("seasons", [], "choose at least one season")
+    known = {s.season_number for s in details.seasons}
+    unknown = tuple(n for n in wanted if n not in known)
+    if unknown:
+        raise InvalidSeasons(unknown, available)
+    return wanted
+
+
+def _exceeded(
+    quota_limit: int,
+    used: int,
+    days: int,
+    media_type: MediaType,
+    asked: int,
+    resets_at: datetime | None,
+) -> QuotaExceeded:
+    return QuotaExceeded(media_type, quota_limit, used, days, asked, resets_at)
+
+
+# ----- use cases ---------------------------------------------------------------------
+
+
+async def create_request(
+    services: Services,
+    actor_id: int,
+    tmdb_id: int,
+    media_type: MediaType,
+    seasons: Sequence[int] | Literal["all"] | None = None,
+    *,
+    is_4k: bool = False,
+    on_behalf_of: int | None = None,
+) -> CreateResult:
+    """Request a movie, or seasons of a show ("all" means every season but the specials),
+    with Seerr's permission, quota, duplicate and auto-approval rules."""
+    details = await services.catalogue.details(tmdb_id, media_type)
+    wanted = _wanted_seasons(details, seasons)
+
+    async def work(uow: UnitOfWork) -> CreateResult:
+        now = services.clock.now()
+        actor = await _user(uow, actor_id, for_update=True)
+        requester = actor
+        if on_behalf_of is not None and on_behalf_of != actor.id:
+            if not has_all(actor.permissions, Permission.MANAGE_USERS, Permission.MANAGE_REQUESTS):
+                raise PermissionDenied(
+                    "request for another user",
+                    (Permission.MANAGE_USERS, Permission.MANAGE_REQUESTS),
+                )
+            requester = await _user(uow, on_behalf_of, for_update=True)
+        _check_can_request(requester, media_type, is_4k)
+        defaults = await load_defaults(uow, services.config.quota_defaults)
+        quota = await quota_status(uow, requester, defaults, media_type, now)
+        if quota.restricted and quota.limit is not None and quota.days is not None:
+            raise _exceeded(quota.limit, quota.used, quota.days, media_type, 1, quota.resets_at)
+        media = await uow.media.upsert(details, now)
+        current = _media_status(media, is_4k)
+        if current is MediaStatus.BLOCKLISTED:
+            raise Blocklisted(media)
+        active = await uow.requests.active_for_media(media.id, is_4k)
+        if media_type is MediaType.MOVIE:
+            if active:
+                raise DuplicateRequest(active[0])
+            if current is MediaStatus.AVAILABLE:
+                return CreateResult(None, False, (), already_available=True)
+            chosen: tuple[int, ...] = ()
+            skipped: tuple[int, ...] = ()
+        else:
+            taken = {n for r in active for n in r.season_numbers}
+            if not is_4k:
+                taken |= {n for n, st in media.season_statuses.items() if st in _TAKEN}
+            chosen = tuple(n for n in wanted if n not in taken)
+            skipped = tuple(n for n in wanted if n in taken)
+            if not chosen:
+                return CreateResult(None, False, skipped, existing=tuple(active))
+            if (
+                quota.limit is not None
+                and quota.days is not None
+                and len(chosen) > (quota.remaining or 0)
+            ):
+                raise _exceeded(
+                    quota.limit, quota.used, quota.days, media_type, len(chosen), quota.resets_at
+                )
+        auto = _auto_approves(actor, media_type, is_4k)
+        status = RequestStatus.APPROVED if auto else RequestStatus.PENDING
+        await _advance_media(
+            uow,
+            media,
+            MediaStatus.PROCESSING if auto else MediaStatus.PENDING,
+            chosen,
+            is_4k,
+            now,
+        )
+        request = await uow.requests.add(
+            media_id=media.id,
+            user_id=requester.id,
+            status=status,
+            is_4k=is_4k,
+            seasons=chosen,
+            modified_by_id=actor.id if auto else None,
+            now=now,
+        )
+        kind = EventKind.AUTO_APPROVED if auto else EventKind.PENDING
+        await _record(uow, kind, request, actor if auto else None, now)
+        return CreateResult(request, auto, skipped)
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def approve_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
+    """Approve a pending request (MANAGE_REQUESTS); a decided one raises AlreadyDecided."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        actor = await _manager(uow, actor_id, "approve requests")
+        request = await _request(uow, request_id)
+        _require_pending(request)
+        now = services.clock.now()
+        await _advance_media(
+            uow, request.media, MediaStatus.PROCESSING, request.season_numbers, request.is_4k, now
+        )
+        updated = await uow.requests.set_status(
+            request.id, RequestStatus.APPROVED, now, modified_by_id=actor.id
+        )
+        await _record(uow, EventKind.APPROVED, updated, actor, now)
+        return updated
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def decline_request(
+    services: Services, actor_id: int, request_id: int, reason: str | None = None
+) -> MediaRequest:
+    """Decline a pending request with an optional reason (MANAGE_REQUESTS)."""
+    text = " ".join(reason.split()) if reason else None
+    if text and len(text) > MAX_REASON:
+        raise InvalidInput("reason", text[:40] + "...", f"longer than {MAX_REASON} characters")
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        actor = await _manager(uow, actor_id, "decline requests")
+        request = await _request(uow, request_id)
+        _require_pending(request)
+        now = services.clock.now()
+        updated = await uow.requests.set_status(
+            request.id,
+            RequestStatus.DECLINED,
+            now,
+            modified_by_id=actor.id,
+            decline_reason=text or None,
+        )
+        active = await uow.requests.active_for_media(request.media.id, request.is_4k)
+        await _release_media(uow, request, now, still_active=active)
+        await _record(uow, EventKind.DECLINED, updated, actor, now, text or None)
+        return updated
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def cancel_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
+    """Withdraw a request: the requester while it is pending; managers any time.
+
+    The request row is deleted (as Seerr does); the event keeps a snapshot of it.
+    """
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        actor = await _user(uow, actor_id)
+        request = await _request(uow, request_id)
+        if not has_any(actor.permissions, Permission.MANAGE_REQUESTS):
+            if request.requested_by.id != actor.id:
+                raise PermissionDenied(
+                    "cancel another user's request", (Permission.MANAGE_REQUESTS,)
+                )
+            if request.status is not RequestStatus.PENDING:
+                raise InvalidTransition(request.id, request.status, "cancel")
+        now = services.clock.now()
+        await uow.requests.delete(request.id)
+        active = await uow.requests.active_for_media(request.media.id, request.is_4k)
+        await _release_media(uow, request, now, still_active=active)
+        await _record(uow, EventKind.CANCELLED, request, actor, now)
+        return request
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def retry_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
+    """Send a failed request again: it becomes APPROVED (MANAGE_REQUESTS)."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        actor = await _manager(uow, actor_id, "retry requests")
+        request = await _request(uow, request_id)
+        if request.status is not RequestStatus.FAILED:
+            raise InvalidTransition(request.id, request.status, "retry")
+        now = services.clock.now()
+        updated = await uow.requests.set_status(
+            request.id, RequestStatus.APPROVED, now, modified_by_id=actor.id
+        )
+        await _advance_media(
+            uow, request.media, MediaStatus.PROCESSING, request.season_numbers, request.is_4k, now
+        )
+        await _record(uow, EventKind.APPROVED, updated, actor, now, "retry")
+        return updated
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def fail_request(services: Services, request_id: int, reason: str) -> MediaRequest:
+    """Mark an approved request FAILED (the downloader refused it); managers are told."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        request = await _request(uow, request_id)
+        if request.status is not RequestStatus.APPROVED:
+            raise InvalidTransition(request.id, request.status, "fail")
+        now = services.clock.now()
+        text = " ".join(reason.split())[:MAX_REASON] or "unknown error"
+        updated = await uow.requests.set_status(
+            request.id, RequestStatus.FAILED, now, modified_by_id=SYSTEM, fail_reason=text
+        )
+        await _record(uow, EventKind.FAILED, updated, SYSTEM, now, text)
+        return updated
+
+    return await in_transaction(services, work, wakes=True)
+
+
+async def mark_available(
+    services: Services,
+    tmdb_id: int,
+    media_type: MediaType,
+    seasons: Mapping[int, MediaStatus] | None = None,
+    *,
+    is_4k: bool = False,
+) -> list[MediaRequest]:
+    """Record that the media server has a title (TV: the given seasons' statuses) and
+    complete every approved request it now satisfies, telling each requester."""
+
+    async def work(uow: UnitOfWork) -> list[MediaRequest]:
+        now = services.clock.now()
+        media = await uow.media.get_by_tmdb(tmdb_id, media_type, for_update=True)
+        if media is None:
+            raise NotFound("media", f"{media_type}:{tmdb_id}")
+        season_states = dict(media.season_statuses)
+        if media_type is MediaType.TV:
+            if not seasons:
+                raise InvalidInput("seasons", seasons, "say which seasons are available")
+            season_states.update(seasons)
+            await uow.media.set_season_statuses(media.id, dict(seasons), now)
+            whole = all(
+                season_states.get(n) is MediaStatus.AVAILABLE
+                for n in season_states
+                if season_states[n] is not MediaStatus.UNKNOWN
+            ) and all(st is MediaStatus.AVAILABLE for st in seasons.values())
+            new_status = MediaStatus.AVAILABLE if whole else MediaStatus.PARTIALLY_AVAILABLE
+        else:
+            new_status = MediaStatus.AVAILABLE
+        await uow.media.set_status(media.id, new_status, now, is_4k=is_4k)
+        completed: list[MediaRequest] = []
+        for request in await uow.requests.active_for_media(media.id, is_4k):
+            if request.status is not RequestStatus.APPROVED:
+                continue
+            if media_type is MediaType.TV and not all(
+                season_states.get(n) is MediaStatus.AVAILABLE for n in request.season_numbers
+            ):
+                continue
+            done = await uow.requests.set_status(
+                request.id, RequestStatus.COMPLETED, now, modified_by_id=None
+            )
+            await _record(uow, EventKind.AVAILABLE, done, SYSTEM, now)
+            completed.append(done)
+        return completed
+
+    return await in_transaction(services, work, wakes=True)
+
+
+# ----- queries -------------------------------------------------------------------------
+
+
+async def get_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
+    """One request: one's own, or any with MANAGE_REQUESTS or REQUEST_VIEW."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        actor = await _user(uow, actor_id)
+        request = await uow.requests.get(request_id)
+        if request is None:
+            raise NotFound("request", request_id)
+        if request.requested_by.id != actor.id and not has_any(
+            actor.permissions, Permission.MANAGE_REQUESTS, Permission.REQUEST_VIEW
+        ):
+            raise PermissionDenied("view another user's request", (Permission.MANAGE_REQUESTS,))
+        return request
+
+    return await in_transaction(services, work, write=False)
+
+
+async def my_requests(
+    services: Services, actor_id: int, offset: int = 0, limit: int = 10
+) -> tuple[list[MediaRequest], int]:
+    """A page of the actor's own requests, newest first, and their total."""
+
+    async def work(uow: UnitOfWork) -> tuple[list[MediaRequest], int]:
+        await _user(uow, actor_id)
+        return await uow.requests.for_user(actor_id, max(0, offset), max(1, limit))
+
+    return await in_transaction(services, work, write=False)
+
+
+async def pending_requests(
+    services: Services, actor_id: int, offset: int = 0, limit: int = 10
+) -> tuple[list[MediaRequest], int]:
+    """The approval queue, oldest first (MANAGE_REQUESTS)."""
+    return await requests_in_status(services, actor_id, RequestStatus.PENDING, offset, limit)
+
+
+async def requests_in_status(
+    services: Services, actor_id: int, status: RequestStatus, offset: int = 0, limit: int = 10
+) -> tuple[list[MediaRequest], int]:
+    """Requests in one status, oldest first (MANAGE_REQUESTS)."""
+
+    async def work(uow: UnitOfWork) -> tuple[list[MediaRequest], int]:
+        await _manager(uow, actor_id, "list requests")
+        return await uow.requests.with_status(status, max(0, offset), max(1, limit))
+
+    return await in_transaction(services, work, write=False)
+
+
+async def title_state(services: Services, tmdb_id: int, media_type: MediaType) -> TitleState:
+    """A title's details, its status here and each season's, for a result card or season picker."""
+    details = await services.catalogue.details(tmdb_id, media_type)
+
+    async def work(uow: UnitOfWork) -> tuple[Media | None, list[MediaRequest], DisplayStatus]:
+        states = await uow.media.states([(tmdb_id, media_type)])
+        state = states.get((tmdb_id, media_type))
+        if state is None:
+            return None, [], DisplayStatus.NOT_REQUESTED
+        active = await uow.requests.active_for_media(state.media.id, False)
+        return state.media, active, display_status(state)
+
+    media, active, status = await in_transaction(services, work, write=False)
+    seasons = {n: DisplayStatus.NOT_REQUESTED for n in details.requestable_seasons}
+    by_request = {
+        RequestStatus.PENDING: DisplayStatus.PENDING,
+        RequestStatus.APPROVED: DisplayStatus.APPROVED,
+        RequestStatus.FAILED: DisplayStatus.FAILED,
+    }
+    for request in active:
+        for n in request.season_numbers:
+            seasons[n] = by_request.get(request.status, DisplayStatus.PENDING)
+    if media is not None:
+        by_media = {
+            MediaStatus.AVAILABLE: DisplayStatus.AVAILABLE,
+            MediaStatus.PARTIALLY_AVAILABLE: DisplayStatus.PARTIALLY_AVAILABLE,
+            MediaStatus.PROCESSING: DisplayStatus.PROCESSING,
+        }
+        for n, st in media.season_statuses.items():
+            if st in by_media and seasons.get(n) is not DisplayStatus.APPROVED:
+                seasons[n] = by_media[st]
+    return TitleState(details, status, seasons, tuple(active))

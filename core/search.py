@@ -1,0 +1,92 @@
+"""Search the catalogue and show each title's state on this server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.domain import (
+    DisplayStatus,
+    MediaStatus,
+    MediaType,
+    RequestStatus,
+    SearchResult,
+)
+from core.errors import InvalidInput
+from core.ports import MediaKey, MediaState, UnitOfWork
+from core.services import Services, in_transaction
+
+MAX_QUERY = 200
+MAX_PAGE = 500  # TMDb's own limit
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: str
+    page: int
+    total_pages: int
+    total_results: int
+    results: tuple[SearchResult, ...]
+
+
+def display_status(state: MediaState | None, is_4k: bool = False) -> DisplayStatus:
+    """What to show next to a title, from its media row and its requests (newest first)."""
+    if state is None:
+        return DisplayStatus.NOT_REQUESTED
+    status = state.media.status_4k if is_4k else state.media.status
+    by_media = {
+        MediaStatus.AVAILABLE: DisplayStatus.AVAILABLE,
+        MediaStatus.PARTIALLY_AVAILABLE: DisplayStatus.PARTIALLY_AVAILABLE,
+        MediaStatus.BLOCKLISTED: DisplayStatus.BLOCKLISTED,
+    }
+    if status in by_media:
+        return by_media[status]
+    statuses = state.request_statuses
+    if RequestStatus.PENDING in statuses:
+        return DisplayStatus.PENDING
+    if RequestStatus.APPROVED in statuses:
+        return DisplayStatus.APPROVED
+    if status is MediaStatus.PROCESSING:
+        return DisplayStatus.PROCESSING
+    if statuses and statuses[0] is RequestStatus.FAILED:
+        return DisplayStatus.FAILED
+    if statuses and statuses[0] is RequestStatus.DECLINED:
+        return DisplayStatus.DECLINED
+    return DisplayStatus.NOT_REQUESTED
+
+
+async def search(
+    services: Services, query: str, page: int = 1, media_type: MediaType | None = None
+) -> SearchResults:
+    """One page of movies and shows for ``query`` with their status here: one catalogue call,
+    one database read."""
+    text = " ".join(query.split())
+    if len(text) > MAX_QUERY:
+        raise InvalidInput("query", text[:40] + "...", f"longer than {MAX_QUERY} characters")
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput("page", page, f"must be between 1 and {MAX_PAGE}")
+    if not text:
+        return SearchResults(query=text, page=1, total_pages=0, total_results=0, results=())
+    found = await services.catalogue.search(text, page, media_type)
+    keys: list[MediaKey] = [(item.tmdb_id, item.media_type) for item in found.items]
+
+    async def work(uow: UnitOfWork) -> dict[MediaKey, MediaState]:
+        return await uow.media.states(keys) if keys else {}
+
+    states = await in_transaction(services, work, write=False)
+    results = tuple(
+        SearchResult(
+            item=item,
+            status=display_status(states.get((item.tmdb_id, item.media_type))),
+            media_id=state.media.id
+            if (state := states.get((item.tmdb_id, item.media_type)))
+            else None,
+        )
+        for item in found.items
+    )
+    return SearchResults(
+        query=text,
+        page=found.page,
+        total_pages=found.total_pages,
+        total_results=found.total_results,
+        results=results,
+    )

@@ -1,0 +1,71 @@
+"""The core's dependencies in one place, and the transaction runner every use case shares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.domain import Identity, QuotaDefaults
+from core.errors import Conflict
+from core.permissions import Permission
+from core.ports import Catalogue, Clock, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CoreConfig:
+    """Plain values the core needs; the composition root fills them from settings."""
+
+    default_permissions: Permission = Permission.REQUEST
+    owners: frozenset[Identity] = frozenset()
+    quota_defaults: QuotaDefaults = field(default_factory=QuotaDefaults)
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(slots=True)
+class Services:
+    """Ports and configuration passed to every use case."""
+
+    uow: UnitOfWorkFactory
+    catalogue: Catalogue
+    clock: Clock
+    config: CoreConfig = field(default_factory=CoreConfig)
+    # Called after a commit that wrote outbox events, so the dispatcher delivers at once.
+    events_written: Callable[[], None] = field(default=_nothing)
+
+
+async def in_transaction(
+    services: Services,
+    work: Callable[[UnitOfWork], Awaitable[T]],
+    *,
+    write: bool = True,
+    wakes: bool = False,
+) -> T:
+    """Run ``work`` in one unit of work and commit it; retry it when storage reports a Conflict.
+
+    ``wakes`` tells the dispatcher that the transaction wrote outbox events.
+    """
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            async with services.uow(write=write) as uow:
+                result = await work(uow)
+                await uow.commit()
+        except Conflict:
+            if attempt == CONFLICT_RETRIES:
+                raise
+            log.debug("transaction conflict, retrying (attempt %d)", attempt)
+            continue
+        if wakes:
+            services.events_written()
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
