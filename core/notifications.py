@@ -31,7 +31,9 @@ from core.ports import Clock, Notifier, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.FAILED})
+# Managers hear of new requests (pending, or approved automatically, as Seerr's
+# MEDIA_AUTO_APPROVED) and of failures they may need to retry.
+MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED, EventKind.FAILED})
 _FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
 MAX_ERROR = 500
 
@@ -110,10 +112,14 @@ class Dispatcher:
             while True:
                 async with self._uow(write=False) as uow:
                     events = await uow.events.due(self._clock.now(), self.policy.batch)
-                claimed = [e for e in events if await self._claim(e)]
-                for event in claimed:
-                    await self._deliver(event)
-                handled += len(claimed)
+                claimed = 0
+                for event in events:
+                    # Lease each event just before delivering it, so that a slow batch
+                    # cannot outlive the leases of the events at its end.
+                    if await self._claim(event):
+                        await self._deliver(event)
+                        claimed += 1
+                handled += claimed
                 if len(events) < self.policy.batch or not claimed:
                     return handled
 

@@ -43,7 +43,8 @@ def _limits(user: User, defaults: QuotaDefaults, media_type: MediaType) -> tuple
     else:
         limit = user.quota.tv_limit if user.quota.tv_limit is not None else defaults.tv_limit
         days = user.quota.tv_days or defaults.tv_days or DEFAULT_DAYS
-    if is_unlimited(user) or limit is None or limit < 0:
+    # Seerr treats an unset or zero limit as "no limit".
+    if is_unlimited(user) or not limit or limit < 0:
         return None, days
     return limit, days
 

@@ -177,6 +177,11 @@ async def _release_media(
             await uow.media.set_season_statuses(media.id, changes, now)
 
 
+def _modifier_id(request: MediaRequest) -> int | None:
+    """Keep who decided a request when the system moves it on (failed, completed)."""
+    return request.modified_by.id if request.modified_by else None
+
+
 def _check_can_request(user: User, media_type: MediaType, is_4k: bool) -> None:
     if is_4k:
         specific = (
@@ -261,7 +266,6 @@ async def create_request(
     """Request a movie, or seasons of a show ("all" means every season but the specials),
     with Seerr's permission, quota, duplicate and auto-approval rules."""
     details = await services.catalogue.details(tmdb_id, media_type)
-    wanted = _wanted_seasons(details, seasons)
 
     async def work(uow: UnitOfWork) -> CreateResult:
         now = services.clock.now()
@@ -275,10 +279,12 @@ async def create_request(
                 )
             requester = await _user(uow, on_behalf_of, for_update=True)
         _check_can_request(requester, media_type, is_4k)
+        wanted = _wanted_seasons(details, seasons)
         defaults = await load_defaults(uow, services.config.quota_defaults)
         quota = await quota_status(uow, requester, defaults, media_type, now)
         if quota.restricted and quota.limit is not None and quota.days is not None:
-            raise _exceeded(quota.limit, quota.used, quota.days, media_type, 1, quota.resets_at)
+            asked = max(1, len(wanted))
+            raise _exceeded(quota.limit, quota.used, quota.days, media_type, asked, quota.resets_at)
         media = await uow.media.upsert(details, now)
         current = _media_status(media, is_4k)
         if current is MediaStatus.BLOCKLISTED:
@@ -438,7 +444,11 @@ async def fail_request(services: Services, request_id: int, reason: str) -> Medi
         now = services.clock.now()
         text = " ".join(reason.split())[:MAX_REASON] or "unknown error"
         updated = await uow.requests.set_status(
-            request.id, RequestStatus.FAILED, now, modified_by_id=SYSTEM, fail_reason=text
+            request.id,
+            RequestStatus.FAILED,
+            now,
+            modified_by_id=_modifier_id(request),
+            fail_reason=text,
         )
         await _record(uow, EventKind.FAILED, updated, SYSTEM, now, text)
         return updated
@@ -455,24 +465,31 @@ async def mark_available(
     is_4k: bool = False,
 ) -> list[MediaRequest]:
     """Record that the media server has a title (TV: the given seasons' statuses) and
-    complete every approved request it now satisfies, telling each requester."""
+    complete every approved request it now satisfies, telling each requester.
+
+    A show is AVAILABLE when every regular season the catalogue lists is available, else
+    PARTIALLY_AVAILABLE. (4K season statuses are not tracked yet: for 4K the given seasons
+    decide alone.)
+    """
+    all_seasons: tuple[int, ...] = ()
+    if media_type is MediaType.TV:
+        if not seasons:
+            raise InvalidInput("seasons", seasons, "say which seasons are available")
+        all_seasons = (await services.catalogue.details(tmdb_id, media_type)).requestable_seasons
 
     async def work(uow: UnitOfWork) -> list[MediaRequest]:
         now = services.clock.now()
         media = await uow.media.get_by_tmdb(tmdb_id, media_type, for_update=True)
         if media is None:
             raise NotFound("media", f"{media_type}:{tmdb_id}")
-        season_states = dict(media.season_statuses)
-        if media_type is MediaType.TV:
-            if not seasons:
-                raise InvalidInput("seasons", seasons, "say which seasons are available")
+        season_states = {} if is_4k else dict(media.season_statuses)
+        if media_type is MediaType.TV and seasons:
             season_states.update(seasons)
-            await uow.media.set_season_statuses(media.id, dict(seasons), now)
+            if not is_4k:
+                await uow.media.set_season_statuses(media.id, dict(seasons), now)
             whole = all(
-                season_states.get(n) is MediaStatus.AVAILABLE
-                for n in season_states
-                if season_states[n] is not MediaStatus.UNKNOWN
-            ) and all(st is MediaStatus.AVAILABLE for st in seasons.values())
+                season_states.get(n) is MediaStatus.AVAILABLE for n in all_seasons or seasons
+            )
             new_status = MediaStatus.AVAILABLE if whole else MediaStatus.PARTIALLY_AVAILABLE
         else:
             new_status = MediaStatus.AVAILABLE
@@ -486,7 +503,7 @@ async def mark_available(
             ):
                 continue
             done = await uow.requests.set_status(
-                request.id, RequestStatus.COMPLETED, now, modified_by_id=None
+                request.id, RequestStatus.COMPLETED, now, modified_by_id=_modifier_id(request)
             )
             await _record(uow, EventKind.AVAILABLE, done, SYSTEM, now)
             completed.append(done)

@@ -45,10 +45,10 @@ def display_status(state: MediaState | None, is_4k: bool = False) -> DisplayStat
         return DisplayStatus.PENDING
     if RequestStatus.APPROVED in statuses:
         return DisplayStatus.APPROVED
+    if RequestStatus.FAILED in statuses:
+        return DisplayStatus.FAILED
     if status is MediaStatus.PROCESSING:
         return DisplayStatus.PROCESSING
-    if statuses and statuses[0] is RequestStatus.FAILED:
-        return DisplayStatus.FAILED
     if statuses and statuses[0] is RequestStatus.DECLINED:
         return DisplayStatus.DECLINED
     return DisplayStatus.NOT_REQUESTED

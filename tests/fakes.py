@@ -1,0 +1,865 @@
+"""In-memory fakes of every port in core/ports.py: the reference the other tests rely on.
+
+They follow the Protocol docstrings and stay simple enough to be obviously right. Every
+repository call yields to the event loop once, as a real database round trip would, so that
+concurrent use cases really interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Self, TypeVar
+
+from core.domain import (
+    CatalogueItem,
+    DeliveryAttempt,
+    Event,
+    EventKind,
+    EventPayload,
+    Identity,
+    Media,
+    MediaDetails,
+    MediaRequest,
+    MediaStatus,
+    MediaType,
+    Notification,
+    QuotaOverrides,
+    RequestStatus,
+    SearchPage,
+    SeasonInfo,
+    SeasonRequest,
+    User,
+)
+from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
+from core.permissions import Permission
+from core.ports import (
+    EventRepository,
+    MediaKey,
+    MediaRepository,
+    MediaState,
+    QuotaUsage,
+    RequestRepository,
+    SettingsRepository,
+    UserRepository,
+)
+
+if TYPE_CHECKING:
+    from core.ports import Catalogue, Clock, HealthCheck, Notifier, UnitOfWorkFactory
+
+START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+K = TypeVar("K")
+V = TypeVar("V")
+PAGE_SIZE = 20
+
+
+async def _round_trip() -> None:
+    """Let other tasks run, as awaiting a real database would."""
+    await asyncio.sleep(0)
+
+
+# ----- clock --------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it; always timezone-aware UTC."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self._now = _utc(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = _utc(when)
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        """Move forward by ``delta`` and/or ``timedelta(**parts)``; returns the new time."""
+        step = (delta or timedelta()) + timedelta(**parts)
+        if step < timedelta():
+            raise ValueError("the clock does not go back")
+        self._now += step
+        return self._now
+
+
+def _utc(when: datetime) -> datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"naive datetime: {when!r}")
+    return when.astimezone(UTC)
+
+
+# ----- catalogue ----------------------------------------------------------------------
+
+
+class FakeCatalogue:
+    """TMDb with only the titles a test adds. Counts calls; can be told to be unreachable."""
+
+    name = "tmdb"
+
+    def __init__(self) -> None:
+        self._titles: dict[MediaKey, MediaDetails] = {}
+        self.search_calls: list[tuple[str, int, MediaType | None]] = []
+        self.details_calls: list[MediaKey] = []
+        self.unavailable = False
+
+    @property
+    def calls(self) -> int:
+        return len(self.search_calls) + len(self.details_calls)
+
+    def add_movie(
+        self,
+        tmdb_id: int,
+        title: str,
+        year: int | None = 2020,
+        *,
+        overview: str = "",
+        poster_path: str | None = None,
+        imdb_id: str | None = None,
+    ) -> MediaDetails:
+        details = MediaDetails(
+            tmdb_id, MediaType.MOVIE, title, year, overview, poster_path, imdb_id=imdb_id
+        )
+        self._titles[(tmdb_id, MediaType.MOVIE)] = details
+        return details
+
+    def add_show(
+        self,
+        tmdb_id: int,
+        title: str,
+        year: int | None = 2020,
+        *,
+        seasons: Mapping[int, int] | Iterable[int] = (0, 1, 2),
+        overview: str = "",
+        poster_path: str | None = None,
+        tvdb_id: int | None = None,
+    ) -> MediaDetails:
+        """A show; ``seasons`` maps season numbers (0 = specials) to episode counts, or lists
+        the numbers (10 episodes each)."""
+        counts = dict(seasons) if isinstance(seasons, Mapping) else dict.fromkeys(seasons, 10)
+        infos = tuple(
+            SeasonInfo(n, episodes, name="Specials" if n == 0 else f"Season {n}")
+            for n, episodes in sorted(counts.items())
+        )
+        details = MediaDetails(
+            tmdb_id, MediaType.TV, title, year, overview, poster_path, infos, tvdb_id=tvdb_id
+        )
+        self._titles[(tmdb_id, MediaType.TV)] = details
+        return details
+
+    async def search(
+        self, query: str, page: int = 1, media_type: MediaType | None = None
+    ) -> SearchPage:
+        """Titles containing every word of ``query``, in the order added, 20 a page."""
+        self.search_calls.append((query, page, media_type))
+        await self._answer()
+        words = query.lower().split()
+        found = [
+            d
+            for d in self._titles.values()
+            if (media_type is None or d.media_type is media_type)
+            and all(w in d.title.lower() for w in words)
+        ]
+        start = (page - 1) * PAGE_SIZE
+        items = tuple(_item(d) for d in found[start : start + PAGE_SIZE])
+        return SearchPage(page, math.ceil(len(found) / PAGE_SIZE), len(found), items)
+
+    async def details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails:
+        self.details_calls.append((tmdb_id, media_type))
+        await self._answer()
+        found = self._titles.get((tmdb_id, media_type))
+        if found is None:
+            raise TitleNotFound(tmdb_id, media_type)
+        return found
+
+    async def _answer(self) -> None:
+        await _round_trip()
+        if self.unavailable:
+            raise ServiceUnavailable(self.name, "told to be down")
+
+
+def _item(d: MediaDetails) -> CatalogueItem:
+    return CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
+
+
+class FakeHealthCheck:
+    """A health check that answers ``detail`` or raises ``error``."""
+
+    def __init__(self, name: str, detail: str = "ok", error: Exception | None = None) -> None:
+        self.name = name
+        self.detail = detail
+        self.error = error
+
+    async def check(self) -> str:
+        if self.error is not None:
+            raise self.error
+        return self.detail
+
+
+# ----- the database -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _RequestRow:
+    id: int
+    media_id: int
+    user_id: int
+    status: RequestStatus
+    is_4k: bool
+    seasons: tuple[int, ...]
+    created_at: datetime
+    updated_at: datetime
+    modified_by_id: int | None = None
+    decline_reason: str | None = None
+    fail_reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Tables:
+    """Every table. Rows are immutable and replaced, never changed, so copying the
+    containers is enough to take a snapshot."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    media: dict[int, Media] = field(default_factory=dict)
+    requests: dict[int, _RequestRow] = field(default_factory=dict)
+    events: dict[int, Event] = field(default_factory=dict)
+    given_up: set[int] = field(default_factory=set)
+    attempts: list[DeliveryAttempt] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> _Tables:
+        return _Tables(
+            dict(self.users),
+            dict(self.media),
+            dict(self.requests),
+            dict(self.events),
+            set(self.given_up),
+            list(self.attempts),
+            dict(self.settings),
+            dict(self.last_ids),
+        )
+
+    def next_id(self, table: str) -> int:
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
+
+    def owner_of(self, identity: Identity) -> User | None:
+        return next((u for u in self.users.values() if identity in u.identities), None)
+
+    def media_row(self, media_id: int) -> Media:
+        media = self.media[media_id]
+        return replace(media, season_statuses=dict(media.season_statuses))
+
+    def request_row(self, row: _RequestRow) -> MediaRequest:
+        return MediaRequest(
+            id=row.id,
+            media=self.media_row(row.media_id),
+            status=row.status,
+            requested_by=self.users[row.user_id],
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            is_4k=row.is_4k,
+            seasons=tuple(SeasonRequest(n, row.status) for n in row.seasons),
+            modified_by=None if row.modified_by_id is None else self.users[row.modified_by_id],
+            decline_reason=row.decline_reason,
+            fail_reason=row.fail_reason,
+        )
+
+
+class InMemoryDatabase:
+    """The committed state, a writer lock like SQLite's, and helpers for tests to seed and
+    inspect it outside any transaction."""
+
+    def __init__(self) -> None:
+        self._tables = _Tables()
+        self.writer_lock = asyncio.Lock()
+        self.commits = 0
+        # The next this-many write commits raise Conflict, as a lost race would.
+        self.conflicts_to_raise = 0
+
+    def snapshot(self) -> _Tables:
+        return self._tables.copy()
+
+    def install(self, tables: _Tables) -> None:
+        self._tables = tables.copy()
+        self.commits += 1
+
+    # -- seeding (call outside transactions) --
+
+    def seed_user(
+        self,
+        display_name: str,
+        permissions: Permission = Permission.REQUEST,
+        identities: Iterable[Identity] = (),
+        *,
+        quota: QuotaOverrides | None = None,
+        now: datetime = START,
+    ) -> User:
+        tables = self._tables
+        idents = tuple(identities)
+        if any(tables.owner_of(i) for i in idents):
+            raise Conflict("identity taken")
+        user = User(
+            tables.next_id("users"),
+            display_name,
+            permissions,
+            idents,
+            quota=quota or QuotaOverrides(),
+            created_at=now,
+        )
+        tables.users[user.id] = user
+        return user
+
+    def seed_media(
+        self,
+        details: MediaDetails,
+        status: MediaStatus = MediaStatus.UNKNOWN,
+        *,
+        season_statuses: Mapping[int, MediaStatus] | None = None,
+    ) -> Media:
+        media = _new_media(self._tables, details)
+        media = replace(media, status=status, season_statuses=dict(season_statuses or {}))
+        self._tables.media[media.id] = media
+        return media
+
+    # -- inspection of the committed state --
+
+    def user(self, user_id: int) -> User | None:
+        return self._tables.users.get(user_id)
+
+    def users(self) -> list[User]:
+        return sorted(self._tables.users.values(), key=lambda u: u.id)
+
+    def media(self, tmdb_id: int, media_type: MediaType) -> Media | None:
+        found = _find_media(self._tables, tmdb_id, media_type)
+        return None if found is None else self._tables.media_row(found.id)
+
+    def request(self, request_id: int) -> MediaRequest | None:
+        row = self._tables.requests.get(request_id)
+        return None if row is None else self._tables.request_row(row)
+
+    def requests(self) -> list[MediaRequest]:
+        return [self._tables.request_row(r) for _, r in sorted(self._tables.requests.items())]
+
+    def events(self) -> list[Event]:
+        return [e for _, e in sorted(self._tables.events.items())]
+
+    def given_up(self) -> set[int]:
+        return set(self._tables.given_up)
+
+    def attempts(self, event_id: int | None = None) -> list[DeliveryAttempt]:
+        return [a for a in self._tables.attempts if event_id in (None, a.event_id)]
+
+    def setting(self, key: str) -> str | None:
+        return self._tables.settings.get(key)
+
+
+def _find_media(tables: _Tables, tmdb_id: int, media_type: MediaType) -> Media | None:
+    return next(
+        (m for m in tables.media.values() if (m.tmdb_id, m.media_type) == (tmdb_id, media_type)),
+        None,
+    )
+
+
+def _new_media(tables: _Tables, d: MediaDetails) -> Media:
+    return Media(
+        id=tables.next_id("media"),
+        tmdb_id=d.tmdb_id,
+        media_type=d.media_type,
+        title=d.title,
+        year=d.year,
+        poster_path=d.poster_path,
+        tvdb_id=d.tvdb_id,
+        imdb_id=d.imdb_id,
+        overview=d.overview,
+    )
+
+
+class InMemoryUnitOfWork:
+    """One transaction: works on a copy of the tables; ``commit()`` installs the copy,
+    leaving without it discards the copy. Write units hold the database's writer lock from
+    start to end; read units read a snapshot and must not write."""
+
+    def __init__(self, db: InMemoryDatabase, *, write: bool = True) -> None:
+        self.db = db
+        self.write = write
+        self._tables: _Tables | None = None
+        self.users: UserRepository = FakeUserRepository(self)
+        self.media: MediaRepository = FakeMediaRepository(self)
+        self.requests: RequestRepository = FakeRequestRepository(self)
+        self.events: EventRepository = FakeEventRepository(self)
+        self.settings: SettingsRepository = FakeSettingsRepository(self)
+
+    @property
+    def tables(self) -> _Tables:
+        if self._tables is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._tables
+
+    def writable(self) -> _Tables:
+        """The tables, for a change; read-only units refuse."""
+        if not self.write:
+            raise AssertionError("write in a read-only unit of work")
+        return self.tables
+
+    async def __aenter__(self) -> Self:
+        if self._tables is not None:
+            raise RuntimeError("unit of work entered twice")
+        if self.write:
+            await self.db.writer_lock.acquire()
+        self._tables = self.db.snapshot()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._tables = None
+        if self.write:
+            self.db.writer_lock.release()
+
+    async def commit(self) -> None:
+        tables = self.tables
+        await _round_trip()
+        if not self.write:
+            return  # nothing to save; installing a stale snapshot would lose others' writes
+        if self.db.conflicts_to_raise > 0:
+            self.db.conflicts_to_raise -= 1
+            raise Conflict("told to lose a race")
+        self.db.install(tables)
+
+
+class InMemoryUnitOfWorkFactory:
+    """The UnitOfWorkFactory over one InMemoryDatabase."""
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self.db = db
+
+    def __call__(self, *, write: bool = True) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.db, write=write)
+
+
+class _Repository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def _read(self) -> _Tables:
+        await _round_trip()
+        return self._uow.tables
+
+    async def _write(self) -> _Tables:
+        await _round_trip()
+        return self._uow.writable()
+
+
+class FakeUserRepository(_Repository):
+    async def get(self, user_id: int, *, for_update: bool = False) -> User | None:
+        return (await self._read()).users.get(user_id)
+
+    async def find_by_identity(self, identity: Identity) -> User | None:
+        return (await self._read()).owner_of(identity)
+
+    async def find(self, text: str) -> list[User]:
+        """Users whose display name, identity or media-server username contains ``text``."""
+        needle = text.strip().lower()
+        if not needle:
+            return []
+
+        def matches(u: User) -> bool:
+            names = [u.display_name, u.media_server_username or ""]
+            names += [str(i) for i in u.identities]
+            return any(needle in n.lower() for n in names)
+
+        return sorted((u for u in (await self._read()).users.values() if matches(u)), key=_id)
+
+    async def add(
+        self, display_name: str, permissions: Permission, identity: Identity | None, now: datetime
+    ) -> User:
+        tables = await self._write()
+        if identity is not None and tables.owner_of(identity) is not None:
+            raise Conflict(f"identity {identity} is taken")
+        user = User(
+            tables.next_id("users"),
+            display_name,
+            permissions,
+            (identity,) if identity else (),
+            created_at=now,
+        )
+        tables.users[user.id] = user
+        return user
+
+    async def add_identity(self, user_id: int, identity: Identity) -> None:
+        tables = await self._write()
+        user = _get(tables.users, "user", user_id)
+        owner = tables.owner_of(identity)
+        if owner is not None and owner.id != user_id:
+            raise Conflict(f"identity {identity} is taken")
+        if owner is None:
+            tables.users[user_id] = replace(user, identities=(*user.identities, identity))
+
+    async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
+        tables = await self._write()
+        tables.users[user_id] = replace(
+            _get(tables.users, "user", user_id), permissions=permissions
+        )
+
+    async def set_quota(self, user_id: int, quota: QuotaOverrides, now: datetime) -> None:
+        tables = await self._write()
+        tables.users[user_id] = replace(_get(tables.users, "user", user_id), quota=quota)
+
+    async def set_profile(
+        self,
+        user_id: int,
+        now: datetime,
+        *,
+        display_name: str | None = None,
+        email: str | None = None,
+        media_server_username: str | None = None,
+    ) -> None:
+        """None leaves a field as it is; an empty email or username clears it."""
+        tables = await self._write()
+        user = _get(tables.users, "user", user_id)
+        if display_name is not None:
+            user = replace(user, display_name=display_name)
+        if email is not None:
+            user = replace(user, email=email or None)
+        if media_server_username is not None:
+            user = replace(user, media_server_username=media_server_username or None)
+        tables.users[user_id] = user
+
+    async def page(self, offset: int = 0, limit: int = 50) -> list[User]:
+        users = sorted((await self._read()).users.values(), key=_id)
+        return users[offset : offset + limit]
+
+    async def count(self) -> int:
+        return len((await self._read()).users)
+
+    async def with_any_permission(self, permissions: Permission) -> list[User]:
+        wanted = permissions | Permission.ADMIN
+        users = (await self._read()).users.values()
+        return sorted((u for u in users if u.permissions & wanted), key=_id)
+
+
+class FakeMediaRepository(_Repository):
+    async def get(self, media_id: int) -> Media | None:
+        tables = await self._read()
+        return tables.media_row(media_id) if media_id in tables.media else None
+
+    async def get_by_tmdb(
+        self, tmdb_id: int, media_type: MediaType, *, for_update: bool = False
+    ) -> Media | None:
+        tables = await self._read()
+        found = _find_media(tables, tmdb_id, media_type)
+        return None if found is None else tables.media_row(found.id)
+
+    async def upsert(self, details: MediaDetails, now: datetime) -> Media:
+        tables = await self._write()
+        found = _find_media(tables, details.tmdb_id, details.media_type)
+        if found is None:
+            media = _new_media(tables, details)
+        else:
+            media = replace(
+                found,
+                title=details.title,
+                year=details.year,
+                poster_path=details.poster_path,
+                overview=details.overview,
+                tvdb_id=details.tvdb_id,
+                imdb_id=details.imdb_id,
+            )
+        tables.media[media.id] = media
+        return tables.media_row(media.id)
+
+    async def set_status(
+        self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
+    ) -> None:
+        tables = await self._write()
+        media = _get(tables.media, "media", media_id)
+        changed = replace(media, status_4k=status) if is_4k else replace(media, status=status)
+        tables.media[media_id] = changed
+
+    async def set_season_statuses(
+        self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
+    ) -> None:
+        tables = await self._write()
+        media = _get(tables.media, "media", media_id)
+        merged = {**media.season_statuses, **statuses}
+        tables.media[media_id] = replace(media, season_statuses=merged)
+
+    async def states(self, keys: Iterable[MediaKey]) -> dict[MediaKey, MediaState]:
+        tables = await self._read()
+        found: dict[MediaKey, MediaState] = {}
+        for tmdb_id, media_type in keys:
+            media = _find_media(tables, tmdb_id, media_type)
+            if media is None:
+                continue
+            rows = [r for r in tables.requests.values() if r.media_id == media.id]
+            rows.sort(key=_newest_first)
+            statuses = tuple(r.status for r in rows)
+            found[(tmdb_id, media_type)] = MediaState(tables.media_row(media.id), statuses)
+        return found
+
+
+class FakeRequestRepository(_Repository):
+    async def get(self, request_id: int, *, for_update: bool = False) -> MediaRequest | None:
+        tables = await self._read()
+        row = tables.requests.get(request_id)
+        return None if row is None else tables.request_row(row)
+
+    async def add(
+        self,
+        *,
+        media_id: int,
+        user_id: int,
+        status: RequestStatus,
+        is_4k: bool,
+        seasons: Sequence[int],
+        modified_by_id: int | None,
+        now: datetime,
+    ) -> MediaRequest:
+        tables = await self._write()
+        _get(tables.media, "media", media_id)
+        _get(tables.users, "user", user_id)
+        row = _RequestRow(
+            id=tables.next_id("requests"),
+            media_id=media_id,
+            user_id=user_id,
+            status=status,
+            is_4k=is_4k,
+            seasons=tuple(seasons),
+            created_at=now,
+            updated_at=now,
+            modified_by_id=modified_by_id,
+        )
+        tables.requests[row.id] = row
+        return tables.request_row(row)
+
+    async def set_status(
+        self,
+        request_id: int,
+        status: RequestStatus,
+        now: datetime,
+        *,
+        modified_by_id: int | None,
+        decline_reason: str | None = None,
+        fail_reason: str | None = None,
+    ) -> MediaRequest:
+        """Sets the status, the modifier (None: nobody, i.e. the system) and both reasons."""
+        tables = await self._write()
+        row = replace(
+            _get(tables.requests, "request", request_id),
+            status=status,
+            updated_at=now,
+            modified_by_id=modified_by_id,
+            decline_reason=decline_reason,
+            fail_reason=fail_reason,
+        )
+        tables.requests[request_id] = row
+        return tables.request_row(row)
+
+    async def delete(self, request_id: int) -> None:
+        tables = await self._write()
+        _get(tables.requests, "request", request_id)
+        del tables.requests[request_id]
+
+    async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
+        tables = await self._read()
+        rows = [
+            r
+            for r in tables.requests.values()
+            if r.media_id == media_id
+            and r.is_4k == is_4k
+            and r.status not in (RequestStatus.DECLINED, RequestStatus.COMPLETED)
+        ]
+        return [tables.request_row(r) for r in sorted(rows, key=_oldest_first)]
+
+    async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
+        """Movies: requests; TV: requested seasons. Counted when created after ``since``
+        (so a slot frees up exactly ``days`` after it was used) and not DECLINED."""
+        tables = await self._read()
+        rows = [
+            r
+            for r in tables.requests.values()
+            if r.user_id == user_id
+            and tables.media[r.media_id].media_type is media_type
+            and r.created_at > since
+            and r.status is not RequestStatus.DECLINED
+        ]
+        used = len(rows) if media_type is MediaType.MOVIE else sum(len(r.seasons) for r in rows)
+        oldest = min((r.created_at for r in rows), default=None)
+        return QuotaUsage(used, oldest)
+
+    async def for_user(
+        self, user_id: int, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        tables = await self._read()
+        rows = sorted(
+            (r for r in tables.requests.values() if r.user_id == user_id), key=_newest_first
+        )
+        return [tables.request_row(r) for r in rows[offset : offset + limit]], len(rows)
+
+    async def with_status(
+        self, status: RequestStatus, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        tables = await self._read()
+        rows = sorted(
+            (r for r in tables.requests.values() if r.status is status), key=_oldest_first
+        )
+        return [tables.request_row(r) for r in rows[offset : offset + limit]], len(rows)
+
+
+class FakeEventRepository(_Repository):
+    async def add(self, kind: EventKind, payload: EventPayload, now: datetime) -> Event:
+        tables = await self._write()
+        event = Event(tables.next_id("events"), kind, payload, now)
+        tables.events[event.id] = event
+        return event
+
+    async def due(self, now: datetime, limit: int = 50) -> list[Event]:
+        tables = await self._read()
+        due = [
+            e
+            for _, e in sorted(tables.events.items())
+            if e.delivered_at is None and (e.next_attempt_at is None or e.next_attempt_at <= now)
+        ]
+        return due[:limit]
+
+    async def get(self, event_id: int) -> Event | None:
+        return (await self._read()).events.get(event_id)
+
+    async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None:
+        tables = await self._write()
+        tables.events[event_id] = replace(_get(tables.events, "event", event_id), delivered_at=now)
+        if gave_up:
+            tables.given_up.add(event_id)
+
+    async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None:
+        tables = await self._write()
+        event = _get(tables.events, "event", event_id)
+        tables.events[event_id] = replace(event, attempts=attempts, next_attempt_at=next_attempt_at)
+
+    async def log(self, attempt: DeliveryAttempt) -> None:
+        (await self._write()).attempts.append(attempt)
+
+    async def attempts(self, event_id: int) -> list[DeliveryAttempt]:
+        return [a for a in (await self._read()).attempts if a.event_id == event_id]
+
+    async def pending_count(self) -> int:
+        return sum(e.delivered_at is None for e in (await self._read()).events.values())
+
+
+class FakeSettingsRepository(_Repository):
+    async def get(self, key: str) -> str | None:
+        return (await self._read()).settings.get(key)
+
+    async def set(self, key: str, value: str, now: datetime) -> None:
+        (await self._write()).settings[key] = value
+
+
+def _get(table: dict[K, V], kind: str, key: K) -> V:
+    if key not in table:
+        raise NotFound(kind, key)
+    return table[key]
+
+
+def _id(user: User) -> int:
+    return user.id
+
+
+def _oldest_first(row: _RequestRow) -> tuple[datetime, int]:
+    return row.created_at, row.id
+
+
+def _newest_first(row: _RequestRow) -> tuple[float, int]:
+    return -row.created_at.timestamp(), -row.id
+
+
+# ----- notifier -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Failure:
+    times: int | None  # None: every time
+    make: Callable[[], BaseException]
+    user_id: int | None
+
+    def applies(self, notification: Notification) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        return self.user_id in (None, notification.recipient.id)
+
+
+class RecordingNotifier:
+    """A chat platform that records what it was asked to send.
+
+    It reaches users with an identity on ``platform`` (default: its name). ``fail`` makes the
+    next sends raise DeliveryFailed, ``crash`` makes them raise anything; ``skip_kinds`` are
+    answered False (deliberately not shown).
+    """
+
+    def __init__(self, name: str = "discord", *, platform: str | None = None) -> None:
+        self.name = name
+        self.platform = platform or name
+        self.calls: list[Notification] = []
+        self.sent: list[Notification] = []
+        self.skipped: list[Notification] = []
+        self.skip_kinds: set[EventKind] = set()
+        self._failures: list[_Failure] = []
+
+    def reaches(self, user: User) -> bool:
+        return any(identity.platform == self.platform for identity in user.identities)
+
+    async def send(self, notification: Notification) -> bool:
+        self.calls.append(notification)
+        await _round_trip()
+        for failure in self._failures:
+            if failure.applies(notification):
+                if failure.times is not None:
+                    failure.times -= 1
+                raise failure.make()
+        if notification.event.kind in self.skip_kinds:
+            self.skipped.append(notification)
+            return False
+        self.sent.append(notification)
+        return True
+
+    def fail(
+        self,
+        times: int | None = 1,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        user_id: int | None = None,
+        reason: str = "",
+    ) -> None:
+        """The next ``times`` sends (to ``user_id``, or anyone; None: all) raise DeliveryFailed."""
+        text = reason or ("blocked by the user" if permanent else "platform unavailable")
+        self._failures.append(
+            _Failure(times, lambda: DeliveryFailed(text, permanent, retry_after), user_id)
+        )
+
+    def crash(
+        self, error: Callable[[], BaseException], times: int | None = 1, user_id: int | None = None
+    ) -> None:
+        """The next ``times`` sends raise ``error()``, an exception no notifier should raise."""
+        self._failures.append(_Failure(times, error, user_id))
+
+    def sent_to(self, user_id: int) -> list[EventKind]:
+        return [n.event.kind for n in self.sent if n.recipient.id == user_id]
+
+
+if TYPE_CHECKING:  # the fakes satisfy the ports (checked by mypy)
+
+    def _conforms(db: InMemoryDatabase) -> None:
+        clock: Clock = FakeClock()
+        catalogue: Catalogue = FakeCatalogue()
+        check: HealthCheck = FakeHealthCheck("x")
+        notifier: Notifier = RecordingNotifier()
+        factory: UnitOfWorkFactory = InMemoryUnitOfWorkFactory(db)
+        del clock, catalogue, check, notifier, factory

@@ -1,0 +1,387 @@
+"""The outbox Dispatcher: who hears of what, retries with backoff, restarts and leases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from core.domain import Audience, DeliveryStatus, Event, EventKind, User
+from core.notifications import Dispatcher, DispatchPolicy
+from core.permissions import Permission
+from core.requests import create_request
+from tests.core_fixtures import MANAGER, MOVIE, World, payload_for
+from tests.fakes import RecordingNotifier
+
+K = EventKind
+S = DeliveryStatus
+P = Permission
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def discord() -> RecordingNotifier:
+    return RecordingNotifier("discord")
+
+
+@pytest.fixture
+def telegram() -> RecordingNotifier:
+    return RecordingNotifier("telegram")
+
+
+def dispatcher(world: World, *notifiers: RecordingNotifier, **policy: Any) -> Dispatcher:
+    return Dispatcher(world.uow, world.clock, notifiers, DispatchPolicy(**policy))
+
+
+async def add_event(world: World, kind: EventKind, requester: User) -> Event:
+    async with world.uow() as uow:
+        event = await uow.events.add(kind, payload_for(requester), world.clock.now())
+        await uow.commit()
+    return event
+
+
+def event_now(world: World, event_id: int) -> Event:
+    [event] = [e for e in world.events() if e.id == event_id]
+    return event
+
+
+def log(world: World) -> list[tuple[str, int, DeliveryStatus]]:
+    return [(a.notifier, a.recipient_id, a.status) for a in world.db.attempts()]
+
+
+# ----- who hears of what ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+async def test_the_requester_hears_of_every_kind_of_event(
+    world: World, discord: RecordingNotifier, kind: EventKind
+) -> None:
+    alice = world.user("alice")
+    event = await add_event(world, kind, alice)
+
+    handled = await dispatcher(world, discord).deliver_due()
+
+    assert handled == 1
+    assert discord.sent_to(alice.id) == [kind]
+    assert discord.sent[0].audience is Audience.REQUESTER
+    assert discord.sent[0].event == event
+    assert event_now(world, event.id).delivered_at == world.clock.now()
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+async def test_managers_hear_only_of_new_and_failed_requests(
+    world: World, discord: RecordingNotifier, kind: EventKind
+) -> None:
+    alice = world.user("alice")
+    boss, admin = world.user("boss", MANAGER), world.user("admin", P.ADMIN)
+    bystander = world.user("bystander", P.REQUEST | P.MANAGE_USERS)
+    await add_event(world, kind, alice)
+
+    await dispatcher(world, discord).deliver_due()
+
+    told = kind in (K.PENDING, K.AUTO_APPROVED, K.FAILED)
+    assert discord.sent_to(boss.id) == ([kind] if told else [])
+    assert discord.sent_to(admin.id) == ([kind] if told else [])
+    assert discord.sent_to(bystander.id) == []
+    managers = {n.recipient.id for n in discord.sent if n.audience is Audience.MANAGER}
+    assert managers == ({boss.id, admin.id} if told else set())
+
+
+async def test_a_manager_who_is_the_requester_hears_once(
+    world: World, discord: RecordingNotifier
+) -> None:
+    boss = world.user("boss", MANAGER)
+    await add_event(world, K.PENDING, boss)
+
+    await dispatcher(world, discord).deliver_due()
+
+    assert [(n.recipient.id, n.audience) for n in discord.sent] == [(boss.id, Audience.REQUESTER)]
+
+
+async def test_a_notifier_that_cannot_reach_a_user_is_not_called_for_them(
+    world: World, discord: RecordingNotifier, telegram: RecordingNotifier
+) -> None:
+    alice = world.user("alice", platforms=["telegram"])
+    both = world.user("both", MANAGER, platforms=["discord", "telegram"])
+    await add_event(world, K.PENDING, alice)
+
+    await dispatcher(world, discord, telegram).deliver_due()
+
+    assert [n.recipient.id for n in discord.calls] == [both.id]
+    assert [n.recipient.id for n in telegram.calls] == [alice.id, both.id]
+    assert sorted(log(world)) == [
+        ("discord", both.id, S.SENT),
+        ("telegram", alice.id, S.SENT),
+        ("telegram", both.id, S.SENT),
+    ]
+
+
+async def test_a_request_made_in_the_core_reaches_its_requester_and_the_managers(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice, boss = world.user("alice"), world.user("boss", MANAGER)
+    await create_request(world.services, alice.id, world.movie("Alien"), MOVIE)
+
+    await dispatcher(world, discord).deliver_due()
+
+    assert [(n.recipient.id, n.event.kind) for n in discord.sent] == [
+        (alice.id, K.PENDING),
+        (boss.id, K.PENDING),
+    ]
+    assert discord.sent[0].event.payload.label == "Alien (1979)"
+
+
+async def test_a_notifier_may_deliberately_show_nothing(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    discord.skip_kinds = {K.APPROVED}
+    event = await add_event(world, K.APPROVED, alice)
+    d = dispatcher(world, discord)
+
+    await d.deliver_due()
+    world.clock.advance(hours=1)
+    await d.deliver_due()
+
+    assert discord.sent == []
+    assert log(world) == [("discord", alice.id, S.SKIPPED)]
+    assert event_now(world, event.id).delivered_at is not None
+
+
+# ----- failures and retries ---------------------------------------------------------------
+
+
+async def test_a_transient_failure_is_retried_after_backoff_for_that_pair_only(
+    world: World, discord: RecordingNotifier, telegram: RecordingNotifier
+) -> None:
+    alice = world.user("alice", platforms=["discord", "telegram"])
+    discord.fail(times=1)
+    event = await add_event(world, K.APPROVED, alice)
+    d = dispatcher(world, discord, telegram, base_delay=5)
+    failed_at = world.clock.now()
+
+    await d.deliver_due()
+    waiting = event_now(world, event.id)
+    world.clock.advance(seconds=4)
+    too_early = await d.deliver_due()
+    world.clock.advance(seconds=1)
+    await d.deliver_due()
+
+    assert (waiting.attempts, waiting.next_attempt_at) == (1, failed_at + timedelta(seconds=5))
+    assert waiting.delivered_at is None
+    assert too_early == 0
+    assert (len(discord.calls), len(telegram.calls)) == (2, 1)
+    assert (discord.sent_to(alice.id), telegram.sent_to(alice.id)) == ([K.APPROVED], [K.APPROVED])
+    assert event_now(world, event.id).delivered_at == world.clock.now()
+
+
+async def test_every_attempt_is_in_the_log(
+    world: World, discord: RecordingNotifier, telegram: RecordingNotifier
+) -> None:
+    alice = world.user("alice", platforms=["discord", "telegram"])
+    discord.fail(times=1, reason="discord is down")
+    event = await add_event(world, K.APPROVED, alice)
+    d = dispatcher(world, discord, telegram, base_delay=5)
+    first_at = world.clock.now()
+    await d.deliver_due()
+    second_at = world.clock.advance(seconds=5)
+    await d.deliver_due()
+
+    attempts = world.db.attempts(event.id)
+
+    assert [(a.notifier, a.status, a.error, a.attempted_at) for a in attempts] == [
+        ("discord", S.FAILED, "discord is down", first_at),
+        ("telegram", S.SENT, None, first_at),
+        ("discord", S.SENT, None, second_at),
+    ]
+    assert {a.recipient_id for a in attempts} == {alice.id}
+
+
+async def test_the_backoff_doubles_up_to_its_limit(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    discord.fail(times=None)
+    event = await add_event(world, K.APPROVED, alice)
+    d = dispatcher(world, discord, base_delay=5, max_delay=30, max_attempts=10)
+    delays = []
+
+    for _ in range(5):
+        before = world.clock.now()
+        await d.deliver_due()
+        due = event_now(world, event.id).next_attempt_at
+        assert due is not None
+        delays.append((due - before).total_seconds())
+        world.clock.set(due)
+
+    assert delays == [5, 10, 20, 30, 30]
+
+
+async def test_a_notifiers_retry_after_is_honoured(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    discord.fail(times=1, retry_after=60)
+    event = await add_event(world, K.APPROVED, alice)
+
+    await dispatcher(world, discord, base_delay=5).deliver_due()
+
+    assert event_now(world, event.id).next_attempt_at == world.clock.now() + timedelta(seconds=60)
+
+
+async def test_a_permanent_failure_is_logged_once_and_not_retried(
+    world: World, discord: RecordingNotifier, telegram: RecordingNotifier
+) -> None:
+    alice = world.user("alice", platforms=["discord", "telegram"])
+    discord.fail(times=None, permanent=True)
+    event = await add_event(world, K.DECLINED, alice)
+    d = dispatcher(world, discord, telegram)
+
+    await d.deliver_due()
+    world.clock.advance(days=1)
+    again = await d.deliver_due()
+
+    assert again == 0
+    assert len(discord.calls) == 1
+    assert log(world) == [("discord", alice.id, S.GAVE_UP), ("telegram", alice.id, S.SENT)]
+    assert event_now(world, event.id).delivered_at is not None
+    assert world.db.given_up() == set()
+
+
+async def test_after_max_attempts_the_event_is_given_up(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    discord.fail(times=None)
+    event = await add_event(world, K.APPROVED, alice)
+    d = dispatcher(world, discord, max_attempts=3, base_delay=5)
+
+    for _ in range(6):
+        await d.deliver_due()
+        world.clock.advance(hours=1)
+
+    assert len(discord.calls) == 3
+    assert [a.status for a in world.db.attempts(event.id)] == [S.FAILED] * 3
+    assert world.db.given_up() == {event.id}
+    assert event_now(world, event.id).delivered_at is not None
+    async with world.uow(write=False) as uow:
+        assert await uow.events.pending_count() == 0
+
+
+async def test_a_notifier_raising_an_unexpected_error_stops_nothing_else(
+    world: World, telegram: RecordingNotifier
+) -> None:
+    broken = RecordingNotifier("broken", platform="telegram")
+    broken.crash(lambda: RuntimeError("bug in the adapter"), times=None)
+    alice, bob = (
+        world.user("alice", platforms=["telegram"]),
+        world.user("bob", platforms=["telegram"]),
+    )
+    first = await add_event(world, K.APPROVED, alice)
+    second = await add_event(world, K.DECLINED, bob)
+
+    handled = await dispatcher(world, broken, telegram).deliver_due()
+
+    assert handled == 2
+    assert telegram.sent_to(alice.id) == [K.APPROVED]
+    assert telegram.sent_to(bob.id) == [K.DECLINED]
+    [crash] = [a for a in world.db.attempts(first.id) if a.notifier == "broken"]
+    assert (crash.status, crash.error) == (S.FAILED, "RuntimeError: bug in the adapter")
+    assert event_now(world, second.id).attempts == 1
+
+
+# ----- restarts and several dispatchers ---------------------------------------------------
+
+
+async def test_a_new_dispatcher_delivers_what_the_last_one_left_undelivered(
+    world: World, discord: RecordingNotifier, telegram: RecordingNotifier
+) -> None:
+    alice = world.user("alice", platforms=["discord", "telegram"])
+    await add_event(world, K.APPROVED, alice)
+    discord.fail(times=None)
+    await dispatcher(world, discord, telegram).deliver_due()
+    world.clock.advance(minutes=1)
+
+    restarted_discord = RecordingNotifier("discord")
+    restarted_telegram = RecordingNotifier("telegram")
+    handled = await dispatcher(world, restarted_discord, restarted_telegram).deliver_due()
+
+    assert handled == 1
+    assert restarted_discord.sent_to(alice.id) == [K.APPROVED]
+    assert restarted_telegram.calls == []  # the first dispatcher had sent that one
+    async with world.uow(write=False) as uow:
+        assert await uow.events.pending_count() == 0
+
+
+async def test_events_written_while_no_dispatcher_ran_are_delivered_on_start(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    for kind in (K.PENDING, K.APPROVED, K.AVAILABLE):
+        await add_event(world, kind, alice)
+
+    handled = await dispatcher(world, discord, batch=2).deliver_due()
+
+    assert handled == 3
+    assert discord.sent_to(alice.id) == [K.PENDING, K.APPROVED, K.AVAILABLE]
+
+
+async def test_an_event_leased_by_a_dispatcher_that_died_waits_for_the_lease(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    dying = RecordingNotifier("discord")
+    dying.crash(asyncio.CancelledError)
+    event = await add_event(world, K.APPROVED, alice)
+    with pytest.raises(asyncio.CancelledError):
+        await dispatcher(world, dying, lease=120).deliver_due()
+
+    successor = dispatcher(world, discord, lease=120)
+    during_lease = await successor.deliver_due()
+    world.clock.advance(seconds=120)
+    after_lease = await successor.deliver_due()
+
+    assert (during_lease, after_lease) == (0, 1)
+    assert discord.sent_to(alice.id) == [K.APPROVED]
+    assert event_now(world, event.id).delivered_at is not None
+
+
+async def test_two_dispatchers_at_once_deliver_each_event_once(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    events = [await add_event(world, K.APPROVED, alice) for _ in range(10)]
+    first, second = dispatcher(world, discord), dispatcher(world, discord)
+
+    handled = await asyncio.gather(first.deliver_due(), second.deliver_due())
+
+    assert sum(handled) == 10
+    assert sorted(n.event.id for n in discord.calls) == [e.id for e in events]
+
+
+async def test_a_running_dispatcher_delivers_as_soon_as_it_is_woken(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    d = dispatcher(world, discord, poll_interval=3600)
+    world.services.events_written = d.wake
+    running = asyncio.create_task(d.run())
+    try:
+        await asyncio.sleep(0)
+        await create_request(world.services, alice.id, world.movie(), MOVIE)
+        for _ in range(100):
+            if discord.sent:
+                break
+            await asyncio.sleep(0)
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    assert discord.sent_to(alice.id) == [K.PENDING]
