@@ -1,0 +1,344 @@
+"""The TMDb v3 client: the core's Catalogue and a HealthCheck, on httpx.
+
+Every answer goes through one path: the cache, then a single flight shared by identical
+concurrent calls, then the rate limiter and the HTTP call with its retries. httpx errors,
+HTTP errors and malformed bodies become core errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from adapters.tmdb import mapping
+from adapters.tmdb.auth import CredentialTransport, environment_proxy, is_read_token
+from adapters.tmdb.cache import TtlCache
+from adapters.tmdb.limiter import RateLimiter
+from core.domain import MediaDetails, MediaType, SearchPage
+from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
+
+__all__ = ["DEFAULT_BASE_URL", "TmdbClient", "is_read_token"]
+
+log = logging.getLogger(__name__)
+
+SERVICE = "TMDb"
+DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
+MAX_TRIES = 3
+MAX_RETRY_WAIT = 10.0  # seconds of Retry-After honoured in total for one call
+BACKOFF = (0.25, 0.75)  # before the 2nd and 3rd try after a 5xx or a network error
+NO_API = "no TMDb API at this base URL"
+
+T = TypeVar("T")
+Params = tuple[tuple[str, str], ...]
+
+
+class _NotFound(Exception):
+    """TMDb answered 404; the caller knows what was not found."""
+
+
+class TmdbClient:
+    """TMDb's search and details, cached, coalesced and rate limited; use with ``async with``.
+
+    Give either a v3 ``api_key`` or a v4 ``read_token``. ``transport`` replaces the network
+    (tests); ``proxy`` defaults to what HTTPS_PROXY / NO_PROXY say.
+    """
+
+    name = SERVICE
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        read_token: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        language: str = "en-US",
+        timeout: float = 5.0,
+        search_ttl: float = 600.0,
+        details_ttl: float = 6 * 3600.0,
+        cache_size: int = 2048,
+        max_rate: float = 40.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        if (api_key is None) == (read_token is None):
+            raise ValueError("give a TMDb api_key or a read_token (exactly one)")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        # str(): settings may hand over a URL object.
+        base = str(base_url).rstrip("/")
+        self._secret = api_key or read_token or ""
+        self._language = language
+        self._timeout = timeout
+        self._ttls = {"search": search_ttl, "details": details_ttl}
+        self._cache = TtlCache(cache_size)
+        self._flights: dict[tuple[str, Params], asyncio.Task[Any]] = {}
+        self._limiter = RateLimiter(max_rate)
+        self._closed = False
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(proxy=proxy or environment_proxy(base))
+        self._http = httpx.AsyncClient(
+            base_url=base + "/",
+            transport=CredentialTransport(transport, api_key=api_key, read_token=read_token),
+            timeout=httpx.Timeout(timeout),
+            headers={"Accept": "application/json", "User-Agent": "requestbot"},
+            follow_redirects=False,
+        )
+        self._auth_kind = "v3 API key" if api_key else "v4 read token"
+        self._host = httpx.URL(base).host
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel calls in flight and close the connections."""
+        self._closed = True
+        flights = list(self._flights.values())
+        for task in flights:
+            task.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
+        await self._http.aclose()
+
+    # ----- the Catalogue port ---------------------------------------------------------
+
+    async def search(
+        self, query: str, page: int = 1, media_type: MediaType | None = None
+    ) -> SearchPage:
+        """One page of movies and shows for ``query``: one TMDb call, people left out."""
+        key = self._search_key(query, page, media_type)
+        if key is None:
+            return SearchPage(page=1, total_pages=0, total_results=0, items=())
+        kind = MediaType(media_type) if media_type else None
+        try:
+            return await self._cached(
+                key, "search", lambda body: mapping.search_page(body, kind), SearchPage
+            )
+        except _NotFound:
+            raise ServiceRejected(SERVICE, 404, NO_API) from None
+
+    async def details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails:
+        """A title's details with its external ids; raises TitleNotFound."""
+        kind = MediaType(media_type)
+        if tmdb_id < 1:
+            raise TitleNotFound(tmdb_id, kind)
+        try:
+            return await self._cached(
+                self._details_key(tmdb_id, kind),
+                "details",
+                lambda body: mapping.media_details(body, kind),
+                MediaDetails,
+            )
+        except _NotFound:
+            raise TitleNotFound(tmdb_id, kind) from None
+
+    # ----- reading the cache alone ----------------------------------------------------
+
+    def cached_search(
+        self, query: str, page: int = 1, media_type: MediaType | None = None
+    ) -> SearchPage | None:
+        """The cached answer to this search, or None; never touches the network."""
+        key = self._search_key(query, page, media_type)
+        if key is None:
+            return SearchPage(page=1, total_pages=0, total_results=0, items=())
+        found = self._cache.get(key)
+        return found if isinstance(found, SearchPage) else None
+
+    def cached_details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails | None:
+        """The cached details of this title, or None; never touches the network."""
+        found = self._cache.get(self._details_key(tmdb_id, MediaType(media_type)))
+        return found if isinstance(found, MediaDetails) else None
+
+    # ----- the HealthCheck port -------------------------------------------------------
+
+    async def check(self) -> str:
+        """One authenticated call; a line saying where TMDb answered and how we log in."""
+        try:
+            await self._fetch("/configuration", ())
+        except _NotFound:
+            raise ServiceRejected(SERVICE, 404, NO_API) from None
+        return f"{self._host}, {self._auth_kind}, language {self._language}"
+
+    # ----- cache and single flight ----------------------------------------------------
+
+    def _search_key(
+        self, query: str, page: int, media_type: MediaType | None
+    ) -> tuple[str, Params] | None:
+        text = " ".join(query.split())
+        if not text:
+            return None
+        if not 1 <= page <= mapping.MAX_PAGE:
+            raise InvalidInput("page", page, f"TMDb serves pages 1 to {mapping.MAX_PAGE}")
+        path = f"/search/{MediaType(media_type)}" if media_type else "/search/multi"
+        # TMDb's search ignores case, so "Matrix" and "matrix" share one entry and one call.
+        query = text.lower()
+        return path, (
+            ("include_adult", "false"),
+            ("language", self._language),
+            ("page", str(page)),
+            ("query", query),
+        )
+
+    def _details_key(self, tmdb_id: int, media_type: MediaType) -> tuple[str, Params]:
+        params = (("append_to_response", "external_ids"), ("language", self._language))
+        return f"/{media_type}/{tmdb_id}", params
+
+    async def _cached(
+        self,
+        key: tuple[str, Params],
+        kind: str,
+        parse: Callable[[Any], T],
+        expected: type[T],
+    ) -> T:
+        found = self._cache.get(key)
+        if isinstance(found, expected):
+            return found
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.create_task(self._fill(key, kind, parse))
+            self._flights[key] = flight
+            flight.add_done_callback(lambda task: self._land(key, task))
+        return await self._join(flight)
+
+    async def _fill(self, key: tuple[str, Params], kind: str, parse: Callable[[Any], T]) -> T:
+        path, params = key
+        body = await self._fetch(path, params)
+        try:
+            value = parse(body)
+        except mapping.MalformedResponse as exc:
+            log.warning("TMDb sent a malformed body for %s: %s", path, exc)
+            raise ServiceUnavailable(SERVICE, "malformed response") from None
+        self._cache.put(key, value, self._ttls[kind])
+        return value
+
+    def _land(self, key: tuple[str, Params], task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        # Mark the outcome as seen: every waiter may have been cancelled meanwhile.
+        if not task.cancelled():
+            task.exception()
+
+    async def _join(self, flight: Awaitable[T]) -> T:
+        """Wait for a shared call; cancelling one waiter does not cancel the call."""
+        try:
+            return await asyncio.shield(flight)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            raise ServiceUnavailable(SERVICE, "client closed") from None
+
+    # ----- HTTP with retries ----------------------------------------------------------
+
+    async def _fetch(self, path: str, params: Params) -> Any:
+        """The JSON body of GET ``path``, after retrying what is worth retrying."""
+        waited = 0.0
+        for attempt in range(1, MAX_TRIES + 1):
+            last = attempt == MAX_TRIES
+            try:
+                response = await self._send(path, params)
+            except _Retryable as exc:
+                if last:
+                    raise ServiceUnavailable(SERVICE, exc.detail) from exc.__cause__
+                pause = BACKOFF[min(attempt, len(BACKOFF)) - 1]
+                log.warning(
+                    "TMDb %s failed (%s); try %d in %.2f s", path, exc.detail, attempt + 1, pause
+                )
+                await asyncio.sleep(pause)
+                continue
+            if response.status_code != 429:
+                return self._body(path, response)
+            retry_after = _retry_after(response)
+            if last or waited + retry_after > MAX_RETRY_WAIT:
+                raise ServiceUnavailable(SERVICE, "rate limited", retry_after=retry_after)
+            log.warning("TMDb rate limited %s; retrying in %.1f s", path, retry_after)
+            waited += retry_after
+            await asyncio.sleep(retry_after)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(self, path: str, params: Params) -> httpx.Response:
+        """One try: 5xx and network errors raise _Retryable, timeouts ServiceUnavailable."""
+        if self._closed:
+            raise ServiceUnavailable(SERVICE, "client closed")
+        await self._limiter.acquire()
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.get(path, params=params)
+        except (TimeoutError, httpx.TimeoutException):
+            log.warning("TMDb %s timed out after %.1f s", path, time.monotonic() - started)
+            raise ServiceUnavailable(SERVICE, "timed out") from None
+        except httpx.HTTPError as exc:
+            raise _Retryable(_network_detail(exc)) from exc
+        log.debug("TMDb %s -> %d in %.3f s", path, response.status_code, time.monotonic() - started)
+        if response.status_code >= 500:
+            raise _Retryable(f"HTTP {response.status_code}")
+        return response
+
+    def _body(self, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status == 404:
+            raise _NotFound(path)
+        if status == 401:
+            raise ServiceRejected(SERVICE, 401, "API key rejected")
+        if status >= 400:
+            raise ServiceRejected(SERVICE, status, self._scrub(_status_message(response)))
+        try:
+            body = response.json()
+        except ValueError:
+            log.warning("TMDb sent a body that is not JSON for %s", path)
+            raise ServiceUnavailable(SERVICE, "malformed response") from None
+        if not isinstance(body, dict):
+            raise ServiceUnavailable(SERVICE, "malformed response")
+        return body
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+
+class _Retryable(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _network_detail(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    return f"network error ({type(exc).__name__})"
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Retry-After in seconds (a number or an HTTP date); 1 s when absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 1.0
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _status_message(response: httpx.Response) -> str:
+    """TMDb's status_message, cut short, or the HTTP status."""
+    try:
+        message = response.json().get("status_message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message)[:120] if message else f"HTTP {response.status_code}"

@@ -1,0 +1,594 @@
+"""A fake TMDb v3 server on 127.0.0.1, for tests that want real HTTP.
+
+It answers the endpoints the bot uses with TMDb's field names and shapes:
+``/search/multi``, ``/search/movie``, ``/search/tv`` (20 results a page, pages 1-500),
+``/movie/{id}`` and ``/tv/{id}`` (``external_ids`` only when asked for with
+``append_to_response=external_ids``), ``/configuration``, and TMDb's error bodies
+``{"status_code": .., "status_message": .., "success": false}`` for 401, 404 and the rest.
+Everything is served under ``/3``, so ``base_url`` looks like the real one.
+
+Use it as an async context manager, or through the ``fake_tmdb`` fixture (import it into
+the test module; ``__all__`` tells ruff the import is used)::
+
+    from tests.fake_tmdb import FakeTmdb, fake_tmdb
+
+    __all__ = ["fake_tmdb"]
+
+    async def test_something(fake_tmdb: FakeTmdb) -> None:
+        async with TmdbClient(api_key=fake_tmdb.api_key, base_url=fake_tmdb.base_url) as tmdb:
+            page = await tmdb.search("matrix")
+        assert fake_tmdb.calls["/search/multi"] == 1
+
+The built-in titles (real TMDb ids, dates, IMDb and TheTVDB ids; overviews are short
+paraphrases, poster paths are placeholders, season lists are trimmed):
+
+    movies  603 The Matrix, 604 The Matrix Reloaded, 605 The Matrix Revolutions,
+            624860 The Matrix Resurrections, 550 Fight Club, 27205 Inception,
+            194 Amélie, 129 Spirited Away (千と千尋の神隠し), 10228 Pokémon: The First Movie,
+            447404 Pokémon Detective Pikachu, 342521 Keanu, 35 The Simpsons Movie
+    tv      1396 Breaking Bad (season 0 + 5), 1399 Game of Thrones (season 0 + 8),
+            456 The Simpsons (season 0 + 35), 60572 Pokémon (ポケットモンスター)
+    people  6384 Keanu Reeves, 287 Brad Pitt (only in /search/multi)
+
+Search matches when every word of the query appears in the title or original title,
+ignoring case and accents ("amelie" finds Amélie, "千と千尋" finds Spirited Away), most
+popular first, as TMDb roughly does.
+
+Knobs (all plain attributes or methods; ``reset()`` puts them back):
+
+- ``api_key`` / ``read_token``: the v3 key (``api_key`` query parameter) and the v4 token
+  (``Authorization: Bearer``) accepted; anything else gets TMDb's 401. Set both to None to
+  accept every request.
+- ``delay``: seconds to wait before answering every request (slow TMDb, timeouts).
+- ``rate_limit(times, retry_after)``: the next ``times`` requests get 429 with
+  ``Retry-After``.
+- ``fail(times, status)``: the next ``times`` requests get ``status`` (500 by default).
+- ``send_garbage(times)``: the next ``times`` requests get 200 with a body that is not JSON.
+  Queued failures are served in the order they were queued, after the auth check.
+- ``add_movie(...)``, ``add_tv(...)``, ``add_person(...)``: more titles; each returns the
+  stored details payload, which a test may edit in place.
+- ``base_url`` (``http://127.0.0.1:PORT/3``) and ``origin`` (without ``/3``, e.g. to act
+  as an HTTP proxy: it answers absolute-form requests too).
+- ``calls``: a Counter of requests per path (``"/search/multi"``, ``"/movie/603"``), and
+  ``requests``: every request seen, with its query parameters, headers and arrival time
+  (``time.monotonic()``), including those answered with a forced failure; ``arrivals()``
+  lists just the arrival times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import socket
+import time
+import unicodedata
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import pytest
+from aiohttp import web
+
+Json = dict[str, Any]
+
+DEFAULT_API_KEY = "fa4e0000000000000000000000007e57"
+# A JWT-shaped v4 token: {"alg":"HS256"} . {"aud":"fake"} . "signature", base64url.
+DEFAULT_READ_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJmYWtlIn0.c2lnbmF0dXJl"
+PAGE_SIZE = 20
+MAX_PAGE = 500
+PREFIX = "/3"
+
+_ERRORS = {
+    400: (22, "Invalid page: Pages start at 1 and max at 500. They are expected to be an integer."),
+    401: (7, "Invalid API key: You must be granted a valid key."),
+    404: (34, "The resource you requested could not be found."),
+    429: (25, "Your request count (41) is over the allowed limit of (40)."),
+    500: (11, "Internal error: Something went wrong, contact TMDb."),
+    503: (9, "Service offline: This service is temporarily offline, try again later."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRequest:
+    """One request the fake received."""
+
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Forced:
+    status: int
+    retry_after: float | None = None
+    garbage: bool = False
+
+
+class FakeTmdb:
+    """A TMDb v3 look-alike on a random free port of 127.0.0.1; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = DEFAULT_API_KEY,
+        read_token: str | None = DEFAULT_READ_TOKEN,
+    ) -> None:
+        self.api_key = api_key
+        self.read_token = read_token
+        self.delay = 0.0
+        self.calls: Counter[str] = Counter()
+        self.requests: list[SeenRequest] = []
+        self.movies: dict[int, Json] = {}
+        self.shows: dict[int, Json] = {}
+        self.people: dict[int, Json] = {}
+        self._defaults = (api_key, read_token)
+        self._forced: deque[_Forced] = deque()
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+        self._stopping = asyncio.Event()
+        _add_builtin_titles(self)
+
+    # ----- lifetime -------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get(PREFIX + "/search/{kind}", self._search)
+        app.router.add_get(PREFIX + "/movie/{id:\\d+}", self._movie)
+        app.router.add_get(PREFIX + "/tv/{id:\\d+}", self._tv)
+        app.router.add_get(PREFIX + "/configuration", self._configuration)
+        # The access log would print every URL, api_key included: tests look for leaks.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+
+    async def stop(self) -> None:
+        """Stop listening; requests still being delayed are answered at once."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        """The API root to give a client, like ``https://api.themoviedb.org/3``."""
+        return f"http://127.0.0.1:{self._port}{PREFIX}"
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT``, without the ``/3``."""
+        return f"http://127.0.0.1:{self._port}"
+
+    # ----- knobs ----------------------------------------------------------------------
+
+    def rate_limit(self, times: int = 1, retry_after: float = 1) -> None:
+        """Answer the next ``times`` requests with 429 and ``Retry-After: retry_after``."""
+        self._forced.extend(_Forced(429, retry_after) for _ in range(times))
+
+    def fail(self, times: int = 1, status: int = 500) -> None:
+        """Answer the next ``times`` requests with ``status`` and TMDb's error body."""
+        self._forced.extend(_Forced(status) for _ in range(times))
+
+    def send_garbage(self, times: int = 1) -> None:
+        """Answer the next ``times`` requests with 200 and a body that is not JSON."""
+        self._forced.extend(_Forced(200, garbage=True) for _ in range(times))
+
+    def reset(self) -> None:
+        """Forget the calls seen and every knob set; the titles added stay."""
+        self.api_key, self.read_token = self._defaults
+        self.delay = 0.0
+        self.calls.clear()
+        self.requests.clear()
+        self._forced.clear()
+
+    def arrivals(self, path: str | None = None) -> list[float]:
+        """When the requests (to ``path``, or all) arrived, by ``time.monotonic()``."""
+        return [r.at for r in self.requests if path is None or r.path == path]
+
+    def add_movie(
+        self,
+        tmdb_id: int,
+        title: str,
+        release_date: str = "",
+        *,
+        original_title: str | None = None,
+        original_language: str = "en",
+        overview: str = "",
+        poster_path: str | None = None,
+        imdb_id: str | None = None,
+        popularity: float = 10.0,
+    ) -> Json:
+        """Add (or replace) a movie; returns its details payload."""
+        movie: Json = {
+            **_MOVIE_FILLER,
+            "backdrop_path": f"/backdrop{tmdb_id}.jpg",
+            "id": tmdb_id,
+            "imdb_id": imdb_id,
+            "original_language": original_language,
+            "original_title": original_title or title,
+            "overview": overview,
+            "popularity": popularity,
+            "poster_path": poster_path,
+            "release_date": release_date,
+            "status": "Released" if release_date else "In Production",
+            "title": title,
+            "external_ids": {**_MOVIE_IDS, "imdb_id": imdb_id},
+        }
+        self.movies[tmdb_id] = movie
+        return movie
+
+    def add_tv(
+        self,
+        tmdb_id: int,
+        name: str,
+        first_air_date: str = "",
+        seasons: Iterable[tuple[int, int]] = ((1, 10),),
+        *,
+        original_name: str | None = None,
+        original_language: str = "en",
+        overview: str = "",
+        poster_path: str | None = None,
+        tvdb_id: int | None = None,
+        imdb_id: str | None = None,
+        popularity: float = 10.0,
+    ) -> Json:
+        """Add (or replace) a show; ``seasons`` are (season_number, episode_count) pairs."""
+        season_list = [_season(tmdb_id, n, count, first_air_date) for n, count in sorted(seasons)]
+        regular = [s for s in season_list if s["season_number"] > 0]
+        show: Json = {
+            **_TV_FILLER,
+            "backdrop_path": f"/backdrop{tmdb_id}.jpg",
+            "first_air_date": first_air_date,
+            "id": tmdb_id,
+            "languages": [original_language],
+            "last_air_date": first_air_date,
+            "name": name,
+            "number_of_episodes": sum(s["episode_count"] for s in regular),
+            "number_of_seasons": len(regular),
+            "original_language": original_language,
+            "original_name": original_name or name,
+            "overview": overview,
+            "popularity": popularity,
+            "poster_path": poster_path,
+            "seasons": season_list,
+            "external_ids": {**_TV_IDS, "imdb_id": imdb_id, "tvdb_id": tvdb_id},
+        }
+        self.shows[tmdb_id] = show
+        return show
+
+    def add_person(
+        self, person_id: int, name: str, known_for: Iterable[int] = (), popularity: float = 20.0
+    ) -> Json:
+        """Add a person (found by /search/multi only), known for the given movie ids."""
+        person = {
+            "adult": False,
+            "gender": 2,
+            "id": person_id,
+            "known_for_department": "Acting",
+            "media_type": "person",
+            "name": name,
+            "original_name": name,
+            "popularity": popularity,
+            "profile_path": f"/profile{person_id}.jpg",
+            "known_for": [
+                _movie_result(self.movies[m], with_type=True) for m in known_for if m in self.movies
+            ],
+        }
+        self.people[person_id] = person
+        return person
+
+    # ----- the server -----------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        path = request.path.removeprefix(PREFIX)
+        self.calls[path] += 1
+        self.requests.append(
+            SeenRequest(path, dict(request.query), dict(request.headers), time.monotonic())
+        )
+        if self.delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.delay)
+        if not self._authorised(request):
+            return _error(401)
+        if self._forced:
+            forced = self._forced.popleft()
+            if forced.garbage:
+                return web.Response(text="<html>upstream error</html>", content_type="text/html")
+            headers = {}
+            if forced.retry_after is not None:
+                headers["Retry-After"] = f"{forced.retry_after:g}"
+            return _error(forced.status, headers)
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            return _error(404)
+
+    def _authorised(self, request: web.Request) -> bool:
+        if self.api_key is None and self.read_token is None:
+            return True
+        key = request.query.get("api_key")
+        if self.api_key is not None and key == self.api_key:
+            return True
+        bearer = request.headers.get("Authorization", "")
+        return self.read_token is not None and bearer == f"Bearer {self.read_token}"
+
+    async def _search(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        if kind not in ("multi", "movie", "tv"):
+            return _error(404)
+        try:
+            page = int(request.query.get("page", "1"))
+        except ValueError:
+            return _error(400)
+        if not 1 <= page <= MAX_PAGE:
+            return _error(400)
+        words = _fold(request.query.get("query", "")).split()
+        found = self._matches(kind, words) if words else []
+        start = (page - 1) * PAGE_SIZE
+        return web.json_response(
+            {
+                "page": page,
+                "results": found[start : start + PAGE_SIZE],
+                "total_pages": max(1, math.ceil(len(found) / PAGE_SIZE)),
+                "total_results": len(found),
+            }
+        )
+
+    def _matches(self, kind: str, words: list[str]) -> list[Json]:
+        multi = kind == "multi"
+        scored: list[tuple[float, Json]] = []
+        if kind in ("multi", "movie"):
+            for m in self.movies.values():
+                if _hit(words, m["title"], m["original_title"]):
+                    scored.append((m["popularity"], _movie_result(m, with_type=multi)))
+        if kind in ("multi", "tv"):
+            for s in self.shows.values():
+                if _hit(words, s["name"], s["original_name"]):
+                    scored.append((s["popularity"], _tv_result(s, with_type=multi)))
+        if multi:
+            scored += [(p["popularity"], p) for p in self.people.values() if _hit(words, p["name"])]
+        scored.sort(key=lambda pair: -pair[0])
+        return [result for _, result in scored]
+
+    async def _movie(self, request: web.Request) -> web.Response:
+        movie = self.movies.get(int(request.match_info["id"]))
+        if movie is None:
+            return _error(404)
+        body = {k: v for k, v in movie.items() if k != "external_ids"}
+        if "external_ids" in _appended(request):
+            body["external_ids"] = movie["external_ids"]
+        return web.json_response(body)
+
+    async def _tv(self, request: web.Request) -> web.Response:
+        show = self.shows.get(int(request.match_info["id"]))
+        if show is None:
+            return _error(404)
+        body = {k: v for k, v in show.items() if k != "external_ids"}
+        if "external_ids" in _appended(request):
+            body["external_ids"] = show["external_ids"]
+        return web.json_response(body)
+
+    async def _configuration(self, request: web.Request) -> web.Response:
+        return web.json_response(_CONFIGURATION)
+
+
+@pytest.fixture
+async def fake_tmdb() -> AsyncIterator[FakeTmdb]:
+    """A running FakeTmdb with the built-in titles, stopped after the test."""
+    async with FakeTmdb() as server:
+        yield server
+
+
+# ----- payloads -------------------------------------------------------------------------
+
+
+def _error(status: int, headers: dict[str, str] | None = None) -> web.Response:
+    code, message = _ERRORS.get(status, (11, "Internal error: Something went wrong."))
+    body = {"status_code": code, "status_message": message, "success": False}
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def _appended(request: web.Request) -> set[str]:
+    return {part.strip() for part in request.query.get("append_to_response", "").split(",")}
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, as TMDb's search compares."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _hit(words: list[str], *names: str) -> bool:
+    folded = " ".join(_fold(n) for n in names)
+    return all(w in folded for w in words)
+
+
+def _season(tmdb_id: int, number: int, episodes: int, first_air_date: str) -> Json:
+    return {
+        "air_date": None if number == 0 else first_air_date or None,
+        "episode_count": episodes,
+        "id": tmdb_id * 1000 + number,
+        "name": "Specials" if number == 0 else f"Season {number}",
+        "overview": "",
+        "poster_path": None,
+        "season_number": number,
+        "vote_average": 0.0,
+    }
+
+
+# Fields every payload has that no test looks at, with plausible values.
+_MOVIE_FILLER: Json = {
+    "adult": False, "belongs_to_collection": None, "budget": 0,
+    "genres": [{"id": 18, "name": "Drama"}], "homepage": "", "origin_country": ["US"],
+    "production_companies": [], "production_countries": [], "revenue": 0, "runtime": 120,
+    "spoken_languages": [], "tagline": "", "video": False, "vote_average": 7.5,
+    "vote_count": 1000,
+}  # fmt: skip
+_TV_FILLER: Json = {
+    "adult": False, "created_by": [], "episode_run_time": [],
+    "genres": [{"id": 18, "name": "Drama"}], "homepage": "", "in_production": False,
+    "last_episode_to_air": None, "next_episode_to_air": None, "networks": [],
+    "origin_country": ["US"], "production_companies": [], "status": "Ended", "tagline": "",
+    "type": "Scripted", "vote_average": 8.0, "vote_count": 1000,
+}  # fmt: skip
+_MOVIE_IDS: Json = {
+    "imdb_id": None, "wikidata_id": None, "facebook_id": None, "instagram_id": None,
+    "twitter_id": None,
+}  # fmt: skip
+_TV_IDS: Json = {
+    "imdb_id": None, "freebase_mid": None, "freebase_id": None, "tvdb_id": None,
+    "tvrage_id": None, "wikidata_id": None, "facebook_id": None, "instagram_id": None,
+    "twitter_id": None,
+}  # fmt: skip
+_MOVIE_RESULT_FIELDS = (
+    "adult", "backdrop_path", "id", "original_language", "original_title", "overview",
+    "popularity", "poster_path", "release_date", "title", "video", "vote_average", "vote_count",
+)  # fmt: skip
+_TV_RESULT_FIELDS = (
+    "adult", "backdrop_path", "id", "origin_country", "original_language", "original_name",
+    "overview", "popularity", "poster_path", "first_air_date", "name", "vote_average",
+    "vote_count",
+)  # fmt: skip
+
+
+def _movie_result(movie: Json, *, with_type: bool) -> Json:
+    result = {k: movie[k] for k in _MOVIE_RESULT_FIELDS}
+    result["genre_ids"] = [g["id"] for g in movie["genres"]]
+    if with_type:
+        result["media_type"] = "movie"
+    return result
+
+
+def _tv_result(show: Json, *, with_type: bool) -> Json:
+    result = {k: show[k] for k in _TV_RESULT_FIELDS}
+    result["genre_ids"] = [g["id"] for g in show["genres"]]
+    if with_type:
+        result["media_type"] = "tv"
+    return result
+
+
+_CONFIGURATION: Json = {
+    "images": {
+        "base_url": "http://image.tmdb.org/t/p/",
+        "secure_base_url": "https://image.tmdb.org/t/p/",
+        "backdrop_sizes": ["w300", "w780", "w1280", "original"],
+        "logo_sizes": ["w45", "w92", "w154", "w185", "w300", "w500", "original"],
+        "poster_sizes": ["w92", "w154", "w185", "w342", "w500", "w780", "original"],
+        "profile_sizes": ["w45", "w185", "h632", "original"],
+        "still_sizes": ["w92", "w185", "w300", "original"],
+    },
+    "change_keys": ["adult", "air_date", "also_known_as", "biography", "birthday", "title"],
+}
+
+# The Simpsons, seasons 1-35: episode counts as TMDb lists them.
+_SIMPSONS = (
+    13, 22, 24, 22, 22, 25, 25, 25, 25, 23, 22, 21, 22, 22, 22, 21, 22, 22, 20, 21,
+    23, 22, 22, 22, 22, 22, 22, 22, 21, 23, 22, 22, 22, 22, 18,
+)  # fmt: skip
+
+
+# fmt: off
+_MOVIES = (
+    # id, title, release date, IMDb id, popularity, overview, original title, language
+    (603, "The Matrix", "1999-03-31", "tt0133093", 80.0,
+     "A hacker learns that his world is a simulation run by machines.", None, "en"),
+    (604, "The Matrix Reloaded", "2003-05-15", "tt0234215", 40.0,
+     "Neo and the rebels race to defend Zion.", None, "en"),
+    (605, "The Matrix Revolutions", "2003-11-05", "tt0242653", 35.0,
+     "The war between humans and machines ends.", None, "en"),
+    (624860, "The Matrix Resurrections", "2021-12-16", "tt10838180", 30.0,
+     "Neo returns to the Matrix.", None, "en"),
+    (550, "Fight Club", "1999-10-15", "tt0137523", 70.0,
+     "An insomniac and a soap maker start an underground club.", None, "en"),
+    (27205, "Inception", "2010-07-15", "tt1375666", 90.0,
+     "A thief who steals secrets through dreams is asked to plant one.", None, "en"),
+    (194, "Amélie", "2001-04-25", "tt0211915", 25.0,
+     "A shy waitress in Montmartre quietly changes the lives around her.",
+     "Le Fabuleux Destin d'Amélie Poulain", "fr"),
+    (129, "Spirited Away", "2001-07-20", "tt0245429", 60.0,
+     "A girl must work in a bathhouse for spirits to free her parents.", "千と千尋の神隠し", "ja"),
+    (10228, "Pokémon: The First Movie", "1998-07-18", "tt0190641", 15.0,
+     "Mewtwo strikes back.", "劇場版ポケットモンスター ミュウツーの逆襲", "ja"),
+    (447404, "Pokémon Detective Pikachu", "2019-05-03", "tt5884052", 28.0,
+     "A young man and a talking Pikachu look for his father.", None, "en"),
+    (342521, "Keanu", "2016-04-22", "tt4139124", 12.0,
+     "Two cousins try to get back a stolen kitten.", None, "en"),
+    (35, "The Simpsons Movie", "2007-07-25", "tt0462538", 33.0,
+     "Homer pollutes a lake and Springfield is put under a dome.", None, "en"),
+)
+# The Simpsons, seasons 1-35: episode counts as TMDb lists them.
+_SIMPSONS = (
+    13, 22, 24, 22, 22, 25, 25, 25, 25, 23, 22, 21, 22, 22, 22, 21, 22, 22, 20, 21,
+    23, 22, 22, 22, 22, 22, 22, 22, 21, 23, 22, 22, 22, 22, 18,
+)
+_SHOWS = (
+    # id, name, first air date, (season, episodes)..., TheTVDB id, IMDb id, popularity,
+    # overview, original name, language
+    (1396, "Breaking Bad", "2008-01-20",
+     ((0, 9), (1, 7), (2, 13), (3, 13), (4, 13), (5, 16)), 81189, "tt0903747", 75.0,
+     "A chemistry teacher with cancer turns to making methamphetamine.", None, "en"),
+    (1399, "Game of Thrones", "2011-04-17",
+     ((0, 14), (1, 10), (2, 10), (3, 10), (4, 10), (5, 10), (6, 10), (7, 7), (8, 6)),
+     121361, "tt0944947", 85.0,
+     "Noble families fight for the Iron Throne of the Seven Kingdoms.", None, "en"),
+    (456, "The Simpsons", "1989-12-17",
+     ((0, 60), *enumerate(_SIMPSONS, start=1)), 71663, "tt0096697", 65.0,
+     "The satirical adventures of a working-class family in Springfield.", None, "en"),
+    (60572, "Pokémon", "1997-04-01", ((1, 83), (2, 36), (3, 41)), 76703, "tt0168366", 45.0,
+     "", "ポケットモンスター", "ja"),
+)
+# fmt: on
+
+
+def _add_builtin_titles(fake: FakeTmdb) -> None:
+    """Real titles with their public ids; overviews paraphrased, posters placeholders."""
+    for tmdb_id, title, date, imdb, popularity, overview, original, language in _MOVIES:
+        fake.add_movie(
+            tmdb_id, title, date, original_title=original, original_language=language,
+            overview=overview, poster_path=f"/poster{tmdb_id}.jpg", imdb_id=imdb,
+            popularity=popularity,
+        )  # fmt: skip
+    for (
+        tmdb_id,
+        name,
+        date,
+        seasons,
+        tvdb,
+        imdb,
+        popularity,
+        overview,
+        original,
+        language,
+    ) in _SHOWS:
+        fake.add_tv(
+            tmdb_id, name, date, seasons, original_name=original, original_language=language,
+            overview=overview, poster_path=f"/poster{tmdb_id}.jpg", tvdb_id=tvdb, imdb_id=imdb,
+            popularity=popularity,
+        )  # fmt: skip
+    fake.add_person(6384, "Keanu Reeves", known_for=(603, 604), popularity=50.0)
+    fake.add_person(287, "Brad Pitt", known_for=(550,), popularity=55.0)
