@@ -1,0 +1,169 @@
+"""Media rows (keyed by TMDb id and type) and their season statuses."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.domain import Media, MediaDetails, MediaStatus, MediaType, RequestStatus
+from core.ports import MediaKey, MediaState
+from storage.rows import media_columns, media_from, media_row_columns
+from storage.sql import Db, json_rows, rows_of
+from storage.tables import media_seasons_t, media_t, requests_t
+
+MAX_STATE_KEYS = 100
+
+_m = media_t.c
+_MEDIA = media_columns()
+_SELECT = select(*_MEDIA)
+_GET = _SELECT.where(_m.id == bindparam("id"))
+_BY_TMDB = _SELECT.where(
+    _m.tmdb_id == bindparam("tmdb_id"), _m.media_type == bindparam("media_type")
+)
+_BY_TMDB_FOR_UPDATE = _BY_TMDB.with_for_update(of=media_t)
+_REQUEST_STATUSES = (
+    select(json_rows(requests_t.c.id, requests_t.c.status))
+    .where(requests_t.c.media_id == _m.id)
+    .scalar_subquery()
+)
+_STATES = select(*_MEDIA, _REQUEST_STATUSES).where(
+    tuple_(_m.tmdb_id, _m.media_type).in_(bindparam("keys", expanding=True))
+)
+_SET_STATUS = {
+    False: update(media_t)
+    .where(_m.id == bindparam("media_id"))
+    .values(status=bindparam("new_status"), updated_at=bindparam("now")),
+    True: update(media_t)
+    .where(_m.id == bindparam("media_id"))
+    .values(status_4k=bindparam("new_status"), updated_at=bindparam("now")),
+}
+_SEASONS = select(json_rows(media_seasons_t.c.season_number, media_seasons_t.c.status)).where(
+    media_seasons_t.c.media_id == bindparam("media_id")
+)
+
+
+@functools.cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The upserts, built once per dialect (their INSERT ... ON CONFLICT differs)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    media = insert(media_t)
+    new = media.excluded
+    # Ids the catalogue did not send are kept; updated_at moves only when something changed.
+    refreshed = {
+        "title": new.title,
+        "year": new.year,
+        "poster_path": new.poster_path,
+        "overview": new.overview,
+        "tvdb_id": func.coalesce(new.tvdb_id, _m.tvdb_id),
+        "imdb_id": func.coalesce(new.imdb_id, _m.imdb_id),
+    }
+    changed = or_(*(_m[name].is_distinct_from(value) for name, value in refreshed.items()))
+    upsert_media = media.on_conflict_do_update(
+        index_elements=[_m.tmdb_id, _m.media_type],
+        set_={**refreshed, "updated_at": case((changed, new.updated_at), else_=_m.updated_at)},
+    ).returning(*media_row_columns())
+    seasons = insert(media_seasons_t)
+    upsert_seasons = seasons.on_conflict_do_update(
+        index_elements=[media_seasons_t.c.media_id, media_seasons_t.c.season_number],
+        set_={"status": seasons.excluded.status},
+    )
+    return upsert_media, upsert_seasons
+
+
+class SqlMediaRepository:
+    """core.ports.MediaRepository on SQL."""
+
+    __slots__ = ("_db", "_upsert_media", "_upsert_seasons")
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        self._upsert_media, self._upsert_seasons = _statements(db.conn.dialect.name)
+
+    async def get(self, media_id: int) -> Media | None:
+        """One media row with its season statuses."""
+        row = await self._db.first(_GET, {"id": media_id})
+        return media_from(row) if row else None
+
+    async def get_by_tmdb(
+        self, tmdb_id: int, media_type: MediaType, *, for_update: bool = False
+    ) -> Media | None:
+        """The media row of a title; ``for_update`` locks it (PostgreSQL)."""
+        query = _BY_TMDB_FOR_UPDATE if for_update else _BY_TMDB
+        row = await self._db.first(query, {"tmdb_id": tmdb_id, "media_type": media_type.value})
+        return media_from(row) if row else None
+
+    async def upsert(self, details: MediaDetails, now: datetime) -> Media:
+        """The row for ``details``, created if missing, metadata refreshed; one statement
+        (and one more for a show's seasons).
+
+        INSERT ... ON CONFLICT DO UPDATE is atomic on both databases: of two transactions
+        creating the same title, the second waits for the first and then updates its row,
+        which it thereby holds locked (PostgreSQL) to the end of the transaction.
+        """
+        params = {
+            "tmdb_id": details.tmdb_id,
+            "media_type": details.media_type.value,
+            "status": MediaStatus.UNKNOWN.value,
+            "status_4k": MediaStatus.UNKNOWN.value,
+            "created_at": now,
+            "updated_at": now,
+            "title": details.title,
+            "year": details.year,
+            "poster_path": details.poster_path,
+            "overview": details.overview,
+            "tvdb_id": details.tvdb_id,
+            "imdb_id": details.imdb_id,
+        }
+        row = await self._db.first(self._upsert_media, params)
+        assert row is not None
+        seasons = "[]"
+        if details.media_type is MediaType.TV:
+            seasons = await self._db.scalar(_SEASONS, {"media_id": row.id})
+        return media_from((*row, seasons))
+
+    async def set_status(
+        self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
+    ) -> None:
+        """Set the media's status (or its 4K status)."""
+        params = {"media_id": media_id, "new_status": status.value, "now": now}
+        await self._db.execute(_SET_STATUS[is_4k], params)
+
+    async def set_season_statuses(
+        self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
+    ) -> None:
+        """Set the status of the given seasons, creating their rows where missing."""
+        if not statuses:
+            return
+        params = [
+            {
+                "media_id": media_id,
+                "season_number": number,
+                "status": status.value,
+                "status_4k": MediaStatus.UNKNOWN.value,
+            }
+            for number, status in sorted(statuses.items())
+        ]
+        await self._db.execute(self._upsert_seasons, params)
+
+    async def states(self, keys: Iterable[MediaKey]) -> dict[MediaKey, MediaState]:
+        """Every known title among ``keys`` (at most MAX_STATE_KEYS) with its requests'
+        statuses, newest first, in one query."""
+        wanted = list(dict.fromkeys((int(tmdb_id), MediaType(kind)) for tmdb_id, kind in keys))
+        if not wanted:
+            return {}
+        if len(wanted) > MAX_STATE_KEYS:
+            raise ValueError(f"at most {MAX_STATE_KEYS} titles at once")
+        params = {"keys": [(tmdb_id, kind.value) for tmdb_id, kind in wanted]}
+        found: dict[MediaKey, MediaState] = {}
+        for row in await self._db.all(_STATES, params):
+            media = media_from(row)
+            statuses = sorted(rows_of(row[-1]), reverse=True)
+            found[(media.tmdb_id, media.media_type)] = MediaState(
+                media, tuple(RequestStatus(status) for _, status in statuses)
+            )
+        return found

@@ -1,0 +1,188 @@
+"""Media requests with their seasons; every read loads a whole request in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
+from core.domain import MediaRequest, MediaType, RequestStatus
+from core.errors import NotFound
+from core.ports import QuotaUsage
+from storage.rows import REQUEST_SELECT, request_from
+from storage.sql import Db
+from storage.tables import media_t, requests_t, season_requests_t
+
+_r = requests_t.c
+_s = season_requests_t.c
+_INACTIVE = (RequestStatus.DECLINED.value, RequestStatus.COMPLETED.value)
+
+_GET = REQUEST_SELECT.where(_r.id == bindparam("id"))
+_GET_FOR_UPDATE = _GET.with_for_update(of=requests_t)
+_ACTIVE = REQUEST_SELECT.where(
+    _r.media_id == bindparam("media_id"),
+    _r.is_4k == bindparam("is_4k"),
+    _r.status.not_in(_INACTIVE),
+).order_by(_r.id)
+_FOR_USER = (
+    REQUEST_SELECT.where(_r.requested_by_id == bindparam("user_id"))
+    .order_by(_r.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_COUNT_FOR_USER = select(func.count()).where(_r.requested_by_id == bindparam("user_id"))
+_WITH_STATUS = (
+    REQUEST_SELECT.where(_r.status == bindparam("status"))
+    .order_by(_r.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_COUNT_WITH_STATUS = select(func.count()).where(_r.status == bindparam("status"))
+_ADD = insert(requests_t)
+_ADD_SEASONS = insert(season_requests_t)
+_SET_SEASON_STATUS = (
+    update(season_requests_t)
+    .where(_s.request_id == bindparam("rid"))
+    .values(status=bindparam("status"))
+)
+_DELETE = delete(requests_t).where(_r.id == bindparam("id"))
+
+
+def _usage_query(*, seasons: bool) -> Any:
+    counted = func.count(_s.id) if seasons else func.count()
+    source = requests_t.join(media_t, media_t.c.id == _r.media_id)
+    if seasons:
+        source = source.join(season_requests_t, _s.request_id == _r.id)
+    return (
+        select(counted, func.min(_r.created_at))
+        .select_from(source)
+        .where(
+            _r.requested_by_id == bindparam("user_id"),
+            _r.created_at >= bindparam("since"),
+            _r.status != RequestStatus.DECLINED.value,
+            media_t.c.media_type == bindparam("media_type"),
+        )
+    )
+
+
+_USAGE = {MediaType.MOVIE: _usage_query(seasons=False), MediaType.TV: _usage_query(seasons=True)}
+
+
+class SqlRequestRepository:
+    """core.ports.RequestRepository on SQL."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def get(self, request_id: int, *, for_update: bool = False) -> MediaRequest | None:
+        """One request; ``for_update`` locks its row (PostgreSQL)."""
+        query = _GET_FOR_UPDATE if for_update else _GET
+        row = await self._db.first(query, {"id": request_id})
+        return request_from(row) if row else None
+
+    async def add(
+        self,
+        *,
+        media_id: int,
+        user_id: int,
+        status: RequestStatus,
+        is_4k: bool,
+        seasons: Sequence[int],
+        modified_by_id: int | None,
+        now: datetime,
+    ) -> MediaRequest:
+        """Insert a request (and its seasons, in the request's status) and return it whole."""
+        result = await self._db.execute(
+            _ADD,
+            {
+                "media_id": media_id,
+                "requested_by_id": user_id,
+                "modified_by_id": modified_by_id,
+                "status": status.value,
+                "is_4k": is_4k,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        request_id: int = result.inserted_primary_key[0]  # type: ignore[index]
+        if seasons:
+            rows = [
+                {"request_id": request_id, "season_number": n, "status": status.value}
+                for n in sorted(set(seasons))
+            ]
+            await self._db.execute(_ADD_SEASONS, rows)
+        return await self._require(request_id)
+
+    async def set_status(
+        self,
+        request_id: int,
+        status: RequestStatus,
+        now: datetime,
+        *,
+        modified_by_id: int | None,
+        decline_reason: str | None = None,
+        fail_reason: str | None = None,
+    ) -> MediaRequest:
+        """Move a request (and its seasons) to ``status`` and return it as it is now."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "updated_at": now,
+            "modified_by_id": modified_by_id,
+        }
+        if decline_reason is not None:
+            values["decline_reason"] = decline_reason
+        if fail_reason is not None:
+            values["fail_reason"] = fail_reason
+        result = await self._db.execute(
+            update(requests_t).where(_r.id == request_id).values(values)
+        )
+        if result.rowcount == 0:
+            raise NotFound("request", request_id)
+        await self._db.execute(_SET_SEASON_STATUS, {"rid": request_id, "status": status.value})
+        return await self._require(request_id)
+
+    async def delete(self, request_id: int) -> None:
+        """Delete a request; its seasons go with it."""
+        await self._db.execute(_DELETE, {"id": request_id})
+
+    async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
+        """Requests of this media that are neither DECLINED nor COMPLETED, oldest first."""
+        rows = await self._db.all(_ACTIVE, {"media_id": media_id, "is_4k": is_4k})
+        return [request_from(row) for row in rows]
+
+    async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
+        """Movies: the user's movie requests created since ``since`` and not declined.
+        TV: the seasons in such TV requests. With the oldest counted request's time."""
+        params = {"user_id": user_id, "since": since, "media_type": media_type.value}
+        row = await self._db.first(_USAGE[media_type], params)
+        assert row is not None
+        used, oldest = tuple(row)
+        return QuotaUsage(used=int(used), oldest_at=oldest if used else None)
+
+    async def for_user(
+        self, user_id: int, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        """A page of the user's requests, newest first, and their total."""
+        params = {"user_id": user_id, "offset": offset, "limit": limit}
+        rows = await self._db.all(_FOR_USER, params)
+        total = await self._db.scalar(_COUNT_FOR_USER, {"user_id": user_id})
+        return [request_from(row) for row in rows], int(total)
+
+    async def with_status(
+        self, status: RequestStatus, offset: int = 0, limit: int = 20
+    ) -> tuple[list[MediaRequest], int]:
+        """A page of requests in ``status``, oldest first, and their total."""
+        params = {"status": status.value, "offset": offset, "limit": limit}
+        rows = await self._db.all(_WITH_STATUS, params)
+        total = await self._db.scalar(_COUNT_WITH_STATUS, {"status": status.value})
+        return [request_from(row) for row in rows], int(total)
+
+    async def _require(self, request_id: int) -> MediaRequest:
+        request = await self.get(request_id)
+        if request is None:
+            raise NotFound("request", request_id)
+        return request

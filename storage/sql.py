@@ -1,0 +1,96 @@
+"""SQL helpers shared by the repositories: one connection wrapper that turns lost races
+into core.errors.Conflict, and a JSON aggregate that lets one query carry child rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+from sqlalchemy import Executable, Text
+from sqlalchemy.engine import CursorResult, Row
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from core.errors import Conflict
+
+# PostgreSQL: unique_violation, serialization_failure, deadlock_detected.
+_PG_CONFLICTS = frozenset({"23505", "40001", "40P01"})
+_SQLITE_CONFLICTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+def is_conflict(exc: DBAPIError) -> bool:
+    """Whether a database error means "another transaction won": retrying can succeed."""
+    orig = exc.orig
+    if isinstance(orig, sqlite3.IntegrityError):
+        return getattr(orig, "sqlite_errorname", "") in _SQLITE_CONFLICTS
+    return getattr(orig, "sqlstate", None) in _PG_CONFLICTS
+
+
+def raise_translated(exc: DBAPIError) -> NoReturn:
+    """Re-raise ``exc`` as Conflict when it is one, else as it is."""
+    if is_conflict(exc):
+        raise Conflict(str(exc.orig)) from exc
+    raise exc
+
+
+class Db:
+    """The unit of work's connection as the repositories see it."""
+
+    __slots__ = ("conn", "postgres")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
+        """Run one statement; unique violations and serialization failures become Conflict."""
+        try:
+            return await self.conn.execute(statement, params)
+        except DBAPIError as exc:
+            raise_translated(exc)
+
+    async def first(self, statement: Executable, params: Params = None) -> Row[Any] | None:
+        """The first row of a query, or None."""
+        return (await self.execute(statement, params)).first()
+
+    async def all(self, statement: Executable, params: Params = None) -> Sequence[Row[Any]]:
+        """Every row of a query."""
+        return (await self.execute(statement, params)).all()
+
+    async def scalar(self, statement: Executable, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        return (await self.execute(statement, params)).scalar()
+
+
+class json_rows(FunctionElement[str]):
+    """Aggregate: the given columns of every row as a JSON array of arrays ('[]' if none).
+
+    Used in correlated subqueries so that a parent row comes with its children in one query.
+    """
+
+    type = Text()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    args = compiler.process(element.clauses, **kw)
+    return f"coalesce(json_agg(json_build_array({args}))::text, '[]')"
+
+
+def rows_of(value: str | None) -> list[list[Any]]:
+    """Decode a json_rows value."""
+    return json.loads(value) if value else []

@@ -1,0 +1,154 @@
+"""An aiosqlite dialect that runs each statement in one hop to the connection's thread.
+
+aiosqlite runs every sqlite3 call on a thread of its own, and SQLAlchemy's stock adapter
+makes three or four such calls per statement (open cursor, execute, fetch, close), each a
+round trip between the event loop and that thread. Here the whole statement runs in one
+function on the thread. ``BEGIN`` is deferred and sent with the first statement, so a
+transaction that executes nothing costs no hop at all.
+
+It relies on two internals that the stock SQLAlchemy dialect relies on as well: aiosqlite's
+``Connection._execute`` (queue a function on the connection's thread) and SQLAlchemy's
+asyncio cursor adapter. Both packages are pinned; tests/test_storage.py covers this path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from functools import partial
+from typing import Any
+
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    SQLiteDialect_aiosqlite,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+DRIVER = "requestbot_aiosqlite"
+
+_Result = tuple[Any, list[Any], int, int | None]
+
+
+def _run(conn: sqlite3.Connection, begin: str | None, sql: str, params: Any, many: bool) -> _Result:
+    """Runs on the connection's thread: the pending BEGIN, the statement and its fetch."""
+    if begin is not None:
+        conn.execute(begin)
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params if params is not None else ())
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor whose execute (with its fetch) is a single call on the thread."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        # No sqlite3 cursor is opened here: _run opens and closes one on the thread.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._hop(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._hop(operation, seq_of_parameters, many=True)
+
+    async def _hop(self, operation: str, parameters: Any, *, many: bool) -> None:
+        adapt = self._adapt_connection
+        assert isinstance(adapt, OneHopConnection)
+        async with adapt._execute_mutex:
+            begin = adapt.take_begin()
+            driver = self._connection
+            result: _Result = await driver._execute(
+                partial(_run, driver._conn, begin, operation, parameters, many)
+            )
+        self._description, rows, self._rowcount, self._lastrowid = result
+        self._rows = deque(rows)
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """The DBAPI connection adapter, with a BEGIN that waits for the first statement."""
+
+    __slots__ = ("_begin",)
+
+    _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def defer_begin(self, sql: str) -> None:
+        """Send ``sql`` (a BEGIN) together with the next statement."""
+        self._begin = sql
+
+    def take_begin(self) -> str | None:
+        """The pending BEGIN, if any, now to be sent."""
+        begin, self._begin = self._begin, None
+        return begin
+
+    def commit(self) -> None:
+        if self.take_begin() is None:
+            super().commit()
+
+    def rollback(self) -> None:
+        if self.take_begin() is None:
+            super().rollback()
+
+
+class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        connection = self.aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True  # as the stock dialect does: never block exit
+        return OneHopConnection(self, await_(connection))
+
+
+class OneHopDialect(SQLiteDialect_aiosqlite):
+    driver = DRIVER
+    supports_statement_cache = True
+    supports_server_side_cursors = False
+
+    @classmethod
+    def import_dbapi(cls) -> OneHopDBAPI:
+        import aiosqlite
+
+        return OneHopDBAPI(aiosqlite, sqlite3)
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "OneHopDialect")

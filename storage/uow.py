@@ -1,0 +1,123 @@
+"""The unit of work: one connection, one transaction, the five repositories on it."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.db import WRITE, write_lock
+from storage.repositories import (
+    SqlEventRepository,
+    SqlMediaRepository,
+    SqlRequestRepository,
+    SqlSettingsRepository,
+    SqlUserRepository,
+)
+from storage.sql import Db, raise_translated
+
+if TYPE_CHECKING:
+    from core.ports import (
+        EventRepository,
+        MediaRepository,
+        RequestRepository,
+        SettingsRepository,
+        UnitOfWorkFactory,
+        UserRepository,
+    )
+
+
+class SqlUnitOfWork:
+    """core.ports.UnitOfWork: leaving it without ``commit()`` rolls back.
+
+    A write unit of work on SQLite first takes the engine's write lock (before it even
+    checks out a connection, so queued writers hold no connections) and begins with
+    BEGIN IMMEDIATE; a read one begins a plain deferred transaction.
+    """
+
+    # Typed as the ports: a Protocol's attributes are invariant.
+    users: UserRepository
+    media: MediaRepository
+    requests: RequestRepository
+    events: EventRepository
+    settings: SettingsRepository
+
+    def __init__(self, engine: AsyncEngine, lock: asyncio.Lock | None = None) -> None:
+        self._engine = engine
+        self._lock = lock
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("a unit of work can be entered only once")
+        if self._lock is not None:
+            await self._lock.acquire()
+        try:
+            conn = await self._engine.connect()
+            try:
+                await conn.begin()
+            except BaseException:
+                await conn.close()
+                raise
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        self._conn = conn
+        db = Db(conn)
+        self.users = SqlUserRepository(db)
+        self.media = SqlMediaRepository(db)
+        self.requests = SqlRequestRepository(db)
+        self.events = SqlEventRepository(db)
+        self.settings = SqlSettingsRepository(db)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            # Closing rolls back a transaction that is still open; after a commit it is
+            # free (no reset on return to the pool).
+            await conn.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    async def commit(self) -> None:
+        """Commit the transaction; a lost race surfaces as core.errors.Conflict."""
+        if self._conn is None:
+            raise RuntimeError("commit() outside the unit of work")
+        try:
+            await self._conn.commit()
+        except DBAPIError as exc:
+            raise_translated(exc)
+
+
+class SqlUnitOfWorkFactory:
+    """core.ports.UnitOfWorkFactory for one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._write_engine = engine.execution_options(**{WRITE: True})
+        self._lock = write_lock(engine)
+
+    def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
+        """A new unit of work; ``write`` ones are serialised on SQLite."""
+        if write:
+            return SqlUnitOfWork(self._write_engine, self._lock)
+        return SqlUnitOfWork(self.engine)
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(engine: AsyncEngine) -> UnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(engine)  # mypy checks it against core.ports
