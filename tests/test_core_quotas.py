@@ -172,3 +172,14 @@ async def test_negative_defaults_are_invalid(world: World) -> None:
         await set_defaults(world.services, admin.id, QuotaDefaults(tv_days=-1))
 
     assert world.db.setting("quota_defaults") is None
+
+
+async def test_a_limit_of_zero_means_unlimited_as_in_seerr(world: World) -> None:
+    alice = world.user("alice", quota=QuotaOverrides(movie_limit=0, movie_days=7))
+    await request_movies(world, alice, 4)
+
+    report = await get_quota(world.services, alice.id)
+
+    assert report.movie.limit is None
+    assert report.movie.restricted is False
+    assert report.movie.used == 4

@@ -14,11 +14,10 @@ import pytest
 
 from adapters.tmdb import mapping
 from adapters.tmdb.client import TmdbClient, is_read_token
+from adapters.tmdb.limiter import RateLimiter
 from core.domain import MediaType
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
-from tests.fake_tmdb import DEFAULT_API_KEY, DEFAULT_READ_TOKEN, FakeTmdb, fake_tmdb
-
-__all__ = ["fake_tmdb"]  # the fixture, imported to be used here
+from tests.fake_tmdb import DEFAULT_API_KEY, DEFAULT_READ_TOKEN, FakeTmdb
 
 
 def client_for(fake: FakeTmdb, **options: Any) -> TmdbClient:
@@ -478,17 +477,27 @@ async def test_a_caller_that_gives_up_leaves_the_answer_in_the_cache(fake_tmdb: 
     assert len(fake_tmdb.requests) == 1
 
 
-async def test_the_limiter_keeps_a_burst_under_max_rate(fake_tmdb: FakeTmdb) -> None:
-    rate, burst = 20, 30
+async def test_the_limiter_never_starts_more_than_max_rate_calls_in_any_second() -> None:
+    now = 0.0
+    starts: list[float] = []
 
-    async with client_for(fake_tmdb, max_rate=rate) as tmdb:
-        await asyncio.gather(*(tmdb.search(f"title {n}") for n in range(burst)))
+    async def fake_sleep(seconds: float) -> None:
+        nonlocal now
+        now += seconds
 
-    arrivals = sorted(fake_tmdb.arrivals())
-    assert len(arrivals) == burst
-    # Any `rate + 1` consecutive requests span at least a second, give or take socket jitter.
-    spans = [arrivals[i + rate] - arrivals[i] for i in range(burst - rate)]
-    assert min(spans) >= 0.9
+    limiter = RateLimiter(20, clock=lambda: now, sleep=fake_sleep)
+
+    async def call() -> None:
+        await limiter.acquire()
+        starts.append(now)
+
+    await asyncio.gather(*(call() for _ in range(70)))
+
+    assert len(starts) == 70
+    assert starts[:20] == [0.0] * 20  # a first burst goes straight through
+    # Any 21 consecutive starts span at least one second: never 21 in a window.
+    assert min(starts[i + 20] - starts[i] for i in range(50)) >= 1.0
+    assert starts[-1] == pytest.approx(3.0)  # and no slower than needed
 
 
 # ----- secrets ----------------------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""Notifications printed on the terminal, for every console user."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from adapters.text import event_summary, event_title
+from core.domain import Audience, EventKind, Notification, User
+
+PLATFORM = "console"
+
+# What the requester has just been told by the command they typed.
+_ANSWERED_IN_PLACE = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED})
+
+
+class ConsoleNotifier:
+    """Prints each notification as a line addressed to its recipient."""
+
+    name = PLATFORM
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def reaches(self, user: User) -> bool:
+        return any(identity.platform == PLATFORM for identity in user.identities)
+
+    async def send(self, notification: Notification) -> bool:
+        event, user = notification.event, notification.recipient
+        if notification.audience is Audience.REQUESTER and (
+            event.kind in _ANSWERED_IN_PLACE or event.payload.actor_id == user.id
+        ):
+            return False  # the command's own answer said it already
+        role = " (manager)" if notification.audience is Audience.MANAGER else ""
+        title = event_title(event.kind, event.payload.media_type)
+        summary = event_summary(event.kind, event.payload)
+        print(
+            f"  [notification to {user.display_name}{role}] {title}: {event.payload.label}"
+            f" - {summary}",
+            file=self._out,
+            flush=True,
+        )
+        return True

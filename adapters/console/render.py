@@ -1,0 +1,105 @@
+"""Text layouts for the console: search results, title cards, requests and users."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+
+from adapters.text import BADGES, request_line, seasons_text
+from core.domain import MediaRequest, MediaType, RequestStatus, User, poster_url
+from core.permissions import describe
+from core.requests import TitleState
+from core.search import SearchResults
+
+OVERVIEW = 160
+
+
+def short(text: str, width: int = OVERVIEW) -> str:
+    """``text`` cut on a word boundary to ``width`` characters."""
+    return textwrap.shorten(" ".join(text.split()), width, placeholder="...") if text else ""
+
+
+def search_results(results: SearchResults) -> str:
+    if not results.results:
+        return f'Nothing found for "{results.query}".'
+    lines = [
+        f'Results for "{results.query}" (page {results.page} of {results.total_pages}, '
+        f"{results.total_results} titles):"
+    ]
+    for n, result in enumerate(results.results, 1):
+        item = result.item
+        label = f"{item.title} ({item.year})" if item.year else item.title
+        kind = "movie" if item.media_type is MediaType.MOVIE else "TV"
+        lines.append(f"  {n:>2}. {label} · {kind} · {BADGES[result.status]}")
+        if item.overview:
+            lines.append(f"      {short(item.overview, 100)}")
+    lines.append('Type "request N" to request one, "info N" for details.')
+    if results.page < results.total_pages:
+        lines.append('"next" shows the next page.')
+    return "\n".join(lines)
+
+
+def title_card(state: TitleState) -> str:
+    d = state.details
+    label = f"{d.title} ({d.year})" if d.year else d.title
+    kind = "movie" if d.media_type is MediaType.MOVIE else "TV show"
+    lines = [f"{label} · {kind} · TMDb {d.tmdb_id} · {BADGES[state.status]}"]
+    if d.overview:
+        lines.extend("  " + line for line in textwrap.wrap(" ".join(d.overview.split()), 76))
+    if poster := poster_url(d.poster_path):
+        lines.append(f"  Poster: {poster}")
+    if d.media_type is MediaType.TV:
+        lines.append("  Seasons:")
+        for season in d.seasons:
+            if season.season_number == 0:
+                continue
+            status = BADGES[state.seasons.get(season.season_number, state.status)]
+            lines.append(
+                f"    {season.season_number:>2}: {season.episode_count} episodes · {status}"
+            )
+    for request in state.active_requests:
+        lines.append(f"  Requested by {request.requested_by.display_name}: {request_line(request)}")
+    return "\n".join(lines)
+
+
+def request_detail(request: MediaRequest, now: datetime) -> str:
+    lines = [request_line(request)]
+    lines.append(f"  requested by {request.requested_by.display_name}")
+    if request.modified_by:
+        verb = "declined" if request.status is RequestStatus.DECLINED else "approved"
+        lines.append(f"  {verb} by {request.modified_by.display_name}")
+    if request.decline_reason:
+        lines.append(f"  reason: {request.decline_reason}")
+    if request.fail_reason:
+        lines.append(f"  error: {request.fail_reason}")
+    return "\n".join(lines)
+
+
+def request_list(
+    title: str,
+    requests: list[MediaRequest],
+    total: int,
+    page: int,
+    size: int,
+    *,
+    show_requester: bool = True,
+) -> str:
+    if not requests:
+        return f"{title}: none."
+    pages = max(1, -(-total // size))
+    lines = [f"{title} (page {page} of {pages}, {total} in all):"]
+    for request in requests:
+        who = f" · by {request.requested_by.display_name}" if show_requester else ""
+        lines.append(f"  {request_line(request)}{who}")
+    if page < pages:
+        lines.append(f"  ... more on page {page + 1}")
+    return "\n".join(lines)
+
+
+def user_line(user: User) -> str:
+    ids = ", ".join(str(i) for i in user.identities) or "no chat identity"
+    return f"  {user.id:>3}. {user.display_name} · {describe(user.permissions)} · {ids}"
+
+
+def seasons_phrase(seasons: tuple[int, ...]) -> str:
+    return f" ({seasons_text(seasons)})" if seasons else ""

@@ -1,0 +1,207 @@
+"""Plain-language texts shared by every adapter: one place that turns core errors,
+statuses and events into words. Adapters add their own markup around them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.domain import (
+    DisplayStatus,
+    EventKind,
+    EventPayload,
+    MediaRequest,
+    MediaType,
+    QuotaReport,
+    QuotaStatus,
+    RequestStatus,
+)
+from core.errors import (
+    AlreadyDecided,
+    Blocklisted,
+    Conflict,
+    CoreError,
+    DuplicateRequest,
+    InvalidInput,
+    InvalidSeasons,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ProtectedUser,
+    QuotaExceeded,
+    ServiceRejected,
+    ServiceUnavailable,
+    TitleNotFound,
+)
+
+STATUS_WORDS = {
+    RequestStatus.PENDING: "pending approval",
+    RequestStatus.APPROVED: "approved",
+    RequestStatus.DECLINED: "declined",
+    RequestStatus.FAILED: "failed",
+    RequestStatus.COMPLETED: "available",
+}
+
+BADGES = {
+    DisplayStatus.NOT_REQUESTED: "not requested",
+    DisplayStatus.PENDING: "requested, pending approval",
+    DisplayStatus.APPROVED: "approved",
+    DisplayStatus.PROCESSING: "processing",
+    DisplayStatus.PARTIALLY_AVAILABLE: "partially available",
+    DisplayStatus.AVAILABLE: "available",
+    DisplayStatus.DECLINED: "declined",
+    DisplayStatus.FAILED: "failed",
+    DisplayStatus.BLOCKLISTED: "blocklisted",
+}
+
+
+def kind_word(media_type: MediaType) -> str:
+    """Seerr's words: "Movie" and "Series"."""
+    return "Movie" if media_type is MediaType.MOVIE else "Series"
+
+
+def event_title(kind: EventKind, media_type: MediaType) -> str:
+    """Seerr's notification titles, e.g. "New Movie Request", "Series Now Available"."""
+    word = kind_word(media_type)
+    return {
+        EventKind.PENDING: f"New {word} Request",
+        EventKind.AUTO_APPROVED: f"{word} Request Automatically Approved",
+        EventKind.APPROVED: f"{word} Request Approved",
+        EventKind.DECLINED: f"{word} Request Declined",
+        EventKind.FAILED: f"{word} Request Failed",
+        EventKind.AVAILABLE: f"{word} Now Available",
+        EventKind.CANCELLED: f"{word} Request Cancelled",
+    }[kind]
+
+
+def seasons_text(seasons: tuple[int, ...]) -> str:
+    """``season 2`` / ``seasons 1, 2, 5``."""
+    if not seasons:
+        return ""
+    numbers = ", ".join(str(n) for n in seasons)
+    return f"season {numbers}" if len(seasons) == 1 else f"seasons {numbers}"
+
+
+def event_summary(kind: EventKind, payload: EventPayload) -> str:
+    """One sentence on what happened, for any audience."""
+    what = payload.label + (f" ({seasons_text(payload.seasons)})" if payload.seasons else "")
+    by = payload.actor_name or "the server"
+    return {
+        EventKind.PENDING: f"{payload.requested_by_name} requested {what}; it awaits approval.",
+        EventKind.AUTO_APPROVED: f"{payload.requested_by_name} requested {what}; "
+        "it was approved automatically.",
+        EventKind.APPROVED: f"{what} was approved by {by}"
+        + (" and is being sent again." if payload.reason == "retry" else "."),
+        EventKind.DECLINED: f"{what} was declined by {by}"
+        + (f": {payload.reason}" if payload.reason else "."),
+        EventKind.FAILED: f"{what} could not be sent to the downloader"
+        + (f": {payload.reason}" if payload.reason else "."),
+        EventKind.AVAILABLE: f"{what} is now available to watch.",
+        EventKind.CANCELLED: f"The request for {what} was withdrawn by {by}.",
+    }[kind]
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    """A rough, friendly distance: "in 3 days", "in 5 hours", "2 minutes ago"."""
+    if moment is None:
+        return "unknown"
+    seconds = (moment - now).total_seconds()
+    future = seconds >= 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            text = f"{n} {unit}{'' if n == 1 else 's'}"
+            break
+    else:
+        return "now" if future else "just now"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def request_line(request: MediaRequest) -> str:
+    """``#12 The Matrix (1999) · movie · pending approval``."""
+    parts = [f"#{request.id} {request.media.label}"]
+    if request.seasons:
+        parts.append(seasons_text(request.season_numbers))
+    parts.append(STATUS_WORDS[request.status])
+    return " · ".join(parts)
+
+
+def quota_line(label: str, status: QuotaStatus, now: datetime) -> str:
+    if status.limit is None:
+        return f"{label}: unlimited ({status.used} in the last {status.days} days)"
+    text = f"{label}: {status.used} of {status.limit} used in the last {status.days} days"
+    if status.restricted and status.resets_at:
+        text += f"; next slot frees up {when(status.resets_at, now)}"
+    return text
+
+
+def quota_text(report: QuotaReport, now: datetime) -> str:
+    return "\n".join(
+        [quota_line("Movies", report.movie, now), quota_line("Seasons", report.tv, now)]
+    )
+
+
+def describe_error(error: CoreError, now: datetime) -> str:
+    """What to tell the user when the core refuses something."""
+    match error:
+        case QuotaExceeded():
+            unit = "movie" if error.media_type is MediaType.MOVIE else "season"
+            text = (
+                f"Your {kind_word(error.media_type).lower()} quota is used up: "
+                f"{error.used} of {error.limit} {unit}s in the last {error.days} days"
+            )
+            if error.requested > 1:
+                text += f", and this request asks for {error.requested}"
+            if error.resets_at:
+                text += f". The next slot frees up {when(error.resets_at, now)}"
+            return text + "."
+        case DuplicateRequest():
+            existing = error.existing
+            return (
+                f"{existing.media.label} was already requested by "
+                f"{existing.requested_by.display_name} ({STATUS_WORDS[existing.status]})."
+            )
+        case AlreadyDecided():
+            who = error.decided_by.display_name if error.decided_by else "the server"
+            return (
+                f"Request #{error.request.id} is already {STATUS_WORDS[error.request.status]} "
+                f"(by {who}, {when(error.decided_at, now)})."
+            )
+        case PermissionDenied():
+            return f"You are not allowed to {error.action}."
+        case NotFound():
+            return f"There is no {error.kind} {error.key}."
+        case TitleNotFound():
+            return f"TMDb has no {kind_word(error.media_type).lower()} with id {error.tmdb_id}."
+        case InvalidSeasons():
+            have = ", ".join(str(n) for n in error.available) or "none"
+            bad = ", ".join(str(n) for n in error.unknown)
+            return (
+                f"This show has no season {bad}. Seasons: {have}."
+                if bad
+                else ("This show has no seasons to request yet.")
+            )
+        case InvalidTransition():
+            return (
+                f"Request #{error.request_id} is {STATUS_WORDS[error.status]}; "
+                f"it cannot be {_past(error.action)} now."
+            )
+        case Blocklisted():
+            return f"{error.media.label} is on the blocklist and cannot be requested."
+        case InvalidInput():
+            return f"That {error.field} does not work: {error.reason}."
+        case ProtectedUser():
+            return f"That user cannot be changed: {error.reason}."
+        case ServiceUnavailable():
+            return f"{error.service} is not reachable right now. Please try again in a moment."
+        case ServiceRejected():
+            return f"{error.service} refused our request; an admin needs to check its settings."
+        case Conflict():
+            return "Too many changes at once; please try again."
+    return "Something went wrong; please try again."
+
+
+def _past(action: str) -> str:
+    return {"cancel": "cancelled", "retry": "retried", "fail": "marked failed"}.get(
+        action, action + "d"
+    )

@@ -1,0 +1,92 @@
+"""The composition root: settings in, a wired core with its database and catalogue out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeGuard
+
+from adapters.clock import SystemClock
+from adapters.tmdb.client import TmdbClient, is_read_token
+from bot.settings import Settings, TmdbSettings
+from core.notifications import Dispatcher
+from core.ports import Catalogue, HealthCheck
+from core.services import CoreConfig, Services
+from storage import SqlUnitOfWorkFactory, create_engine, upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a front end needs: the core's services and the notification dispatcher."""
+
+    services: Services
+    dispatcher: Dispatcher
+    database_url: str
+    checks: list[HealthCheck] = field(default_factory=list)
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    """The core's plain configuration from the settings."""
+    general = settings.general
+    return CoreConfig(
+        default_permissions=general.default_permissions,
+        owners=general.bot_owners,
+        quota_defaults=general.quota_defaults,
+    )
+
+
+def tmdb_client(tmdb: TmdbSettings) -> TmdbClient:
+    """A TMDb client for the configured key, telling a v4 read token from a v3 key."""
+    if tmdb.api_key is None:
+        raise ValueError("TMDB_API_KEY is not set")
+    secret = tmdb.api_key.get_secret_value().strip()
+    token = secret if is_read_token(secret) else None
+    return TmdbClient(
+        api_key=None if token else secret,
+        read_token=token,
+        base_url=str(tmdb.base_url),
+        language=tmdb.language,
+        timeout=tmdb.timeout,
+    )
+
+
+@asynccontextmanager
+async def open_app(
+    settings: Settings,
+    *,
+    catalogue: Catalogue | None = None,
+    database_url: str | None = None,
+    config: CoreConfig | None = None,
+) -> AsyncIterator[App]:
+    """Migrate and open the database, open the catalogue, wire the core; close all on exit."""
+    url = database_url or settings.general.database_url
+    await upgrade(url)
+    async with AsyncExitStack() as stack:
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
+        checks: list[HealthCheck] = []
+        if catalogue is None:
+            client = await stack.enter_async_context(tmdb_client(settings.tmdb))
+            catalogue = client
+            checks.append(client)
+        elif _is_check(catalogue):
+            checks.append(catalogue)
+        uow = SqlUnitOfWorkFactory(engine)
+        clock = SystemClock()
+        dispatcher = Dispatcher(uow, clock)
+        services = Services(
+            uow=uow,
+            catalogue=catalogue,
+            clock=clock,
+            config=config or core_config(settings),
+            events_written=dispatcher.wake,
+        )
+        yield App(services, dispatcher, url, checks)
+
+
+def _is_check(obj: object) -> TypeGuard[HealthCheck]:
+    return callable(getattr(obj, "check", None)) and isinstance(getattr(obj, "name", None), str)

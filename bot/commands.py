@@ -1,0 +1,182 @@
+"""What each ``requestbot`` subcommand does, on an opened application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.notifier import ConsoleNotifier
+from adapters.console.offline_catalogue import OfflineCatalogue
+from adapters.console.shell import ConsoleShell
+from bot.app import open_app, tmdb_client
+from bot.lines import read_lines
+from bot.runner import Component, serve
+from bot.settings import Settings
+from core import users
+from core.domain import Identity, QuotaDefaults
+from core.errors import CoreError
+from core.permissions import Permission
+from core.services import CoreConfig
+from storage import current_revision, upgrade
+
+log = logging.getLogger(__name__)
+
+NO_PLATFORM = """\
+requestbot run: no chat platform is configured.
+Set at least one of these (in the environment or in .env; see .env.example):
+  TELEGRAM_BOT_TOKEN   the token @BotFather gave your Telegram bot
+  DISCORD_BOT_TOKEN    the token of your Discord application's bot
+and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
+
+# Chat adapters by platform; each builds a Component from the settings and the app.
+PLATFORM_ADAPTERS: dict[str, object] = {}
+
+DEMO_USERS = (("admin", "admin"), ("alice", "user"), ("bob", "user"))
+DEMO_INTRO = """\
+requestbot demo: a sample catalogue of {titles} real titles and a throw-away database.
+No token, no network: everything you do here is forgotten when you leave.
+
+Users: alice and bob may request (quota: {movies} movies and {seasons} seasons a week);
+admin approves. You are {user}. Try, one line at a time:
+  search star wars      request 1      requests
+  request tv:1396 1-2   as admin       pending      approve 1     decline 2 not this week
+  as alice              requests       quota        help
+"""
+
+
+async def run(settings: Settings) -> int:
+    """Start every configured chat adapter and the notification dispatcher; stop on a signal."""
+    platforms = settings.platforms
+    if not platforms:
+        print(NO_PLATFORM, file=sys.stderr)
+        return 2
+    missing = [p for p in platforms if p not in PLATFORM_ADAPTERS]
+    if missing:
+        names = ", ".join(p.capitalize() for p in missing)
+        print(
+            f"requestbot run: the {names} adapter is not part of this version yet; "
+            "`requestbot demo` and `requestbot console` work today.",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.tmdb.api_key is None:
+        print("requestbot run: set TMDB_API_KEY so that people can search.", file=sys.stderr)
+        return 2
+    async with open_app(settings) as app:
+        components = [Component("notifications", app.dispatcher.run)]
+        log.info("requestbot running: %s", ", ".join(c.name for c in components))
+        return await serve(components)
+
+
+async def console(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    """The console adapter on the configured TMDb and database."""
+    if settings.tmdb.api_key is None:
+        print(
+            "requestbot console needs TMDB_API_KEY (a TMDb v3 API key or v4 read token).\n"
+            "Without one, `requestbot demo` shows everything on an offline catalogue.",
+            file=sys.stderr,
+        )
+        return 2
+    async with open_app(settings) as app:
+        app.dispatcher.add_notifier(ConsoleNotifier(stdout))
+        shell = ConsoleShell(app.services, app.dispatcher, stdout, user)
+        me = await shell.me()
+        print(
+            f"requestbot console on {_safe_url(app.database_url)} as {me.display_name}. "
+            'Type "help" for the commands.',
+            file=stdout,
+        )
+        await shell.run(_lines(stdin, stdout, shell), echo=not _is_tty(stdin))
+    return 0
+
+
+async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    """The console adapter on the bundled offline catalogue and a throw-away SQLite file."""
+    catalogue = OfflineCatalogue()
+    quota = QuotaDefaults(movie_limit=5, movie_days=7, tv_limit=10, tv_days=7)
+    config = CoreConfig(
+        default_permissions=Permission.REQUEST,
+        owners=frozenset({Identity("console", "admin")}),
+        quota_defaults=quota,
+    )
+    with tempfile.TemporaryDirectory(prefix="requestbot-demo-") as folder:
+        url = "sqlite+aiosqlite:///" + (Path(folder) / "demo.db").as_posix()
+        async with open_app(settings, catalogue=catalogue, database_url=url, config=config) as app:
+            app.dispatcher.add_notifier(ConsoleNotifier(stdout))
+            for name, _role in DEMO_USERS:
+                await users.resolve_user(app.services, Identity("console", name), name)
+            print(
+                DEMO_INTRO.format(
+                    titles=len(catalogue.titles()),
+                    movies=quota.movie_limit,
+                    seasons=quota.tv_limit,
+                    user=user,
+                ),
+                file=stdout,
+            )
+            shell = ConsoleShell(app.services, app.dispatcher, stdout, user, demo=True)
+            await shell.run(_lines(stdin, stdout, shell), echo=not _is_tty(stdin))
+            print("Bye! The demo database is gone.", file=stdout)
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    """Apply the database migrations and say where the schema stands."""
+    url = settings.general.database_url
+    await upgrade(url)
+    print(f"database {_safe_url(url)}: schema at revision {await current_revision(url)}")
+    return 0
+
+
+async def check(settings: Settings) -> int:
+    """One line per configured service: working, or what is wrong. Exit 1 if any is wrong."""
+    ok = True
+    url = settings.general.database_url
+    try:
+        await upgrade(url)
+        print(f"database: ok ({_safe_url(url)}, revision {await current_revision(url)})")
+    except Exception as exc:
+        ok = False
+        print(f"database: FAILED ({_safe_url(url)}: {type(exc).__name__}: {exc})")
+    if settings.tmdb.api_key is None:
+        print("TMDb: not configured (set TMDB_API_KEY)")
+    else:
+        try:
+            async with tmdb_client(settings.tmdb) as client:
+                print(f"TMDb: ok ({await client.check()})")
+        except CoreError as exc:
+            ok = False
+            print(f"TMDb: FAILED ({exc})")
+    for platform in ("telegram", "discord"):
+        name = platform.capitalize()
+        if platform not in settings.platforms:
+            print(f"{name}: not configured (set {platform.upper()}_BOT_TOKEN)")
+        elif platform not in PLATFORM_ADAPTERS:
+            print(f"{name}: token set, but this version has no {name} adapter yet")
+    return 0 if ok else 1
+
+
+def _lines(stdin: TextIO, stdout: TextIO, shell: ConsoleShell):  # type: ignore[no-untyped-def]
+    if _is_tty(stdin):
+        return read_lines(stdin, lambda: f"{shell.user_name}> ", stdout)
+    return read_lines(stdin)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        creds, _, host = rest.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
+    return url

@@ -1,0 +1,64 @@
+"""Run long-lived components in one event loop until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """Something that runs until cancelled: an adapter, the dispatcher, a job."""
+
+    name: str
+    run: Callable[[], Awaitable[None]]
+
+
+async def serve(
+    components: Sequence[Component],
+    *,
+    stop: asyncio.Event | None = None,
+    signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM),
+) -> int:
+    """Run every component; stop them all on a signal (exit 0) or when one fails (exit 1)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in signals:
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+            log.debug("cannot handle %s here", sig.name)
+    tasks = {asyncio.create_task(_guard(c), name=c.name) for c in components}
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    try:
+        done, _ = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    failed = [t for t in done if t is not stopper]
+    if failed:
+        log.error("%s stopped unexpectedly; shutting down", ", ".join(t.get_name() for t in failed))
+    else:
+        log.info("stop requested; shutting down")
+    for task in (*tasks, stopper):
+        task.cancel()
+    await asyncio.gather(*tasks, stopper, return_exceptions=True)
+    log.info("stopped cleanly")
+    return 1 if failed else 0
+
+
+async def _guard(component: Component) -> None:
+    try:
+        await component.run()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s crashed", component.name)
+        raise

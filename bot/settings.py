@@ -1,0 +1,182 @@
+"""Settings from the environment and ``.env``: one section per service, validated together.
+
+Nothing outside ``bot/`` reads settings; the core and the adapters receive plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.domain import Identity, QuotaDefaults
+from core.permissions import Permission, parse_permissions
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+        raise ValueError(
+            "must be sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
+        )
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_url)]
+QuotaNumber = Annotated[int | None, Field(ge=0)]
+
+
+class _Section(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+
+class GeneralSettings(_Section):
+    """Database, users and quotas."""
+
+    database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
+    default_permissions: Annotated[Permission, NoDecode] = Permission.REQUEST
+    bot_owners: Annotated[frozenset[Identity], NoDecode] = frozenset()
+    movie_quota_limit: QuotaNumber = None
+    movie_quota_days: QuotaNumber = None
+    tv_quota_limit: QuotaNumber = None
+    tv_quota_days: QuotaNumber = None
+    log_level: str = "INFO"
+
+    @field_validator("default_permissions", mode="before")
+    @classmethod
+    def _permissions(cls, value: Any) -> Permission:
+        if isinstance(value, int):
+            return Permission(value)
+        return parse_permissions(str(value))
+
+    @field_validator("bot_owners", mode="before")
+    @classmethod
+    def _owners(cls, value: Any) -> frozenset[Identity]:
+        if isinstance(value, frozenset | set | list | tuple):
+            return frozenset(v if isinstance(v, Identity) else Identity.parse(v) for v in value)
+        parts = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
+        return frozenset(Identity.parse(p) for p in parts)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def quota_defaults(self) -> QuotaDefaults:
+        return QuotaDefaults(
+            self.movie_quota_limit, self.movie_quota_days, self.tv_quota_limit, self.tv_quota_days
+        )
+
+
+class TmdbSettings(_Section):
+    """The Movie Database: a v3 API key or a v4 read access token."""
+
+    model_config = SettingsConfigDict(env_prefix="TMDB_")
+
+    api_key: SecretStr | None = None
+    base_url: HttpUrl = "https://api.themoviedb.org/3"
+    language: str = "en-US"
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class TelegramSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_")
+
+    bot_token: SecretStr | None = None
+
+
+class DiscordSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="DISCORD_")
+
+    bot_token: SecretStr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    general: GeneralSettings
+    tmdb: TmdbSettings
+    telegram: TelegramSettings
+    discord: DiscordSettings
+
+    @property
+    def platforms(self) -> list[str]:
+        """The chat platforms with a token set."""
+        found = []
+        if self.telegram.bot_token is not None:
+            found.append("telegram")
+        if self.discord.bot_token is not None:
+            found.append("discord")
+        return found
+
+
+class SettingsError(Exception):
+    """Every problem found in the settings, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _problems(section: type[_Section], error: ValidationError) -> list[str]:
+    prefix = str(section.model_config.get("env_prefix", "")).upper()
+    lines = []
+    for item in error.errors(include_url=False):
+        name = prefix + "_".join(str(p) for p in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        given = item.get("input")
+        shown = "" if given is None or isinstance(given, dict) else f" (got {str(given)[:60]!r})"
+        if "TOKEN" in name or "KEY" in name:
+            shown = ""  # never echo secrets
+        lines.append(f"{name}: {message}{shown}")
+    return lines
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read every section; raise SettingsError listing all problems at once."""
+    problems: list[str] = []
+    built: dict[str, Any] = {}
+    sections: dict[str, type[_Section]] = {
+        "general": GeneralSettings,
+        "tmdb": TmdbSettings,
+        "telegram": TelegramSettings,
+        "discord": DiscordSettings,
+    }
+    for key, section in sections.items():
+        try:
+            built[key] = section(_env_file=env_file)  # type: ignore[call-arg]
+        except ValidationError as error:
+            problems.extend(_problems(section, error))
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**built)

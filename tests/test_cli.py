@@ -1,0 +1,203 @@
+"""End to end through the real entry point: ``python -m bot`` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEMO_SCRIPT = """\
+whoami
+search matrix
+request 1
+request tv:1396 1-2
+request tv:1396 all
+request movie:603
+approve 1
+quota
+as admin
+pending
+approve 1
+approve 1
+decline 2 not this week
+as alice
+requests
+cancel 3
+as admin
+available 1
+users
+as bob
+request movie:603
+quit
+this line is never read
+"""
+
+
+def run_bot(
+    *args: str, stdin: str = "", cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot`` with a clean environment (no settings leak in from outside)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "TMDB_",
+                "TELEGRAM_",
+                "DISCORD_",
+                "DATABASE_",
+                "BOT_",
+                "DEFAULT_",
+                "MOVIE_",
+                "TV_",
+                "LOG_",
+            )
+        )
+    }
+    clean["PYTHONPATH"] = str(ROOT)
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    return run_bot("demo", stdin=DEMO_SCRIPT, cwd=tmp_path_factory.mktemp("demo"))
+
+
+def section(output: str, command: str, *, last: bool = False) -> str:
+    """The output printed after ``command`` (its first or last use) up to the next command."""
+    lines = output.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.endswith(f"> {command}")]
+    start = starts[-1] if last else starts[0]
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if "> " in lines[i] and lines[i].split("> ")[0] in ("alice", "bob", "admin")
+        ),
+        len(lines),
+    )
+    return "\n".join(lines[start + 1 : end])
+
+
+def test_the_demo_runs_a_whole_request_flow_from_a_piped_script(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert demo_run.returncode == 0, demo_run.stderr
+    assert "Traceback" not in demo_run.stderr
+    out = demo_run.stdout
+    assert "You are alice" in section(out, "whoami")
+    assert "The Matrix (1999)" in section(out, "search matrix")
+    assert "not requested" in section(out, "search matrix")
+
+
+def test_a_new_request_is_pending_and_managers_are_told(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    after = section(demo_run.stdout, "request 1")
+    assert "Requested: #1 The Matrix (1999) · pending approval" in after
+    assert "[notification to admin (manager)] New Movie Request: The Matrix (1999)" in after
+
+
+def test_tv_seasons_already_requested_are_skipped(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    first = section(demo_run.stdout, "request tv:1396 1-2")
+    assert "#2 Breaking Bad (2008) · seasons 1, 2 · pending approval" in first
+    rest = section(demo_run.stdout, "request tv:1396 all")
+    assert "#3 Breaking Bad (2008) · seasons 3, 4, 5 · pending approval" in rest
+    assert "Skipped (seasons 1, 2)" in rest
+
+
+def test_duplicates_and_missing_permissions_get_plain_answers(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    assert "The Matrix (1999) was already requested by alice (pending approval)." in section(
+        out, "request movie:603"
+    )
+    assert "You are not allowed to approve requests." in section(out, "approve 1")
+
+
+def test_an_admin_approves_and_declines_and_the_requester_hears_of_it(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    pending = section(out, "pending")
+    assert "Pending requests (page 1 of 1, 3 in all)" in pending
+    approved = out.split("admin> approve 1", 1)[1]
+    assert "Approved #1 The Matrix (1999) · approved." in approved
+    assert "[notification to alice] Movie Request Approved: The Matrix (1999)" in approved
+    assert "Request #1 is already approved (by admin" in approved
+    declined = section(out, "decline 2 not this week")
+    assert "[notification to alice] Series Request Declined: Breaking Bad (2008)" in declined
+    assert "not this week" in declined
+
+
+def test_the_requester_sees_statuses_cancels_and_hears_of_availability(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    mine = section(out, "requests")
+    assert "#1 The Matrix (1999) · approved" in mine
+    assert "#2 Breaking Bad (2008) · seasons 1, 2 · declined" in mine
+    assert "Cancelled the request for Breaking Bad (2008)." in section(out, "cancel 3")
+    available = section(out, "available 1")
+    assert "[notification to alice] Movie Now Available: The Matrix (1999)" in available
+    assert "alice" in section(out, "users")
+    assert "admin" in section(out, "users")
+    assert "already available" in section(out, "request movie:603", last=True).lower()
+    assert "this line is never read" not in out
+    assert "Bye!" in out
+
+
+def test_bare_requestbot_without_tokens_runs_the_demo(tmp_path: Path) -> None:
+    done = run_bot(stdin="", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "offline demo" in done.stdout
+    assert "requestbot demo" in done.stdout
+
+
+def test_run_without_a_platform_says_what_to_set(tmp_path: Path) -> None:
+    done = run_bot("run", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr
+    assert "DISCORD_BOT_TOKEN" in done.stderr
+    assert "requestbot demo" in done.stderr
+
+
+def test_invalid_settings_exit_2_with_every_problem_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TMDB_TIMEOUT=never\nBOT_OWNERS=root\n")
+    done = run_bot("check", cwd=tmp_path, env={"DATABASE_URL": "mysql://x"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    for name in ("TMDB_TIMEOUT", "BOT_OWNERS", "DATABASE_URL"):
+        assert name in done.stderr
+
+
+def test_migrate_creates_the_default_database_folder(tmp_path: Path) -> None:
+    done = run_bot("migrate", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "data" / "requestbot.db").exists()
+    assert "schema at revision" in done.stdout
+
+
+def test_console_without_a_tmdb_key_points_to_the_demo(tmp_path: Path) -> None:
+    done = run_bot("console", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "TMDB_API_KEY" in done.stderr
+    assert "requestbot demo" in done.stderr

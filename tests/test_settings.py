@@ -1,0 +1,88 @@
+"""Settings: every problem reported at once, secrets never echoed, .env.example valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+from core.domain import Identity
+from core.permissions import Permission
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTING_NAMES = (
+    "DATABASE_URL",
+    "DEFAULT_PERMISSIONS",
+    "BOT_OWNERS",
+    "MOVIE_QUOTA_LIMIT",
+    "MOVIE_QUOTA_DAYS",
+    "TV_QUOTA_LIMIT",
+    "TV_QUOTA_DAYS",
+    "LOG_LEVEL",
+    "TMDB_API_KEY",
+    "TMDB_BASE_URL",
+    "TMDB_LANGUAGE",
+    "TMDB_TIMEOUT",
+    "TELEGRAM_BOT_TOKEN",
+    "DISCORD_BOT_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_need_no_setting_at_all() -> None:
+    settings = load_settings(None)
+    assert settings.general.database_url == "sqlite+aiosqlite:///./data/requestbot.db"
+    assert settings.general.default_permissions == Permission.REQUEST
+    assert settings.platforms == []
+    assert settings.tmdb.api_key is None
+
+
+def test_the_example_file_documents_every_setting_and_loads_as_is() -> None:
+    example = ROOT / ".env.example"
+    text = example.read_text()
+    for name in SETTING_NAMES:
+        assert f"\n{name}=" in text, f"{name} is missing from .env.example"
+    settings = load_settings(example)
+    assert settings.general.quota_defaults.movie_limit is None
+    assert settings.general.default_permissions == Permission.REQUEST
+
+
+def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_OWNERS", "discord:123, telegram:456")
+    monkeypatch.setenv("DEFAULT_PERMISSIONS", "REQUEST|AUTO_APPROVE_MOVIE")
+    general = load_settings(None).general
+    assert general.bot_owners == {Identity("discord", "123"), Identity("telegram", "456")}
+    assert general.default_permissions == Permission.REQUEST | Permission.AUTO_APPROVE_MOVIE
+
+
+def test_every_problem_is_listed_at_once_without_echoing_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TMDB_TIMEOUT=soon\nMOVIE_QUOTA_LIMIT=-2\n")
+    monkeypatch.setenv("BOT_OWNERS", "nobody")
+    monkeypatch.setenv("DEFAULT_PERMISSIONS", "SUPERUSER")
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@db/requests")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file)
+    problems = "\n".join(caught.value.problems)
+    for name in ("TMDB_TIMEOUT", "MOVIE_QUOTA_LIMIT", "BOT_OWNERS", "DEFAULT_PERMISSIONS"):
+        assert name in problems
+    assert "DATABASE_URL" in problems
+    assert len(caught.value.problems) == 5
+
+
+def test_a_platform_counts_as_configured_once_its_token_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    settings = load_settings(None)
+    assert settings.platforms == ["telegram"]
+    assert "123:abc" not in repr(settings.telegram)
