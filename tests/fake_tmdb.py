@@ -7,12 +7,10 @@ It answers the endpoints the bot uses with TMDb's field names and shapes:
 ``{"status_code": .., "status_message": .., "success": false}`` for 401, 404 and the rest.
 Everything is served under ``/3``, so ``base_url`` looks like the real one.
 
-Use it as an async context manager, or through the ``fake_tmdb`` fixture (import it into
-the test module; ``__all__`` tells ruff the import is used)::
+Use it as an async context manager, or through the ``fake_tmdb`` fixture (tests/conftest.py
+makes it available to every test module)::
 
-    from tests.fake_tmdb import FakeTmdb, fake_tmdb
-
-    __all__ = ["fake_tmdb"]
+    from tests.fake_tmdb import FakeTmdb
 
     async def test_something(fake_tmdb: FakeTmdb) -> None:
         async with TmdbClient(api_key=fake_tmdb.api_key, base_url=fake_tmdb.base_url) as tmdb:

@@ -1,0 +1,116 @@
+"""``requestbot check`` and ``requestbot console`` end to end, against the fake TMDb.
+
+The bot runs as a real subprocess; the fake TMDb answers on 127.0.0.1 from this test's loop,
+so the subprocess is driven with asyncio rather than a blocking call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTING_PREFIXES = ("TMDB_", "TELEGRAM_", "DISCORD_", "DATABASE_", "BOT_", "DEFAULT_", "LOG_")
+
+
+async def bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    """Run ``python -m bot ARGS`` with only the settings given; return code, stdout, stderr."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    clean.update(PYTHONPATH=str(ROOT), **env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=clean,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_reports_one_line_per_service(fake_tmdb: FakeTmdb, tmp_path: Path) -> None:
+    code, out, _ = await bot(
+        tmp_path, "check", TMDB_API_KEY=DEFAULT_API_KEY, TMDB_BASE_URL=fake_tmdb.base_url
+    )
+
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("database: ok (sqlite+aiosqlite:///./data/requestbot.db")
+    assert lines[1].startswith("TMDb: ok")
+    assert lines[2] == "Telegram: not configured (set TELEGRAM_BOT_TOKEN)"
+    assert lines[3] == "Discord: not configured (set DISCORD_BOT_TOKEN)"
+    assert DEFAULT_API_KEY not in out
+
+
+async def test_check_fails_on_a_rejected_key_without_printing_it(
+    fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    wrong = "0123456789abcdef0123456789abcdef"
+    code, out, err = await bot(
+        tmp_path, "check", TMDB_API_KEY=wrong, TMDB_BASE_URL=fake_tmdb.base_url
+    )
+
+    assert code == 1
+    assert "TMDb: FAILED" in out
+    assert wrong not in out + err
+
+
+async def test_check_says_when_tmdb_is_down(tmp_path: Path) -> None:
+    code, out, _ = await bot(
+        tmp_path,
+        "check",
+        TMDB_API_KEY=DEFAULT_API_KEY,
+        TMDB_BASE_URL="http://127.0.0.1:9/3",
+        TMDB_TIMEOUT="1",
+    )
+
+    assert code == 1
+    assert "TMDb: FAILED (TMDb is not reachable" in out
+
+
+async def test_the_console_searches_and_requests_on_the_configured_tmdb(
+    fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    script = "search matrix\nrequest 1\nrequests\ninfo tv:1396\nrequest tv:1396 1,2\n"
+    env = {
+        "TMDB_API_KEY": DEFAULT_API_KEY,
+        "TMDB_BASE_URL": fake_tmdb.base_url,
+        "BOT_OWNERS": "console:root",
+    }
+
+    code, out, err = await bot(tmp_path, "console", "--as", "alice", stdin=script, **env)
+
+    assert code == 0, err
+    assert "1. The Matrix (1999) · movie · not requested" in out
+    assert "Requested: #1 The Matrix (1999) · pending approval" in out
+    assert "#1 The Matrix (1999) · pending approval" in out.split("alice> requests", 1)[1]
+    assert "Breaking Bad (2008) · TV show · TMDb 1396" in out
+    assert "#2 Breaking Bad (2008) · seasons 1, 2 · pending approval" in out
+    assert fake_tmdb.calls["/search/multi"] == 1
+    # The requests stay in the configured database for the next start.
+    assert (tmp_path / "data" / "requestbot.db").exists()
+    code, out, _ = await bot(tmp_path, "console", "--as", "root", stdin="pending\n", **env)
+    assert "Pending requests (page 1 of 1, 2 in all)" in out
+
+
+async def test_the_console_says_plainly_when_tmdb_is_down(tmp_path: Path) -> None:
+    env = {
+        "TMDB_API_KEY": DEFAULT_API_KEY,
+        "TMDB_BASE_URL": "http://127.0.0.1:9/3",
+        "TMDB_TIMEOUT": "1",
+    }
+
+    code, out, err = await bot(tmp_path, "console", "--as", "alice", stdin="search matrix\n", **env)
+
+    assert code == 0
+    assert "TMDb is not reachable right now. Please try again in a moment." in out
+    assert "Traceback" not in out + err
