@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TextIO
 
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.offline_catalogue import OfflineCatalogue
 from adapters.console.shell import ConsoleShell
-from bot.app import open_app, tmdb_client
+from bot.app import App, open_app, tmdb_client
 from bot.lines import read_lines
 from bot.runner import Component, serve
 from bot.settings import Settings
@@ -31,8 +32,9 @@ Set at least one of these (in the environment or in .env; see .env.example):
   DISCORD_BOT_TOKEN    the token of your Discord application's bot
 and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
 
-# Chat adapters by platform; each builds a Component from the settings and the app.
-PLATFORM_ADAPTERS: dict[str, object] = {}
+# Chat adapters by platform, each building a Component from the settings and the app.
+# Empty until the Telegram and Discord adapters land.
+PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {}
 
 DEMO_USERS = (("admin", "admin"), ("alice", "user"), ("bob", "user"))
 DEMO_INTRO = """\
@@ -66,7 +68,8 @@ async def run(settings: Settings) -> int:
         print("requestbot run: set TMDB_API_KEY so that people can search.", file=sys.stderr)
         return 2
     async with open_app(settings) as app:
-        components = [Component("notifications", app.dispatcher.run)]
+        components = [PLATFORM_ADAPTERS[p](settings, app) for p in platforms]
+        components.append(Component("notifications", app.dispatcher.run))
         log.info("requestbot running: %s", ", ".join(c.name for c in components))
         return await serve(components)
 
@@ -159,7 +162,8 @@ async def check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def _lines(stdin: TextIO, stdout: TextIO, shell: ConsoleShell):  # type: ignore[no-untyped-def]
+def _lines(stdin: TextIO, stdout: TextIO, shell: ConsoleShell) -> AsyncIterator[str]:
+    """Lines typed at a prompt on a terminal; lines of the piped script otherwise."""
     if _is_tty(stdin):
         return read_lines(stdin, lambda: f"{shell.user_name}> ", stdout)
     return read_lines(stdin)
