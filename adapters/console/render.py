@@ -22,9 +22,10 @@ def short(text: str, width: int = OVERVIEW) -> str:
 def search_results(results: SearchResults) -> str:
     if not results.results:
         return f'Nothing found for "{results.query}".'
+    titles = "title" if results.total_results == 1 else "titles"
     lines = [
         f'Results for "{results.query}" (page {results.page} of {results.total_pages}, '
-        f"{results.total_results} titles):"
+        f"{results.total_results} {titles}):"
     ]
     for n, result in enumerate(results.results, 1):
         item = result.item
