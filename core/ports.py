@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -166,14 +166,17 @@ class RequestRepository(Protocol):
     async def add(
         self,
         *,
-        media_id: int,
-        user_id: int,
+        media: Media,
+        requested_by: User,
         status: RequestStatus,
         is_4k: bool,
         seasons: Sequence[int],
-        modified_by_id: int | None,
+        modified_by: User | None,
         now: datetime,
-    ) -> MediaRequest: ...
+    ) -> MediaRequest:
+        """Insert a request (its seasons in its status) and return it, built from the
+        arguments: ``media`` and the users must be as they are in this transaction."""
+        ...
 
     async def set_status(
         self,
@@ -193,7 +196,8 @@ class RequestRepository(Protocol):
         ...
 
     async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
-        """Movie requests (TV: requested seasons) since ``since`` that were not declined."""
+        """Movie requests (TV: requested seasons) created strictly after ``since`` that were
+        not declined, and the oldest of them."""
         ...
 
     async def for_user(
@@ -232,7 +236,11 @@ class EventRepository(Protocol):
 
 
 class SettingsRepository(Protocol):
-    async def get(self, key: str) -> str | None: ...
+    async def get(self, key: str, *, max_age: timedelta | None = None) -> str | None:
+        """The value stored under ``key``. With ``max_age``, a value this process read at
+        most that long ago will do, unless this process changed it since; another
+        process's change may then show up to ``max_age`` late."""
+        ...
 
     async def set(self, key: str, value: str, now: datetime) -> None: ...
 

@@ -13,6 +13,10 @@ from core.services import Services, in_transaction
 
 DEFAULT_DAYS = 7
 SETTINGS_KEY = "quota_defaults"
+# How stale the defaults may be when enforced on a new request. They change rarely, by hand;
+# a change made in this process applies at once, one made by another process sharing the
+# database (the console, a second bot) within this long. Reports always read them afresh.
+ENFORCED_DEFAULTS_MAX_AGE = timedelta(seconds=5)
 
 
 def is_unlimited(user: User) -> bool:
@@ -20,9 +24,12 @@ def is_unlimited(user: User) -> bool:
     return has_any(user.permissions, Permission.MANAGE_USERS)
 
 
-async def load_defaults(uow: UnitOfWork, fallback: QuotaDefaults) -> QuotaDefaults:
-    """The global defaults: those saved by an admin, else the configured ones."""
-    raw = await uow.settings.get(SETTINGS_KEY)
+async def load_defaults(
+    uow: UnitOfWork, fallback: QuotaDefaults, *, max_age: timedelta | None = None
+) -> QuotaDefaults:
+    """The global defaults: those saved by an admin, else the configured ones. ``max_age``
+    lets storage answer from a recent read (see SettingsRepository.get)."""
+    raw = await uow.settings.get(SETTINGS_KEY, max_age=max_age)
     if raw is None:
         return fallback
     data = json.loads(raw)
@@ -66,6 +73,17 @@ async def quota_status(
         restricted=usage.used >= limit,
         resets_at=resets_at,
     )
+
+
+async def limiting_quota(
+    uow: UnitOfWork, user: User, defaults: QuotaDefaults, media_type: MediaType, now: datetime
+) -> QuotaStatus | None:
+    """The user's quota for one media type if it limits them, else None (without counting
+    their use: nothing needs it)."""
+    limit, _ = _limits(user, defaults, media_type)
+    if limit is None:
+        return None
+    return await quota_status(uow, user, defaults, media_type, now)
 
 
 async def quota_report(

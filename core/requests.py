@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -33,7 +33,7 @@ from core.errors import (
 )
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
-from core.quotas import load_defaults, quota_status
+from core.quotas import ENFORCED_DEFAULTS_MAX_AGE, limiting_quota, load_defaults
 from core.search import display_status
 from core.services import Services, in_transaction
 
@@ -138,14 +138,16 @@ async def _advance_media(
     seasons: Sequence[int],
     is_4k: bool,
     now: datetime,
-) -> None:
-    """Move media (and the given seasons) to PENDING or PROCESSING without hiding availability."""
+) -> Media:
+    """Move media (and the given seasons) to PENDING or PROCESSING without hiding
+    availability; return the media as it now is."""
     current = _media_status(media, is_4k)
     keep = current in _KEEP_MEDIA_STATUS or (
         current is MediaStatus.PROCESSING and status is MediaStatus.PENDING
     )
     if not keep and current is not status:
         await uow.media.set_status(media.id, status, now, is_4k=is_4k)
+        media = replace(media, status_4k=status) if is_4k else replace(media, status=status)
     if seasons and not is_4k:
         changes = {
             n: status
@@ -154,6 +156,9 @@ async def _advance_media(
         }
         if changes:
             await uow.media.set_season_statuses(media.id, changes, now)
+            merged = {**media.season_statuses, **changes}
+            media = replace(media, season_statuses=dict(sorted(merged.items())))
+    return media
 
 
 async def _release_media(
@@ -280,9 +285,16 @@ async def create_request(
             requester = await _user(uow, on_behalf_of, for_update=True)
         _check_can_request(requester, media_type, is_4k)
         wanted = _wanted_seasons(details, seasons)
-        defaults = await load_defaults(uow, services.config.quota_defaults)
-        quota = await quota_status(uow, requester, defaults, media_type, now)
-        if quota.restricted and quota.limit is not None and quota.days is not None:
+        defaults = await load_defaults(
+            uow, services.config.quota_defaults, max_age=ENFORCED_DEFAULTS_MAX_AGE
+        )
+        quota = await limiting_quota(uow, requester, defaults, media_type, now)
+        if (
+            quota is not None
+            and quota.restricted
+            and quota.limit is not None
+            and quota.days is not None
+        ):
             asked = max(1, len(wanted))
             raise _exceeded(quota.limit, quota.used, quota.days, media_type, asked, quota.resets_at)
         media = await uow.media.upsert(details, now)
@@ -306,7 +318,8 @@ async def create_request(
             if not chosen:
                 return CreateResult(None, False, skipped, existing=tuple(active))
             if (
-                quota.limit is not None
+                quota is not None
+                and quota.limit is not None
                 and quota.days is not None
                 and len(chosen) > (quota.remaining or 0)
             ):
@@ -315,7 +328,7 @@ async def create_request(
                 )
         auto = _auto_approves(actor, media_type, is_4k)
         status = RequestStatus.APPROVED if auto else RequestStatus.PENDING
-        await _advance_media(
+        media = await _advance_media(
             uow,
             media,
             MediaStatus.PROCESSING if auto else MediaStatus.PENDING,
@@ -324,12 +337,12 @@ async def create_request(
             now,
         )
         request = await uow.requests.add(
-            media_id=media.id,
-            user_id=requester.id,
+            media=media,
+            requested_by=requester,
             status=status,
             is_4k=is_4k,
             seasons=chosen,
-            modified_by_id=actor.id if auto else None,
+            modified_by=actor if auto else None,
             now=now,
         )
         kind = EventKind.AUTO_APPROVED if auto else EventKind.PENDING

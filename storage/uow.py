@@ -1,4 +1,5 @@
-"""The unit of work: one connection, one transaction, the five repositories on it."""
+"""The unit of work: one connection, one transaction, the five repositories on it (and the
+factory's settings cache, which a unit that changed a setting updates when it ends)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import WRITE, write_lock
 from storage.repositories import (
+    SettingsCache,
     SqlEventRepository,
     SqlMediaRepository,
     SqlRequestRepository,
@@ -45,9 +47,16 @@ class SqlUnitOfWork:
     events: EventRepository
     settings: SettingsRepository
 
-    def __init__(self, engine: AsyncEngine, lock: asyncio.Lock | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        lock: asyncio.Lock | None = None,
+        settings_cache: SettingsCache | None = None,
+    ) -> None:
         self._engine = engine
         self._lock = lock
+        self._settings_cache = settings_cache or SettingsCache()
+        self._settings: SqlSettingsRepository | None = None
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -72,7 +81,7 @@ class SqlUnitOfWork:
         self.media = SqlMediaRepository(db)
         self.requests = SqlRequestRepository(db)
         self.events = SqlEventRepository(db)
-        self.settings = SqlSettingsRepository(db)
+        self.settings = self._settings = SqlSettingsRepository(db, self._settings_cache)
         return self
 
     async def __aexit__(
@@ -89,6 +98,8 @@ class SqlUnitOfWork:
             # free (no reset on return to the pool).
             await conn.close()
         finally:
+            if self._settings is not None and self._settings.written:
+                self._settings_cache.evict(self._settings.written)
             if self._lock is not None:
                 self._lock.release()
 
@@ -109,12 +120,13 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self._write_engine = engine.execution_options(**{WRITE: True})
         self._lock = write_lock(engine)
+        self._settings_cache = SettingsCache()
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
         """A new unit of work; ``write`` ones are serialised on SQLite."""
         if write:
-            return SqlUnitOfWork(self._write_engine, self._lock)
-        return SqlUnitOfWork(self.engine)
+            return SqlUnitOfWork(self._write_engine, self._lock, self._settings_cache)
+        return SqlUnitOfWork(self.engine, settings_cache=self._settings_cache)
 
 
 if TYPE_CHECKING:

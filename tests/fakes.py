@@ -615,30 +615,42 @@ class FakeRequestRepository(_Repository):
     async def add(
         self,
         *,
-        media_id: int,
-        user_id: int,
+        media: Media,
+        requested_by: User,
         status: RequestStatus,
         is_4k: bool,
         seasons: Sequence[int],
-        modified_by_id: int | None,
+        modified_by: User | None,
         now: datetime,
     ) -> MediaRequest:
+        """Like the SQL one, returns the request built from the arguments (not read back)."""
         tables = await self._write()
-        _get(tables.media, "media", media_id)
-        _get(tables.users, "user", user_id)
+        _get(tables.media, "media", media.id)
+        _get(tables.users, "user", requested_by.id)
+        numbers = tuple(sorted(set(seasons)))
         row = _RequestRow(
             id=tables.next_id("requests"),
-            media_id=media_id,
-            user_id=user_id,
+            media_id=media.id,
+            user_id=requested_by.id,
             status=status,
             is_4k=is_4k,
-            seasons=tuple(seasons),
+            seasons=numbers,
             created_at=now,
             updated_at=now,
-            modified_by_id=modified_by_id,
+            modified_by_id=modified_by.id if modified_by else None,
         )
         tables.requests[row.id] = row
-        return tables.request_row(row)
+        return MediaRequest(
+            id=row.id,
+            media=media,
+            status=status,
+            requested_by=requested_by,
+            created_at=now,
+            updated_at=now,
+            is_4k=is_4k,
+            seasons=tuple(SeasonRequest(n, status) for n in numbers),
+            modified_by=modified_by,
+        )
 
     async def set_status(
         self,
@@ -755,7 +767,8 @@ class FakeEventRepository(_Repository):
 
 
 class FakeSettingsRepository(_Repository):
-    async def get(self, key: str) -> str | None:
+    async def get(self, key: str, *, max_age: timedelta | None = None) -> str | None:
+        """Always the stored value (as fresh as any ``max_age`` allows)."""
         return (await self._read()).settings.get(key)
 
     async def set(self, key: str, value: str, now: datetime) -> None:

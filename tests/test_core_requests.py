@@ -96,6 +96,17 @@ def movie_quota(limit: int, days: int = 7) -> QuotaOverrides:
     return QuotaOverrides(movie_limit=limit, movie_days=days)
 
 
+async def test_the_created_request_is_the_one_stored_with_its_media_moved_on(
+    world: World, alice: User, boss: User
+) -> None:
+    pending = await request_seasons(world, alice, world.show(), [2, 1])
+    approved = await request_movie(world, boss)
+    assert pending == world.request(pending.id)
+    assert pending.media.season_statuses == {1: M.PENDING, 2: M.PENDING}
+    assert approved == world.request(approved.id)
+    assert approved.media.status is M.PROCESSING
+
+
 # ----- 1. acting for another user ---------------------------------------------------------
 
 

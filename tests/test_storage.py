@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from core import requests
 from core.domain import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -24,6 +25,7 @@ from core.domain import (
     MediaDetails,
     MediaStatus,
     MediaType,
+    QuotaDefaults,
     QuotaOverrides,
     RequestStatus,
     SeasonInfo,
@@ -31,9 +33,11 @@ from core.domain import (
 )
 from core.errors import Conflict, NotFound
 from core.permissions import Permission
-from storage import create_engine, current_revision, upgrade
+from core.services import CoreConfig, Services
+from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
 from storage.db import write_lock
 from storage.migrate import current_revision_of, head_revision
+from tests.fakes import FakeCatalogue, FakeClock
 from tests.storage_fixtures import Storage, open_storage, sqlite_url
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
@@ -81,12 +85,12 @@ async def add_request(
     async with storage.uow() as uow:
         media = await uow.media.upsert(details, at)
         request = await uow.requests.add(
-            media_id=media.id,
-            user_id=user.id,
+            media=media,
+            requested_by=user,
             status=status,
             is_4k=False,
             seasons=seasons,
-            modified_by_id=None,
+            modified_by=None,
             now=at,
         )
         await uow.commit()
@@ -303,6 +307,37 @@ async def test_one_hop_driver_makes_one_trip_per_statement_and_none_for_an_empty
             await uow.settings.get("quota_defaults")
             await uow.commit()
         assert len(trips) == 4  # BEGIN IMMEDIATE rides with the first INSERT; then COMMIT
+
+
+async def test_a_movie_request_costs_eight_trips_and_seven_for_the_unlimited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins the statements of the hot path: user, quota use, media upsert, duplicates,
+    media status, request, outbox event, COMMIT (the quota defaults come from the cache)."""
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        catalogue = FakeCatalogue()
+        config = CoreConfig(quota_defaults=QuotaDefaults(movie_limit=100, movie_days=7))
+        services = Services(opened.uow, catalogue, FakeClock(), config)
+        alice = await add_user(opened, "Alice", Permission.REQUEST)
+        admin = await add_user(opened, "Admin", Permission.ADMIN)
+        for tmdb_id in range(1, 5):
+            catalogue.add_movie(tmdb_id, f"Movie {tmdb_id}")
+        await requests.create_request(services, alice.id, 1, MediaType.MOVIE)
+        trips: list[object] = []
+        real: Any = aiosqlite.Connection._execute
+
+        async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
+            trips.append(fn)
+            return await real(self, fn, *args, **kw)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        created = await requests.create_request(services, alice.id, 2, MediaType.MOVIE)
+        assert created.request is not None
+        assert len(trips) == 8
+        trips.clear()
+        created = await requests.create_request(services, admin.id, 3, MediaType.MOVIE)
+        assert created.request is not None
+        assert len(trips) == 7  # no quota to count against
 
 
 # ----- users -----------------------------------------------------------------------------
@@ -548,6 +583,28 @@ async def test_a_request_loads_with_its_media_users_and_seasons(storage: Storage
     assert (loaded.created_at, loaded.updated_at) == (NOW, later)
 
 
+async def test_adding_a_request_returns_what_reading_it_back_gives(storage: Storage) -> None:
+    alice = await add_user(storage, identity=Identity("discord", "1"))
+    mod = await add_user(storage, "Mod", Permission.MANAGE_REQUESTS, Identity("telegram", "9"))
+    in_paris = NOW.astimezone(timezone(timedelta(hours=1)))
+    async with storage.uow() as uow:
+        media = await uow.media.upsert(show(), NOW)
+        added = await uow.requests.add(
+            media=media,
+            requested_by=alice,
+            status=RequestStatus.APPROVED,
+            is_4k=False,
+            seasons=(3, 1, 3),
+            modified_by=mod,
+            now=in_paris,
+        )
+        await uow.commit()
+    async with storage.uow(write=False) as uow:
+        assert await uow.requests.get(added.id) == added
+    assert added.season_numbers == (1, 3)
+    assert added.created_at.tzinfo is UTC
+
+
 async def test_declining_keeps_the_reason_and_deleting_removes_the_seasons(
     storage: Storage,
 ) -> None:
@@ -591,12 +648,12 @@ async def test_active_requests_leave_out_declined_completed_and_other_resolution
         media = await uow.media.get_by_tmdb(603, MediaType.MOVIE)
         assert media is not None
         await uow.requests.add(
-            media_id=media.id,
-            user_id=alice.id,
+            media=media,
+            requested_by=alice,
             status=RequestStatus.PENDING,
             is_4k=True,
             seasons=(),
-            modified_by_id=None,
+            modified_by=None,
             now=NOW,
         )
         await uow.commit()
@@ -630,8 +687,8 @@ async def test_declined_movie_requests_do_not_count_against_the_quota(storage: S
     alice = await add_user(storage)
     bob = await add_user(storage, "Bob")
     week_ago = NOW - timedelta(days=7)
-    await add_request(storage, alice, movie(1), at=week_ago - timedelta(seconds=1))
-    await add_request(storage, alice, movie(2), at=week_ago)
+    await add_request(storage, alice, movie(1), at=week_ago)  # on the edge: out, as in Seerr
+    await add_request(storage, alice, movie(2), at=week_ago + timedelta(seconds=1))
     await add_request(storage, alice, movie(3), at=NOW, status=RequestStatus.DECLINED)
     await add_request(storage, alice, movie(4), at=NOW, status=RequestStatus.COMPLETED)
     await add_request(storage, alice, movie(5), at=NOW, status=RequestStatus.FAILED)
@@ -640,7 +697,7 @@ async def test_declined_movie_requests_do_not_count_against_the_quota(storage: S
     async with storage.uow(write=False) as uow:
         usage = await uow.requests.usage(alice.id, MediaType.MOVIE, week_ago)
         nothing = await uow.requests.usage(bob.id, MediaType.TV, week_ago)
-    assert (usage.used, usage.oldest_at) == (3, week_ago)
+    assert (usage.used, usage.oldest_at) == (3, week_ago + timedelta(seconds=1))
     assert (nothing.used, nothing.oldest_at) == (0, None)
 
 
@@ -711,6 +768,35 @@ async def test_settings_are_plain_key_values(storage: Storage) -> None:
     async with storage.uow(write=False) as uow:
         assert await uow.settings.get("quota_defaults") == '{"movie_limit": 5}'
         assert await uow.settings.get("missing") is None
+
+
+async def test_settings_read_with_a_max_age_may_come_from_this_factorys_recent_reads(
+    storage: Storage,
+) -> None:
+    hour = timedelta(hours=1)
+    elsewhere = SqlUnitOfWorkFactory(storage.engine)  # another process, as far as caches go
+
+    async def read(max_age: timedelta | None = hour) -> str | None:
+        async with storage.uow(write=False) as uow:
+            return await uow.settings.get("k", max_age=max_age)
+
+    async def write(factory: SqlUnitOfWorkFactory, value: str, *, commit: bool = True) -> None:
+        async with factory() as uow:
+            await uow.settings.set("k", value, NOW)
+            assert await uow.settings.get("k", max_age=hour) == value  # its own write
+            if commit:
+                await uow.commit()
+
+    assert await read() is None
+    await write(elsewhere, "1")
+    assert await read() is None  # another process's change shows up within max_age
+    assert await read(None) == "1"
+    await asyncio.sleep(0.01)
+    assert await read(timedelta(milliseconds=1)) == "1"
+    await write(storage.uow, "2")
+    assert await read() == "2"  # this process's change shows at once
+    await write(storage.uow, "3", commit=False)
+    assert await read() == "2"  # and a rolled-back one never
 
 
 # ----- datetimes -----------------------------------------------------------------------------

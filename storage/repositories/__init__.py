@@ -3,10 +3,11 @@
 from storage.repositories.events import SqlEventRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.requests import SqlRequestRepository
-from storage.repositories.settings import SqlSettingsRepository
+from storage.repositories.settings import SettingsCache, SqlSettingsRepository
 from storage.repositories.users import SqlUserRepository
 
 __all__ = [
+    "SettingsCache",
     "SqlEventRepository",
     "SqlMediaRepository",
     "SqlRequestRepository",

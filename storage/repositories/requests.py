@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from core.domain import MediaRequest, MediaType, RequestStatus
+from core.domain import Media, MediaRequest, MediaType, RequestStatus, SeasonRequest, User
 from core.errors import NotFound
 from core.ports import QuotaUsage
 from storage.rows import REQUEST_SELECT, request_from
@@ -60,7 +60,8 @@ def _usage_query(*, seasons: bool) -> Any:
         .select_from(source)
         .where(
             _r.requested_by_id == bindparam("user_id"),
-            _r.created_at >= bindparam("since"),
+            _r.created_at
+            > bindparam("since"),  # strictly after, as Seerr: a slot frees at resets_at
             _r.status != RequestStatus.DECLINED.value,
             media_t.c.media_type == bindparam("media_type"),
         )
@@ -87,21 +88,23 @@ class SqlRequestRepository:
     async def add(
         self,
         *,
-        media_id: int,
-        user_id: int,
+        media: Media,
+        requested_by: User,
         status: RequestStatus,
         is_4k: bool,
         seasons: Sequence[int],
-        modified_by_id: int | None,
+        modified_by: User | None,
         now: datetime,
     ) -> MediaRequest:
-        """Insert a request (and its seasons, in the request's status) and return it whole."""
+        """Insert a request (and its seasons, in the request's status) and return it, built
+        from the arguments rather than read back: one statement, two with seasons."""
+        now = now.astimezone(UTC)  # as a read gives it back
         result = await self._db.execute(
             _ADD,
             {
-                "media_id": media_id,
-                "requested_by_id": user_id,
-                "modified_by_id": modified_by_id,
+                "media_id": media.id,
+                "requested_by_id": requested_by.id,
+                "modified_by_id": modified_by.id if modified_by else None,
                 "status": status.value,
                 "is_4k": is_4k,
                 "created_at": now,
@@ -109,13 +112,24 @@ class SqlRequestRepository:
             },
         )
         request_id: int = result.inserted_primary_key[0]  # type: ignore[index]
-        if seasons:
+        numbers = sorted(set(seasons))
+        if numbers:
             rows = [
                 {"request_id": request_id, "season_number": n, "status": status.value}
-                for n in sorted(set(seasons))
+                for n in numbers
             ]
             await self._db.execute(_ADD_SEASONS, rows)
-        return await self._require(request_id)
+        return MediaRequest(
+            id=request_id,
+            media=media,
+            status=status,
+            requested_by=requested_by,
+            created_at=now,
+            updated_at=now,
+            is_4k=is_4k,
+            seasons=tuple(SeasonRequest(n, status) for n in numbers),
+            modified_by=modified_by,
+        )
 
     async def set_status(
         self,

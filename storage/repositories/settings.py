@@ -1,9 +1,11 @@
-"""Plain key/value settings."""
+"""Plain key/value settings, and a small cache for reads that accept a bounded age."""
 
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -25,20 +27,70 @@ def _set_statement(dialect: str) -> Any:
     )
 
 
+class SettingsCache:
+    """Settings as last read, shared by one factory's units of work.
+
+    A unit that changes a key evicts it when it ends, so this process never serves a value
+    it has replaced. Each eviction bumps a generation: a unit that began before one does
+    not store what it read, since its snapshot may predate the change.
+    """
+
+    __slots__ = ("_generation", "_values")
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[float, str | None]] = {}
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def lookup(self, key: str, max_age: timedelta) -> tuple[bool, str | None]:
+        """(True, value) if ``key`` was read at most ``max_age`` ago, else (False, None)."""
+        found = self._values.get(key)
+        if found is None or time.monotonic() - found[0] > max_age.total_seconds():
+            return False, None
+        return True, found[1]
+
+    def store(self, key: str, value: str | None, generation: int) -> None:
+        """Keep a value read by a unit that began at ``generation``, if nothing changed since."""
+        if generation == self._generation:
+            self._values[key] = (time.monotonic(), value)
+
+    def evict(self, keys: Iterable[str]) -> None:
+        """Forget ``keys`` (changed by a unit of work that is ending)."""
+        self._generation += 1
+        for key in keys:
+            self._values.pop(key, None)
+
+
 class SqlSettingsRepository:
     """core.ports.SettingsRepository on SQL."""
 
-    __slots__ = ("_db",)
+    __slots__ = ("_cache", "_db", "_generation", "written")
 
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: SettingsCache) -> None:
         self._db = db
+        self._cache = cache
+        self._generation = cache.generation
+        self.written: set[str] = set()  # keys this unit changed: the cache drops them at its end
 
-    async def get(self, key: str) -> str | None:
-        """The value stored under ``key``, or None."""
-        value: str | None = await self._db.scalar(_GET, {"key": key})
+    async def get(self, key: str, *, max_age: timedelta | None = None) -> str | None:
+        """The value stored under ``key``, or None; with ``max_age``, perhaps from the cache."""
+        if max_age is None or key in self.written:
+            return await self._read(key)
+        hit, value = self._cache.lookup(key, max_age)
+        if not hit:
+            value = await self._read(key)
+            self._cache.store(key, value, self._generation)
         return value
 
     async def set(self, key: str, value: str, now: datetime) -> None:
         """Store ``value`` under ``key``, replacing any."""
+        self.written.add(key)
         params = {"key": key, "value": value, "updated_at": now}
         await self._db.execute(_set_statement(self._db.conn.dialect.name), params)
+
+    async def _read(self, key: str) -> str | None:
+        value: str | None = await self._db.scalar(_GET, {"key": key})
+        return value
