@@ -29,7 +29,7 @@ from core.domain import (
     Identity,
     MediaDetails,
     MediaType,
-    QuotaDefaults,
+    QuotaLimits,
     SearchPage,
 )
 from core.errors import TitleNotFound
@@ -91,7 +91,7 @@ async def full_requests(folder: Path, count: int, concurrency: int) -> float:
         # A quota that is checked on every request but never reached.
         config = CoreConfig(
             default_permissions=Permission.REQUEST,
-            quota_defaults=QuotaDefaults(movie_limit=10 * count, movie_days=7),
+            quota_defaults=QuotaLimits(movie_limit=10 * count, movie_days=7),
         )
         services = Services(SqlUnitOfWorkFactory(engine), BenchCatalogue(), SystemClock(), config)
         people = [

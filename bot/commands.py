@@ -17,7 +17,7 @@ from bot.lines import read_lines
 from bot.runner import Component, serve
 from bot.settings import Settings
 from core import users
-from core.domain import Identity, QuotaDefaults
+from core.domain import Identity, QuotaLimits
 from core.errors import CoreError
 from core.permissions import Permission
 from core.services import CoreConfig
@@ -99,7 +99,7 @@ async def console(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) 
 async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> int:
     """The console adapter on the bundled offline catalogue and a throw-away SQLite file."""
     catalogue = OfflineCatalogue()
-    quota = QuotaDefaults(movie_limit=5, movie_days=7, tv_limit=10, tv_days=7)
+    quota = QuotaLimits(movie_limit=5, movie_days=7, tv_limit=10, tv_days=7)
     config = CoreConfig(
         default_permissions=Permission.REQUEST,
         owners=frozenset({Identity("console", "admin")}),

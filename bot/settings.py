@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from core.domain import Identity, QuotaDefaults
+from core.domain import Identity, QuotaLimits
 from core.permissions import Permission, parse_permissions
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"
@@ -88,8 +88,8 @@ class GeneralSettings(_Section):
         return level
 
     @property
-    def quota_defaults(self) -> QuotaDefaults:
-        return QuotaDefaults(
+    def quota_defaults(self) -> QuotaLimits:
+        return QuotaLimits(
             self.movie_quota_limit, self.movie_quota_days, self.tv_quota_limit, self.tv_quota_days
         )
 

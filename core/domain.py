@@ -122,8 +122,9 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
-class QuotaOverrides:
-    """Per-user quota settings; None falls back to the global default."""
+class QuotaLimits:
+    """Movie and TV quota limits and windows (days): a user's own, where None falls back to
+    the global default, or the global defaults, where None (or a zero limit) is unlimited."""
 
     movie_limit: int | None = None
     movie_days: int | None = None
@@ -139,7 +140,7 @@ class User:
     identities: tuple[Identity, ...] = ()
     email: str | None = None
     media_server_username: str | None = None
-    quota: QuotaOverrides = QuotaOverrides()
+    quota: QuotaLimits = QuotaLimits()
     created_at: datetime | None = None
 
 
@@ -266,16 +267,6 @@ class QuotaStatus:
 class QuotaReport:
     movie: QuotaStatus
     tv: QuotaStatus
-
-
-@dataclass(frozen=True, slots=True)
-class QuotaDefaults:
-    """Global quota defaults; None means unlimited."""
-
-    movie_limit: int | None = None
-    movie_days: int | None = None
-    tv_limit: int | None = None
-    tv_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

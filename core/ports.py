@@ -24,7 +24,7 @@ from core.domain import (
     MediaStatus,
     MediaType,
     Notification,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     SearchPage,
     User,
@@ -112,7 +112,7 @@ class UserRepository(Protocol):
         self, user_id: int, permissions: Permission, now: datetime
     ) -> None: ...
 
-    async def set_quota(self, user_id: int, quota: QuotaOverrides, now: datetime) -> None: ...
+    async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None: ...
 
     async def set_profile(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from core.domain import MediaType, QuotaDefaults, QuotaReport, QuotaStatus, User
+from core.domain import MediaType, QuotaLimits, QuotaReport, QuotaStatus, User
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
@@ -25,15 +25,15 @@ def is_unlimited(user: User) -> bool:
 
 
 async def load_defaults(
-    uow: UnitOfWork, fallback: QuotaDefaults, *, max_age: timedelta | None = None
-) -> QuotaDefaults:
+    uow: UnitOfWork, fallback: QuotaLimits, *, max_age: timedelta | None = None
+) -> QuotaLimits:
     """The global defaults: those saved by an admin, else the configured ones. ``max_age``
     lets storage answer from a recent read (see SettingsRepository.get)."""
     raw = await uow.settings.get(SETTINGS_KEY, max_age=max_age)
     if raw is None:
         return fallback
     data = json.loads(raw)
-    return QuotaDefaults(
+    return QuotaLimits(
         movie_limit=data.get("movie_limit"),
         movie_days=data.get("movie_days"),
         tv_limit=data.get("tv_limit"),
@@ -41,7 +41,7 @@ async def load_defaults(
     )
 
 
-def _limits(user: User, defaults: QuotaDefaults, media_type: MediaType) -> tuple[int | None, int]:
+def _limits(user: User, defaults: QuotaLimits, media_type: MediaType) -> tuple[int | None, int]:
     if media_type is MediaType.MOVIE:
         limit = (
             user.quota.movie_limit if user.quota.movie_limit is not None else defaults.movie_limit
@@ -57,7 +57,7 @@ def _limits(user: User, defaults: QuotaDefaults, media_type: MediaType) -> tuple
 
 
 async def quota_status(
-    uow: UnitOfWork, user: User, defaults: QuotaDefaults, media_type: MediaType, now: datetime
+    uow: UnitOfWork, user: User, defaults: QuotaLimits, media_type: MediaType, now: datetime
 ) -> QuotaStatus:
     """The user's quota for one media type: limit, window, use and when a slot frees up."""
     limit, days = _limits(user, defaults, media_type)
@@ -76,7 +76,7 @@ async def quota_status(
 
 
 async def limiting_quota(
-    uow: UnitOfWork, user: User, defaults: QuotaDefaults, media_type: MediaType, now: datetime
+    uow: UnitOfWork, user: User, defaults: QuotaLimits, media_type: MediaType, now: datetime
 ) -> QuotaStatus | None:
     """The user's quota for one media type if it limits them, else None (without counting
     their use: nothing needs it)."""
@@ -87,7 +87,7 @@ async def limiting_quota(
 
 
 async def quota_report(
-    uow: UnitOfWork, user: User, defaults: QuotaDefaults, now: datetime
+    uow: UnitOfWork, user: User, defaults: QuotaLimits, now: datetime
 ) -> QuotaReport:
     """Seerr's report shape: ``{movie: {...}, tv: {...}}``."""
     return QuotaReport(
@@ -117,16 +117,16 @@ async def get_quota(services: Services, actor_id: int, user_id: int | None = Non
     return await in_transaction(services, work, write=False)
 
 
-async def get_defaults(services: Services) -> QuotaDefaults:
+async def get_defaults(services: Services) -> QuotaLimits:
     """The global quota defaults in force."""
 
-    async def work(uow: UnitOfWork) -> QuotaDefaults:
+    async def work(uow: UnitOfWork) -> QuotaLimits:
         return await load_defaults(uow, services.config.quota_defaults)
 
     return await in_transaction(services, work, write=False)
 
 
-async def set_defaults(services: Services, actor_id: int, defaults: QuotaDefaults) -> None:
+async def set_defaults(services: Services, actor_id: int, defaults: QuotaLimits) -> None:
     """Change the global quota defaults (MANAGE_SETTINGS)."""
     for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
         value = getattr(defaults, name)

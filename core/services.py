@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from core.domain import Identity, QuotaDefaults
+from core.domain import Identity, QuotaLimits
 from core.errors import Conflict
 from core.permissions import Permission
 from core.ports import Catalogue, Clock, UnitOfWork, UnitOfWorkFactory
@@ -25,7 +25,7 @@ class CoreConfig:
 
     default_permissions: Permission = Permission.REQUEST
     owners: frozenset[Identity] = frozenset()
-    quota_defaults: QuotaDefaults = field(default_factory=QuotaDefaults)
+    quota_defaults: QuotaLimits = field(default_factory=QuotaLimits)
 
 
 def _nothing() -> None:

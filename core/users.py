@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain import Identity, QuotaOverrides, User
+from core.domain import Identity, QuotaLimits, User
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
@@ -87,7 +87,7 @@ async def set_permissions(
 
 
 async def set_user_quota(
-    services: Services, actor_id: int, user_id: int, quota: QuotaOverrides
+    services: Services, actor_id: int, user_id: int, quota: QuotaLimits
 ) -> User:
     """Set a user's own quota limits and windows (MANAGE_USERS); None falls back to defaults."""
     for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):

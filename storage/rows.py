@@ -19,7 +19,7 @@ from core.domain import (
     MediaRequest,
     MediaStatus,
     MediaType,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     SeasonRequest,
     User,
@@ -68,7 +68,7 @@ def user_from(values: Sequence[Any]) -> User:
         identities=tuple(Identity(p, x) for _, p, x in sorted(rows_of(identities))),
         email=email,
         media_server_username=server_name,
-        quota=QuotaOverrides(movie_limit=ml, movie_days=md, tv_limit=tl, tv_days=td),
+        quota=QuotaLimits(movie_limit=ml, movie_days=md, tv_limit=tl, tv_days=td),
         created_at=created_at,
     )
 

@@ -15,7 +15,7 @@ from core.domain import (
     Media,
     MediaRequest,
     MediaType,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     User,
 )
@@ -68,7 +68,7 @@ class World:
         permissions: Permission = Permission.REQUEST,
         *,
         platforms: Iterable[str] = ("discord",),
-        quota: QuotaOverrides | None = None,
+        quota: QuotaLimits | None = None,
     ) -> User:
         """A registered user with an identity ``platform:name`` on each platform."""
         identities = [Identity(p, name) for p in platforms]

@@ -28,7 +28,7 @@ from core.domain import (
     MediaStatus,
     MediaType,
     Notification,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     SearchPage,
     SeasonInfo,
@@ -296,7 +296,7 @@ class InMemoryDatabase:
         permissions: Permission = Permission.REQUEST,
         identities: Iterable[Identity] = (),
         *,
-        quota: QuotaOverrides | None = None,
+        quota: QuotaLimits | None = None,
         now: datetime = START,
     ) -> User:
         tables = self._tables
@@ -308,7 +308,7 @@ class InMemoryDatabase:
             display_name,
             permissions,
             idents,
-            quota=quota or QuotaOverrides(),
+            quota=quota or QuotaLimits(),
             created_at=now,
         )
         tables.users[user.id] = user
@@ -509,7 +509,7 @@ class FakeUserRepository(_Repository):
             _get(tables.users, "user", user_id), permissions=permissions
         )
 
-    async def set_quota(self, user_id: int, quota: QuotaOverrides, now: datetime) -> None:
+    async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:
         tables = await self._write()
         tables.users[user_id] = replace(_get(tables.users, "user", user_id), quota=quota)
 

@@ -201,3 +201,96 @@ def test_console_without_a_tmdb_key_points_to_the_demo(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "TMDB_API_KEY" in done.stderr
     assert "requestbot demo" in done.stderr
+
+
+ADMIN_SCRIPT = """\
+as admin
+permissions bob guest
+setquota alice movie 1
+defaults tv 2 30
+as bob
+request movie:550
+as alice
+request movie:550
+request movie:27205
+request tv:1399 all
+fail 1 Radarr said no
+as admin
+approve 1
+fail 1 Radarr said no
+retry 1
+retry 1
+permissions alice REQUEST|AUTO_APPROVE
+permissions alice superpowers
+link alice telegram:4242
+as alice
+request tv:87108
+approve 99
+decline abc
+request 42
+frobnicate
+help
+"""
+
+
+@pytest.fixture(scope="module")
+def admin_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    return run_bot("demo", stdin=ADMIN_SCRIPT, cwd=tmp_path_factory.mktemp("admin"))
+
+
+def test_admins_set_permissions_and_quotas_and_users_feel_them(
+    admin_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = admin_run.stdout
+    assert admin_run.returncode == 0, admin_run.stderr
+    assert "bob now has: guest." in out
+    assert "Movies: 0 of 1 used in the last 7 days" in section(out, "setquota alice movie 1")
+    assert "TV 2 seasons per 30 days" in section(out, "defaults tv 2 30")
+    assert "You are not allowed to request a movie." in section(out, "request movie:550")
+    assert "Requested: #1 Fight Club (1999)" in section(out, "request movie:550", last=True)
+    refused = section(out, "request movie:27205")
+    assert "Your movie quota is used up: 1 of 1 movies in the last 7 days" in refused
+    assert "The next slot frees up in 7 days." in refused
+    tv_refused = section(out, "request tv:1399 all")
+    assert "Your series quota is used up: 0 of 2 seasons in the last 30 days" in tv_refused
+    assert "and this request asks for 8" in tv_refused
+
+
+def test_a_failed_request_is_retried_once_by_a_manager(
+    admin_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = admin_run.stdout
+    early = section(out, "fail 1 Radarr said no")
+    assert "Request #1 is pending approval; it cannot be marked failed now." in early
+    failed = section(out, "fail 1 Radarr said no", last=True)
+    assert "Marked failed: #1 Fight Club (1999) · failed." in failed
+    assert "[notification to admin (manager)] Movie Request Failed: Fight Club (1999)" in failed
+    assert "[notification to alice] Movie Request Failed" in failed
+    retried = section(out, "retry 1")
+    assert "Retrying #1 Fight Club (1999) · approved." in retried
+    assert "is being sent again" in retried
+    assert "Request #1 is approved; it cannot be retried now." in section(out, "retry 1", last=True)
+
+
+def test_auto_approval_permissions_and_linked_identities_take_effect(
+    admin_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = admin_run.stdout
+    assert "alice now has: REQUEST|AUTO_APPROVE." in out
+    assert "unknown permission: 'superpowers'" in section(out, "permissions alice superpowers")
+    assert "console:alice, telegram:4242" in section(out, "link alice telegram:4242")
+    auto = section(out, "request tv:87108")
+    assert (
+        "Requested and approved automatically: #2 Chernobyl (2019) · season 1 · approved." in auto
+    )
+    assert "[notification to admin (manager)] Series Request Automatically Approved" in auto
+
+
+def test_bad_input_gets_a_plain_answer(admin_run: subprocess.CompletedProcess[str]) -> None:
+    out = admin_run.stdout
+    assert "You are not allowed to approve requests." in section(out, "approve 99")
+    assert "Which request? Give its number" in section(out, "decline abc")
+    assert "Search first, then use a result number" in section(out, "request 42")
+    assert 'Unknown command "frobnicate"' in section(out, "frobnicate")
+    assert "search [movie|tv] TEXT" in section(out, "help")
+    assert "Traceback" not in out + admin_run.stderr

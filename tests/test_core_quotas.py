@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.domain import QuotaDefaults, QuotaOverrides, QuotaReport, QuotaStatus, User
+from core.domain import QuotaLimits, QuotaReport, QuotaStatus, User
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission
 from core.quotas import get_defaults, get_quota, set_defaults
@@ -29,7 +29,7 @@ async def request_movies(world: World, user: User, count: int) -> None:
 
 async def test_the_report_has_seerrs_shape(world: World) -> None:
     alice = world.user(
-        "alice", quota=QuotaOverrides(movie_limit=3, movie_days=7, tv_limit=5, tv_days=14)
+        "alice", quota=QuotaLimits(movie_limit=3, movie_days=7, tv_limit=5, tv_days=14)
     )
     used_at = world.clock.now()
     await request_movies(world, alice, 1)
@@ -58,7 +58,7 @@ async def test_the_report_has_seerrs_shape(world: World) -> None:
 
 
 async def test_a_user_at_the_limit_is_restricted(world: World) -> None:
-    alice = world.user("alice", quota=QuotaOverrides(movie_limit=2))
+    alice = world.user("alice", quota=QuotaLimits(movie_limit=2))
     await request_movies(world, alice, 2)
 
     movie = (await get_quota(world.services, alice.id)).movie
@@ -77,7 +77,7 @@ async def test_without_overrides_or_defaults_nobody_is_limited(world: World) -> 
 
 
 async def test_the_global_defaults_apply_to_users_without_overrides(world: World) -> None:
-    world.configure(CoreConfig(quota_defaults=QuotaDefaults(movie_limit=5, movie_days=30)))
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=5, movie_days=30)))
     alice = world.user("alice")
 
     movie = (await get_quota(world.services, alice.id)).movie
@@ -86,9 +86,9 @@ async def test_the_global_defaults_apply_to_users_without_overrides(world: World
 
 
 async def test_per_user_overrides_win_field_by_field(world: World) -> None:
-    defaults = QuotaDefaults(movie_limit=5, movie_days=30, tv_limit=10, tv_days=30)
+    defaults = QuotaLimits(movie_limit=5, movie_days=30, tv_limit=10, tv_days=30)
     world.configure(CoreConfig(quota_defaults=defaults))
-    alice = world.user("alice", quota=QuotaOverrides(movie_limit=1, tv_days=3))
+    alice = world.user("alice", quota=QuotaLimits(movie_limit=1, tv_days=3))
 
     report = await get_quota(world.services, alice.id)
 
@@ -98,8 +98,8 @@ async def test_per_user_overrides_win_field_by_field(world: World) -> None:
 
 @pytest.mark.parametrize("perms", [P.MANAGE_USERS | P.REQUEST, P.ADMIN])
 async def test_user_managers_and_admins_are_unlimited(world: World, perms: Permission) -> None:
-    world.configure(CoreConfig(quota_defaults=QuotaDefaults(movie_limit=1, tv_limit=1)))
-    boss = world.user("boss", perms, quota=QuotaOverrides(movie_limit=1))
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=1, tv_limit=1)))
+    boss = world.user("boss", perms, quota=QuotaLimits(movie_limit=1))
     await request_movies(world, boss, 3)
 
     report = await get_quota(world.services, boss.id)
@@ -109,7 +109,7 @@ async def test_user_managers_and_admins_are_unlimited(world: World, perms: Permi
 
 
 async def test_the_window_rolls(world: World) -> None:
-    alice = world.user("alice", quota=QuotaOverrides(movie_limit=2, movie_days=7))
+    alice = world.user("alice", quota=QuotaLimits(movie_limit=2, movie_days=7))
     await request_movies(world, alice, 1)
     second_at = world.clock.advance(days=3)
     await request_movies(world, alice, 1)
@@ -142,20 +142,20 @@ async def test_looking_at_another_users_quota_needs_manage_users(world: World) -
 
 async def test_changing_the_defaults_needs_manage_settings(world: World) -> None:
     manager = world.user("manager", P.MANAGE_USERS | P.MANAGE_REQUESTS)
-    new = QuotaDefaults(movie_limit=2, movie_days=14)
+    new = QuotaLimits(movie_limit=2, movie_days=14)
 
     with pytest.raises(PermissionDenied):
         await set_defaults(world.services, manager.id, new)
 
-    assert await get_defaults(world.services) == QuotaDefaults()
+    assert await get_defaults(world.services) == QuotaLimits()
 
 
 @pytest.mark.parametrize("perms", [P.MANAGE_SETTINGS, P.ADMIN])
 async def test_saved_defaults_replace_the_configured_ones(world: World, perms: Permission) -> None:
-    world.configure(CoreConfig(quota_defaults=QuotaDefaults(movie_limit=9, tv_limit=9)))
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=9, tv_limit=9)))
     admin = world.user("admin", perms)
     alice = world.user("alice")
-    new = QuotaDefaults(movie_limit=2, movie_days=14)
+    new = QuotaLimits(movie_limit=2, movie_days=14)
 
     await set_defaults(world.services, admin.id, new)
     report = await get_quota(world.services, alice.id)
@@ -169,13 +169,13 @@ async def test_negative_defaults_are_invalid(world: World) -> None:
     admin = world.user("admin", P.ADMIN)
 
     with pytest.raises(InvalidInput):
-        await set_defaults(world.services, admin.id, QuotaDefaults(tv_days=-1))
+        await set_defaults(world.services, admin.id, QuotaLimits(tv_days=-1))
 
     assert world.db.setting("quota_defaults") is None
 
 
 async def test_a_limit_of_zero_means_unlimited_as_in_seerr(world: World) -> None:
-    alice = world.user("alice", quota=QuotaOverrides(movie_limit=0, movie_days=7))
+    alice = world.user("alice", quota=QuotaLimits(movie_limit=0, movie_days=7))
     await request_movies(world, alice, 4)
 
     report = await get_quota(world.services, alice.id)

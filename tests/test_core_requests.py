@@ -16,8 +16,7 @@ from core.domain import (
     MediaRequest,
     MediaStatus,
     MediaType,
-    QuotaDefaults,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     User,
 )
@@ -92,8 +91,8 @@ async def request_seasons(
     return result.request
 
 
-def movie_quota(limit: int, days: int = 7) -> QuotaOverrides:
-    return QuotaOverrides(movie_limit=limit, movie_days=days)
+def movie_quota(limit: int, days: int = 7) -> QuotaLimits:
+    return QuotaLimits(movie_limit=limit, movie_days=days)
 
 
 async def test_the_created_request_is_the_one_stored_with_its_media_moved_on(
@@ -273,7 +272,7 @@ async def test_a_quota_slot_frees_up_when_the_oldest_request_leaves_the_window(
 
 
 async def test_the_series_quota_counts_seasons(world: World) -> None:
-    alice = world.user("alice", quota=QuotaOverrides(tv_limit=3, tv_days=7))
+    alice = world.user("alice", quota=QuotaLimits(tv_limit=3, tv_days=7))
     await request_seasons(world, alice, world.show("Dark", seasons=(1, 2)))
     three_seasons = world.show("Lost", seasons=(0, 1, 2, 3))
 
@@ -291,7 +290,7 @@ async def test_the_series_quota_counts_seasons(world: World) -> None:
 async def test_seasons_skipped_as_taken_do_not_count_against_the_series_quota(
     world: World, bob: User
 ) -> None:
-    alice = world.user("alice", quota=QuotaOverrides(tv_limit=2, tv_days=7))
+    alice = world.user("alice", quota=QuotaLimits(tv_limit=2, tv_days=7))
     show = world.show(seasons=(1, 2, 3))
     await request_seasons(world, bob, show, [1])
 
@@ -334,7 +333,7 @@ async def test_cancelled_requests_do_not_count_against_the_quota(world: World) -
 
 
 async def test_the_global_defaults_limit_users_without_overrides(world: World) -> None:
-    world.configure(CoreConfig(quota_defaults=QuotaDefaults(movie_limit=1, movie_days=30)))
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=1, movie_days=30)))
     alice = world.user("alice")
     await request_movie(world, alice)
 
@@ -345,7 +344,7 @@ async def test_the_global_defaults_limit_users_without_overrides(world: World) -
 
 
 async def test_user_managers_are_not_limited_by_quotas(world: World) -> None:
-    world.configure(CoreConfig(quota_defaults=QuotaDefaults(movie_limit=1)))
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=1)))
     manager = world.user("manager", P.MANAGE_USERS | P.REQUEST)
 
     for _ in range(3):
@@ -1022,7 +1021,7 @@ async def test_the_cancel_event_keeps_a_snapshot_of_the_deleted_request(
 
 
 async def test_a_failed_use_case_writes_nothing(world: World, alice: User, bob: User) -> None:
-    limited = world.user("limited", quota=QuotaOverrides(tv_limit=1))
+    limited = world.user("limited", quota=QuotaLimits(tv_limit=1))
     show = world.show(seasons=(1, 2))
     pending = await request_movie(world, alice)
     commits, wakes, events = world.db.commits, world.wakes, world.events()

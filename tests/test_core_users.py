@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from core.domain import Identity, QuotaOverrides
+from core.domain import Identity, QuotaLimits
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
 from core.permissions import Permission
 from core.services import CoreConfig
@@ -201,7 +201,7 @@ async def test_link_identity_needs_manage_users(world: World) -> None:
 async def test_set_user_quota_needs_manage_users_and_stores_the_overrides(world: World) -> None:
     manager = world.user("manager", P.MANAGE_USERS)
     bob = world.user("bob")
-    quota = QuotaOverrides(movie_limit=2, movie_days=3)
+    quota = QuotaLimits(movie_limit=2, movie_days=3)
 
     with pytest.raises(PermissionDenied):
         await set_user_quota(world.services, bob.id, bob.id, quota)
@@ -214,7 +214,7 @@ async def test_a_negative_quota_is_invalid(world: World) -> None:
     manager = world.user("manager", P.MANAGE_USERS)
 
     with pytest.raises(InvalidInput):
-        await set_user_quota(world.services, manager.id, manager.id, QuotaOverrides(tv_limit=-1))
+        await set_user_quota(world.services, manager.id, manager.id, QuotaLimits(tv_limit=-1))
 
 
 async def test_users_edit_their_own_profile_but_not_others(world: World) -> None:

@@ -19,7 +19,7 @@ from core.domain import (
     EventKind,
     Identity,
     MediaType,
-    QuotaOverrides,
+    QuotaLimits,
     User,
 )
 from core.errors import AlreadyDecided, DuplicateRequest, QuotaExceeded
@@ -65,7 +65,7 @@ async def test_100_simultaneous_requests_by_one_user_with_a_quota_of_3_create_ex
     services = services_on(storage, catalogue, clock)
     admin = await users.resolve_user(services, ADMIN, "admin")
     alice = await person(services, "alice")
-    await users.set_user_quota(services, admin.id, alice.id, QuotaOverrides(3, 7))
+    await users.set_user_quota(services, admin.id, alice.id, QuotaLimits(3, 7))
 
     outcomes = await asyncio.gather(
         *(requests.create_request(services, alice.id, n, MOVIE) for n in range(1, 101)),

@@ -25,8 +25,7 @@ from core.domain import (
     MediaDetails,
     MediaStatus,
     MediaType,
-    QuotaDefaults,
-    QuotaOverrides,
+    QuotaLimits,
     RequestStatus,
     SeasonInfo,
     User,
@@ -316,7 +315,7 @@ async def test_a_movie_request_costs_eight_trips_and_seven_for_the_unlimited(
     media status, request, outbox event, COMMIT (the quota defaults come from the cache)."""
     async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
         catalogue = FakeCatalogue()
-        config = CoreConfig(quota_defaults=QuotaDefaults(movie_limit=100, movie_days=7))
+        config = CoreConfig(quota_defaults=QuotaLimits(movie_limit=100, movie_days=7))
         services = Services(opened.uow, catalogue, FakeClock(), config)
         alice = await add_user(opened, "Alice", Permission.REQUEST)
         admin = await add_user(opened, "Admin", Permission.ADMIN)
@@ -369,7 +368,7 @@ async def test_users_keep_their_identities_permissions_quota_and_profile(
     async with storage.uow() as uow:
         await uow.users.add_identity(alice.id, Identity("telegram", "2"))
         await uow.users.set_permissions(alice.id, Permission.REQUEST | Permission.VOTE, NOW)
-        await uow.users.set_quota(alice.id, QuotaOverrides(3, 7, None, 14), NOW)
+        await uow.users.set_quota(alice.id, QuotaLimits(3, 7, None, 14), NOW)
         await uow.users.set_profile(
             alice.id, NOW, email="alice@example.org", media_server_username="alice_jf"
         )
@@ -386,7 +385,7 @@ async def test_users_keep_their_identities_permissions_quota_and_profile(
         identities=(Identity("discord", "1"), Identity("telegram", "2")),
         email=None,
         media_server_username="alice_jf",
-        quota=QuotaOverrides(movie_limit=3, movie_days=7, tv_limit=None, tv_days=14),
+        quota=QuotaLimits(movie_limit=3, movie_days=7, tv_limit=None, tv_days=14),
         created_at=NOW,
     )
 

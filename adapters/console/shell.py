@@ -7,6 +7,7 @@ they appear right below the action that caused them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,7 +17,7 @@ from typing import Literal, TextIO
 from adapters.console import render
 from adapters.text import describe_error, quota_text, request_line
 from core import quotas, requests, search, users
-from core.domain import Identity, MediaStatus, MediaType, QuotaDefaults, QuotaOverrides, User
+from core.domain import Identity, MediaStatus, MediaType, QuotaLimits, User
 from core.errors import CoreError, InvalidInput
 from core.notifications import Dispatcher
 from core.permissions import describe, parse_permissions
@@ -400,24 +401,28 @@ async def _permissions(shell: ConsoleShell, args: list[str]) -> None:
     shell.say(f"{updated.display_name} now has: {describe(updated.permissions)}.")
 
 
+def _changed_limits(current: QuotaLimits, args: list[str]) -> QuotaLimits:
+    """``current`` with ``movie|tv LIMIT|none [DAYS]`` applied."""
+    if len(args) < 2 or args[0].lower() not in ("movie", "tv"):
+        raise Usage("Say movie or tv, then the limit (or none), then the days if you like.")
+    kind = args[0].lower()
+    days = _limit(args[2]) if len(args) > 2 else None
+    changes = {f"{kind}_limit": _limit(args[1]), f"{kind}_days": days}
+    return dataclasses.replace(current, **changes)
+
+
 @command(
     "setquota",
     "setquota USER movie|tv LIMIT|none [DAYS]",
     "a user's own quota (user managers)",
 )
 async def _setquota(shell: ConsoleShell, args: list[str]) -> None:
-    if len(args) < 3 or args[1].lower() not in ("movie", "tv"):
-        raise Usage("Say whose quota, movie or tv, and the limit.")
+    if not args:
+        raise Usage("Whose quota?")
     me = await shell.me()
     target = await shell.find_user(me, args[0])
-    limit = _limit(args[2])
-    days = _limit(args[3]) if len(args) > 3 else None
-    q = target.quota
-    if args[1].lower() == "movie":
-        quota = QuotaOverrides(limit, days, q.tv_limit, q.tv_days)
-    else:
-        quota = QuotaOverrides(q.movie_limit, q.movie_days, limit, days)
-    await users.set_user_quota(shell.services, me.id, target.id, quota)
+    limits = _changed_limits(target.quota, args[1:])
+    await users.set_user_quota(shell.services, me.id, target.id, limits)
     report = await quotas.get_quota(shell.services, me.id, target.id)
     shell.say(f"Quota of {target.display_name}:\n" + quota_text(report, shell.services.clock.now()))
 
@@ -430,30 +435,18 @@ async def _setquota(shell: ConsoleShell, args: list[str]) -> None:
 async def _defaults(shell: ConsoleShell, args: list[str]) -> None:
     current = await quotas.get_defaults(shell.services)
     if args:
-        if len(args) < 2 or args[0].lower() not in ("movie", "tv"):
-            raise Usage("Say movie or tv, then the limit.")
-        limit = _limit(args[1])
-        days = _limit(args[2]) if len(args) > 2 else None
-        c = current
-        if args[0].lower() == "movie":
-            current = QuotaDefaults(limit, days, c.tv_limit, c.tv_days)
-        else:
-            current = QuotaDefaults(c.movie_limit, c.movie_days, limit, days)
+        current = _changed_limits(current, args)
         me = await shell.me()
         await quotas.set_defaults(shell.services, me.id, current)
 
     def part(limit: int | None, days: int | None, unit: str) -> str:
-        if limit is None:
+        if not limit:
             return "unlimited"
         return f"{limit} {unit} per {days or quotas.DEFAULT_DAYS} days"
 
-    shell.say(
-        "Quota defaults: movies "
-        + part(current.movie_limit, current.movie_days, "movies")
-        + "; TV "
-        + part(current.tv_limit, current.tv_days, "seasons")
-        + "."
-    )
+    movies = part(current.movie_limit, current.movie_days, "movies")
+    seasons = part(current.tv_limit, current.tv_days, "seasons")
+    shell.say(f"Quota defaults: movies {movies}; TV {seasons}.")
 
 
 @command("link", "link USER PLATFORM:ID", "attach a Discord/Telegram identity to a user")

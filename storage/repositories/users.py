@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 
-from core.domain import Identity, QuotaOverrides, User
+from core.domain import Identity, QuotaLimits, User
 from core.errors import NotFound
 from core.permissions import Permission
 from storage.rows import user_columns, user_from
@@ -124,7 +124,7 @@ class SqlUserRepository:
         """Replace the user's permission flags."""
         await self._update(user_id, now, permissions=int(permissions))
 
-    async def set_quota(self, user_id: int, quota: QuotaOverrides, now: datetime) -> None:
+    async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:
         """Replace the user's own quota settings (None: the global default)."""
         await self._update(
             user_id,
