@@ -125,17 +125,13 @@ class Dispatcher:
 
     async def _claim(self, event: Event) -> bool:
         """Lease the event so that another dispatcher (another process) leaves it alone."""
+        now = self._clock.now()
         async with self._uow() as uow:
-            current = await uow.events.get(event.id)
-            now = self._clock.now()
-            if current is None or current.delivered_at is not None:
-                return False
-            if current.next_attempt_at is not None and current.next_attempt_at > now:
-                return False
-            lease_end = now + timedelta(seconds=self.policy.lease)
-            await uow.events.reschedule(event.id, current.attempts, lease_end)
+            claimed = await uow.events.claim(
+                event.id, now, now + timedelta(seconds=self.policy.lease)
+            )
             await uow.commit()
-        return True
+        return claimed
 
     async def _deliver(self, event: Event) -> None:
         async with self._uow(write=False) as uow:
@@ -164,7 +160,15 @@ class Dispatcher:
     ) -> tuple[DeliveryStatus, str | None, float]:
         event, user = notification.event, notification.recipient
         try:
-            sent = await notifier.send(notification)
+            # A send must end well inside the lease, or another dispatcher could take the
+            # event over and send it again; a hung platform must not stall every event.
+            async with asyncio.timeout(self.policy.lease / 2):
+                sent = await notifier.send(notification)
+        except TimeoutError:
+            log.warning(
+                "%s took too long on event %d for user %d", notifier.name, event.id, user.id
+            )
+            return DeliveryStatus.FAILED, "timed out", 0.0
         except DeliveryFailed as exc:
             level = logging.WARNING if exc.permanent else logging.INFO
             log.log(

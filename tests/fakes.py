@@ -751,6 +751,15 @@ class FakeEventRepository(_Repository):
         if gave_up:
             tables.given_up.add(event_id)
 
+    async def claim(self, event_id: int, now: datetime, until: datetime) -> bool:
+        tables = await self._write()
+        event = _get(tables.events, "event", event_id)
+        due = event.next_attempt_at is None or event.next_attempt_at <= now
+        if event.delivered_at is not None or not due:
+            return False
+        tables.events[event_id] = replace(event, next_attempt_at=until)
+        return True
+
     async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None:
         tables = await self._write()
         event = _get(tables.events, "event", event_id)

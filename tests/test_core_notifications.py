@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.domain import Audience, DeliveryStatus, Event, EventKind, User
+from core.domain import Audience, DeliveryStatus, Event, EventKind, Notification, User
 from core.notifications import Dispatcher, DispatchPolicy
 from core.permissions import Permission
 from core.requests import create_request
@@ -385,3 +385,27 @@ async def test_a_running_dispatcher_delivers_as_soon_as_it_is_woken(
             await running
 
     assert discord.sent_to(alice.id) == [K.PENDING]
+
+
+class HangingNotifier(RecordingNotifier):
+    """A platform that never answers."""
+
+    async def send(self, notification: Notification) -> bool:
+        await asyncio.Event().wait()
+        return True
+
+
+async def test_a_send_that_hangs_is_cut_off_and_retried_later(
+    world: World, discord: RecordingNotifier
+) -> None:
+    alice = world.user("alice")
+    event = await add_event(world, K.APPROVED, alice)
+    hanging = HangingNotifier("discord")
+
+    handled = await dispatcher(world, hanging, lease=0.2).deliver_due()
+
+    assert handled == 1
+    [attempt] = world.db.attempts(event.id)
+    assert attempt.status is DeliveryStatus.FAILED
+    assert attempt.error == "timed out"
+    assert event_now(world, event.id).delivered_at is None

@@ -195,3 +195,27 @@ async def test_undelivered_events_are_delivered_after_a_restart(storage: Storage
         assert await count(again, NotificationLogRow, log == DeliveryStatus.SENT.value) == 8
         assert await count(again, EventRow, EventRow.delivered_at.is_(None)) == 0  # type: ignore[union-attr]
         assert await after.deliver_due() == 0
+
+
+async def test_two_processes_dispatching_at_once_deliver_each_event_once(
+    storage: Storage,
+) -> None:
+    catalogue, clock = FakeCatalogue(), FakeClock()
+    for n in range(1, 21):
+        catalogue.add_movie(n, f"Movie {n}")
+    services = services_on(storage, catalogue, clock)
+    alice = await person(services, "alice")
+    for n in range(1, 21):
+        await requests.create_request(services, alice.id, n, MOVIE)
+
+    async with restarted(storage) as other:
+        first, second = RecordingNotifier("discord"), RecordingNotifier("discord")
+        handled = await asyncio.gather(
+            Dispatcher(storage.uow, clock, [first]).deliver_due(),
+            Dispatcher(other.uow, clock, [second]).deliver_due(),
+        )
+
+    delivered = [n.event.id for n in first.sent + second.sent]
+    assert sum(handled) == 20
+    assert sorted(delivered) == sorted(set(delivered))
+    assert len(delivered) == 20

@@ -45,6 +45,15 @@ _FINISH = (
     .where(_e.id == bindparam("event_id"))
     .values(delivered_at=bindparam("now"), gave_up=bindparam("gave_up"))
 )
+_CLAIM = (
+    update(events_t)
+    .where(
+        _e.id == bindparam("event_id"),
+        _e.delivered_at.is_(None),
+        or_(_e.next_attempt_at.is_(None), _e.next_attempt_at <= bindparam("now")),
+    )
+    .values(next_attempt_at=bindparam("until"))
+)
 _RESCHEDULE = (
     update(events_t)
     .where(_e.id == bindparam("event_id"))
@@ -120,6 +129,12 @@ class SqlEventRepository:
         """One event."""
         row = await self._db.first(_GET, {"id": event_id})
         return _event(row) if row else None
+
+    async def claim(self, event_id: int, now: datetime, until: datetime) -> bool:
+        """Lease the event if it is still due: one conditional UPDATE, so that of two
+        dispatchers (two processes) exactly one sees its row change."""
+        params = {"event_id": event_id, "now": now, "until": until}
+        return (await self._db.execute(_CLAIM, params)).rowcount == 1
 
     async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None:
         """Mark the event delivered (or given up on) at ``now``."""
