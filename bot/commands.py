@@ -84,12 +84,13 @@ async def console(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) 
         )
         return 2
     async with open_app(settings) as app:
-        app.dispatcher.add_notifier(ConsoleNotifier(stdout))
-        shell = ConsoleShell(app.services, app.dispatcher, stdout, user)
+        # No dispatcher here: `requestbot run` delivers notifications on this database.
+        shell = ConsoleShell(app.services, None, stdout, user)
         me = await shell.me()
         print(
             f"requestbot console on {_safe_url(app.database_url)} as {me.display_name}. "
-            'Type "help" for the commands.',
+            'Type "help" for the commands.\n'
+            "Notifications are sent by `requestbot run`, not from this console.",
             file=stdout,
         )
         await shell.run(_lines(stdin, stdout, shell), echo=not _is_tty(stdin))

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED, EventKind.FAILED})
 _FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
 MAX_ERROR = 500
+NOBODY = "none"  # the notifier named in the log when no notifier reaches a recipient
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +145,22 @@ class Dispatcher:
         failed = False
         retry_after = 0.0
         for user, audience in targets:
-            for notifier in self._notifiers:
-                if (notifier.name, user.id) in done or not notifier.reaches(user):
+            reaching = [n for n in self._notifiers if n.reaches(user)]
+            if not reaching and (NOBODY, user.id) not in done:
+                # Not an error (the user is only on a platform this deployment does not
+                # run), but the log should say why nothing was sent.
+                await self._log(
+                    event, NOBODY, user, DeliveryStatus.SKIPPED, "no notifier reaches this user"
+                )
+            for notifier in reaching:
+                if (notifier.name, user.id) in done:
                     continue
                 status, error, wait = await self._send(
                     notifier, Notification(event, user, audience)
                 )
                 failed |= status is DeliveryStatus.FAILED
                 retry_after = max(retry_after, wait)
-                await self._log(event, notifier, user, status, error)
+                await self._log(event, notifier.name, user, status, error)
         await self._settle(event, failed, retry_after)
 
     async def _send(
@@ -189,14 +197,12 @@ class Dispatcher:
     async def _log(
         self,
         event: Event,
-        notifier: Notifier,
+        notifier: str,
         user: User,
         status: DeliveryStatus,
         error: str | None,
     ) -> None:
-        attempt = DeliveryAttempt(
-            event.id, notifier.name, user.id, status, error, self._clock.now()
-        )
+        attempt = DeliveryAttempt(event.id, notifier, user.id, status, error, self._clock.now())
         async with self._uow() as uow:
             await uow.events.log(attempt)
             await uow.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -100,6 +101,10 @@ async def test_the_console_searches_and_requests_on_the_configured_tmdb(
     assert (tmp_path / "data" / "requestbot.db").exists()
     code, out, _ = await bot(tmp_path, "console", "--as", "root", stdin="pending\n", **env)
     assert "Pending requests (page 1 of 1, 2 in all)" in out
+    # Delivery belongs to `requestbot run`: the console left every event for it.
+    with sqlite3.connect(tmp_path / "data" / "requestbot.db") as db:
+        undelivered = db.execute("SELECT count(*) FROM events WHERE delivered_at IS NULL")
+        assert undelivered.fetchone() == (2,)
 
 
 async def test_the_console_says_plainly_when_tmdb_is_down(tmp_path: Path) -> None:

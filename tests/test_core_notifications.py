@@ -409,3 +409,18 @@ async def test_a_send_that_hangs_is_cut_off_and_retried_later(
     assert attempt.status is DeliveryStatus.FAILED
     assert attempt.error == "timed out"
     assert event_now(world, event.id).delivered_at is None
+
+
+async def test_a_recipient_no_notifier_reaches_is_logged_as_skipped(
+    world: World, discord: RecordingNotifier
+) -> None:
+    on_telegram_only = world.user("tg", platforms=("telegram",))
+    event = await add_event(world, K.DECLINED, on_telegram_only)
+
+    assert await dispatcher(world, discord).deliver_due() == 1
+
+    [attempt] = world.db.attempts(event.id)
+    assert (attempt.notifier, attempt.status) == ("none", DeliveryStatus.SKIPPED)
+    assert attempt.error == "no notifier reaches this user"
+    assert event_now(world, event.id).delivered_at is not None
+    assert discord.calls == []

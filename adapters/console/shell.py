@@ -63,7 +63,9 @@ class ConsoleShell:
     """One terminal session; the acting user can change in the demo."""
 
     services: Services
-    dispatcher: Dispatcher
+    # Delivers notifications after each command in the demo. None on a shared database,
+    # where `requestbot run` owns delivery and a console must not finish others' events.
+    dispatcher: Dispatcher | None
     out: TextIO
     user_name: str
     demo: bool = False
@@ -115,6 +117,8 @@ class ConsoleShell:
 
     async def deliver(self) -> None:
         """Deliver pending notifications now, so they print below the command."""
+        if self.dispatcher is None:
+            return
         try:
             await self.dispatcher.deliver_due()
         except Exception:
