@@ -189,7 +189,7 @@ def describe_error(error: CoreError, now: datetime) -> str:
         case Blocklisted():
             return f"{error.media.label} is on the blocklist and cannot be requested."
         case InvalidInput():
-            return f"That {error.field} does not work: {error.reason}."
+            return f"That {error.field.replace('_', ' ')} does not work: {error.reason}."
         case ProtectedUser():
             return f"That user cannot be changed: {error.reason}."
         case ServiceUnavailable():

@@ -9,6 +9,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import commands
 from bot.settings import SettingsError, load_settings
 
@@ -79,6 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except (OSError, SQLAlchemyError) as error:
+        # Most often the database is down or the URL points nowhere: say so in one line.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(
+            f"requestbot: the database cannot be used ({type(error).__name__}: {first[:200]}).",
+            file=sys.stderr,
+        )
+        log.debug("database error", exc_info=True)
+        return 1
 
 
 def _login_name() -> str:

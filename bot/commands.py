@@ -15,7 +15,7 @@ from adapters.console.shell import ConsoleShell
 from bot.app import App, open_app, tmdb_client
 from bot.lines import read_lines
 from bot.runner import Component, serve
-from bot.settings import Settings
+from bot.settings import Settings, hide_password
 from core import users
 from core.domain import Identity, QuotaLimits
 from core.errors import CoreError
@@ -178,10 +178,8 @@ def _is_tty(stream: TextIO) -> bool:
 
 
 def _safe_url(url: str) -> str:
-    """The database URL without its password."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
-    return url
+    """The database URL without its password (also one given as a query parameter)."""
+    base, _, query = hide_password(url).partition("?")
+    if "password" in query.lower():
+        return base + "?..."
+    return base + (f"?{query}" if query else "")

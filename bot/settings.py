@@ -24,6 +24,16 @@ from core.permissions import Permission, parse_permissions
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"
 
 
+def hide_password(url: str) -> str:
+    """``scheme://user:***@host/db``: a database URL fit to print."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
 def _url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
@@ -39,7 +49,8 @@ def _database_url(value: str) -> str:
 
 
 HttpUrl = Annotated[str, AfterValidator(_url)]
-QuotaNumber = Annotated[int | None, Field(ge=0)]
+QuotaLimit = Annotated[int | None, Field(ge=0, le=100_000)]
+QuotaDays = Annotated[int | None, Field(ge=0, le=3650)]
 
 
 class _Section(BaseSettings):
@@ -58,10 +69,10 @@ class GeneralSettings(_Section):
     database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
     default_permissions: Annotated[Permission, NoDecode] = Permission.REQUEST
     bot_owners: Annotated[frozenset[Identity], NoDecode] = frozenset()
-    movie_quota_limit: QuotaNumber = None
-    movie_quota_days: QuotaNumber = None
-    tv_quota_limit: QuotaNumber = None
-    tv_quota_days: QuotaNumber = None
+    movie_quota_limit: QuotaLimit = None
+    movie_quota_days: QuotaDays = None
+    tv_quota_limit: QuotaLimit = None
+    tv_quota_days: QuotaDays = None
     log_level: str = "INFO"
 
     @field_validator("default_permissions", mode="before")
@@ -158,6 +169,8 @@ def _problems(section: type[_Section], error: ValidationError) -> list[str]:
         shown = "" if given is None or isinstance(given, dict) else f" (got {str(given)[:60]!r})"
         if "TOKEN" in name or "KEY" in name:
             shown = ""  # never echo secrets
+        elif name == "DATABASE_URL" and isinstance(given, str):
+            shown = f" (got {hide_password(given)[:80]!r})"
         lines.append(f"{name}: {message}{shown}")
     return lines
 

@@ -39,6 +39,8 @@ class Permission(enum.IntFlag):
     VIEW_BLOCKLIST = 1073741824
 
 
+ALL_PERMISSIONS = sum(Permission)
+
 ROLES: dict[str, Permission] = {
     "admin": Permission.ADMIN,
     "moderator": Permission.MANAGE_REQUESTS | Permission.REQUEST | Permission.AUTO_APPROVE,
@@ -76,7 +78,10 @@ def parse_permissions(text: str) -> Permission:
     if value.lower() in ROLES:
         return ROLES[value.lower()]
     if value.isdigit():
-        return Permission(int(value))
+        number = int(value)
+        if number & ~ALL_PERMISSIONS:
+            raise ValueError(f"not a combination of permission flags: {value}")
+        return Permission(number)
     result = Permission.NONE
     for part in value.replace(",", "|").replace("+", "|").split("|"):
         name = part.strip().upper()

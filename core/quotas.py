@@ -12,7 +12,20 @@ from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
 DEFAULT_DAYS = 7
+MAX_DAYS = 3650  # ten years; beyond that a window means nothing (and dates overflow)
+MAX_LIMIT = 100_000
 SETTINGS_KEY = "quota_defaults"
+
+
+def check_limits(limits: QuotaLimits) -> None:
+    """Raise InvalidInput unless every limit and window is within sensible bounds."""
+    for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
+        value = getattr(limits, name)
+        most = MAX_DAYS if name.endswith("days") else MAX_LIMIT
+        if value is not None and not 0 <= value <= most:
+            raise InvalidInput(name, value, f"must be between 0 and {most}")
+
+
 # How stale the defaults may be when enforced on a new request. They change rarely, by hand;
 # a change made in this process applies at once, one made by another process sharing the
 # database (the console, a second bot) within this long. Reports always read them afresh.
@@ -51,6 +64,7 @@ def _limits(user: User, defaults: QuotaLimits, media_type: MediaType) -> tuple[i
         limit = user.quota.tv_limit if user.quota.tv_limit is not None else defaults.tv_limit
         days = user.quota.tv_days or defaults.tv_days or DEFAULT_DAYS
     # Seerr treats an unset or zero limit as "no limit".
+    days = min(days, MAX_DAYS)
     if is_unlimited(user) or not limit or limit < 0:
         return None, days
     return limit, days
@@ -128,10 +142,7 @@ async def get_defaults(services: Services) -> QuotaLimits:
 
 async def set_defaults(services: Services, actor_id: int, defaults: QuotaLimits) -> None:
     """Change the global quota defaults (MANAGE_SETTINGS)."""
-    for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
-        value = getattr(defaults, name)
-        if value is not None and value < 0:
-            raise InvalidInput(name, value, "must be zero or more")
+    check_limits(defaults)
 
     async def work(uow: UnitOfWork) -> None:
         actor = await uow.users.get(actor_id)

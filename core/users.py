@@ -6,6 +6,7 @@ from core.domain import Identity, QuotaLimits, User
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
+from core.quotas import check_limits
 from core.services import Services, in_transaction
 
 MAX_NAME = 64
@@ -90,10 +91,7 @@ async def set_user_quota(
     services: Services, actor_id: int, user_id: int, quota: QuotaLimits
 ) -> User:
     """Set a user's own quota limits and windows (MANAGE_USERS); None falls back to defaults."""
-    for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
-        value = getattr(quota, name)
-        if value is not None and value < 0:
-            raise InvalidInput(name, value, "must be zero or more")
+    check_limits(quota)
 
     async def work(uow: UnitOfWork) -> User:
         await _actor(uow, actor_id, Permission.MANAGE_USERS)

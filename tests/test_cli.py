@@ -228,6 +228,10 @@ request tv:87108
 approve 99
 decline abc
 request 42
+approve 99999999999999999999
+as admin
+defaults movie 5 800000
+permissions bob 99999999999
 frobnicate
 help
 """
@@ -291,6 +295,11 @@ def test_bad_input_gets_a_plain_answer(admin_run: subprocess.CompletedProcess[st
     assert "You are not allowed to approve requests." in section(out, "approve 99")
     assert "Which request? Give its number" in section(out, "decline abc")
     assert "Search first, then use a result number" in section(out, "request 42")
+    assert "is not a request number" in section(out, "approve 99999999999999999999")
+    assert "movie days does not work: must be between 0 and 3650" in section(
+        out, "defaults movie 5 800000"
+    )
+    assert "not a combination of permission flags" in section(out, "permissions bob 99999999999")
     assert 'Unknown command "frobnicate"' in section(out, "frobnicate")
     assert "search [movie|tv] TEXT" in section(out, "help")
     assert "Traceback" not in out + admin_run.stderr

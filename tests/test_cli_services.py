@@ -119,3 +119,14 @@ async def test_the_console_says_plainly_when_tmdb_is_down(tmp_path: Path) -> Non
     assert code == 0
     assert "TMDb is not reachable right now. Please try again in a moment." in out
     assert "Traceback" not in out + err
+
+
+async def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    code, out, err = await bot(
+        tmp_path, "migrate", DATABASE_URL="postgresql+asyncpg://bob:S3cret@127.0.0.1:9/requests"
+    )
+
+    assert code == 1
+    assert err.startswith("requestbot: the database cannot be used (")
+    assert "Traceback" not in err
+    assert "S3cret" not in out + err

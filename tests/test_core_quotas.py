@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core import users
 from core.domain import QuotaLimits, QuotaReport, QuotaStatus, User
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission
@@ -183,3 +184,19 @@ async def test_a_limit_of_zero_means_unlimited_as_in_seerr(world: World) -> None
     assert report.movie.limit is None
     assert report.movie.restricted is False
     assert report.movie.used == 4
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [QuotaLimits(movie_days=3651), QuotaLimits(tv_limit=100_001), QuotaLimits(movie_limit=-1)],
+)
+async def test_quota_limits_and_windows_out_of_bounds_are_refused(
+    world: World, limits: QuotaLimits
+) -> None:
+    admin = world.user("admin", P.ADMIN)
+    alice = world.user("alice")
+
+    with pytest.raises(InvalidInput):
+        await set_defaults(world.services, admin.id, limits)
+    with pytest.raises(InvalidInput):
+        await users.set_user_quota(world.services, admin.id, alice.id, limits)

@@ -86,3 +86,19 @@ def test_a_platform_counts_as_configured_once_its_token_is_set(
     settings = load_settings(None)
     assert settings.platforms == ["telegram"]
     assert "123:abc" not in repr(settings.telegram)
+
+
+def test_a_bad_database_url_is_shown_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://bob:S3cretPW@db/requestbot")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    [problem] = caught.value.problems
+    assert "S3cretPW" not in problem
+    assert "bob:***@db/requestbot" in problem
+
+
+def test_quota_windows_longer_than_ten_years_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOVIE_QUOTA_DAYS", "800000")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    assert caught.value.problems[0].startswith("MOVIE_QUOTA_DAYS: Input should be less than")

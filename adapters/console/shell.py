@@ -135,7 +135,7 @@ class ConsoleShell:
 
     async def find_user(self, me: User, who: str) -> User:
         if who.isdigit():
-            return await users.get_user(self.services, me.id, int(who))
+            return await users.get_user(self.services, me.id, _number(who, "user number"))
         if who.lower() in ("me", "myself", self.user_name.lower()):
             return me
         found = await users.find_users(self.services, me.id, who)
@@ -157,7 +157,7 @@ class ConsoleShell:
             return item.tmdb_id, item.media_type
         kind, sep, number = word.partition(":")
         if sep and kind.lower() in ("movie", "tv") and number.isdigit():
-            return int(number), MediaType(kind.lower())
+            return _number(number, "TMDb id"), MediaType(kind.lower())
         if word.isdigit():
             raise Usage("Search first, then use a result number (or write movie:ID / tv:ID).")
         raise Usage(f'"{word}" is neither a result number nor movie:ID / tv:ID.')
@@ -165,14 +165,14 @@ class ConsoleShell:
     def page_arg(self, args: list[str]) -> int:
         if not args:
             return 1
-        if not args[0].isdigit() or int(args[0]) < 1:
+        if _number(args[0], "page number") < 1:
             raise Usage("The page must be a number from 1.")
         return int(args[0])
 
     def request_id(self, args: list[str]) -> int:
         if not args or not args[0].lstrip("#").isdigit():
             raise Usage("Which request? Give its number, e.g. 3 or #3.")
-        return int(args[0].lstrip("#"))
+        return _number(args[0].lstrip("#"), "request number")
 
 
 def parse_seasons(words: list[str]) -> list[int] | Literal["all"] | None:
@@ -195,12 +195,20 @@ def parse_seasons(words: list[str]) -> list[int] | Literal["all"] | None:
     return sorted(numbers)
 
 
+MAX_NUMBER = 2**31 - 1  # ids, pages and limits beyond this are typos, not requests
+
+
+def _number(word: str, what: str) -> int:
+    """A whole number from 0 to MAX_NUMBER, or Usage saying what was expected."""
+    if not word.isdigit() or int(word) > MAX_NUMBER:
+        raise Usage(f'"{word[:20]}" is not a {what}.')
+    return int(word)
+
+
 def _limit(word: str) -> int | None:
     if word.lower() in ("none", "unlimited", "-"):
         return None
-    if not word.isdigit():
-        raise Usage(f'"{word}" is not a number (or "none").')
-    return int(word)
+    return _number(word, 'number (or "none")')
 
 
 # ----- commands ------------------------------------------------------------------------
