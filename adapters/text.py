@@ -161,6 +161,12 @@ def describe_error(error: CoreError, now: datetime) -> str:
                 f"{existing.media.label} was already requested by "
                 f"{existing.requested_by.display_name} ({STATUS_WORDS[existing.status]})."
             )
+        case AlreadyDecided() if error.request.status is RequestStatus.FAILED:
+            who = error.decided_by.display_name if error.decided_by else "a manager"
+            return (
+                f"Request #{error.request.id} was approved by {who} but then failed to reach "
+                "the downloader; a manager can retry it."
+            )
         case AlreadyDecided():
             who = error.decided_by.display_name if error.decided_by else "the server"
             return (

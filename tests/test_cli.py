@@ -218,6 +218,7 @@ fail 1 Radarr said no
 as admin
 approve 1
 fail 1 Radarr said no
+decline 1
 retry 1
 retry 1
 permissions alice REQUEST|AUTO_APPROVE
@@ -270,6 +271,10 @@ def test_a_failed_request_is_retried_once_by_a_manager(
     assert "Marked failed: #1 Fight Club (1999) · failed." in failed
     assert "[notification to admin (manager)] Movie Request Failed: Fight Club (1999)" in failed
     assert "[notification to alice] Movie Request Failed" in failed
+    assert (
+        "Request #1 was approved by admin but then failed to reach the downloader; "
+        "a manager can retry it." in section(out, "decline 1")
+    )
     retried = section(out, "retry 1")
     assert "Retrying #1 Fight Club (1999) · approved." in retried
     assert "is being sent again" in retried

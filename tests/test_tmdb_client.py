@@ -350,7 +350,7 @@ async def test_a_body_that_is_not_json_is_service_unavailable(fake_tmdb: FakeTmd
 
 
 async def test_a_slow_tmdb_times_out_instead_of_hanging(fake_tmdb: FakeTmdb) -> None:
-    fake_tmdb.delay = 2.0
+    fake_tmdb.delay = 3.0
     started = time.monotonic()
 
     async with client_for(fake_tmdb, timeout=0.2) as tmdb:
@@ -358,7 +358,8 @@ async def test_a_slow_tmdb_times_out_instead_of_hanging(fake_tmdb: FakeTmdb) -> 
             await tmdb.search("matrix")
 
     assert raised.value.detail == "timed out"
-    assert time.monotonic() - started < 1.5
+    # It gave up long before TMDb answered (a wide margin, for a busy machine).
+    assert time.monotonic() - started < 2.5
     assert len(fake_tmdb.requests) == 1
 
 
