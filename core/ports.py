@@ -36,7 +36,8 @@ MediaKey = tuple[int, MediaType]
 
 @dataclass(frozen=True, slots=True)
 class MediaState:
-    """A media row with the statuses of its requests, newest first (for search badges)."""
+    """A media row with the statuses of its regular (not 4K) requests, newest first, for the
+    badges shown next to search results."""
 
     media: Media
     request_statuses: tuple[RequestStatus, ...]

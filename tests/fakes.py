@@ -599,7 +599,7 @@ class FakeMediaRepository(_Repository):
             media = _find_media(tables, tmdb_id, media_type)
             if media is None:
                 continue
-            rows = [r for r in tables.requests.values() if r.media_id == media.id]
+            rows = [r for r in tables.requests.values() if r.media_id == media.id and not r.is_4k]
             rows.sort(key=_newest_first)
             statuses = tuple(r.status for r in rows)
             found[(tmdb_id, media_type)] = MediaState(tables.media_row(media.id), statuses)

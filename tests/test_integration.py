@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
-from core import requests, users
+from core import requests, search, users
 from core.domain import (
     DeliveryStatus,
+    DisplayStatus,
     EventKind,
     Identity,
     MediaType,
@@ -219,3 +220,17 @@ async def test_two_processes_dispatching_at_once_deliver_each_event_once(
     assert sum(handled) == 20
     assert sorted(delivered) == sorted(set(delivered))
     assert len(delivered) == 20
+
+
+async def test_a_4k_request_does_not_change_the_regular_search_badge(storage: Storage) -> None:
+    catalogue, clock = FakeCatalogue(), FakeClock()
+    catalogue.add_movie(603, "The Matrix", 1999)
+    services = services_on(storage, catalogue, clock)
+    alice = await person(services, "alice", Permission.REQUEST | Permission.REQUEST_4K)
+
+    await requests.create_request(services, alice.id, 603, MOVIE, is_4k=True)
+
+    results = await search.search(services, "matrix")
+    assert [r.status for r in results.results] == [DisplayStatus.NOT_REQUESTED]
+    state = await requests.title_state(services, 603, MOVIE)
+    assert state.status is DisplayStatus.NOT_REQUESTED

@@ -28,7 +28,7 @@ _BY_TMDB = _SELECT.where(
 _BY_TMDB_FOR_UPDATE = _BY_TMDB.with_for_update(of=media_t)
 _REQUEST_STATUSES = (
     select(json_rows(requests_t.c.id, requests_t.c.status))
-    .where(requests_t.c.media_id == _m.id)
+    .where(requests_t.c.media_id == _m.id, requests_t.c.is_4k.is_(False))
     .scalar_subquery()
 )
 _STATES = select(*_MEDIA, _REQUEST_STATUSES).where(
@@ -151,8 +151,8 @@ class SqlMediaRepository:
         await self._db.execute(self._upsert_seasons, params)
 
     async def states(self, keys: Iterable[MediaKey]) -> dict[MediaKey, MediaState]:
-        """Every known title among ``keys`` (at most MAX_STATE_KEYS) with its requests'
-        statuses, newest first, in one query."""
+        """Every known title among ``keys`` (at most MAX_STATE_KEYS) with its regular
+        (not 4K) requests' statuses, newest first, in one query."""
         wanted = list(dict.fromkeys((int(tmdb_id), MediaType(kind)) for tmdb_id, kind in keys))
         if not wanted:
             return {}
