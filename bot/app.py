@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TypeGuard
+from dataclasses import dataclass
 
 from adapters.clock import SystemClock
 from adapters.tmdb.client import TmdbClient, is_read_token
 from bot.settings import Settings, TmdbSettings
 from core.notifications import Dispatcher
-from core.ports import Catalogue, HealthCheck
+from core.ports import Catalogue
 from core.services import CoreConfig, Services
-from storage import SqlUnitOfWorkFactory, create_engine, upgrade
+from storage import SqlUnitOfWorkFactory, create_engine
+from storage.migrate import upgrade_engine
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ class App:
     services: Services
     dispatcher: Dispatcher
     database_url: str
-    checks: list[HealthCheck] = field(default_factory=list)
 
 
 def core_config(settings: Settings) -> CoreConfig:
@@ -64,17 +63,12 @@ async def open_app(
 ) -> AsyncIterator[App]:
     """Migrate and open the database, open the catalogue, wire the core; close all on exit."""
     url = database_url or settings.general.database_url
-    await upgrade(url)
     async with AsyncExitStack() as stack:
         engine = create_engine(url)
         stack.push_async_callback(engine.dispose)
-        checks: list[HealthCheck] = []
+        await upgrade_engine(engine)
         if catalogue is None:
-            client = await stack.enter_async_context(tmdb_client(settings.tmdb))
-            catalogue = client
-            checks.append(client)
-        elif _is_check(catalogue):
-            checks.append(catalogue)
+            catalogue = await stack.enter_async_context(tmdb_client(settings.tmdb))
         uow = SqlUnitOfWorkFactory(engine)
         clock = SystemClock()
         dispatcher = Dispatcher(uow, clock)
@@ -85,8 +79,4 @@ async def open_app(
             config=config or core_config(settings),
             events_written=dispatcher.wake,
         )
-        yield App(services, dispatcher, url, checks)
-
-
-def _is_check(obj: object) -> TypeGuard[HealthCheck]:
-    return callable(getattr(obj, "check", None)) and isinstance(getattr(obj, "name", None), str)
+        yield App(services, dispatcher, url)

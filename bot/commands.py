@@ -21,7 +21,7 @@ from core.domain import Identity, QuotaLimits
 from core.errors import CoreError
 from core.permissions import Permission
 from core.services import CoreConfig
-from storage import current_revision, upgrade
+from storage import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
 # Empty until the Telegram and Discord adapters land.
 PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {}
 
-DEMO_USERS = (("admin", "admin"), ("alice", "user"), ("bob", "user"))
+DEMO_USERS = ("admin", "alice", "bob")  # admin is a bot owner; the others get the default
 DEMO_INTRO = """\
 requestbot demo: a sample catalogue of {titles} real titles and a throw-away database.
 No token, no network: everything you do here is forgotten when you leave.
@@ -110,7 +110,7 @@ async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> 
         url = "sqlite+aiosqlite:///" + (Path(folder) / "demo.db").as_posix()
         async with open_app(settings, catalogue=catalogue, database_url=url, config=config) as app:
             app.dispatcher.add_notifier(ConsoleNotifier(stdout))
-            for name, _role in DEMO_USERS:
+            for name in DEMO_USERS:
                 await users.resolve_user(app.services, Identity("console", name), name)
             print(
                 DEMO_INTRO.format(
@@ -130,8 +130,7 @@ async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> 
 async def migrate(settings: Settings) -> int:
     """Apply the database migrations and say where the schema stands."""
     url = settings.general.database_url
-    await upgrade(url)
-    print(f"database {_safe_url(url)}: schema at revision {await current_revision(url)}")
+    print(f"database {_safe_url(url)}: schema at revision {await upgrade(url)}")
     return 0
 
 
@@ -140,8 +139,8 @@ async def check(settings: Settings) -> int:
     ok = True
     url = settings.general.database_url
     try:
-        await upgrade(url)
-        print(f"database: ok ({_safe_url(url)}, revision {await current_revision(url)})")
+        revision = await upgrade(url)
+        print(f"database: ok ({_safe_url(url)}, revision {revision})")
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({_safe_url(url)}: {type(exc).__name__}: {exc})")

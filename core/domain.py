@@ -121,6 +121,11 @@ class Identity:
         return cls(platform.lower(), external_id)
 
 
+def label(title: str, year: int | None) -> str:
+    """``Title (Year)``, or just the title when the year is unknown."""
+    return f"{title} ({year})" if year else title
+
+
 @dataclass(frozen=True, slots=True)
 class QuotaLimits:
     """Movie and TV quota limits and windows (days): a user's own, where None falls back to
@@ -130,6 +135,12 @@ class QuotaLimits:
     movie_days: int | None = None
     tv_limit: int | None = None
     tv_days: int | None = None
+
+    def for_type(self, media_type: MediaType) -> tuple[int | None, int | None]:
+        """(limit, days) for movies or for TV."""
+        if media_type is MediaType.MOVIE:
+            return self.movie_limit, self.movie_days
+        return self.tv_limit, self.tv_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +225,7 @@ class Media:
     @property
     def label(self) -> str:
         """``Title (Year)``."""
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return label(self.title, self.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +329,7 @@ class EventPayload:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return label(self.title, self.year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 
@@ -19,8 +20,7 @@ SETTINGS_KEY = "quota_defaults"
 
 def check_limits(limits: QuotaLimits) -> None:
     """Raise InvalidInput unless every limit and window is within sensible bounds."""
-    for name in ("movie_limit", "movie_days", "tv_limit", "tv_days"):
-        value = getattr(limits, name)
+    for name, value in dataclasses.asdict(limits).items():
         most = MAX_DAYS if name.endswith("days") else MAX_LIMIT
         if value is not None and not 0 <= value <= most:
             raise InvalidInput(name, value, f"must be between 0 and {most}")
@@ -46,25 +46,16 @@ async def load_defaults(
     if raw is None:
         return fallback
     data = json.loads(raw)
-    return QuotaLimits(
-        movie_limit=data.get("movie_limit"),
-        movie_days=data.get("movie_days"),
-        tv_limit=data.get("tv_limit"),
-        tv_days=data.get("tv_days"),
-    )
+    return QuotaLimits(**{f.name: data.get(f.name) for f in dataclasses.fields(QuotaLimits)})
 
 
 def _limits(user: User, defaults: QuotaLimits, media_type: MediaType) -> tuple[int | None, int]:
-    if media_type is MediaType.MOVIE:
-        limit = (
-            user.quota.movie_limit if user.quota.movie_limit is not None else defaults.movie_limit
-        )
-        days = user.quota.movie_days or defaults.movie_days or DEFAULT_DAYS
-    else:
-        limit = user.quota.tv_limit if user.quota.tv_limit is not None else defaults.tv_limit
-        days = user.quota.tv_days or defaults.tv_days or DEFAULT_DAYS
+    """The limit in force (None: unlimited) and the window in days."""
+    own_limit, own_days = user.quota.for_type(media_type)
+    default_limit, default_days = defaults.for_type(media_type)
+    limit = own_limit if own_limit is not None else default_limit
+    days = min(own_days or default_days or DEFAULT_DAYS, MAX_DAYS)
     # Seerr treats an unset or zero limit as "no limit".
-    days = min(days, MAX_DAYS)
     if is_unlimited(user) or not limit or limit < 0:
         return None, days
     return limit, days
@@ -150,12 +141,7 @@ async def set_defaults(services: Services, actor_id: int, defaults: QuotaLimits)
             raise NotFound("user", actor_id)
         if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
             raise PermissionDenied("change quota defaults", (Permission.MANAGE_SETTINGS,))
-        payload = {
-            "movie_limit": defaults.movie_limit,
-            "movie_days": defaults.movie_days,
-            "tv_limit": defaults.tv_limit,
-            "tv_days": defaults.tv_days,
-        }
-        await uow.settings.set(SETTINGS_KEY, json.dumps(payload), services.clock.now())
+        payload = json.dumps(dataclasses.asdict(defaults))
+        await uow.settings.set(SETTINGS_KEY, payload, services.clock.now())
 
     await in_transaction(services, work)

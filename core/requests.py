@@ -17,6 +17,7 @@ from core.domain import (
     MediaRequest,
     MediaStatus,
     MediaType,
+    QuotaStatus,
     RequestStatus,
     User,
 )
@@ -244,15 +245,14 @@ def _wanted_seasons(
     return wanted
 
 
-def _exceeded(
-    quota_limit: int,
-    used: int,
-    days: int,
-    media_type: MediaType,
-    asked: int,
-    resets_at: datetime | None,
-) -> QuotaExceeded:
-    return QuotaExceeded(media_type, quota_limit, used, days, asked, resets_at)
+def _check_quota(
+    quota: QuotaStatus | None, media_type: MediaType, *, need: int, asked: int
+) -> None:
+    """Raise QuotaExceeded when fewer than ``need`` slots remain; the error reports ``asked``."""
+    if quota is None or quota.limit is None or quota.days is None:
+        return  # not limited
+    if (quota.remaining or 0) < need:
+        raise QuotaExceeded(media_type, quota.limit, quota.used, quota.days, asked, quota.resets_at)
 
 
 # ----- use cases ---------------------------------------------------------------------
@@ -289,14 +289,8 @@ async def create_request(
             uow, services.config.quota_defaults, max_age=ENFORCED_DEFAULTS_MAX_AGE
         )
         quota = await limiting_quota(uow, requester, defaults, media_type, now)
-        if (
-            quota is not None
-            and quota.restricted
-            and quota.limit is not None
-            and quota.days is not None
-        ):
-            asked = max(1, len(wanted))
-            raise _exceeded(quota.limit, quota.used, quota.days, media_type, asked, quota.resets_at)
+        # Seerr's step 3: a quota already used up refuses before anything else is looked at.
+        _check_quota(quota, media_type, need=1, asked=max(1, len(wanted)))
         media = await uow.media.upsert(details, now)
         current = _media_status(media, is_4k)
         if current is MediaStatus.BLOCKLISTED:
@@ -317,15 +311,7 @@ async def create_request(
             skipped = tuple(n for n in wanted if n in taken)
             if not chosen:
                 return CreateResult(None, False, skipped, existing=tuple(active))
-            if (
-                quota is not None
-                and quota.limit is not None
-                and quota.days is not None
-                and len(chosen) > (quota.remaining or 0)
-            ):
-                raise _exceeded(
-                    quota.limit, quota.used, quota.days, media_type, len(chosen), quota.resets_at
-                )
+            _check_quota(quota, media_type, need=len(chosen), asked=len(chosen))
         auto = _auto_approves(actor, media_type, is_4k)
         status = RequestStatus.APPROVED if auto else RequestStatus.PENDING
         media = await _advance_media(

@@ -73,20 +73,15 @@ async def search(
         return await uow.media.states(keys) if keys else {}
 
     states = await in_transaction(services, work, write=False)
-    results = tuple(
-        SearchResult(
-            item=item,
-            status=display_status(states.get((item.tmdb_id, item.media_type))),
-            media_id=state.media.id
-            if (state := states.get((item.tmdb_id, item.media_type)))
-            else None,
-        )
-        for item in found.items
-    )
+    results = []
+    for item in found.items:
+        state = states.get((item.tmdb_id, item.media_type))
+        media_id = state.media.id if state else None
+        results.append(SearchResult(item, display_status(state), media_id))
     return SearchResults(
         query=text,
         page=found.page,
         total_pages=found.total_pages,
         total_results=found.total_results,
-        results=results,
+        results=tuple(results),
     )

@@ -17,6 +17,13 @@ def _clean_name(display_name: str, identity: Identity) -> str:
     return name or f"{identity.platform} user {identity.external_id}"
 
 
+async def _reloaded(uow: UnitOfWork, user_id: int) -> User:
+    """The user as the transaction now sees it, after a change."""
+    user = await uow.users.get(user_id)
+    assert user is not None, f"user {user_id} vanished inside its own transaction"
+    return user
+
+
 async def resolve_user(services: Services, identity: Identity, display_name: str) -> User:
     """The user behind a chat identity, registered with the default permissions on first
     contact; identities listed as bot owners always hold ADMIN."""
@@ -37,9 +44,7 @@ async def resolve_user(services: Services, identity: Identity, display_name: str
             return await uow.users.add(_clean_name(display_name, identity), perms, identity, now)
         if is_owner and not found.permissions & Permission.ADMIN:
             await uow.users.set_permissions(found.id, found.permissions | Permission.ADMIN, now)
-            refreshed = await uow.users.get(found.id)
-            assert refreshed is not None
-            return refreshed
+            return await _reloaded(uow, found.id)
         return found
 
     return await in_transaction(services, register)
@@ -80,9 +85,7 @@ async def set_permissions(
         if _is_owner(services, target) and not permissions & Permission.ADMIN:
             raise ProtectedUser(target.id, "bot owners always keep ADMIN")
         await uow.users.set_permissions(target.id, permissions, services.clock.now())
-        updated = await uow.users.get(target.id)
-        assert updated is not None
-        return updated
+        return await _reloaded(uow, target.id)
 
     return await in_transaction(services, work)
 
@@ -97,9 +100,7 @@ async def set_user_quota(
         await _actor(uow, actor_id, Permission.MANAGE_USERS)
         target = await _target(uow, user_id)
         await uow.users.set_quota(target.id, quota, services.clock.now())
-        updated = await uow.users.get(target.id)
-        assert updated is not None
-        return updated
+        return await _reloaded(uow, target.id)
 
     return await in_transaction(services, work)
 
@@ -131,9 +132,7 @@ async def update_profile(
             email=email,
             media_server_username=media_server_username,
         )
-        updated = await uow.users.get(target.id)
-        assert updated is not None
-        return updated
+        return await _reloaded(uow, target.id)
 
     return await in_transaction(services, work)
 
@@ -151,9 +150,7 @@ async def link_identity(
             raise InvalidInput("identity", str(identity), f"already belongs to user {existing.id}")
         if existing is None:
             await uow.users.add_identity(target.id, identity)
-        updated = await uow.users.get(target.id)
-        assert updated is not None
-        return updated
+        return await _reloaded(uow, target.id)
 
     return await in_transaction(services, work)
 

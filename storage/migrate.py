@@ -34,11 +34,13 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
+async def upgrade(url: str, revision: str = "head") -> str | None:
+    """Migrate the database at ``url`` to ``revision`` (the newest by default); returns the
+    revision it is at afterwards, read through the same engine."""
     engine = create_engine(url)
     try:
         await upgrade_engine(engine, revision)
+        return await current_revision_of(engine)
     finally:
         await engine.dispose()
 

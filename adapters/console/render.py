@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime
 
 from adapters.text import BADGES, request_line, seasons_text
-from core.domain import MediaRequest, MediaType, RequestStatus, User, poster_url
+from core.domain import MediaRequest, MediaType, RequestStatus, User, label, poster_url
 from core.permissions import describe
 from core.requests import TitleState
 from core.search import SearchResults
@@ -29,9 +28,8 @@ def search_results(results: SearchResults) -> str:
     ]
     for n, result in enumerate(results.results, 1):
         item = result.item
-        label = f"{item.title} ({item.year})" if item.year else item.title
         kind = "movie" if item.media_type is MediaType.MOVIE else "TV"
-        lines.append(f"  {n:>2}. {label} · {kind} · {BADGES[result.status]}")
+        lines.append(f"  {n:>2}. {label(item.title, item.year)} · {kind} · {BADGES[result.status]}")
         if item.overview:
             lines.append(f"      {short(item.overview, 100)}")
     lines.append('Type "request N" to request one, "info N" for details.')
@@ -42,9 +40,8 @@ def search_results(results: SearchResults) -> str:
 
 def title_card(state: TitleState) -> str:
     d = state.details
-    label = f"{d.title} ({d.year})" if d.year else d.title
     kind = "movie" if d.media_type is MediaType.MOVIE else "TV show"
-    lines = [f"{label} · {kind} · TMDb {d.tmdb_id} · {BADGES[state.status]}"]
+    lines = [f"{label(d.title, d.year)} · {kind} · TMDb {d.tmdb_id} · {BADGES[state.status]}"]
     if d.overview:
         lines.extend("  " + line for line in textwrap.wrap(" ".join(d.overview.split()), 76))
     if poster := poster_url(d.poster_path):
@@ -63,7 +60,7 @@ def title_card(state: TitleState) -> str:
     return "\n".join(lines)
 
 
-def request_detail(request: MediaRequest, now: datetime) -> str:
+def request_detail(request: MediaRequest) -> str:
     lines = [request_line(request)]
     lines.append(f"  requested by {request.requested_by.display_name}")
     if request.modified_by:

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, TextIO
 
 from adapters.console import render
@@ -70,8 +70,7 @@ class ConsoleShell:
     user_name: str
     demo: bool = False
     _results: SearchResults | None = None
-    _search: tuple[str, MediaType | None] = ("", None)
-    _page_of: dict[str, int] = field(default_factory=dict)
+    _query: tuple[str, MediaType | None] = ("", None)  # the last search, for next/prev
 
     # ----- the loop ------------------------------------------------------------------
 
@@ -184,7 +183,7 @@ def parse_seasons(words: list[str]) -> list[int] | Literal["all"] | None:
         return "all"
     numbers: set[int] = set()
     for part in text.split():
-        part = part.removeprefix("s").removeprefix("season")
+        part = part.removeprefix("season").removeprefix("s")
         low, dash, high = part.partition("-")
         if not low.isdigit() or (dash and not high.isdigit()):
             raise Usage(f'"{part}" is not a season number or range.')
@@ -253,12 +252,12 @@ async def _search(shell: ConsoleShell, args: list[str]) -> None:
         args = args[1:]
     if not args:
         raise Usage("Search for what?")
-    shell._search = (" ".join(args), media_type)
+    shell._query = (" ".join(args), media_type)
     await _show_page(shell, 1)
 
 
 async def _show_page(shell: ConsoleShell, page: int) -> None:
-    query, media_type = shell._search
+    query, media_type = shell._query
     results = await search.search(shell.services, query, page, media_type)
     shell._results = results
     shell.say(render.search_results(results))
@@ -338,7 +337,7 @@ async def _mine(shell: ConsoleShell, args: list[str]) -> None:
 async def _show(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
     request = await requests.get_request(shell.services, me.id, shell.request_id(args))
-    shell.say(render.request_detail(request, shell.services.clock.now()))
+    shell.say(render.request_detail(request))
 
 
 @command("quota", "quota [USER]", "request quota: limits, use, when a slot frees up")
