@@ -326,6 +326,9 @@ class EventPayload:
     actor_name: str | None
     status: RequestStatus
     reason: str | None = None
+    # Users who asked to hear about this title ("Notify me"), as they were when the change
+    # was recorded: the subscription may be gone by the time the event is delivered.
+    watcher_ids: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -349,6 +352,7 @@ class Audience(enum.StrEnum):
     """Why a user receives a notification."""
 
     REQUESTER = "requester"
+    WATCHER = "watcher"  # asked to be told about this title ("Notify me")
     MANAGER = "manager"
 
 
@@ -376,6 +380,18 @@ class DeliveryAttempt:
     status: DeliveryStatus
     error: str | None
     attempted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPost:
+    """A message a chat adapter posted about a request (an approval card), so that it can
+    be edited when the request changes, whoever changed it and wherever."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    request_id: int
+    kind: str = "approval"
 
 
 def poster_url(path: str | None, size: str = "w600_and_h900_bestv2") -> str | None:

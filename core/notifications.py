@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,16 +27,21 @@ from core.domain import (
 )
 from core.errors import DeliveryFailed
 from core.permissions import Permission
-from core.ports import Clock, Notifier, UnitOfWork, UnitOfWorkFactory
+from core.ports import Broadcaster, Clock, Notifier, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 # Managers hear of new requests (pending, or approved automatically, as Seerr's
 # MEDIA_AUTO_APPROVED) and of failures they may need to retry.
 MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED, EventKind.FAILED})
+# Users who pressed "Notify me" on a title hear what its requester hears of its fate.
+WATCHER_EVENTS = frozenset(
+    {EventKind.APPROVED, EventKind.DECLINED, EventKind.FAILED, EventKind.AVAILABLE}
+)
 _FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
 MAX_ERROR = 500
 NOBODY = "none"  # the notifier named in the log when no notifier reaches a recipient
+CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no user has id 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +58,24 @@ class DispatchPolicy:
 
 
 async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
-    """Who hears of ``event``: the requester always; managers of new pending and failed ones."""
+    """Who hears of ``event``, each once: the requester always; managers of new pending and
+    failed ones; the title's watchers of its approval, decline, failure and availability."""
     found: list[tuple[User, Audience]] = []
-    requester = await uow.users.get(event.payload.requested_by_id)
-    if requester is not None:
-        found.append((requester, Audience.REQUESTER))
+    seen: set[int] = set()
+
+    def add(user: User | None, audience: Audience) -> None:
+        if user is not None and user.id not in seen:
+            seen.add(user.id)
+            found.append((user, audience))
+
+    add(await uow.users.get(event.payload.requested_by_id), Audience.REQUESTER)
     if event.kind in MANAGER_EVENTS:
-        seen = {u.id for u, _ in found}
         for manager in await uow.users.with_any_permission(Permission.MANAGE_REQUESTS):
-            if manager.id not in seen:
-                seen.add(manager.id)
-                found.append((manager, Audience.MANAGER))
+            add(manager, Audience.MANAGER)
+    if event.kind in WATCHER_EVENTS:
+        for user_id in event.payload.watcher_ids:
+            if user_id not in seen:
+                add(await uow.users.get(user_id), Audience.WATCHER)
     return found
 
 
@@ -144,53 +156,55 @@ class Dispatcher:
             }
         failed = False
         retry_after = 0.0
+        for notifier in self._notifiers:
+            if not isinstance(notifier, Broadcaster) or (notifier.name, CHANNELS) in done:
+                continue
+            status, error, wait = await self._attempt(
+                notifier.name, event.id, "its shared chats", notifier.publish(event)
+            )
+            failed |= status is DeliveryStatus.FAILED
+            retry_after = max(retry_after, wait)
+            await self._log(event, notifier.name, CHANNELS, status, error)
         for user, audience in targets:
             reaching = [n for n in self._notifiers if n.reaches(user)]
             if not reaching and (NOBODY, user.id) not in done:
                 # Not an error (the user is only on a platform this deployment does not
                 # run), but the log should say why nothing was sent.
                 await self._log(
-                    event, NOBODY, user, DeliveryStatus.SKIPPED, "no notifier reaches this user"
+                    event, NOBODY, user.id, DeliveryStatus.SKIPPED, "no notifier reaches this user"
                 )
             for notifier in reaching:
                 if (notifier.name, user.id) in done:
                     continue
-                status, error, wait = await self._send(
-                    notifier, Notification(event, user, audience)
+                notification = Notification(event, user, audience)
+                status, error, wait = await self._attempt(
+                    notifier.name, event.id, f"user {user.id}", notifier.send(notification)
                 )
                 failed |= status is DeliveryStatus.FAILED
                 retry_after = max(retry_after, wait)
-                await self._log(event, notifier.name, user, status, error)
+                await self._log(event, notifier.name, user.id, status, error)
         await self._settle(event, failed, retry_after)
 
-    async def _send(
-        self, notifier: Notifier, notification: Notification
+    async def _attempt(
+        self, notifier: str, event_id: int, whom: str, sending: Awaitable[bool]
     ) -> tuple[DeliveryStatus, str | None, float]:
-        event, user = notification.event, notification.recipient
+        """Run one send (or publish) and classify its outcome: (status, error, retry_after)."""
         try:
             # A send must end well inside the lease, or another dispatcher could take the
             # event over and send it again; a hung platform must not stall every event.
             async with asyncio.timeout(self.policy.lease / 2):
-                sent = await notifier.send(notification)
+                sent = await sending
         except TimeoutError:
-            log.warning(
-                "%s took too long on event %d for user %d", notifier.name, event.id, user.id
-            )
+            log.warning("%s took too long on event %d for %s", notifier, event_id, whom)
             return DeliveryStatus.FAILED, "timed out", 0.0
         except DeliveryFailed as exc:
-            level = logging.WARNING if exc.permanent else logging.INFO
-            log.log(
-                level,
-                "%s could not tell user %d of event %d: %s",
-                notifier.name,
-                user.id,
-                event.id,
-                exc.reason,
-            )
+            # The notifier has said what matters (once per blocked user, say): the delivery
+            # log keeps the reason for every attempt.
+            log.info("%s could not tell %s of event %d: %s", notifier, whom, event_id, exc.reason)
             status = DeliveryStatus.GAVE_UP if exc.permanent else DeliveryStatus.FAILED
             return status, exc.reason[:MAX_ERROR], exc.retry_after or 0.0
         except Exception as exc:
-            log.exception("%s failed on event %d for user %d", notifier.name, event.id, user.id)
+            log.exception("%s failed on event %d for %s", notifier, event_id, whom)
             return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], 0.0
         return (DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED), None, 0.0
 
@@ -198,11 +212,12 @@ class Dispatcher:
         self,
         event: Event,
         notifier: str,
-        user: User,
+        recipient_id: int,
         status: DeliveryStatus,
         error: str | None,
     ) -> None:
-        attempt = DeliveryAttempt(event.id, notifier, user.id, status, error, self._clock.now())
+        now = self._clock.now()
+        attempt = DeliveryAttempt(event.id, notifier, recipient_id, status, error, now)
         async with self._uow() as uow:
             await uow.events.log(attempt)
             await uow.commit()

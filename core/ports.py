@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from core.domain import (
+    ChatPost,
     DeliveryAttempt,
     Event,
     EventKind,
@@ -91,6 +92,19 @@ class Notifier(Protocol):
     async def send(self, notification: Notification) -> bool:
         """Deliver one notification: True if sent, False if this notifier deliberately shows
         nothing for it (e.g. a chat already answered the user). Raises DeliveryFailed."""
+        ...
+
+
+@runtime_checkable
+class Broadcaster(Protocol):
+    """A notifier that also shows events where a group sees them: an admin chat's approval
+    cards (posted, then edited as the request changes), a public announcements channel."""
+
+    name: str
+
+    async def publish(self, event: Event) -> bool:
+        """Post or update what ``event`` changes in the shared chats: True if something was
+        posted or edited, False if nothing there concerns it. Raises DeliveryFailed."""
         ...
 
 
@@ -251,6 +265,52 @@ class SettingsRepository(Protocol):
     async def set(self, key: str, value: str, now: datetime) -> None: ...
 
 
+class WatcherRepository(Protocol):
+    """Who asked to be told about a title ("Notify me")."""
+
+    async def add(self, user_id: int, media_id: int, now: datetime) -> bool:
+        """Subscribe the user; False if they already were."""
+        ...
+
+    async def user_ids(self, media_id: int) -> list[int]:
+        """The subscribers of a title, in the order they subscribed."""
+        ...
+
+    async def clear(self, media_id: int) -> None:
+        """Forget every subscription to a title (once they have been told)."""
+        ...
+
+
+class ChatStateRepository(Protocol):
+    """What a chat adapter keeps behind the short keys in its buttons, with an expiry."""
+
+    async def put(
+        self, platform: str, key: str, data: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """Store ``data`` under (platform, key), replacing what was there."""
+        ...
+
+    async def get(self, platform: str, key: str, now: datetime) -> str | None:
+        """The data, or None when there is none or it expired before ``now``."""
+        ...
+
+    async def delete(self, platform: str, key: str) -> None: ...
+
+    async def purge(self, now: datetime) -> int:
+        """Delete what expired before ``now``; returns how many entries went."""
+        ...
+
+
+class ChatPostRepository(Protocol):
+    """Messages posted about requests (approval cards), to edit them later."""
+
+    async def add(self, post: ChatPost, now: datetime) -> None: ...
+
+    async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
+        """The posts about a request on one platform, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving it without ``commit()`` rolls back."""
 
@@ -259,6 +319,9 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     events: EventRepository
     settings: SettingsRepository
+    watchers: WatcherRepository
+    chat_states: ChatStateRepository
+    chat_posts: ChatPostRepository
 
     async def __aenter__(self) -> Self: ...
 

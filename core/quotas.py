@@ -122,6 +122,20 @@ async def get_quota(services: Services, actor_id: int, user_id: int | None = Non
     return await in_transaction(services, work, write=False)
 
 
+async def quota_of(services: Services, user_id: int) -> QuotaReport:
+    """A user's quota report for the bot's own use (an approval card shows the requester's
+    use to the managers deciding); adapters answering a user call get_quota instead."""
+
+    async def work(uow: UnitOfWork) -> QuotaReport:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        defaults = await load_defaults(uow, services.config.quota_defaults)
+        return await quota_report(uow, user, defaults, services.clock.now())
+
+    return await in_transaction(services, work, write=False)
+
+
 async def get_defaults(services: Services) -> QuotaLimits:
     """The global quota defaults in force."""
 

@@ -32,6 +32,7 @@ from core.errors import (
     PermissionDenied,
     QuotaExceeded,
 )
+from core.notifications import WATCHER_EVENTS
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
 from core.quotas import ENFORCED_DEFAULTS_MAX_AGE, limiting_quota, load_defaults
@@ -124,8 +125,13 @@ async def _record(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    """Write the outbox row in the same transaction as the change it reports."""
-    await uow.events.add(kind, _payload(request, actor, reason), now)
+    """Write the outbox row in the same transaction as the change it reports, with the
+    title's watchers when they hear of this kind of change."""
+    payload = _payload(request, actor, reason)
+    if kind in WATCHER_EVENTS:
+        watchers = await uow.watchers.user_ids(request.media.id)
+        payload = replace(payload, watcher_ids=tuple(watchers))
+    await uow.events.add(kind, payload, now)
 
 
 def _media_status(media: Media, is_4k: bool) -> MediaStatus:
@@ -506,6 +512,9 @@ async def mark_available(
             )
             await _record(uow, EventKind.AVAILABLE, done, SYSTEM, now)
             completed.append(done)
+        if completed and new_status is MediaStatus.AVAILABLE and not is_4k:
+            # Everyone who asked is in the events just written; nothing is left to wait for.
+            await uow.watchers.clear(media.id)
         return completed
 
     return await in_transaction(services, work, wakes=True)

@@ -186,6 +186,47 @@ class SettingRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class WatcherRow(SQLModel, table=True):
+    """A user who asked to be told about a title ("Notify me")."""
+
+    __tablename__ = "watchers"
+    __table_args__ = (UniqueConstraint("media_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    media_id: int = Field(foreign_key="media.id")
+    user_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChatStateRow(SQLModel, table=True):
+    """What a chat adapter keeps behind the short keys in its buttons."""
+
+    __tablename__ = "chat_states"
+    __table_args__ = (Index("ix_chat_states_expires_at", "expires_at"),)
+
+    platform: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    data: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChatPostRow(SQLModel, table=True):
+    """A message posted about a request. ``request_id`` has no foreign key: a cancelled
+    request's row is deleted, and its card is still edited to say so."""
+
+    __tablename__ = "chat_posts"
+    __table_args__ = (Index("ix_chat_posts_request_id_platform", "request_id", "platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int
+    platform: str
+    chat_id: str
+    message_id: str
+    kind: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -199,3 +240,6 @@ season_requests_t = _table(SeasonRequestRow)
 events_t = _table(EventRow)
 notification_logs_t = _table(NotificationLogRow)
 settings_t = _table(SettingRow)
+watchers_t = _table(WatcherRow)
+chat_states_t = _table(ChatStateRow)
+chat_posts_t = _table(ChatPostRow)

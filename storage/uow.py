@@ -1,4 +1,4 @@
-"""The unit of work: one connection, one transaction, the five repositories on it (and the
+"""The unit of work: one connection, one transaction, the repositories on it (and the
 factory's settings cache, which a unit that changed a setting updates when it ends)."""
 
 from __future__ import annotations
@@ -13,22 +13,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.db import WRITE, write_lock
 from storage.repositories import (
     SettingsCache,
+    SqlChatPostRepository,
+    SqlChatStateRepository,
     SqlEventRepository,
     SqlMediaRepository,
     SqlRequestRepository,
     SqlSettingsRepository,
     SqlUserRepository,
+    SqlWatcherRepository,
 )
 from storage.sql import Db, raise_translated
 
 if TYPE_CHECKING:
     from core.ports import (
+        ChatPostRepository,
+        ChatStateRepository,
         EventRepository,
         MediaRepository,
         RequestRepository,
         SettingsRepository,
         UnitOfWorkFactory,
         UserRepository,
+        WatcherRepository,
     )
 
 
@@ -46,6 +52,9 @@ class SqlUnitOfWork:
     requests: RequestRepository
     events: EventRepository
     settings: SettingsRepository
+    watchers: WatcherRepository
+    chat_states: ChatStateRepository
+    chat_posts: ChatPostRepository
 
     def __init__(
         self,
@@ -82,6 +91,9 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(db)
         self.events = SqlEventRepository(db)
         self.settings = self._settings = SqlSettingsRepository(db, self._settings_cache)
+        self.watchers = SqlWatcherRepository(db)
+        self.chat_states = SqlChatStateRepository(db)
+        self.chat_posts = SqlChatPostRepository(db)
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from core.domain import (
     CatalogueItem,
+    ChatPost,
     DeliveryAttempt,
     Event,
     EventKind,
@@ -38,6 +39,8 @@ from core.domain import (
 from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
 from core.permissions import Permission
 from core.ports import (
+    ChatPostRepository,
+    ChatStateRepository,
     EventRepository,
     MediaKey,
     MediaRepository,
@@ -46,6 +49,7 @@ from core.ports import (
     RequestRepository,
     SettingsRepository,
     UserRepository,
+    WatcherRepository,
 )
 
 if TYPE_CHECKING:
@@ -230,6 +234,9 @@ class _Tables:
     attempts: list[DeliveryAttempt] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
+    watchers: dict[int, tuple[int, ...]] = field(default_factory=dict)  # media id -> user ids
+    chat_states: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    chat_posts: list[ChatPost] = field(default_factory=list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -241,6 +248,9 @@ class _Tables:
             list(self.attempts),
             dict(self.settings),
             dict(self.last_ids),
+            dict(self.watchers),
+            dict(self.chat_states),
+            list(self.chat_posts),
         )
 
     def next_id(self, table: str) -> int:
@@ -357,6 +367,12 @@ class InMemoryDatabase:
     def setting(self, key: str) -> str | None:
         return self._tables.settings.get(key)
 
+    def watchers(self, media_id: int) -> tuple[int, ...]:
+        return self._tables.watchers.get(media_id, ())
+
+    def chat_posts(self) -> list[ChatPost]:
+        return list(self._tables.chat_posts)
+
 
 def _find_media(tables: _Tables, tmdb_id: int, media_type: MediaType) -> Media | None:
     return next(
@@ -393,6 +409,9 @@ class InMemoryUnitOfWork:
         self.requests: RequestRepository = FakeRequestRepository(self)
         self.events: EventRepository = FakeEventRepository(self)
         self.settings: SettingsRepository = FakeSettingsRepository(self)
+        self.watchers: WatcherRepository = FakeWatcherRepository(self)
+        self.chat_states: ChatStateRepository = FakeChatStateRepository(self)
+        self.chat_posts: ChatPostRepository = FakeChatPostRepository(self)
 
     @property
     def tables(self) -> _Tables:
@@ -782,6 +801,52 @@ class FakeSettingsRepository(_Repository):
 
     async def set(self, key: str, value: str, now: datetime) -> None:
         (await self._write()).settings[key] = value
+
+
+class FakeWatcherRepository(_Repository):
+    async def add(self, user_id: int, media_id: int, now: datetime) -> bool:
+        tables = await self._write()
+        current = tables.watchers.get(media_id, ())
+        if user_id in current:
+            return False
+        tables.watchers[media_id] = (*current, user_id)
+        return True
+
+    async def user_ids(self, media_id: int) -> list[int]:
+        return list((await self._read()).watchers.get(media_id, ()))
+
+    async def clear(self, media_id: int) -> None:
+        (await self._write()).watchers.pop(media_id, None)
+
+
+class FakeChatStateRepository(_Repository):
+    async def put(
+        self, platform: str, key: str, data: str, now: datetime, expires_at: datetime
+    ) -> None:
+        (await self._write()).chat_states[platform, key] = (data, expires_at)
+
+    async def get(self, platform: str, key: str, now: datetime) -> str | None:
+        found = (await self._read()).chat_states.get((platform, key))
+        return found[0] if found and found[1] > now else None
+
+    async def delete(self, platform: str, key: str) -> None:
+        (await self._write()).chat_states.pop((platform, key), None)
+
+    async def purge(self, now: datetime) -> int:
+        tables = await self._write()
+        gone = [k for k, (_, expires_at) in tables.chat_states.items() if expires_at <= now]
+        for key in gone:
+            del tables.chat_states[key]
+        return len(gone)
+
+
+class FakeChatPostRepository(_Repository):
+    async def add(self, post: ChatPost, now: datetime) -> None:
+        (await self._write()).chat_posts.append(post)
+
+    async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
+        posts = (await self._read()).chat_posts
+        return [p for p in posts if (p.request_id, p.platform) == (request_id, platform)]
 
 
 def _get(table: dict[K, V], kind: str, key: K) -> V:

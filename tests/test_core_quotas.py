@@ -10,7 +10,7 @@ from core import users
 from core.domain import QuotaLimits, QuotaReport, QuotaStatus, User
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission
-from core.quotas import get_defaults, get_quota, set_defaults
+from core.quotas import get_defaults, get_quota, quota_of, set_defaults
 from core.requests import create_request
 from core.services import CoreConfig
 from tests.core_fixtures import MOVIE, TV, World
@@ -139,6 +139,19 @@ async def test_looking_at_another_users_quota_needs_manage_users(world: World) -
     assert await get_quota(world.services, manager.id, alice.id) == await get_quota(
         world.services, alice.id
     )
+
+
+async def test_the_bot_reads_any_users_quota_for_an_approval_card(world: World) -> None:
+    world.configure(CoreConfig(quota_defaults=QuotaLimits(movie_limit=2, movie_days=7)))
+    alice = world.user("alice")
+    await create_request(world.services, alice.id, world.movie(), MOVIE)
+
+    report = await quota_of(world.services, alice.id)
+
+    assert report == await get_quota(world.services, alice.id)
+    assert (report.movie.used, report.movie.limit) == (1, 2)
+    with pytest.raises(NotFound):
+        await quota_of(world.services, 999)
 
 
 async def test_changing_the_defaults_needs_manage_settings(world: World) -> None:

@@ -1,16 +1,21 @@
 """One repository per port in core.ports, on a unit of work's connection."""
 
+from storage.repositories.chat import SqlChatPostRepository, SqlChatStateRepository
 from storage.repositories.events import SqlEventRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.requests import SqlRequestRepository
 from storage.repositories.settings import SettingsCache, SqlSettingsRepository
 from storage.repositories.users import SqlUserRepository
+from storage.repositories.watchers import SqlWatcherRepository
 
 __all__ = [
     "SettingsCache",
+    "SqlChatPostRepository",
+    "SqlChatStateRepository",
     "SqlEventRepository",
     "SqlMediaRepository",
     "SqlRequestRepository",
     "SqlSettingsRepository",
     "SqlUserRepository",
+    "SqlWatcherRepository",
 ]

@@ -80,6 +80,7 @@ def load_payload(text: str) -> EventPayload:
     data["media_type"] = MediaType(data["media_type"])
     data["status"] = RequestStatus(data["status"])
     data["seasons"] = tuple(data.get("seasons", ()))
+    data["watcher_ids"] = tuple(data.get("watcher_ids", ()))
     return EventPayload(**data)
 
 

@@ -1,0 +1,99 @@
+"""What chat adapters remember between messages, kept in the database so that it survives
+a restart: the state behind the short keys in their buttons, and the messages they posted
+about each request (to edit them when the request changes)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from core.domain import ChatPost
+from core.errors import InvalidInput
+from core.ports import UnitOfWork
+from core.services import Services, in_transaction
+
+KEY_BYTES = 6  # 8 URL-safe characters: short enough for any button, 2**48 to guess from
+MAX_KEY = 40
+MAX_STATE = 16_000  # characters of JSON; buttons keep small things (a query, a selection)
+
+
+def new_key() -> str:
+    """A random key, 8 URL-safe characters (no ``:``, so it fits in delimited button data)."""
+    return secrets.token_urlsafe(KEY_BYTES)
+
+
+def _encode(data: Mapping[str, Any]) -> str:
+    text = json.dumps(dict(data), separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_STATE:
+        raise InvalidInput("chat state", text[:40] + "...", f"longer than {MAX_STATE} characters")
+    return text
+
+
+async def remember(
+    services: Services,
+    platform: str,
+    data: Mapping[str, Any],
+    ttl: timedelta,
+    *,
+    key: str | None = None,
+) -> str:
+    """Keep ``data`` (JSON-compatible) for ``ttl`` under ``key`` (a new random one by
+    default) and return the key. Expired entries of every platform are swept on the way."""
+    if key is not None and not 0 < len(key) <= MAX_KEY:
+        raise InvalidInput("chat state key", key[:40], f"must be 1 to {MAX_KEY} characters")
+    chosen = key or new_key()
+    text = _encode(data)
+
+    async def work(uow: UnitOfWork) -> str:
+        now = services.clock.now()
+        await uow.chat_states.purge(now)
+        await uow.chat_states.put(platform, chosen, text, now, now + ttl)
+        return chosen
+
+    return await in_transaction(services, work)
+
+
+async def recall(services: Services, platform: str, key: str) -> dict[str, Any] | None:
+    """The data kept under ``key``, or None when there is none (never kept, expired, or
+    forgotten): the adapter then says that the button has expired."""
+    if not 0 < len(key) <= MAX_KEY:
+        return None
+
+    async def work(uow: UnitOfWork) -> str | None:
+        return await uow.chat_states.get(platform, key, services.clock.now())
+
+    text = await in_transaction(services, work, write=False)
+    if text is None:
+        return None
+    data = json.loads(text)
+    return data if isinstance(data, dict) else None
+
+
+async def forget(services: Services, platform: str, key: str) -> None:
+    """Drop what was kept under ``key`` (a finished flow)."""
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.chat_states.delete(platform, key)
+
+    await in_transaction(services, work)
+
+
+async def record_post(services: Services, post: ChatPost) -> None:
+    """Remember a message posted about a request, to edit it when the request changes."""
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.chat_posts.add(post, services.clock.now())
+
+    await in_transaction(services, work)
+
+
+async def posts_for(services: Services, request_id: int, platform: str) -> list[ChatPost]:
+    """The messages posted about a request on one platform, oldest first."""
+
+    async def work(uow: UnitOfWork) -> list[ChatPost]:
+        return await uow.chat_posts.for_request(request_id, platform)
+
+    return await in_transaction(services, work, write=False)

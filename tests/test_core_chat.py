@@ -1,0 +1,138 @@
+"""What chat adapters keep between messages, and the Broadcaster step of the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core import chat
+from core.domain import ChatPost, DeliveryStatus, Event, EventKind
+from core.errors import DeliveryFailed, InvalidInput
+from core.notifications import CHANNELS, Dispatcher
+from core.ports import Broadcaster
+from tests.core_fixtures import World, payload_for
+from tests.fakes import RecordingNotifier
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_state_comes_back_under_its_key_until_it_expires(world: World) -> None:
+    key = await chat.remember(world.services, "telegram", {"q": "matrix"}, timedelta(hours=1))
+
+    assert len(key) == 8
+    assert ":" not in key
+    assert await chat.recall(world.services, "telegram", key) == {"q": "matrix"}
+    assert await chat.recall(world.services, "discord", key) is None
+    world.clock.advance(hours=1)
+    assert await chat.recall(world.services, "telegram", key) is None
+
+
+async def test_an_explicit_key_is_replaced_and_forgotten(world: World) -> None:
+    ttl = timedelta(days=1)
+    await chat.remember(world.services, "telegram", {"n": 1}, ttl, key="decline:-5:9")
+    await chat.remember(world.services, "telegram", {"n": 2}, ttl, key="decline:-5:9")
+    assert await chat.recall(world.services, "telegram", "decline:-5:9") == {"n": 2}
+
+    await chat.forget(world.services, "telegram", "decline:-5:9")
+    assert await chat.recall(world.services, "telegram", "decline:-5:9") is None
+
+
+async def test_remembering_sweeps_what_expired(world: World) -> None:
+    old = await chat.remember(world.services, "telegram", {}, timedelta(minutes=1))
+    world.clock.advance(minutes=2)
+    await chat.remember(world.services, "discord", {}, timedelta(minutes=1))
+    async with world.uow() as uow:
+        assert await uow.chat_states.purge(world.clock.now()) == 0  # already swept
+    assert await chat.recall(world.services, "telegram", old) is None
+
+
+async def test_keys_and_state_have_bounds(world: World) -> None:
+    with pytest.raises(InvalidInput):
+        await chat.remember(world.services, "telegram", {}, timedelta(1), key="k" * 41)
+    with pytest.raises(InvalidInput):
+        await chat.remember(world.services, "telegram", {"x": "y" * 20_000}, timedelta(1))
+    assert await chat.recall(world.services, "telegram", "") is None
+    assert await chat.recall(world.services, "telegram", "z" * 100) is None
+
+
+async def test_posts_are_listed_per_request_and_platform(world: World) -> None:
+    await chat.record_post(world.services, ChatPost("telegram", "-100", "7", 1))
+    await chat.record_post(world.services, ChatPost("discord", "55", "8", 1))
+    await chat.record_post(world.services, ChatPost("telegram", "42", "9", 1, "private"))
+    await chat.record_post(world.services, ChatPost("telegram", "-100", "10", 2))
+
+    posts = await chat.posts_for(world.services, 1, "telegram")
+
+    assert [(p.chat_id, p.message_id, p.kind) for p in posts] == [
+        ("-100", "7", "approval"),
+        ("42", "9", "private"),
+    ]
+
+
+class Board(RecordingNotifier):
+    """A notifier with shared chats: it records each event it was asked to publish."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram")
+        self.published: list[Event] = []
+        self.failures = 0
+
+    async def publish(self, event: Event) -> bool:
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryFailed("admin chat unavailable", retry_after=30)
+        self.published.append(event)
+        return event.kind is not EventKind.CANCELLED
+
+
+def test_a_notifier_with_publish_is_a_broadcaster() -> None:
+    assert isinstance(Board(), Broadcaster)
+    assert not isinstance(RecordingNotifier(), Broadcaster)
+
+
+async def test_each_event_is_published_once_and_logged_for_the_shared_chats(
+    world: World,
+) -> None:
+    alice = world.user("alice", platforms=("telegram",))
+    board = Board()
+    async with world.uow() as uow:
+        for kind in (EventKind.PENDING, EventKind.CANCELLED):
+            await uow.events.add(kind, payload_for(alice), world.clock.now())
+        await uow.commit()
+
+    await Dispatcher(world.uow, world.clock, [board]).deliver_due()
+
+    assert [e.kind for e in board.published] == [EventKind.PENDING, EventKind.CANCELLED]
+    channel_log = [
+        a.status for a in world.db.attempts() if (a.notifier, a.recipient_id) == ("telegram", 0)
+    ]
+    assert channel_log == [DeliveryStatus.SENT, DeliveryStatus.SKIPPED]
+    assert CHANNELS == 0
+
+
+async def test_a_failed_publish_is_retried_after_retry_after_without_resending_to_users(
+    world: World,
+) -> None:
+    alice = world.user("alice", platforms=("telegram",))
+    board = Board()
+    board.failures = 1
+    async with world.uow() as uow:
+        await uow.events.add(EventKind.APPROVED, payload_for(alice), world.clock.now())
+        await uow.commit()
+    dispatcher = Dispatcher(world.uow, world.clock, [board])
+
+    await dispatcher.deliver_due()
+    [event] = world.events()
+    assert event.delivered_at is None
+    assert event.next_attempt_at == world.clock.now() + timedelta(seconds=30)
+
+    world.clock.advance(seconds=30)
+    await dispatcher.deliver_due()
+
+    assert len(board.published) == 1
+    assert board.sent_to(alice.id) == [EventKind.APPROVED]  # the user was told once
+    assert world.events()[0].delivered_at is not None
