@@ -216,9 +216,15 @@ class RequestRepository(Protocol):
         ...
 
     async def for_user(
-        self, user_id: int, offset: int = 0, limit: int = 20
+        self,
+        user_id: int,
+        offset: int = 0,
+        limit: int = 20,
+        *,
+        status: RequestStatus | None = None,
     ) -> tuple[list[MediaRequest], int]:
-        """A page of the user's requests, newest first, and their total."""
+        """A page of the user's requests (only those in ``status``, if given), newest
+        first, and their total."""
         ...
 
     async def with_status(

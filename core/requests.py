@@ -96,7 +96,8 @@ def _require_pending(request: MediaRequest) -> None:
         raise AlreadyDecided(request, request.modified_by, request.updated_at)
 
 
-def _payload(request: MediaRequest, actor: User | None, reason: str | None) -> EventPayload:
+def snapshot(request: MediaRequest, actor: User | None, reason: str | None = None) -> EventPayload:
+    """The request as an event reports it (what adapters show on a card)."""
     media = request.media
     return EventPayload(
         request_id=request.id,
@@ -127,7 +128,7 @@ async def _record(
 ) -> None:
     """Write the outbox row in the same transaction as the change it reports, with the
     title's watchers when they hear of this kind of change."""
-    payload = _payload(request, actor, reason)
+    payload = snapshot(request, actor, reason)
     if kind in WATCHER_EVENTS:
         watchers = await uow.watchers.user_ids(request.media.id)
         payload = replace(payload, watcher_ids=tuple(watchers))
@@ -364,6 +365,21 @@ async def approve_request(services: Services, actor_id: int, request_id: int) ->
     return await in_transaction(services, work, wakes=True)
 
 
+async def decision_pending(services: Services, actor_id: int, request_id: int) -> MediaRequest:
+    """The request a manager is about to decide (asking for a reason first): raises what
+    approving or declining it now would raise, and changes nothing."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest:
+        await _manager(uow, actor_id, "decline requests")
+        request = await uow.requests.get(request_id)
+        if request is None:
+            raise NotFound("request", request_id)
+        _require_pending(request)
+        return request
+
+    return await in_transaction(services, work, write=False)
+
+
 async def decline_request(
     services: Services, actor_id: int, request_id: int, reason: str | None = None
 ) -> MediaRequest:
@@ -541,13 +557,20 @@ async def get_request(services: Services, actor_id: int, request_id: int) -> Med
 
 
 async def my_requests(
-    services: Services, actor_id: int, offset: int = 0, limit: int = 10
+    services: Services,
+    actor_id: int,
+    offset: int = 0,
+    limit: int = 10,
+    *,
+    status: RequestStatus | None = None,
 ) -> tuple[list[MediaRequest], int]:
-    """A page of the actor's own requests, newest first, and their total."""
+    """A page of the actor's own requests (only those in ``status``, if given), newest
+    first, and their total."""
 
     async def work(uow: UnitOfWork) -> tuple[list[MediaRequest], int]:
         await _user(uow, actor_id)
-        return await uow.requests.for_user(actor_id, max(0, offset), max(1, limit))
+        page = max(0, offset), max(1, limit)
+        return await uow.requests.for_user(actor_id, *page, status=status)
 
     return await in_transaction(services, work, write=False)
 

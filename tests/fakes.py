@@ -727,11 +727,21 @@ class FakeRequestRepository(_Repository):
         return QuotaUsage(used, oldest)
 
     async def for_user(
-        self, user_id: int, offset: int = 0, limit: int = 20
+        self,
+        user_id: int,
+        offset: int = 0,
+        limit: int = 20,
+        *,
+        status: RequestStatus | None = None,
     ) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
         rows = sorted(
-            (r for r in tables.requests.values() if r.user_id == user_id), key=_newest_first
+            (
+                r
+                for r in tables.requests.values()
+                if r.user_id == user_id and status in (None, r.status)
+            ),
+            key=_newest_first,
         )
         return [tables.request_row(r) for r in rows[offset : offset + limit]], len(rows)
 

@@ -39,6 +39,7 @@ from core.requests import (
     approve_request,
     cancel_request,
     create_request,
+    decision_pending,
     decline_request,
     fail_request,
     get_request,
@@ -765,6 +766,44 @@ async def test_nobody_else_cancels_a_request(world: World, alice: User, bob: Use
         await cancel_request(world.services, bob.id, pending.id)
 
     assert world.request(pending.id).status is R.PENDING
+
+
+# ----- before a decision ------------------------------------------------------------------
+
+
+async def test_a_pending_request_may_be_decided_by_a_manager_and_nothing_changes(
+    world: World, alice: User, boss: User
+) -> None:
+    pending = await request_movie(world, alice)
+    events = world.kinds()
+
+    found = await decision_pending(world.services, boss.id, pending.id)
+
+    assert found == world.request(pending.id)
+    assert world.kinds() == events
+
+
+async def test_deciding_needs_a_manager_and_a_pending_request(
+    world: World, alice: User, bob: User, boss: User
+) -> None:
+    pending = await request_movie(world, alice)
+    with pytest.raises(PermissionDenied):
+        await decision_pending(world.services, bob.id, pending.id)
+    await approve_request(world.services, boss.id, pending.id)
+    with pytest.raises(AlreadyDecided) as caught:
+        await decision_pending(world.services, boss.id, pending.id)
+    assert caught.value.decided_by == boss
+    with pytest.raises(NotFound):
+        await decision_pending(world.services, boss.id, 999)
+
+
+async def test_my_requests_in_one_status(world: World, alice: User, boss: User) -> None:
+    first, second = await request_movie(world, alice), await request_movie(world, alice)
+    await approve_request(world.services, boss.id, first.id)
+
+    pending, total = await my_requests(world.services, alice.id, status=R.PENDING)
+
+    assert ([r.id for r in pending], total) == ([second.id], 1)
 
 
 # ----- fail and retry ---------------------------------------------------------------------

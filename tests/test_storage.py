@@ -679,6 +679,20 @@ async def test_pages_of_requests_by_user_and_by_status(storage: Storage) -> None
     assert ([r.id for r in pending], pending_total) == (ids[:2], 3)
 
 
+async def test_a_users_requests_in_one_status(storage: Storage) -> None:
+    alice = await add_user(storage)
+    kept = await add_request(storage, alice, movie(1))
+    await add_request(storage, alice, movie(2), status=RequestStatus.APPROVED)
+    newest = await add_request(storage, alice, movie(3))
+    async with storage.uow(write=False) as uow:
+        pending, total = await uow.requests.for_user(
+            alice.id, limit=5, status=RequestStatus.PENDING
+        )
+        approved, _ = await uow.requests.for_user(alice.id, status=RequestStatus.APPROVED)
+    assert ([r.id for r in pending], total) == ([newest, kept], 2)
+    assert [r.status for r in approved] == [RequestStatus.APPROVED]
+
+
 # ----- quota usage -------------------------------------------------------------------------
 
 

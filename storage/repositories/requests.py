@@ -33,6 +33,8 @@ _FOR_USER = (
     .limit(bindparam("limit"))
 )
 _COUNT_FOR_USER = select(func.count()).where(_r.requested_by_id == bindparam("user_id"))
+_FOR_USER_IN_STATUS = _FOR_USER.where(_r.status == bindparam("status"))
+_COUNT_FOR_USER_IN_STATUS = _COUNT_FOR_USER.where(_r.status == bindparam("status"))
 _WITH_STATUS = (
     REQUEST_SELECT.where(_r.status == bindparam("status"))
     .order_by(_r.id)
@@ -178,12 +180,22 @@ class SqlRequestRepository:
         return QuotaUsage(used=int(used), oldest_at=oldest if used else None)
 
     async def for_user(
-        self, user_id: int, offset: int = 0, limit: int = 20
+        self,
+        user_id: int,
+        offset: int = 0,
+        limit: int = 20,
+        *,
+        status: RequestStatus | None = None,
     ) -> tuple[list[MediaRequest], int]:
-        """A page of the user's requests, newest first, and their total."""
-        params = {"user_id": user_id, "offset": offset, "limit": limit}
-        rows = await self._db.all(_FOR_USER, params)
-        total = await self._db.scalar(_COUNT_FOR_USER, {"user_id": user_id})
+        """A page of the user's requests (in ``status``, if given), newest first, and their
+        total."""
+        where: dict[str, object] = {"user_id": user_id}
+        page, count = _FOR_USER, _COUNT_FOR_USER
+        if status is not None:
+            where["status"] = status.value
+            page, count = _FOR_USER_IN_STATUS, _COUNT_FOR_USER_IN_STATUS
+        rows = await self._db.all(page, {**where, "offset": offset, "limit": limit})
+        total = await self._db.scalar(count, where)
         return [request_from(row) for row in rows], int(total)
 
     async def with_status(
