@@ -1,3 +1,3 @@
 """Fixtures shared by every test module."""
 
-pytest_plugins = ["tests.storage_fixtures", "tests.fake_tmdb"]
+pytest_plugins = ["tests.storage_fixtures", "tests.fake_tmdb", "tests.fake_telegram"]
