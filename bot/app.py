@@ -8,8 +8,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from adapters.clock import SystemClock
+from adapters.telegram import TelegramConfig
 from adapters.tmdb.client import TmdbClient, is_read_token
-from bot.settings import Settings, TmdbSettings
+from bot.settings import Settings, TelegramSettings, TmdbSettings
 from core.notifications import Dispatcher
 from core.ports import Catalogue
 from core.services import CoreConfig, Services
@@ -50,6 +51,19 @@ def tmdb_client(tmdb: TmdbSettings) -> TmdbClient:
         base_url=str(tmdb.base_url),
         language=tmdb.language,
         timeout=tmdb.timeout,
+    )
+
+
+def telegram_config(telegram: TelegramSettings) -> TelegramConfig:
+    """The Telegram adapter's plain configuration from its settings."""
+    if telegram.bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return TelegramConfig(
+        token=telegram.bot_token.get_secret_value().strip(),
+        base_url=str(telegram.base_url),
+        admin_chat_id=telegram.admin_chat_id,
+        notify_chat_id=telegram.notify_chat_id,
+        poll_timeout=telegram.poll_timeout,
     )
 
 

@@ -12,7 +12,9 @@ from typing import TextIO
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.offline_catalogue import OfflineCatalogue
 from adapters.console.shell import ConsoleShell
-from bot.app import App, open_app, tmdb_client
+from adapters.telegram import TelegramAdapter
+from adapters.telegram import check as check_telegram
+from bot.app import App, open_app, telegram_config, tmdb_client
 from bot.lines import read_lines
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
@@ -32,9 +34,16 @@ Set at least one of these (in the environment or in .env; see .env.example):
   DISCORD_BOT_TOKEN    the token of your Discord application's bot
 and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
 
+
+def _telegram(settings: Settings, app: App) -> Component:
+    """The Telegram adapter, its notifier registered with the dispatcher."""
+    adapter = TelegramAdapter(app.services, telegram_config(settings.telegram))
+    app.dispatcher.add_notifier(adapter.notifier)
+    return Component("telegram", adapter.run)
+
+
 # Chat adapters by platform, each building a Component from the settings and the app.
-# Empty until the Telegram and Discord adapters land.
-PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {}
+PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {"telegram": _telegram}
 
 DEMO_USERS = ("admin", "alice", "bob")  # admin is a bot owner; the others get the default
 DEMO_INTRO = """\
@@ -153,12 +162,18 @@ async def check(settings: Settings) -> int:
         except CoreError as exc:
             ok = False
             print(f"TMDb: FAILED ({exc})")
-    for platform in ("telegram", "discord"):
-        name = platform.capitalize()
-        if platform not in settings.platforms:
-            print(f"{name}: not configured (set {platform.upper()}_BOT_TOKEN)")
-        elif platform not in PLATFORM_ADAPTERS:
-            print(f"{name}: token set, but this version has no {name} adapter yet")
+    if "telegram" not in settings.platforms:
+        print("Telegram: not configured (set TELEGRAM_BOT_TOKEN)")
+    else:
+        try:
+            print(f"Telegram: ok ({await check_telegram(telegram_config(settings.telegram))})")
+        except CoreError as exc:
+            ok = False
+            print(f"Telegram: FAILED ({exc})")
+    if "discord" not in settings.platforms:
+        print("Discord: not configured (set DISCORD_BOT_TOKEN)")
+    elif "discord" not in PLATFORM_ADAPTERS:
+        print("Discord: token set, but this version has no Discord adapter yet")
     return 0 if ok else 1
 
 

@@ -121,10 +121,33 @@ class TmdbSettings(_Section):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+def _chat(value: int | str) -> int | str:
+    """A chat id (groups are negative) or a public ``@channelname``."""
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text.startswith("@") and len(text) > 5 and text[1:].replace("_", "").isalnum():
+        return text
+    raise ValueError("must be a chat id such as -1001234567890, or @channelname")
+
+
 class TelegramSettings(_Section):
+    """The Telegram bot: its token, its Bot API server, and the chats it posts to."""
+
     model_config = SettingsConfigDict(env_prefix="TELEGRAM_")
 
     bot_token: SecretStr | None = None
+    base_url: HttpUrl = "https://api.telegram.org/bot"
+    admin_chat_id: int | None = None
+    notify_chat_id: Annotated[int | str, AfterValidator(_chat)] | None = None
+    poll_timeout: int = Field(default=30, ge=1, le=60)
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class DiscordSettings(_Section):

@@ -1,0 +1,187 @@
+"""The Telegram adapter: a python-telegram-bot Application on long polling, in the event
+loop of the rest of requestbot, with every handler registered in one table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram import callbacks
+from adapters.telegram.approvals import (
+    on_approve,
+    on_decline,
+    on_decline_now,
+    on_keep,
+    on_more_pending,
+    on_pending,
+    on_reason,
+    on_retry,
+)
+from adapters.telegram.common import Deps, on_error
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.flood import FloodControl
+from adapters.telegram.mine import (
+    on_cancel,
+    on_cancel_command,
+    on_my_requests,
+    on_quota,
+    on_requests_page,
+)
+from adapters.telegram.notifier import TelegramNotifier
+from adapters.telegram.requesting import on_request, on_seasons
+from adapters.telegram.search import (
+    on_movie_command,
+    on_notify,
+    on_page,
+    on_request_command,
+    on_tv_command,
+)
+from adapters.telegram.start import (
+    on_stale_button,
+    on_start,
+    on_unknown_command,
+    set_default_commands,
+)
+from core.errors import ServiceRejected, ServiceUnavailable
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": on_start,
+    "help": on_start,
+    "request": on_request_command,
+    "movie": on_movie_command,
+    "tv": on_tv_command,
+    "requests": on_my_requests,
+    "quota": on_quota,
+    "cancel": on_cancel_command,
+    "pending": on_pending,
+}
+BUTTONS = (
+    (callbacks.SEARCH_PAGE, on_page),
+    (callbacks.REQUEST, on_request),
+    (callbacks.NOTIFY, on_notify),
+    (callbacks.SEASONS, on_seasons),
+    (callbacks.APPROVE, on_approve),
+    (callbacks.DECLINE, on_decline),
+    (callbacks.DECLINE_NOW, on_decline_now),
+    (callbacks.KEEP, on_keep),
+    (callbacks.RETRY, on_retry),
+    (callbacks.CANCEL, on_cancel),
+    (callbacks.MY_REQUESTS, on_requests_page),
+    (callbacks.MORE_PENDING, on_more_pending),
+)
+UPDATES = ["message", "callback_query"]
+MAX_START_DELAY = 60.0
+
+
+def build_application(
+    services: Services, config: TelegramConfig, notifier: TelegramNotifier
+) -> Application:  # type: ignore[type-arg]
+    """The Application with our rate limiter, HTML by default, concurrent updates (two
+    managers' presses are handled at once; the core decides who wins) and every handler."""
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+    application = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .rate_limiter(FloodControl())
+        .defaults(defaults)
+        .concurrent_updates(True)
+        .get_updates_read_timeout(config.poll_timeout + 10)
+        .build()
+    )
+    application.bot_data["deps"] = Deps(services, config, notifier)
+    for name, handler in COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler))
+    for pattern, pressed in BUTTONS:
+        application.add_handler(CallbackQueryHandler(pressed, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(on_stale_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason))
+    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def check(config: TelegramConfig) -> str:
+    """``@botname (id 123)`` when the token works; ServiceRejected or ServiceUnavailable
+    otherwise (the token never appears in either)."""
+    bot = Bot(config.token, base_url=config.base_url, base_file_url=config.base_file_url)
+    try:
+        async with bot:
+            me = bot.bot
+    except InvalidToken as exc:
+        raise ServiceRejected("Telegram", 401, "the bot token was refused") from exc
+    except NetworkError as exc:
+        raise ServiceUnavailable("Telegram", str(exc)) from exc
+    except TelegramError as exc:
+        raise ServiceUnavailable("Telegram", exc.message) from exc
+    return f"@{me.username} (id {me.id})"
+
+
+class TelegramAdapter:
+    """Runs the bot until cancelled; its notifier delivers the outbox's events."""
+
+    def __init__(self, services: Services, config: TelegramConfig) -> None:
+        self.config = config
+        self.notifier = TelegramNotifier(services, config)
+        self.application = build_application(services, config, self.notifier)
+
+    async def run(self) -> None:
+        """Connect (retrying while Telegram is unreachable), poll, and stop cleanly when
+        cancelled."""
+        app = self.application
+        await self._initialize()
+        try:
+            self.notifier.attach(app.bot)
+            try:
+                await set_default_commands(app.bot, self.config.admin_chat_id)
+            except TelegramError as exc:
+                log.warning("could not set the command menu: %s", exc)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=self.config.poll_timeout,
+                allowed_updates=UPDATES,
+                bootstrap_retries=-1,
+            )
+            log.info("Telegram: polling for updates as @%s", app.bot.username)
+            await asyncio.Event().wait()
+        finally:
+            self.notifier.detach()
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+
+    async def _initialize(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self.application.initialize()
+                return
+            except InvalidToken:
+                log.error("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN")
+                raise
+            except NetworkError as exc:
+                log.warning("Telegram is not reachable (%s); trying again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_START_DELAY)

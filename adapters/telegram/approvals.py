@@ -1,0 +1,275 @@
+"""Deciding requests from the chat: /pending, and the Approve / Decline / Retry buttons of
+approval cards. Decline asks for an optional reason (a reply to the prompt, or No reason).
+
+Only users with MANAGE_REQUESTS (or ADMIN) may decide; the core checks it on every press, so
+a forged button acts for nobody. When two managers press at once the core lets one win, and
+the other is told who decided first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+
+from adapters.telegram import callbacks, render
+from adapters.telegram.common import (
+    PLATFORM,
+    Context,
+    Press,
+    acting_user,
+    deps,
+    keyboard,
+    log,
+)
+from core import chat, requests
+from core.domain import EventKind, EventPayload, MediaRequest, RequestStatus, User
+from core.errors import AlreadyDecided, DeliveryFailed
+from core.requests import snapshot
+
+PER_PAGE = 5
+PROMPT_TTL = timedelta(days=1)
+NO_REASON = "No reason"
+
+
+async def on_pending(update: Update, context: Context) -> None:
+    """/pending: the oldest requests awaiting approval, as cards with buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    user = await acting_user(update, context)
+    await _pending_page(context, message.chat_id, user, 0)
+
+
+async def on_more_pending(update: Update, context: Context) -> None:
+    """Show more: the next page of /pending."""
+    press = Press(update, context)
+    user = await press.user()
+    page = int(press.groups[0])
+    await press.answer()
+    if press.message is not None:
+        await _drop_buttons(press.message)
+        await _pending_page(context, press.message.chat_id, user, page)
+
+
+async def _pending_page(context: Context, chat_id: int, user: User, page: int) -> None:
+    state = deps(context)
+    found, total = await requests.pending_requests(
+        state.services, user.id, page * PER_PAGE, PER_PAGE
+    )
+    if not found:
+        text = "Nothing awaits approval. 🎉" if page == 0 else "No more pending requests."
+        await context.bot.send_message(chat_id, text)
+        return
+    first = page * PER_PAGE + 1
+    await context.bot.send_message(
+        chat_id,
+        f"<b>{total} request{'' if total == 1 else 's'} awaiting approval</b> "
+        f"(oldest first; {first}–{first + len(found) - 1} below)",
+    )
+    for request in found:
+        await state.notifier.post_card(chat_id, snapshot(request, None), EventKind.PENDING)
+    if first + len(found) - 1 < total:
+        markup = keyboard([(f"Show {PER_PAGE} more", callbacks.more_pending(page + 1))])
+        await context.bot.send_message(chat_id, "There are more.", reply_markup=markup)
+
+
+async def on_approve(update: Update, context: Context) -> None:
+    """✅ Approve on a card."""
+    press = Press(update, context)
+    request_id = int(press.groups[0])
+    user = await press.user()
+    services = press.deps.services
+    try:
+        approved = await press.quickly(requests.approve_request(services, user.id, request_id))
+    except AlreadyDecided as decided:
+        await _show_decided(context, decided)
+        raise
+    await press.answer(f"Approved: {approved.media.label}.")
+    await refresh_cards(context, snapshot(approved, user), EventKind.APPROVED)
+
+
+async def on_decline(update: Update, context: Context) -> None:
+    """❌ Decline on a card: ask for an optional reason first."""
+    press = Press(update, context)
+    request_id = int(press.groups[0])
+    user = await press.user()
+    try:
+        request = await press.quickly(
+            requests.decision_pending(press.deps.services, user.id, request_id)
+        )
+    except AlreadyDecided as decided:
+        await _show_decided(context, decided)
+        raise
+    await press.answer("Reply to my question with a reason, or press No reason.")
+    if press.message is not None:
+        await _ask_reason(press, press.message, request, user)
+
+
+async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: User) -> None:
+    who = press.query.from_user
+    mention = f'<a href="tg://user?id={who.id}">{render.esc(who.first_name)}</a>'
+    text = (
+        f"{mention}, why decline <b>{render.esc(request.media.label)}</b> "
+        f"(request #{request.id})? Reply to this message with a reason; it is sent to "
+        f"{render.esc(request.requested_by.display_name)}."
+    )
+    markup = keyboard(
+        [
+            (NO_REASON, callbacks.decline_now(request.id)),
+            ("Keep it pending", callbacks.keep(request.id)),
+        ]
+    )
+    prompt = await card.reply_text(text, reply_markup=markup)
+    data = {"r": request.id, "u": who.id}
+    services = press.deps.services
+    await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=_prompt_key(prompt))
+    if card.chat.type == "private":  # there, the next plain message is the reason too
+        key = f"why:{card.chat_id}:u{who.id}"
+        latest = data | {"m": prompt.message_id}
+        await chat.remember(services, PLATFORM, latest, PROMPT_TTL, key=key)
+
+
+def _prompt_key(prompt: Message) -> str:
+    return f"why:{prompt.chat_id}:{prompt.message_id}"
+
+
+async def on_decline_now(update: Update, context: Context) -> None:
+    """No reason: decline at once."""
+    press = Press(update, context)
+    user = await press.user()
+    request_id = int(press.groups[0])
+    services = press.deps.services
+    declined = await press.quickly(requests.decline_request(services, user.id, request_id))
+    await press.answer(f"Declined: {declined.media.label}.")
+    await _close_prompt(press, press.message)
+    await refresh_cards(context, snapshot(declined, user), EventKind.DECLINED)
+
+
+async def on_keep(update: Update, context: Context) -> None:
+    """Keep it pending: the manager changed their mind about declining."""
+    press = Press(update, context)
+    user = await press.user()
+    checking = requests.decision_pending(press.deps.services, user.id, int(press.groups[0]))
+    await press.quickly(checking)
+    await press.answer("Kept pending.")
+    await _close_prompt(press, press.message)
+
+
+async def on_reason(update: Update, context: Context) -> None:
+    """A reply to a decline prompt (or, in a private chat, the next message): decline with
+    that reason. Other messages get a hint in private chats and are ignored in groups."""
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None or not message.text:
+        return
+    state = deps(context)
+    services = state.services
+    key, found = await _open_prompt(context, message, sender.id)
+    if found is None:
+        if message.chat.type == "private":
+            await message.reply_text(
+                "Send /request and a title to search, or /help to see what I can do."
+            )
+        return
+    user = await acting_user(update, context)
+    declined = await requests.decline_request(services, user.id, int(found["r"]), message.text)
+    payload = snapshot(declined, user, declined.decline_reason)
+    await refresh_cards(context, payload, EventKind.DECLINED)
+    await message.reply_text(
+        f"❌ Declined {render.esc(declined.media.label)} (request #{declined.id}). "
+        f"{render.esc(declined.requested_by.display_name)} will be told why."
+    )
+    replied = message.reply_to_message
+    prompt_id = found.get("m") or (replied.message_id if replied is not None else None)
+    await _forget_prompt(context, message.chat_id, sender.id, key, prompt_id)
+
+
+async def _open_prompt(
+    context: Context, message: Message, sender_id: int
+) -> tuple[str | None, dict[str, Any] | None]:
+    """The decline prompt this message answers: the one it replies to, or in a private
+    chat the sender's latest."""
+    services = deps(context).services
+    replied = message.reply_to_message
+    if replied is not None:  # only the bot's prompts have a key
+        key = _prompt_key(replied)
+        found = await chat.recall(services, PLATFORM, key)
+        if found is not None:
+            return key, found
+    if message.chat.type == "private":
+        key = f"why:{message.chat_id}:u{sender_id}"
+        return key, await chat.recall(services, PLATFORM, key)
+    return None, None
+
+
+async def _close_prompt(press: Press, prompt: Message | None) -> None:
+    if prompt is None:
+        return
+    services = press.deps.services
+    await chat.forget(services, PLATFORM, _prompt_key(prompt))
+    await chat.forget(services, PLATFORM, f"why:{prompt.chat_id}:u{press.query.from_user.id}")
+    try:
+        await prompt.delete()
+    except TelegramError as exc:
+        log.info("decline prompt %s not deleted: %s", prompt.message_id, exc)
+
+
+async def _forget_prompt(
+    context: Context, chat_id: int, sender_id: int, key: str | None, prompt_id: object
+) -> None:
+    services = deps(context).services
+    if key:
+        await chat.forget(services, PLATFORM, key)
+    await chat.forget(services, PLATFORM, f"why:{chat_id}:u{sender_id}")
+    if isinstance(prompt_id, int):
+        await chat.forget(services, PLATFORM, f"why:{chat_id}:{prompt_id}")
+        try:
+            await context.bot.delete_message(chat_id, prompt_id)
+        except TelegramError as exc:
+            log.info("decline prompt %s not deleted: %s", prompt_id, exc)
+
+
+async def on_retry(update: Update, context: Context) -> None:
+    """🔁 Retry on the card of a failed request: send it to the downloader again."""
+    press = Press(update, context)
+    user = await press.user()
+    services = press.deps.services
+    retrying = requests.retry_request(services, user.id, int(press.groups[0]))
+    retried = await press.quickly(retrying)
+    await press.answer(f"Sending {retried.media.label} again.")
+    await refresh_cards(context, snapshot(retried, user, "retry"), EventKind.APPROVED)
+
+
+_LATEST = {
+    RequestStatus.APPROVED: EventKind.APPROVED,
+    RequestStatus.DECLINED: EventKind.DECLINED,
+    RequestStatus.FAILED: EventKind.FAILED,
+    RequestStatus.COMPLETED: EventKind.AVAILABLE,
+}
+
+
+async def _show_decided(context: Context, decided: AlreadyDecided) -> None:
+    """Bring stale cards up to date (someone else decided first, here or elsewhere)."""
+    request = decided.request
+    kind = _LATEST.get(request.status)
+    if kind is not None:
+        reason = request.decline_reason or request.fail_reason
+        await refresh_cards(context, snapshot(request, decided.decided_by, reason), kind)
+
+
+async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind) -> None:
+    """Edit the request's cards now rather than when the outbox gets to it; if Telegram
+    says wait, the outbox's own edit will do."""
+    try:
+        await deps(context).notifier.update_cards(payload, kind)
+    except DeliveryFailed as exc:
+        log.info("cards of request %s not refreshed yet: %s", payload.request_id, exc)
+
+
+async def _drop_buttons(message: Message) -> None:
+    try:
+        await message.edit_reply_markup(None)
+    except TelegramError as exc:
+        log.info("buttons of message %s not removed: %s", message.message_id, exc)

@@ -1,0 +1,100 @@
+"""What each button does, written into its callback data (at most 64 bytes).
+
+Buttons that act on a request carry its id (``ap:12``): the request row is their state, so
+they keep working after a restart, for ever. Buttons of a flow (a search being paged, a
+season picker) carry a short key to state kept in the database (core.chat), so they also
+survive a restart until that state expires. Everything is validated by the patterns below;
+data that matches none (forged, or from an older version) gets a polite answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.domain import MediaType
+
+MAX_BYTES = 64  # Telegram's limit on callback_data
+
+_ID = r"([1-9][0-9]{0,8})"  # ids beyond 999,999,999 are forged: keep them out of SQL
+_SMALL = r"([0-9]{1,3})"
+_USER = r"([1-9][0-9]{0,15})"  # Telegram user ids go up to 2**52
+_KEY = r"([A-Za-z0-9_-]{8})"
+_TITLE = r"([mt])([1-9][0-9]{0,8})"
+
+SEARCH_PAGE = re.compile(rf"sr:{_KEY}:{_SMALL}:{_SMALL}\Z")  # page, index on the page
+REQUEST = re.compile(rf"rq:{_KEY}:{_SMALL}:{_SMALL}:{_TITLE}\Z")  # movie: request; show: seasons
+NOTIFY = re.compile(rf"nt:{_TITLE}\Z")
+SEASONS = re.compile(rf"ss:{_KEY}:(t[0-9]{{1,3}}|i[0-9]{{1,3}}|p[0-9]{{1,2}}|all|none|ok|back)\Z")
+APPROVE = re.compile(rf"ap:{_ID}\Z")
+DECLINE = re.compile(rf"dc:{_ID}\Z")  # ask for a reason
+DECLINE_NOW = re.compile(rf"dn:{_ID}\Z")  # decline without a reason
+KEEP = re.compile(rf"dk:{_ID}\Z")  # changed their mind: keep it pending
+RETRY = re.compile(rf"rt:{_ID}\Z")
+CANCEL = re.compile(rf"cx:{_ID}\Z")
+MY_REQUESTS = re.compile(rf"mr:{_USER}:{_SMALL}\Z")  # whose list, page
+MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # offset / page size
+NOOP = "x"  # labels in a keyboard (page 2/5)
+
+
+def _checked(data: str) -> str:
+    if not 0 < len(data.encode()) <= MAX_BYTES:
+        raise ValueError(f"callback data of {len(data.encode())} bytes: {data[:20]!r}")
+    return data
+
+
+def title_code(media_type: MediaType, tmdb_id: int) -> str:
+    """``m603`` / ``t1396``."""
+    return f"{'m' if media_type is MediaType.MOVIE else 't'}{tmdb_id}"
+
+
+def parse_title(kind: str, number: str) -> tuple[int, MediaType]:
+    """The (tmdb id, type) of a title code's two groups."""
+    return int(number), MediaType.MOVIE if kind == "m" else MediaType.TV
+
+
+def search_page(key: str, page: int, index: int) -> str:
+    return _checked(f"sr:{key}:{page}:{index}")
+
+
+def request(key: str, page: int, index: int, media_type: MediaType, tmdb_id: int) -> str:
+    return _checked(f"rq:{key}:{page}:{index}:{title_code(media_type, tmdb_id)}")
+
+
+def notify(media_type: MediaType, tmdb_id: int) -> str:
+    return _checked(f"nt:{title_code(media_type, tmdb_id)}")
+
+
+def seasons(key: str, op: str) -> str:
+    return _checked(f"ss:{key}:{op}")
+
+
+def approve(request_id: int) -> str:
+    return _checked(f"ap:{request_id}")
+
+
+def decline(request_id: int) -> str:
+    return _checked(f"dc:{request_id}")
+
+
+def decline_now(request_id: int) -> str:
+    return _checked(f"dn:{request_id}")
+
+
+def keep(request_id: int) -> str:
+    return _checked(f"dk:{request_id}")
+
+
+def retry(request_id: int) -> str:
+    return _checked(f"rt:{request_id}")
+
+
+def cancel(request_id: int) -> str:
+    return _checked(f"cx:{request_id}")
+
+
+def my_requests(owner: int, page: int) -> str:
+    return _checked(f"mr:{owner}:{page}")
+
+
+def more_pending(page: int) -> str:
+    return _checked(f"pd:{page}")

@@ -1,0 +1,181 @@
+"""Telegram's flood limits, kept on our side so that Telegram rarely has to enforce them.
+
+python-telegram-bot's own AIORateLimiter is not used, for three reasons: it limits private
+chats only by the overall rate (Telegram asks for about one message a second per chat); on a
+429 it stops every request, callback answers included, for retry_after plus 0.1 s, where
+Telegram asks to wait exactly retry_after; and its leaky buckets (aiolimiter) let a burst
+and the refill that follows it add up to more than Telegram's "N per minute" in one minute.
+Telegram counts messages in a rolling window, so this limiter keeps one: the send times of
+the last N messages of each chat.
+
+- messages sent or edited in a private chat: at most 3 in any 3 s (about one a second,
+  with a short burst for a reply and its edits);
+- in a group or channel: at most 20 in any minute;
+- everything together: at most 30 in any second;
+- everything else (callback answers, getMe, setMyCommands, deletions) goes straight through.
+
+A 429 pauses that chat for exactly ``retry_after`` seconds and then retries, up to
+``max_retries`` times; after that the RetryAfter reaches the caller (the notifier turns it
+into a delivery retried later by the outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+Rate = tuple[int, float]  # (messages, per seconds)
+MAX_WINDOWS = 1024
+# Our clock starts a message's count when it leaves; Telegram's when it arrives. A little
+# margin keeps two messages a window apart here from looking closer there.
+MARGIN = 0.1
+_EXEMPT = frozenset({"sendChatAction"})
+
+
+def is_limited(endpoint: str) -> bool:
+    """Whether a Bot API method creates or changes a message (and so counts as one)."""
+    return endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint not in _EXEMPT
+
+
+def is_group(chat_id: object) -> bool:
+    """Groups and channels have negative ids (or an @username); private chats positive ones."""
+    with contextlib.suppress(TypeError, ValueError):
+        return int(chat_id) < 0  # type: ignore[call-overload, no-any-return]
+    return isinstance(chat_id, str)
+
+
+def seconds(retry_after: int | dtm.timedelta) -> float:
+    """RetryAfter.retry_after in seconds, whichever type this library version gives."""
+    if isinstance(retry_after, dtm.timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
+
+
+class Window:
+    """At most ``limit`` acquisitions in any ``period`` seconds; waiters go first come,
+    first served."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period + MARGIN
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def idle(self, now: float) -> bool:
+        """Whether forgetting this window could let anything through sooner."""
+        return not self._times or self._times[-1] <= now - self.period
+
+    async def acquire(self) -> None:
+        """Wait until one more fits in the window, and count it."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            while True:
+                now = loop.time()
+                while self._times and self._times[0] <= now - self.period:
+                    self._times.popleft()
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + self.period - now)
+
+
+class FloodControl(BaseRateLimiter[int]):
+    """A python-telegram-bot rate limiter: per-chat and overall buckets, exact 429 pauses.
+
+    ``rate_limit_args`` of a single call, if given, is the number of retries for that call.
+    """
+
+    def __init__(
+        self,
+        *,
+        overall: Rate = (30, 1.0),
+        group: Rate = (20, 60.0),
+        private: Rate = (3, 3.0),
+        max_retries: int = 2,
+    ) -> None:
+        self._overall = Window(*overall)
+        self._group_rate = group
+        self._private_rate = private
+        self._max_retries = max_retries
+        self._windows: dict[str, Window] = {}
+        self._paused_until: dict[str, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send the request when its chat's window and the overall window allow it."""
+        chat_id = data.get("chat_id")
+        if chat_id is None or not is_limited(endpoint):
+            return await callback(*args, **kwargs)
+        chat = str(chat_id)
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        attempt = 0
+        while True:
+            await self._wait_while_paused(chat)
+            await self._window(chat).acquire()
+            await self._overall.acquire()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                delay = seconds(exc.retry_after)
+                self._pause(chat, delay)
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                log.info(
+                    "Telegram asked to wait %.0f s before %s in chat %s; waiting",
+                    delay,
+                    endpoint,
+                    chat,
+                )
+
+    def _window(self, chat: str) -> Window:
+        window = self._windows.get(chat)
+        if window is None:
+            if len(self._windows) >= MAX_WINDOWS:
+                self._forget_idle_windows()
+            rate = self._group_rate if is_group(chat) else self._private_rate
+            window = self._windows[chat] = Window(*rate)
+        return window
+
+    def _forget_idle_windows(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for chat, window in list(self._windows.items()):
+            if window.idle(now):
+                del self._windows[chat]
+
+    def _pause(self, chat: str, delay: float) -> None:
+        until = asyncio.get_running_loop().time() + delay
+        self._paused_until[chat] = max(until, self._paused_until.get(chat, 0.0))
+
+    async def _wait_while_paused(self, chat: str) -> None:
+        until = self._paused_until.get(chat)
+        if until is None:
+            return
+        remaining = until - asyncio.get_running_loop().time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        elif self._paused_until.get(chat) == until:
+            del self._paused_until[chat]

@@ -1,0 +1,115 @@
+"""A user's own things: /requests (paged), /quota and /cancel (buttons)."""
+
+from __future__ import annotations
+
+import math
+
+from telegram import InlineKeyboardMarkup, Update
+
+from adapters.telegram import callbacks, render
+from adapters.telegram.common import (
+    Context,
+    Press,
+    UserFacing,
+    acting_user,
+    deps,
+    keyboard,
+    noop,
+    show,
+)
+from adapters.text import request_line
+from core import quotas, requests
+from core.domain import RequestStatus, User
+from core.services import Services
+
+PER_PAGE = 10
+CANCELLABLE = 10  # /cancel shows this many pending requests, newest first
+
+
+async def on_my_requests(update: Update, context: Context) -> None:
+    """/requests: my requests and their status, newest first, ten a page."""
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None:
+        return
+    user = await acting_user(update, context)
+    text, markup = await _requests_page(deps(context).services, user, sender.id, 1)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_requests_page(update: Update, context: Context) -> None:
+    """‹ Newer / Older ›: another page of the pressed /requests list."""
+    press = Press(update, context)
+    owner, page = int(press.groups[0]), max(1, int(press.groups[1]))
+    if owner != press.query.from_user.id:
+        raise UserFacing("That list is someone else's. Send /requests to see yours.")
+    user = await press.user()
+    text, markup = await press.quickly(_requests_page(press.deps.services, user, owner, page))
+    await press.answer()
+    if press.message is not None:
+        await show(press.message, text, markup)
+
+
+async def _requests_page(
+    services: Services, user: User, owner: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    found, total = await requests.my_requests(services, user.id, (page - 1) * PER_PAGE, PER_PAGE)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if found == [] and page > 1:  # the list shrank since the button was made
+        return await _requests_page(services, user, owner, pages)
+    text = render.request_list("Your requests", found, total, page, pages)
+    row = []
+    if page > 1:
+        row.append(("‹ Newer", callbacks.my_requests(owner, page - 1)))
+    if pages > 1:
+        row.append(noop(f"{page}/{pages}"))
+    if page < pages:
+        row.append(("Older ›", callbacks.my_requests(owner, page + 1)))
+    return text, keyboard(row)
+
+
+async def on_quota(update: Update, context: Context) -> None:
+    """/quota: my limits, what I used, and when the next slot frees up."""
+    message = update.effective_message
+    if message is None:
+        return
+    user = await acting_user(update, context)
+    services = deps(context).services
+    report = await quotas.get_quota(services, user.id)
+    await message.reply_text(render.quota(report, services.clock.now()))
+
+
+async def on_cancel_command(update: Update, context: Context) -> None:
+    """/cancel: my pending requests, each with a button that withdraws it."""
+    message = update.effective_message
+    if message is None:
+        return
+    user = await acting_user(update, context)
+    text, markup = await _cancellable(deps(context).services, user)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_cancel(update: Update, context: Context) -> None:
+    """✖ on the /cancel list: withdraw that pending request."""
+    press = Press(update, context)
+    user = await press.user()
+    services = press.deps.services
+    cancelled = await press.quickly(
+        requests.cancel_request(services, user.id, int(press.groups[0]))
+    )
+    await press.answer(f"Withdrawn: {cancelled.media.label}.")
+    if press.message is not None:
+        text, markup = await _cancellable(services, user)
+        await show(press.message, text, markup)
+
+
+async def _cancellable(services: Services, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+    found, total = await requests.my_requests(
+        services, user.id, 0, CANCELLABLE, status=RequestStatus.PENDING
+    )
+    if not found:
+        return "You have no pending requests to withdraw.", None
+    lines = ["<b>Your pending requests</b>: press one to withdraw it."]
+    if total > len(found):
+        lines.append(f"(the newest {len(found)} of {total})")
+    rows = [[(f"✖ {render.shorten(request_line(r), 60)}", callbacks.cancel(r.id))] for r in found]
+    return "\n".join(lines), keyboard(*rows)

@@ -1,0 +1,341 @@
+"""Telegram HTML for every message the bot writes, kept inside Telegram's limits.
+
+Telegram counts a text's length after parsing its entities, in UTF-16 code units: at most
+4096 for a message and 1024 for a photo caption. Each layout below has one flexible part
+(an overview, a list) that is shortened on a word boundary until the whole fits; everything
+user-supplied (titles, names, reasons, overviews) is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.text import (
+    BADGES,
+    event_title,
+    kind_word,
+    quota_text,
+    request_line,
+    seasons_text,
+)
+from core.domain import (
+    Audience,
+    DisplayStatus,
+    EventKind,
+    EventPayload,
+    MediaRequest,
+    MediaType,
+    Notification,
+    QuotaReport,
+    QuotaStatus,
+    SearchResult,
+)
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ANSWER_LIMIT = 200  # answerCallbackQuery's text
+CARD_OVERVIEW = 300  # approval cards and notifications keep the overview short
+ELLIPSIS = "…"
+
+EMOJI = {
+    DisplayStatus.NOT_REQUESTED: "🔵",
+    DisplayStatus.PENDING: "🟡",
+    DisplayStatus.APPROVED: "🟢",
+    DisplayStatus.PROCESSING: "🟠",
+    DisplayStatus.PARTIALLY_AVAILABLE: "🟣",
+    DisplayStatus.AVAILABLE: "🟣",
+    DisplayStatus.DECLINED: "🔴",
+    DisplayStatus.FAILED: "🔴",
+    DisplayStatus.BLOCKLISTED: "⚫",
+}
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def esc(text: str) -> str:
+    """Text made safe for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(markup: str) -> int:
+    """How long Telegram considers an HTML text: tags dropped, entities decoded."""
+    return units(html.unescape(_TAG.sub("", markup)))
+
+
+def shorten(text: str, room: int) -> str:
+    """``text`` (plain, whitespace collapsed) cut on a word boundary to at most ``room``
+    UTF-16 units, with an ellipsis when anything was cut."""
+    text = " ".join(text.split())
+    if units(text) <= room:
+        return text
+    if room < 2:
+        return ""
+    cut = _prefix(text, room - 1)
+    head, space, _ = cut.rpartition(" ")
+    if space and units(head) >= (room - 1) // 2:
+        cut = head
+    return cut.rstrip(" ,.;:-") + ELLIPSIS
+
+
+def _prefix(text: str, room: int) -> str:
+    """The longest prefix of ``text`` of at most ``room`` UTF-16 units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > room:
+            return text[:index]
+    return text
+
+
+def compose(head: Sequence[str], body: str, tail: Sequence[str], limit: int) -> str:
+    """HTML lines ``head``, then ``body`` (plain text, in italics, shortened to fit), then
+    ``tail``, in at most ``limit`` visible characters."""
+    fixed = [line for line in (*head, *tail) if line]
+    room = limit - visible_length("\n".join(fixed)) - 2
+    shown = shorten(body, room) if body and room > 10 else ""
+    lines = [*head, f"<i>{esc(shown)}</i>" if shown else "", *tail]
+    text = "\n".join(line for line in lines if line)
+    if visible_length(text) > limit:  # only when the fixed lines alone are too long
+        text = esc(shorten(html.unescape(_TAG.sub("", text)), limit))
+    return text
+
+
+def answer_text(text: str) -> str:
+    """A callback answer's text: plain, at most 200 characters."""
+    return shorten(text, ANSWER_LIMIT)
+
+
+def title_line(title: str, year: int | None, media_type: MediaType) -> str:
+    """``<b>The Matrix</b> (1999) · Movie``."""
+    shown = f"<b>{esc(title)}</b>" + (f" ({year})" if year else "")
+    return f"{shown} · {'Movie' if media_type is MediaType.MOVIE else 'TV show'}"
+
+
+def badge(status: DisplayStatus) -> str:
+    """``🟡 Requested, pending approval``."""
+    words = BADGES[status]
+    return f"{EMOJI[status]} {words[:1].upper()}{words[1:]}"
+
+
+# ----- search ------------------------------------------------------------------------
+
+
+def search_card(result: SearchResult, position: str, note: str = "", *, photo: bool) -> str:
+    """A search result: title, type, status badge, overview, where it is in the results,
+    and what just happened to it (``note``)."""
+    item = result.item
+    head = [title_line(item.title, item.year, item.media_type), badge(result.status)]
+    tail = [note, f"<i>{esc(position)}</i>" if position else ""]
+    return compose(head, item.overview, tail, CAPTION_LIMIT if photo else TEXT_LIMIT)
+
+
+def nothing_found(query: str) -> str:
+    return (
+        f"Nothing found for “{esc(query)}”. Check the spelling, or try the original title "
+        "or fewer words."
+    )
+
+
+def expired() -> str:
+    return "This search has expired. Send /request with a title to search again."
+
+
+# ----- seasons -----------------------------------------------------------------------
+
+
+def season_picker(
+    title: str,
+    year: int | None,
+    selected: Sequence[int],
+    taken: dict[int, DisplayStatus],
+    *,
+    photo: bool,
+) -> str:
+    """The season picker's text: what is chosen, and which seasons are already taken."""
+    head = [f"<b>{esc(title)}</b>" + (f" ({year})" if year else "") + " · choose seasons"]
+    chosen = ", ".join(str(n) for n in sorted(selected)) or "none yet"
+    lines = [f"Chosen: {chosen}"]
+    groups: dict[DisplayStatus, list[int]] = {}
+    for number, status in sorted(taken.items()):
+        groups.setdefault(status, []).append(number)
+    for status, numbers in groups.items():
+        lines.append(f"{EMOJI[status]} {BADGES[status]}: {', '.join(map(str, numbers))}")
+    lines.append("Tap seasons to choose them, then Request.")
+    return compose(head, "", lines, CAPTION_LIMIT if photo else TEXT_LIMIT)
+
+
+# ----- outcomes of a request ---------------------------------------------------------
+
+
+def requested(request: MediaRequest, auto_approved: bool, skipped: Sequence[int]) -> str:
+    """What happened to the user's request, in one or two lines."""
+    what = seasons_text(request.season_numbers)
+    what = f" ({what})" if what else ""
+    if auto_approved:
+        text = f"✅ Requested{what} and approved automatically. I'll tell you when it's ready."
+    else:
+        text = f"✅ Requested{what}. It awaits approval; I'll tell you when it's decided."
+    if skipped:
+        text += f"\n{esc(seasons_text(tuple(skipped)).capitalize())}: already requested or here."
+    return text + f" (request #{request.id})"
+
+
+def nothing_left(skipped: Sequence[int], existing: Sequence[MediaRequest]) -> str:
+    """Seerr's "No seasons available to request": why, and who asked already."""
+    what = f" ({seasons_text(tuple(skipped))})" if skipped else ""
+    lines = [f"Nothing left to request{what}: already requested or available."]
+    lines += [
+        f"• {esc(request_line(r))}, requested by {esc(r.requested_by.display_name)}"
+        for r in existing[:5]
+    ]
+    return "\n".join(lines)
+
+
+def already_available() -> str:
+    return "🟣 Already available on the server. Enjoy!"
+
+
+def watching(title: str, added: bool, available: bool) -> str:
+    if available:
+        return f"{title} is already available. Enjoy!"
+    if added:
+        return f"🔔 I'll message you when {title} is decided and when it's available."
+    return f"You're already on the list for {title}."
+
+
+# ----- lists -------------------------------------------------------------------------
+
+
+def request_list(
+    heading: str, requests: Sequence[MediaRequest], total: int, page: int, pages: int
+) -> str:
+    """A page of requests, one line each."""
+    if not requests:
+        return f"{heading}: none yet. Send /request with a title to ask for something."
+    lines = [f"<b>{esc(heading)}</b> (page {page} of {pages}, {total} in all)"]
+    lines += [f"• {esc(request_line(r))}" for r in requests]
+    return compose(lines, "", [], TEXT_LIMIT)
+
+
+def quota(report: QuotaReport, now: datetime) -> str:
+    return "<b>Your quota</b>\n" + esc(quota_text(report, now))
+
+
+def quota_use(status: QuotaStatus, unit: str) -> str:
+    """``2 of 5 movies in the last 7 days`` for an approval card."""
+    if status.limit is None:
+        return f"no limit ({status.used} {unit} in the last {status.days} days)"
+    return f"{status.used} of {status.limit} {unit} in the last {status.days} days"
+
+
+# ----- approval cards and notifications ----------------------------------------------
+
+OUTCOMES = {
+    EventKind.APPROVED: "✅ Approved by {actor}",
+    EventKind.AUTO_APPROVED: "✅ Approved automatically",
+    EventKind.DECLINED: "❌ Declined by {actor}",
+    EventKind.CANCELLED: "↩️ Withdrawn by {actor}",
+    EventKind.FAILED: "⚠️ Failed: {reason}",
+    EventKind.AVAILABLE: "🎉 Now available",
+}
+
+
+def outcome(kind: EventKind, payload: EventPayload) -> str:
+    """The line that replaces a card's buttons once the request moved on."""
+    actor = esc(payload.actor_name or "the server")
+    reason = esc(payload.reason or "")
+    if kind is EventKind.APPROVED and payload.reason == "retry":
+        return f"🔁 Sent again by {actor}"
+    line = OUTCOMES[kind].format(actor=actor, reason=reason or "no reason given")
+    if kind is EventKind.DECLINED and reason:
+        line += f": {reason}"
+    return line
+
+
+def approval_card(
+    payload: EventPayload,
+    kind: EventKind,
+    *,
+    quota_line: str = "",
+    photo: bool,
+) -> str:
+    """The card managers decide on: what, by whom, their quota use, and (once decided) the
+    outcome. ``kind`` is the latest event about the request."""
+    head = [
+        f"<b>{esc(event_title(EventKind.PENDING, payload.media_type))}</b>"
+        + (" (4K)" if payload.is_4k else ""),
+        title_line(payload.title, payload.year, payload.media_type),
+        f"Requested by <b>{esc(payload.requested_by_name)}</b>",
+    ]
+    if payload.seasons:
+        head.append(esc(seasons_text(payload.seasons).capitalize()))
+    if quota_line:
+        head.append(f"Quota: {esc(quota_line)}")
+    tail = [f"Request #{payload.request_id}"]
+    if kind is EventKind.PENDING:
+        tail[0] += " · pending approval"
+    else:
+        tail.append(outcome(kind, payload))
+    body = shorten(payload.overview, CARD_OVERVIEW)
+    return compose(head, body, tail, CAPTION_LIMIT if photo else TEXT_LIMIT)
+
+
+def notification(note: Notification, *, photo: bool) -> str:
+    """A private message about a change: Seerr's title, the title, what happened."""
+    event, payload = note.event, note.event.payload
+    lines = [
+        f"<b>{esc(event_title(event.kind, payload.media_type))}</b>",
+        title_line(payload.title, payload.year, payload.media_type),
+    ]
+    if payload.seasons:
+        lines.append(esc(seasons_text(payload.seasons).capitalize()))
+    lines.append(_what_happened(note))
+    body = shorten(payload.overview, CARD_OVERVIEW) if event.kind is EventKind.AVAILABLE else ""
+    return compose(lines, body, [], CAPTION_LIMIT if photo else TEXT_LIMIT)
+
+
+def _what_happened(note: Notification) -> str:
+    kind, payload = note.event.kind, note.event.payload
+    actor = esc(payload.actor_name or "the server")
+    yours = note.audience is Audience.REQUESTER
+    whose = "Your request" if yours else f"The request by {esc(payload.requested_by_name)}"
+    reason = f": {esc(payload.reason)}" if payload.reason else "."
+    match kind:
+        case EventKind.APPROVED if payload.reason == "retry":
+            return f"{whose} is being sent again by {actor}."
+        case EventKind.APPROVED:
+            return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
+        case EventKind.DECLINED:
+            return f"{whose} was declined by {actor}{reason}"
+        case EventKind.FAILED:
+            return f"{whose} could not be sent to the downloader{reason} An admin can retry it."
+        case EventKind.AVAILABLE:
+            return "🎉 It's ready to watch now."
+        case EventKind.CANCELLED:
+            return f"{whose} was withdrawn by {actor}."
+        case EventKind.AUTO_APPROVED:
+            return f"{esc(payload.requested_by_name)} requested it; it was approved automatically."
+        case EventKind.PENDING:
+            return f"{esc(payload.requested_by_name)} requested it; it awaits approval."
+    return ""
+
+
+def announcement(payload: EventPayload, *, photo: bool) -> str:
+    """The public "now available" post."""
+    head = [
+        f"🎉 <b>{esc(kind_word(payload.media_type))} now available</b>",
+        title_line(payload.title, payload.year, payload.media_type),
+    ]
+    if payload.seasons:
+        head.append(esc(seasons_text(payload.seasons).capitalize()))
+    body = shorten(payload.overview, CARD_OVERVIEW)
+    tail = [f"Requested by {esc(payload.requested_by_name)}"]
+    return compose(head, body, tail, CAPTION_LIMIT if photo else TEXT_LIMIT)

@@ -1,0 +1,205 @@
+"""The Request button: a movie is requested at once; a show first gets a season picker
+(one toggle per season, All / None, pages of 20 for long-running shows, then Request)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+
+from adapters.telegram import callbacks, render
+from adapters.telegram.common import PLATFORM, Context, Press, UserFacing, keyboard, noop, show
+from adapters.telegram.search import check_owner, show_result, show_title
+from adapters.text import BADGES
+from core import chat, requests
+from core.domain import DisplayStatus, MediaType, poster_url
+
+PICKER_TTL = timedelta(days=1)
+PER_PAGE = 20
+PER_ROW = 5
+EXPIRED = "This season choice has expired. Send /tv and the title to start again."
+
+
+async def on_request(update: Update, context: Context) -> None:
+    """Request: a movie is requested at once; a show opens the season picker."""
+    press = Press(update, context)
+    key, page, index = press.groups[0], int(press.groups[1]), int(press.groups[2])
+    tmdb_id, media_type = callbacks.parse_title(press.groups[3], press.groups[4])
+    found = await press.quickly(chat.recall(press.deps.services, PLATFORM, key))
+    if found is not None:
+        check_owner(press, found)
+    user = await press.user()
+    await press.answer()
+    back = [key, page, index] if found is not None else None
+    if media_type is MediaType.TV:
+        await open_picker(press, tmdb_id, back)
+        return
+    result = await requests.create_request(press.deps.services, user.id, tmdb_id, media_type)
+    if result.request is not None:
+        note = render.requested(result.request, result.auto_approved, result.skipped_seasons)
+    else:
+        note = render.already_available()
+    await back_to_card(press, back, tmdb_id, media_type, note)
+
+
+async def back_to_card(
+    press: Press, back: list[Any] | None, tmdb_id: int, media_type: MediaType, note: str = ""
+) -> None:
+    """Show the search card again (or the title alone, if its search expired)."""
+    search_state = None
+    if back is not None:
+        search_state = await chat.recall(press.deps.services, PLATFORM, back[0])
+    if back is None or search_state is None:
+        await show_title(press, tmdb_id, media_type, note)
+    else:
+        await show_result(press, search_state, back[0], max(1, back[1]), back[2], note)
+
+
+async def open_picker(press: Press, tmdb_id: int, back: list[Any] | None) -> None:
+    """Turn the card into a season picker for the show."""
+    services = press.deps.services
+    title = await requests.title_state(services, tmdb_id, MediaType.TV)
+    if not any(s is DisplayStatus.NOT_REQUESTED for s in title.seasons.values()):
+        note = "Every season is already requested or available."
+        await back_to_card(press, back, tmdb_id, MediaType.TV, note)
+        return
+    d = title.details
+    state = {
+        "u": press.query.from_user.id,
+        "n": press.query.from_user.first_name,
+        "id": tmdb_id,
+        "title": d.title,
+        "year": d.year,
+        "poster": d.poster_path,
+        "s": {str(n): status.value for n, status in sorted(title.seasons.items())},
+        "sel": [],
+        "pg": 0,
+        "back": back,
+    }
+    key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
+    await _show_picker(press, key, state)
+
+
+async def on_seasons(update: Update, context: Context) -> None:
+    """A press in the season picker: toggle, page, all/none, request or back."""
+    press = Press(update, context)
+    key, op = press.groups[0], press.groups[1]
+    async with press.deps.locks(f"picker:{key}"):  # quick toggles must not lose each other
+        state = await press.quickly(chat.recall(press.deps.services, PLATFORM, key))
+        if state is None:
+            raise UserFacing(EXPIRED)
+        check_owner(press, state)
+        if op.startswith("i"):
+            status = DisplayStatus(state["s"].get(op[1:], DisplayStatus.NOT_REQUESTED))
+            await press.answer(f"Season {op[1:]} is {BADGES[status]}.")
+            return
+        if op in ("ok", "back"):
+            await _finish(press, key, state, op)
+            return
+        if not _change(state, op):
+            await press.answer("Nothing to change there.")
+            return
+        await press.quickly(
+            chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
+        )
+        await press.answer()
+    await _show_picker(press, key, state)
+
+
+def _selectable(state: dict[str, Any]) -> list[int]:
+    return sorted(
+        int(n) for n, status in state["s"].items() if status == DisplayStatus.NOT_REQUESTED
+    )
+
+
+def _change(state: dict[str, Any], op: str) -> bool:
+    """Apply a toggle, page change, all or none to the picker state; False if nothing
+    changed."""
+    before = (sorted(state["sel"]), state["pg"])
+    selectable = _selectable(state)
+    if op == "all":
+        state["sel"] = selectable
+    elif op == "none":
+        state["sel"] = []
+    elif op.startswith("p"):
+        pages = math.ceil(len(state["s"]) / PER_PAGE)
+        state["pg"] = min(max(0, int(op[1:])), pages - 1)
+    elif op.startswith("t") and int(op[1:]) in selectable:
+        number = int(op[1:])
+        chosen = set(state["sel"])
+        chosen ^= {number}
+        state["sel"] = sorted(chosen)
+    return (sorted(state["sel"]), state["pg"]) != before
+
+
+async def _finish(press: Press, key: str, state: dict[str, Any], op: str) -> None:
+    services = press.deps.services
+    if op == "ok" and not state["sel"]:
+        await press.answer("Choose at least one season first (or All).")
+        return
+    user = await press.user()
+    await press.answer()
+    note = ""
+    if op == "ok":
+        result = await requests.create_request(
+            services, user.id, state["id"], MediaType.TV, state["sel"]
+        )
+        if result.request is not None:
+            note = render.requested(result.request, result.auto_approved, result.skipped_seasons)
+        else:
+            note = render.nothing_left(result.skipped_seasons, result.existing)
+    await chat.forget(services, PLATFORM, key)
+    await back_to_card(press, state.get("back"), state["id"], MediaType.TV, note)
+
+
+async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:
+    if press.message is None:
+        return
+    taken = {
+        int(n): DisplayStatus(status)
+        for n, status in state["s"].items()
+        if status != DisplayStatus.NOT_REQUESTED
+    }
+    photo = poster_url(state.get("poster")) if press.message.photo else None
+    text = render.season_picker(
+        state["title"], state.get("year"), state["sel"], taken, photo=photo is not None
+    )
+    await show(press.message, text, picker_markup(key, state), photo=photo)
+
+
+def picker_markup(key: str, state: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    """Season toggles (ticked when chosen, badges when taken), pages, All / None, and
+    Request / Back."""
+    numbers = sorted(int(n) for n in state["s"])
+    pages = max(1, math.ceil(len(numbers) / PER_PAGE))
+    page = min(state["pg"], pages - 1)
+    chosen = set(state["sel"])
+    buttons = []
+    for number in numbers[page * PER_PAGE : (page + 1) * PER_PAGE]:
+        status = DisplayStatus(state["s"][str(number)])
+        if status is DisplayStatus.NOT_REQUESTED:
+            text = f"✅ {number}" if number in chosen else str(number)
+            buttons.append((text, callbacks.seasons(key, f"t{number}")))
+        else:
+            buttons.append(
+                (f"{render.EMOJI[status]} {number}", callbacks.seasons(key, f"i{number}"))
+            )
+    rows = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+    if pages > 1:
+        shown = numbers[page * PER_PAGE : (page + 1) * PER_PAGE]
+        nav = []
+        if page > 0:
+            nav.append(("« Earlier", callbacks.seasons(key, f"p{page - 1}")))
+        nav.append(noop(f"Seasons {shown[0]}–{shown[-1]}"))
+        if page + 1 < pages:
+            nav.append(("Later »", callbacks.seasons(key, f"p{page + 1}")))
+        rows.append(nav)
+    rows.append([("All", callbacks.seasons(key, "all")), ("None", callbacks.seasons(key, "none"))])
+    count = len(chosen)
+    confirm = f"Request {count} season{'' if count == 1 else 's'}" if count else "Request"
+    rows.append(
+        [(confirm, callbacks.seasons(key, "ok")), ("‹ Back", callbacks.seasons(key, "back"))]
+    )
+    return keyboard(*rows)

@@ -1,0 +1,113 @@
+"""/start and /help, the command menus, and answers to what the bot does not understand."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+
+from adapters.telegram import render
+from adapters.telegram.callbacks import NOOP
+from adapters.telegram.common import Context, Press, UserFacing, acting_user
+from core.domain import User
+from core.permissions import Permission, has_any
+
+log = logging.getLogger(__name__)
+
+USER_COMMANDS = (
+    ("request", "Search movies and shows to request"),
+    ("movie", "Search movies only"),
+    ("tv", "Search TV shows only"),
+    ("requests", "Your requests and their status"),
+    ("quota", "How many requests you have left"),
+    ("cancel", "Withdraw a pending request"),
+    ("help", "What I can do"),
+)
+MANAGER_COMMANDS = (
+    *USER_COMMANDS[:-1],
+    ("pending", "Requests awaiting approval"),
+    USER_COMMANDS[-1],
+)
+
+
+def _menu(commands: tuple[tuple[str, str], ...]) -> list[BotCommand]:
+    return [BotCommand(name, words) for name, words in commands]
+
+
+async def set_default_commands(bot: Bot, admin_chat_id: int | None) -> None:
+    """The command menu everyone sees, and the managers' menu in the admin chat."""
+    await bot.set_my_commands(_menu(USER_COMMANDS))
+    if admin_chat_id is not None:
+        try:
+            scope = BotCommandScopeChat(admin_chat_id)
+            await bot.set_my_commands(_menu(MANAGER_COMMANDS), scope=scope)
+        except TelegramError as exc:  # the bot is not in that chat (yet)
+            log.warning("could not set the commands of the admin chat %s: %s", admin_chat_id, exc)
+
+
+def is_manager(user: User) -> bool:
+    return has_any(user.permissions, Permission.MANAGE_REQUESTS)
+
+
+def help_text(user: User, first_name: str) -> str:
+    """What the bot does, and the commands this user may use."""
+    lines = [
+        f"Hi {render.esc(first_name)}! I find movies and shows on TMDb, and you can ask for "
+        "them to be added to the media server. I'll message you when a request is approved, "
+        "declined, or ready to watch.",
+        "",
+    ]
+    commands = MANAGER_COMMANDS if is_manager(user) else USER_COMMANDS
+    lines += [f"/{name} – {render.esc(words)}" for name, words in commands]
+    may_request = (Permission.REQUEST, Permission.REQUEST_MOVIE, Permission.REQUEST_TV)
+    if not has_any(user.permissions, *may_request):
+        lines += ["", "You can search, but requesting needs an admin to allow it."]
+    if is_manager(user):
+        lines += [
+            "",
+            "You manage requests: approve or decline them with the buttons on their cards.",
+        ]
+    return "\n".join(lines)
+
+
+async def on_start(update: Update, context: Context) -> None:
+    """/start and /help: what the bot does and this user's commands (menu included)."""
+    message, sender = update.effective_message, update.effective_user
+    chat = update.effective_chat
+    if message is None or sender is None or chat is None:
+        return
+    user = await acting_user(update, context)
+    await message.reply_text(help_text(user, sender.first_name))
+    if chat.type == "private":
+        await _set_private_menu(context.bot, chat.id, user)
+
+
+async def _set_private_menu(bot: Bot, chat_id: int, user: User) -> None:
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        if is_manager(user):
+            await bot.set_my_commands(_menu(MANAGER_COMMANDS), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except TelegramError as exc:
+        log.info("could not set the command menu of chat %s: %s", chat_id, exc)
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have: say so in private chats."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type != "private" or not message.text:
+        return
+    word = message.text.split()[0].split("@")[0]
+    await message.reply_text(f"I don't know {render.esc(word)}. Send /help to see what I can do.")
+
+
+async def on_stale_button(update: Update, context: Context) -> None:
+    """A button whose data this version does not understand (forged, or very old)."""
+    press = Press(update, context)
+    if press.query.data == NOOP:
+        await press.answer()
+        return
+    log.info("unknown callback data %r from user %s", press.query.data, press.query.from_user.id)
+    raise UserFacing("This button no longer works. Send /help to start again.")

@@ -1,0 +1,259 @@
+"""requestbot running for real against fake Telegram and TMDb servers on 127.0.0.1.
+
+The bot is started the way ``requestbot run`` starts it: the composition root opens a real
+SQLite file (migrated) and a TMDb client on the fake TMDb, the Telegram adapter comes from
+the same registry, and the dispatcher runs beside it under bot.runner.serve. Tests talk to
+it only as Telegram users would: through the fake Bot API server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.app import App, open_app
+from bot.commands import PLATFORM_ADAPTERS
+from bot.runner import Component, serve
+from bot.settings import (
+    DiscordSettings,
+    GeneralSettings,
+    Settings,
+    TelegramSettings,
+    TmdbSettings,
+)
+from core import users
+from core.domain import Identity, MediaRequest, QuotaLimits, RequestStatus
+from core.permissions import ROLES, Permission
+from core.services import Services
+from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.fake_tmdb import FakeTmdb
+
+ADMIN_CHAT = -1001234567890
+NEWS_CHANNEL = -1009876543210
+BOSS = 9001  # a bot owner: ADMIN
+MOD = 9002  # a moderator: MANAGE_REQUESTS
+ALICE = 1001
+BOB = 1002
+CAROL = 1003
+
+
+def text_of(message: SentMessage) -> str:
+    """What the user sees of a message: its text, or its photo's caption."""
+    return message.text or message.caption or ""
+
+
+def has(words: str) -> Callable[[SentMessage], bool]:
+    """A message predicate: its text or caption contains ``words``."""
+    return lambda message: words in text_of(message)
+
+
+def labels(message: SentMessage) -> list[str]:
+    """The texts of a message's buttons, row after row."""
+    return [text for row in message.buttons for text, _ in row]
+
+
+@dataclass
+class TelegramWorld:
+    """Fake servers, a database file and, while started, the running bot."""
+
+    tg: FakeTelegram
+    tmdb: FakeTmdb
+    folder: Path
+    admin_chat: int | None = ADMIN_CHAT
+    notify_chat: int | None = None
+    quota: QuotaLimits = field(default_factory=QuotaLimits)
+    app: App | None = None
+    _stack: AsyncExitStack | None = None
+    _stop: asyncio.Event | None = None
+    _task: asyncio.Task[int] | None = None
+
+    def __post_init__(self) -> None:
+        self.tg.add_user(BOSS, "Boss", username="boss")
+        self.tg.add_user(MOD, "Mo", username="mo")
+        self.tg.add_user(ALICE, "Alice", username="alice")
+        self.tg.add_user(BOB, "Bob", username="bob")
+        self.tg.add_user(CAROL, "Carol")
+        self.tg.add_group(ADMIN_CHAT, "Media admins")
+        self.tg.add_group(NEWS_CHANNEL, "Now on the server")
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.folder / 'requestbot.db'}"
+
+    def settings(self) -> Settings:
+        q = self.quota
+        return Settings(
+            general=GeneralSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=self.database_url,
+                bot_owners=f"telegram:{BOSS}",
+                movie_quota_limit=q.movie_limit,
+                movie_quota_days=q.movie_days,
+                tv_quota_limit=q.tv_limit,
+                tv_quota_days=q.tv_days,
+            ),
+            tmdb=TmdbSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                api_key=SecretStr(self.tmdb.api_key or "unused"),
+                base_url=self.tmdb.base_url,
+                timeout=10,
+            ),
+            telegram=TelegramSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                bot_token=SecretStr(self.tg.token),
+                base_url=self.tg.base_url,
+                admin_chat_id=self.admin_chat,
+                notify_chat_id=self.notify_chat,
+                poll_timeout=5,
+            ),
+            discord=DiscordSettings(_env_file=None),  # type: ignore[call-arg]
+        )
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None, "start() the bot first"
+        return self.app.services
+
+    async def start(self) -> None:
+        """Start the bot as `requestbot run` does, and wait until it polls."""
+        settings = self.settings()
+        self._stack = AsyncExitStack()
+        self.app = await self._stack.enter_async_context(open_app(settings))
+        components = [PLATFORM_ADAPTERS["telegram"](settings, self.app)]
+        components.append(Component("notifications", self.app.dispatcher.run))
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(serve(components, stop=self._stop, signals=()))
+        await self.tg.wait_for(lambda: self.tg.polling or self._crashed())
+
+    def _crashed(self) -> bool:
+        if self._task is not None and self._task.done():
+            raise AssertionError(f"the bot stopped: {self._task.result()}")
+        return False
+
+    async def stop(self) -> int:
+        """Stop the bot as SIGTERM would; returns its exit code."""
+        assert self._stop is not None
+        assert self._task is not None
+        assert self._stack is not None
+        self._stop.set()
+        code = await asyncio.wait_for(self._task, 30)
+        await self._stack.aclose()
+        self.app = None
+        return code
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    # -- people ----------------------------------------------------------------------
+
+    async def user_id(self, telegram_id: int, name: str = "") -> int:
+        """The requestbot user id of a Telegram user (registered if new)."""
+        identity = Identity("telegram", str(telegram_id))
+        return (await users.resolve_user(self.services, identity, name or str(telegram_id))).id
+
+    async def make(self, telegram_id: int, role: str, name: str = "") -> None:
+        """Give a Telegram user a role (admin, moderator, user, guest), as the owner would."""
+        boss = await self.user_id(BOSS, "Boss")
+        target = await self.user_id(telegram_id, name)
+        await users.set_permissions(self.services, boss, target, ROLES[role])
+
+    async def set_permissions(self, telegram_id: int, permissions: Permission) -> None:
+        boss = await self.user_id(BOSS, "Boss")
+        target = await self.user_id(telegram_id)
+        await users.set_permissions(self.services, boss, target, permissions)
+
+    async def requests(self) -> list[MediaRequest]:
+        """Every request in the database, oldest first."""
+        async with self.services.uow(write=False) as uow:
+            found: list[MediaRequest] = []
+            for status in RequestStatus:
+                found += (await uow.requests.with_status(status, 0, 1000))[0]
+        return sorted(found, key=lambda r: r.id)
+
+    async def undelivered(self) -> int:
+        async with self.services.uow(write=False) as uow:
+            return await uow.events.pending_count()
+
+    # -- conversations ---------------------------------------------------------------
+
+    async def say(
+        self,
+        user: int,
+        text: str,
+        expect: Callable[[SentMessage], Any] | str,
+        *,
+        chat: int | None = None,
+        within: float = 10.0,
+    ) -> SentMessage:
+        """Send ``text`` as ``user`` and wait for the bot's next message in that chat that
+        contains ``expect`` (or makes the callable true)."""
+        where = chat if chat is not None else user
+        before = self._newest(where)
+        self.tg.send_text(user, text, chat_id=chat)
+        return await self.tg.wait_for_message(where, _matcher(expect), after=before, timeout=within)
+
+    async def press(
+        self,
+        user: int,
+        message: SentMessage,
+        button: str | Callable[[str], bool],
+        *,
+        within: float = 10.0,
+    ) -> str:
+        """Press a button as ``user`` and wait until the bot answered the query."""
+        query = self.tg.press_button(user, message, button)
+        await self.answer_to(query, within=within)
+        return query
+
+    async def answer_to(self, query: str, *, within: float = 10.0) -> Any:
+        return await self.tg.wait_for(
+            lambda: next((a for a in self.tg.answers if a.query_id == query), None),
+            timeout=within,
+        )
+
+    async def changed(
+        self,
+        message: SentMessage,
+        expect: Callable[[SentMessage], Any] | str,
+        *,
+        within: float = 10.0,
+    ) -> SentMessage:
+        """Wait until ``message`` (edited in place) shows ``expect``."""
+        match = _matcher(expect)
+
+        def check() -> SentMessage | None:
+            current = self.tg.message(message.chat_id, message.message_id)
+            return current if match(current) else None
+
+        found = await self.tg.wait_for(check, timeout=within)
+        assert isinstance(found, SentMessage)
+        return found
+
+    def _newest(self, chat: int) -> int:
+        found = self.tg.messages(chat, include_deleted=True)
+        return found[-1].message_id if found else 0
+
+
+def _matcher(expect: Callable[[SentMessage], Any] | str) -> Callable[[SentMessage], Any]:
+    if isinstance(expect, str):
+        return lambda m: expect in text_of(m)
+    return expect
+
+
+@contextlib.asynccontextmanager
+async def running(world: TelegramWorld) -> AsyncIterator[TelegramWorld]:
+    """The bot started, and stopped cleanly (exit code 0) on the way out."""
+    await world.start()
+    try:
+        yield world
+    finally:
+        if world.app is not None:
+            assert await world.stop() == 0
