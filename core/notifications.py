@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.domain import (
     Audience,
@@ -95,6 +95,7 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
+        self._soonest: datetime | None = None  # the earliest retry the last pass scheduled
 
     def add_notifier(self, notifier: Notifier) -> None:
         """Register another notifier (an adapter that started late)."""
@@ -116,12 +117,21 @@ class Dispatcher:
                     "delivery pass failed; trying again in %ss", self.policy.poll_interval
                 )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), self._idle_time())
+
+    def _idle_time(self) -> float:
+        """Seconds until the next pass: the poll interval, or sooner when a retry is due."""
+        wait = self.policy.poll_interval
+        if self._soonest is not None:
+            until = (self._soonest - self._clock.now()).total_seconds()
+            wait = min(wait, max(0.0, until))
+        return wait
 
     async def deliver_due(self) -> int:
         """Deliver every event that is due now; returns how many were handled."""
         handled = 0
         async with self._pass_lock:
+            self._soonest = None
             while True:
                 async with self._uow(write=False) as uow:
                     events = await uow.events.due(self._clock.now(), self.policy.batch)
@@ -236,5 +246,7 @@ class Dispatcher:
             else:
                 delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
                 delay = max(delay, retry_after)
-                await uow.events.reschedule(event.id, attempts, now + timedelta(seconds=delay))
+                due = now + timedelta(seconds=delay)
+                await uow.events.reschedule(event.id, attempts, due)
+                self._soonest = due if self._soonest is None else min(self._soonest, due)
             await uow.commit()

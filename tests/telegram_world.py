@@ -29,7 +29,14 @@ from bot.settings import (
     TmdbSettings,
 )
 from core import users
-from core.domain import Identity, MediaRequest, QuotaLimits, RequestStatus
+from core.domain import (
+    DeliveryStatus,
+    EventKind,
+    Identity,
+    MediaRequest,
+    QuotaLimits,
+    RequestStatus,
+)
 from core.permissions import ROLES, Permission
 from core.services import Services
 from tests.fake_telegram import FakeTelegram, SentMessage
@@ -178,9 +185,32 @@ class TelegramWorld:
                 found += (await uow.requests.with_status(status, 0, 1000))[0]
         return sorted(found, key=lambda r: r.id)
 
+    async def event_kinds(self) -> list[EventKind]:
+        """The kind of every event in the outbox, oldest first."""
+        found: list[EventKind] = []
+        async with self.services.uow(write=False) as uow:
+            while (event := await uow.events.get(len(found) + 1)) is not None:
+                found.append(event.kind)
+        return found
+
     async def undelivered(self) -> int:
         async with self.services.uow(write=False) as uow:
             return await uow.events.pending_count()
+
+    async def settled(self, within: float = 20.0) -> None:
+        """Wait until the outbox has delivered every event."""
+        async with asyncio.timeout(within):
+            while await self.undelivered():  # noqa: ASYNC110 - polling the database
+                await asyncio.sleep(0.05)
+
+    async def deliveries(self) -> list[tuple[int, str, int, DeliveryStatus]]:
+        """(event id, notifier, recipient, status) of every delivery attempt logged."""
+        found = []
+        async with self.services.uow(write=False) as uow:
+            for event_id in range(1, len(await self.event_kinds()) + 1):
+                for a in await uow.events.attempts(event_id):
+                    found.append((a.event_id, a.notifier, a.recipient_id, a.status))
+        return found
 
     # -- conversations ---------------------------------------------------------------
 

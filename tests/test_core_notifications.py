@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adapters.clock import SystemClock
 from core.domain import Audience, DeliveryStatus, Event, EventKind, Notification, User
 from core.notifications import Dispatcher, DispatchPolicy
 from core.permissions import Permission
@@ -385,6 +386,28 @@ async def test_a_running_dispatcher_delivers_as_soon_as_it_is_woken(
             await running
 
     assert discord.sent_to(alice.id) == [K.PENDING]
+
+
+async def test_a_running_dispatcher_retries_when_the_retry_is_due_not_at_the_next_poll(
+    discord: RecordingNotifier,
+) -> None:
+    world = World(clock=SystemClock())  # real time: the dispatcher sleeps until a retry
+    alice = world.user("alice")
+    await add_event(world, K.APPROVED, alice)
+    discord.fail(1, retry_after=0.2)
+    d = dispatcher(world, discord, poll_interval=3600, base_delay=0.05)
+    running = asyncio.create_task(d.run())
+    try:
+        async with asyncio.timeout(5):
+            while not discord.sent:  # noqa: ASYNC110 - the fake notifier has no event
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    assert discord.sent_to(alice.id) == [K.APPROVED]
+    assert len(discord.calls) == 2
 
 
 class HangingNotifier(RecordingNotifier):

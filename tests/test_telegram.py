@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import RequestStatus
+from core.domain import QuotaLimits, RequestStatus
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
     ADMIN_CHAT,
     ALICE,
+    BOB,
     BOSS,
+    MOD,
     TelegramWorld,
     has,
     labels,
@@ -54,3 +56,162 @@ async def test_a_movie_request_is_approved_in_the_admin_chat_and_the_requester_t
     assert "approved by Boss" in text_of(told)
     [request] = await world.requests()
     assert request.status is RequestStatus.APPROVED
+
+
+async def test_a_long_show_is_requested_season_by_season_across_picker_pages(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/tv simpsons", "The Simpsons")
+    await world.press(ALICE, card, "Choose seasons")
+    picker = await world.changed(card, "choose seasons")
+    assert labels(picker)[:20] == [str(n) for n in range(1, 21)]
+    assert "Later »" in labels(picker)
+
+    await world.press(ALICE, picker, "3")
+    picker = await world.changed(picker, "Chosen: 3")
+    await world.press(ALICE, picker, "Later »")
+    picker = await world.changed(picker, lambda m: "25" in labels(m))
+    assert labels(picker)[:15] == [str(n) for n in range(21, 36)]
+    await world.press(ALICE, picker, "25")
+    picker = await world.changed(picker, "Chosen: 3, 25")
+    await world.press(ALICE, picker, "Request 2 seasons")
+
+    await world.changed(picker, "Requested (seasons 3, 25)")
+    [request] = await world.requests()
+    assert request.season_numbers == (3, 25)
+    admin_card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Series Request"))
+    assert "Seasons 3, 25" in text_of(admin_card)
+
+
+async def test_seasons_already_requested_are_shown_and_cannot_be_chosen_again(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/tv breaking bad", "Breaking Bad")
+    await world.press(ALICE, card, "Choose seasons")
+    picker = await world.changed(card, "choose seasons")
+    await world.press(ALICE, picker, "1")
+    picker = await world.changed(picker, "Chosen: 1")
+    await world.press(ALICE, picker, "2")
+    picker = await world.changed(picker, "Chosen: 1, 2")
+    await world.press(ALICE, picker, "Request 2 seasons")
+    await world.changed(picker, "Requested (seasons 1, 2)")
+
+    card = await world.say(BOB, "/tv breaking bad", "Breaking Bad")
+    assert "More seasons" in labels(card)
+    await world.press(BOB, card, "More seasons")
+    picker = await world.changed(card, "choose seasons")
+    assert labels(picker)[:5] == ["🟡 1", "🟡 2", "3", "4", "5"]
+    query = world.tg.press_button(BOB, picker, "🟡 1")
+    answer = await world.answer_to(query)
+    assert answer.text == "Season 1 is requested, pending approval."
+
+    await world.press(BOB, picker, "All")
+    picker = await world.changed(picker, "Chosen: 3, 4, 5")
+    await world.press(BOB, picker, "Request 3 seasons")
+    await world.changed(picker, "Requested (seasons 3, 4, 5)")
+    assert [r.season_numbers for r in await world.requests()] == [(1, 2), (3, 4, 5)]
+
+
+async def test_a_decline_reason_given_by_reply_reaches_the_requester_and_the_card(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/movie inception", "Inception")
+    await world.press(ALICE, card, "Request")
+    admin_card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+
+    await world.press(BOSS, admin_card, "❌ Decline")
+    prompt = await world.tg.wait_for_message(ADMIN_CHAT, has("why decline Inception (2010)"))
+    assert labels(prompt) == ["No reason", "Keep it pending"]
+    world.tg.send_text(BOSS, "We have it in 4K already", chat_id=ADMIN_CHAT, reply_to=prompt)
+
+    admin_card = await world.changed(admin_card, "❌ Declined by Boss: We have it in 4K already")
+    assert admin_card.buttons == []
+    told = await world.tg.wait_for_message(ALICE, has("Movie Request Declined"))
+    assert "declined by Boss: We have it in 4K already" in text_of(told)
+    await world.tg.wait_for(lambda: world.tg.message(ADMIN_CHAT, prompt.message_id).deleted)
+    [request] = await world.requests()
+    assert request.status is RequestStatus.DECLINED
+    assert request.decline_reason == "We have it in 4K already"
+
+
+async def test_decline_without_a_reason_or_keep_the_request_pending(world: TelegramWorld) -> None:
+    for title in ("inception", "fight club"):
+        card = await world.say(ALICE, f"/movie {title}", "Movie")
+        await world.press(ALICE, card, "Request")
+    first, second = await world.tg.wait_for(
+        lambda: (
+            world.tg.messages(ADMIN_CHAT)[:2] if len(world.tg.messages(ADMIN_CHAT)) >= 2 else None
+        )
+    )
+
+    await world.press(MOD, first, "❌ Decline")  # a moderator, not yet one: refused
+    assert (await world.requests())[0].status is RequestStatus.PENDING
+    await world.make(MOD, "moderator", "Mo")
+    await world.press(MOD, first, "❌ Decline")
+    prompt = await world.tg.wait_for_message(ADMIN_CHAT, has("why decline"))
+    await world.press(MOD, prompt, "Keep it pending")
+    await world.tg.wait_for(lambda: world.tg.message(ADMIN_CHAT, prompt.message_id).deleted)
+
+    await world.press(MOD, second, "❌ Decline")
+    prompt = await world.tg.wait_for_message(ADMIN_CHAT, has("why decline Fight Club"))
+    await world.press(MOD, prompt, "No reason")
+    await world.changed(second, "❌ Declined by Mo")
+
+    statuses = [r.status for r in await world.requests()]
+    assert statuses == [RequestStatus.PENDING, RequestStatus.DECLINED]
+    told = await world.tg.wait_for_message(ALICE, has("Movie Request Declined"))
+    assert text_of(told).endswith("declined by Mo.")
+
+
+async def test_a_used_up_quota_is_explained_with_when_a_slot_frees(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    quota = QuotaLimits(movie_limit=1, movie_days=7)
+    async with running(TelegramWorld(fake_telegram, fake_tmdb, tmp_path, quota=quota)) as world:
+        card = await world.say(ALICE, "/movie inception", "Inception")
+        await world.press(ALICE, card, "Request")
+        await world.changed(card, "awaits approval")
+
+        card = await world.say(ALICE, "/movie fight club", "Fight Club")
+        await world.press(ALICE, card, "Request")
+        refusal = await world.tg.wait_for_message(ALICE, has("quota"), after=card)
+
+        assert text_of(refusal) == (
+            "Your movie quota is used up: 1 of 1 movies in the last 7 days. "
+            "The next slot frees up in 7 days."
+        )
+        assert refusal.reply_to == card.message_id
+        assert len(await world.requests()) == 1
+
+
+async def test_a_title_someone_else_requested_meanwhile_is_a_duplicate(
+    world: TelegramWorld,
+) -> None:
+    bobs_card = await world.say(BOB, "/movie inception", "Not requested")
+    alices_card = await world.say(ALICE, "/movie inception", "Inception")
+    await world.press(ALICE, alices_card, "Request")
+    await world.changed(alices_card, "awaits approval")
+
+    await world.press(BOB, bobs_card, "Request")
+    refusal = await world.tg.wait_for_message(BOB, has("already requested"), after=bobs_card)
+
+    assert text_of(refusal) == "Inception (2010) was already requested by Alice (pending approval)."
+    assert len(await world.requests()) == 1
+
+
+async def test_notify_me_tells_a_second_user_when_the_title_is_approved(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/movie inception", "Inception")
+    await world.press(ALICE, card, "Request")
+    bobs_card = await world.say(BOB, "/movie inception", "pending approval")
+    assert "Request" not in labels(bobs_card)
+
+    query = world.tg.press_button(BOB, bobs_card, "🔔 Notify me")
+    answer = await world.answer_to(query)
+    assert answer.text.startswith("🔔 I'll message you when Inception (2010) is decided")
+    admin_card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await world.press(BOSS, admin_card, "✅ Approve")
+
+    told = await world.tg.wait_for_message(BOB, has("Movie Request Approved"), after=bobs_card)
+    assert "The request by Alice was approved by Boss" in text_of(told)

@@ -106,6 +106,10 @@ def build_application(
         .defaults(defaults)
         .concurrent_updates(True)
         .get_updates_read_timeout(config.poll_timeout + 10)
+        # Stopping cancels the long poll, whose connection may not be back in the pool when
+        # the updater confirms the last updates; a second connection keeps that confirmation
+        # from timing out (and the same updates from coming back after a restart).
+        .get_updates_connection_pool_size(2)
         .build()
     )
     application.bot_data["deps"] = Deps(services, config, notifier)

@@ -122,14 +122,18 @@ async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: 
             ("Keep it pending", callbacks.keep(request.id)),
         ]
     )
-    prompt = await card.reply_text(text, reply_markup=markup)
-    data = {"r": request.id, "u": who.id}
+    # Keyed by the manager first: their reply may come before the prompt's own key is kept.
     services = press.deps.services
+    mine = _user_key(card.chat_id, who.id)
+    await chat.remember(services, PLATFORM, {"r": request.id}, PROMPT_TTL, key=mine)
+    prompt = await card.reply_text(text, reply_markup=markup)
+    data = {"r": request.id, "m": prompt.message_id}
     await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=_prompt_key(prompt))
-    if card.chat.type == "private":  # there, the next plain message is the reason too
-        key = f"why:{card.chat_id}:u{who.id}"
-        latest = data | {"m": prompt.message_id}
-        await chat.remember(services, PLATFORM, latest, PROMPT_TTL, key=key)
+    await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=mine)
+
+
+def _user_key(chat_id: int, user_id: int) -> str:
+    return f"why:{chat_id}:u{user_id}"
 
 
 def _prompt_key(prompt: Message) -> str:
@@ -189,19 +193,26 @@ async def on_reason(update: Update, context: Context) -> None:
 async def _open_prompt(
     context: Context, message: Message, sender_id: int
 ) -> tuple[str | None, dict[str, Any] | None]:
-    """The decline prompt this message answers: the one it replies to, or in a private
-    chat the sender's latest."""
+    """The decline prompt this message answers: the prompt it replies to, or the sender's
+    own latest one (in a private chat any message answers it; in a group only a reply to
+    the bot)."""
     services = deps(context).services
     replied = message.reply_to_message
-    if replied is not None:  # only the bot's prompts have a key
+    replied_to: int | None = None  # the bot's message this one replies to
+    if replied is not None:
         key = _prompt_key(replied)
         found = await chat.recall(services, PLATFORM, key)
         if found is not None:
             return key, found
-    if message.chat.type == "private":
-        key = f"why:{message.chat_id}:u{sender_id}"
-        return key, await chat.recall(services, PLATFORM, key)
-    return None, None
+        if replied.from_user is not None and replied.from_user.id == context.bot.id:
+            replied_to = replied.message_id
+    if message.chat.type != "private" and replied_to is None:
+        return None, None
+    key = _user_key(message.chat_id, sender_id)
+    found = await chat.recall(services, PLATFORM, key)
+    if found is not None and replied_to is not None and found.get("m") not in (None, replied_to):
+        return None, None  # a reply to some other message of the bot
+    return key, found
 
 
 async def _close_prompt(press: Press, prompt: Message | None) -> None:
@@ -209,7 +220,7 @@ async def _close_prompt(press: Press, prompt: Message | None) -> None:
         return
     services = press.deps.services
     await chat.forget(services, PLATFORM, _prompt_key(prompt))
-    await chat.forget(services, PLATFORM, f"why:{prompt.chat_id}:u{press.query.from_user.id}")
+    await chat.forget(services, PLATFORM, _user_key(prompt.chat_id, press.query.from_user.id))
     try:
         await prompt.delete()
     except TelegramError as exc:
@@ -222,7 +233,7 @@ async def _forget_prompt(
     services = deps(context).services
     if key:
         await chat.forget(services, PLATFORM, key)
-    await chat.forget(services, PLATFORM, f"why:{chat_id}:u{sender_id}")
+    await chat.forget(services, PLATFORM, _user_key(chat_id, sender_id))
     if isinstance(prompt_id, int):
         await chat.forget(services, PLATFORM, f"why:{chat_id}:{prompt_id}")
         try:

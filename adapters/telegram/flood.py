@@ -25,12 +25,14 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
+import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,18 @@ def is_group(chat_id: object) -> bool:
     return isinstance(chat_id, str)
 
 
-def seconds(retry_after: int | dtm.timedelta) -> float:
-    """RetryAfter.retry_after in seconds, whichever type this library version gives."""
-    if isinstance(retry_after, dtm.timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)
+def seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait, in seconds.
+
+    python-telegram-bot 22 gives ``retry_after`` as an int with a deprecation warning, or
+    as a timedelta once its users opt in; both are read here without the warning.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    if isinstance(value, dtm.timedelta):
+        return value.total_seconds()
+    return float(value)
 
 
 class Window:
@@ -139,7 +148,7 @@ class FloodControl(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                delay = seconds(exc.retry_after)
+                delay = seconds(exc)
                 self._pause(chat, delay)
                 if attempt >= retries:
                     raise

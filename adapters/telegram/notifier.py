@@ -198,7 +198,7 @@ class TelegramNotifier:
             return ""
         movie = payload.media_type is MediaType.MOVIE
         status = report.movie if movie else report.tv
-        return render.quota_use(status, "movies" if movie else "seasons")
+        return render.quota_use(status, "movie" if movie else "season")
 
     async def _ready_bot(self) -> Bot:
         if self._bot is None:
@@ -216,7 +216,7 @@ class TelegramNotifier:
         try:
             yield
         except RetryAfter as exc:
-            wait = seconds(exc.retry_after)
+            wait = seconds(exc)
             raise DeliveryFailed(
                 f"Telegram flood control: retry in {wait:.0f} s", retry_after=wait
             ) from exc
