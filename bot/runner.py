@@ -25,7 +25,8 @@ async def serve(
     stop: asyncio.Event | None = None,
     signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM),
 ) -> int:
-    """Run every component; stop them all on a signal (exit 0) or when one fails (exit 1)."""
+    """Run every component; stop them all, the last started first, on a signal (exit 0) or
+    when one fails (exit 1)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -35,7 +36,7 @@ async def serve(
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             log.debug("cannot handle %s here", sig.name)
-    tasks = {asyncio.create_task(_guard(c), name=c.name) for c in components}
+    tasks = [asyncio.create_task(_guard(c), name=c.name) for c in components]
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         done, _ = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -47,9 +48,13 @@ async def serve(
         log.error("%s stopped unexpectedly; shutting down", ", ".join(t.get_name() for t in failed))
     else:
         log.info("stop requested; shutting down")
-    for task in (*tasks, stopper):
+    stopper.cancel()
+    # Last started, first stopped: the dispatcher (started after the chat adapters) finishes
+    # the message it is sending while the adapter it sends through is still up.
+    for task in reversed(tasks):
         task.cancel()
-    await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        await asyncio.gather(task, return_exceptions=True)
+    await asyncio.gather(stopper, return_exceptions=True)
     log.info("stopped cleanly")
     return 1 if failed else 0
 

@@ -47,7 +47,8 @@ CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no use
 @dataclass(frozen=True, slots=True)
 class DispatchPolicy:
     """How hard to try: exponential backoff from ``base_delay`` up to ``max_delay`` seconds,
-    ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds."""
+    ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds;
+    a stopping dispatcher finishes the event in hand within ``drain`` seconds."""
 
     max_attempts: int = 12
     base_delay: float = 5.0
@@ -55,6 +56,7 @@ class DispatchPolicy:
     lease: float = 120.0
     poll_interval: float = 10.0
     batch: int = 50
+    drain: float = 10.0  # seconds a stopping dispatcher may take to finish its event
 
 
 async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
@@ -96,6 +98,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
         self._soonest: datetime | None = None  # the earliest retry the last pass scheduled
+        self._stopping = False  # run() was cancelled: finish the event in hand, start no other
 
     def add_notifier(self, notifier: Notifier) -> None:
         """Register another notifier (an adapter that started late)."""
@@ -106,18 +109,32 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver due events until cancelled, waking on ``wake()`` or every poll interval."""
+        """Deliver due events until cancelled, waking on ``wake()`` or every poll interval.
+
+        When cancelled (the process is stopping), the event being delivered is finished
+        first, for up to ``policy.drain`` seconds, so that a message already sent is also
+        recorded as sent and is not sent again after the restart.
+        """
         log.info("notification dispatcher started with %d notifier(s)", len(self._notifiers))
+        self._stopping = False
         while True:
             self._wake.clear()
+            delivering = asyncio.create_task(self._pass())
             try:
-                await self.deliver_due()
-            except Exception:
-                log.exception(
-                    "delivery pass failed; trying again in %ss", self.policy.poll_interval
-                )
+                await asyncio.shield(delivering)
+            except asyncio.CancelledError:
+                self._stopping = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(delivering, self.policy.drain)
+                raise
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle_time())
+
+    async def _pass(self) -> None:
+        try:
+            await self.deliver_due()
+        except Exception:
+            log.exception("delivery pass failed; trying again in %ss", self.policy.poll_interval)
 
     def _idle_time(self) -> float:
         """Seconds until the next pass: the poll interval, or sooner when a retry is due."""
@@ -137,6 +154,8 @@ class Dispatcher:
                     events = await uow.events.due(self._clock.now(), self.policy.batch)
                 claimed = 0
                 for event in events:
+                    if self._stopping:
+                        return handled + claimed
                     # Lease each event just before delivering it, so that a slow batch
                     # cannot outlive the leases of the events at its end.
                     if await self._claim(event):

@@ -410,6 +410,40 @@ async def test_a_running_dispatcher_retries_when_the_retry_is_due_not_at_the_nex
     assert len(discord.calls) == 2
 
 
+class SlowNotifier(RecordingNotifier):
+    """A platform that takes a moment to answer."""
+
+    def __init__(self) -> None:
+        super().__init__("discord")
+        self.sending = asyncio.Event()
+
+    async def send(self, notification: Notification) -> bool:
+        self.sending.set()
+        await asyncio.sleep(0.1)
+        return await super().send(notification)
+
+
+async def test_a_stopping_dispatcher_finishes_the_event_in_hand_and_starts_no_other(
+    world: World,
+) -> None:
+    alice = world.user("alice")
+    first = await add_event(world, K.APPROVED, alice)
+    second = await add_event(world, K.DECLINED, alice)
+    slow = SlowNotifier()
+    running = asyncio.create_task(dispatcher(world, slow).run())
+    await slow.sending.wait()
+
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+
+    assert [n.event.id for n in slow.sent] == [first.id]
+    assert event_now(world, first.id).delivered_at is not None
+    assert [a.status for a in world.db.attempts(first.id)] == [DeliveryStatus.SENT]
+    assert event_now(world, second.id).delivered_at is None
+    assert world.db.attempts(second.id) == []
+
+
 class HangingNotifier(RecordingNotifier):
     """A platform that never answers."""
 

@@ -63,3 +63,25 @@ async def test_signal_handlers_are_removed_after_serving() -> None:
     loop = asyncio.get_running_loop()
     # No handler of ours is left behind: removing it again reports there was none.
     assert loop.remove_signal_handler(signal.SIGTERM) is False
+
+
+async def test_components_stop_in_reverse_order_each_after_the_next_has_finished() -> None:
+    ended: list[str] = []
+
+    def component(name: str) -> Component:
+        async def run() -> None:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                await asyncio.sleep(0.01)  # some cleanup that takes a moment
+                ended.append(name)
+                raise
+
+        return Component(name, run)
+
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.05, stop.set)
+    code = await serve([component("telegram"), component("notifications")], stop=stop, signals=())
+
+    assert code == 0
+    assert ended == ["notifications", "telegram"]

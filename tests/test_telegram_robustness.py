@@ -3,6 +3,7 @@ buttons, a slow or broken TMDb, blocked users and Telegram's size limits."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -125,3 +126,146 @@ async def test_a_notification_burst_through_429s_loses_nothing_and_waits_retry_a
         assert later, f"nothing was sent to chat {chat} after its 429"
         assert min(later) - refused.at >= 0.95  # retry_after is 1 s
     assert world.tg.flood_violations == []
+
+
+async def test_a_restart_between_request_and_approval_loses_nothing(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/request matrix", "The Matrix")
+    await world.press(ALICE, card, "Next ›")
+    card = await world.changed(card, "The Matrix Reloaded")
+    admin = None
+
+    await world.restart()
+
+    await world.press(ALICE, card, "Request")  # the search, kept in the database, pages on
+    await world.changed(card, "awaits approval")
+    admin = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await world.restart()
+    await world.press(BOSS, admin, "✅ Approve")  # a card from before the restart
+
+    await world.changed(admin, "Approved by Boss")
+    told = await world.tg.wait_for_message(ALICE, has("Movie Request Approved"))
+    assert "The Matrix Reloaded" in text_of(told)
+    await world.settled()
+    assert [r.status for r in await world.requests()] == [RequestStatus.APPROVED]
+
+
+async def test_forged_or_unknown_button_data_gets_a_polite_answer_and_acts_for_nobody(
+    world: TelegramWorld,
+) -> None:
+    await request_movie(world, ALICE, "inception")
+    card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    forged = {
+        (CAROL, "ap:1"): "You are not allowed to approve requests.",
+        (CAROL, "dn:1"): "You are not allowed to decline requests.",
+        (CAROL, "rt:1"): "You are not allowed to retry requests.",
+        (BOSS, "ap:999999"): "There is no request 999999.",
+        (BOSS, "ap:99999999999999999999"): "This button no longer works.",
+        (BOSS, "zz:1"): "This button no longer works.",
+        (BOSS, "sr:AAAAAAAA:1:0"): "This search has expired.",
+        (BOSS, "ss:AAAAAAAA:t1"): "This season choice has expired.",
+        (CAROL, "mr:1001:1"): "That list is someone else's.",
+        (BOB, "cx:1"): "You are not allowed to cancel another user's request.",
+    }
+    for (user, data), expected in forged.items():
+        answer = await world.answer_to(world.tg.press(user, card, data))
+        assert answer.show_alert, data
+        assert answer.text.startswith(expected), (data, answer.text)
+
+    [request] = await world.requests()
+    assert request.status is RequestStatus.PENDING
+    assert not [c for c in world.tg.errors if c.status != 429]
+
+
+async def test_a_button_press_is_answered_before_a_slow_tmdb_answers(
+    world: TelegramWorld,
+) -> None:
+    card = await world.say(ALICE, "/movie inception", "Inception")
+    world.tmdb.delay = 2.0
+
+    query = world.tg.press_button(ALICE, card, "Request")
+    answer = await world.answer_to(query)
+
+    assert answer.at - answer.created_at < 0.5
+    assert "awaits approval" not in text_of(world.tg.message(ALICE, card.message_id))
+    done = await world.changed(card, "awaits approval", within=10)
+    assert done.edited_at is not None
+    assert done.edited_at - answer.created_at >= 2.0
+
+
+async def test_tmdb_being_down_is_said_plainly(world: TelegramWorld) -> None:
+    world.tmdb.fail(times=100, status=503)
+
+    reply = await world.say(ALICE, "/request matrix", "TMDb")
+
+    assert text_of(reply) == "TMDb is not reachable right now. Please try again in a moment."
+    world.tmdb.reset()
+    card = await world.say(ALICE, "/request matrix", "The Matrix")
+    assert card.photo
+
+
+async def test_a_user_who_blocked_the_bot_is_given_up_on_once_and_others_still_hear(
+    world: TelegramWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.make(MOD, "moderator", "Mo")
+    await request_movie(world, ALICE, "inception")
+    await request_movie(world, ALICE, "fight club")
+    await world.settled()
+    world.tg.block(ALICE)
+    boss = await world.user_id(BOSS)
+    caplog.set_level(logging.INFO)
+
+    for request_id in (1, 2):
+        await requests.approve_request(world.services, boss, request_id)
+    await world.settled()
+
+    alice = await world.user_id(ALICE)
+    given_up = [d for d in await world.deliveries() if d[2] == alice and d[3].value == "gave_up"]
+    assert len(given_up) == 2  # one per event, never retried
+    blocked_warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "cannot be written" in r.message
+    ]
+    assert len(blocked_warnings) == 1
+    cards = world.tg.messages(ADMIN_CHAT)
+    assert all("Approved by Boss" in text_of(c) for c in cards)
+
+
+async def test_long_titles_and_markup_in_tmdb_texts_stay_inside_telegrams_limits(
+    world: TelegramWorld,
+) -> None:
+    overview = "Tom & Jerry <b>chase</b> each other & more. " * 120
+    world.tmdb.add_movie(
+        900001, "Tom & Jerry: <The Movie> " * 4, overview=overview, poster_path="/tj.jpg"
+    )
+
+    card = await world.say(ALICE, "/movie jerry", "Tom & Jerry")
+    assert card.caption is not None
+    assert len(card.caption.encode("utf-16-le")) // 2 <= 1024
+    assert "Tom & Jerry: <The Movie>" in card.caption
+    assert card.caption.count("…") == 1
+    await world.press(ALICE, card, "Request")
+    admin = await world.tg.wait_for_message(ADMIN_CHAT, has("Tom & Jerry"))
+    assert len(text_of(admin)) <= 1024
+    assert [c for c in world.tg.errors if c.status == 400] == []
+
+
+async def test_an_unexpected_error_is_logged_with_the_update_and_the_user_gets_an_apology(
+    world: TelegramWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.telegram import search as telegram_search
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(telegram_search.search, "search", broken)
+
+    reply = await world.say(ALICE, "/request matrix", "Sorry")
+
+    assert text_of(reply) == "Sorry, something went wrong on my side. Please try again in a moment."
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage().startswith("update ")
+    assert record.exc_info is not None
+    assert "disk on fire" in str(record.exc_info[1])
