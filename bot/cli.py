@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import commands
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("requestbot")
 
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(level: str, interactive: bool) -> None:
+def _configure_logging(level: str, interactive: bool, secrets: Sequence[str] = ()) -> None:
     # In the terminal front ends the transcript is on stdout; keep the log quiet on stderr.
     chosen = logging.WARNING if interactive and level == "INFO" else getattr(logging, level)
     logging.basicConfig(
@@ -43,8 +43,37 @@ def _configure_logging(level: str, interactive: bool) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(Redact(secrets))
     for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
+
+
+class Redact(logging.Filter):
+    """Masks tokens and keys wherever a log line would show them: the message, its
+    arguments, a traceback (the Bot API puts the token in every URL it calls)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if len(s) >= 8]
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("See .env.example for every setting.", file=sys.stderr)
         return 2
     command = args.command or ("run" if settings.platforms else "demo")
-    _configure_logging(settings.general.log_level, command in ("console", "demo"))
+    _configure_logging(
+        settings.general.log_level, command in ("console", "demo"), secrets(settings)
+    )
     try:
         if command == "run":
             return asyncio.run(commands.run(settings))
@@ -90,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         log.debug("database error", exc_info=True)
         return 1
+
+
+def secrets(settings: Settings) -> list[str]:
+    """Every token and key in the settings, to keep out of the log."""
+    found = [settings.tmdb.api_key, settings.telegram.bot_token, settings.discord.bot_token]
+    return [s.get_secret_value().strip() for s in found if s is not None]
 
 
 def _login_name() -> str:

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
 
+from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_PREFIXES = ("TMDB_", "TELEGRAM_", "DISCORD_", "DATABASE_", "BOT_", "DEFAULT_", "LOG_")
 
 
-async def bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
-    """Run ``python -m bot ARGS`` with only the settings given; return code, stdout, stderr."""
+async def start_bot(cwd: Path, *args: str, **env: str) -> asyncio.subprocess.Process:
+    """Start ``python -m bot ARGS`` with only the settings given."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     clean.update(PYTHONPATH=str(ROOT), **env)
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -33,6 +35,11 @@ async def bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    """Run ``python -m bot ARGS`` with only the settings given; return code, stdout, stderr."""
+    process = await start_bot(cwd, *args, **env)
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -130,3 +137,50 @@ async def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Pat
     assert err.startswith("requestbot: the database cannot be used (")
     assert "Traceback" not in err
     assert "S3cret" not in out + err
+
+
+async def test_check_reaches_telegram_without_printing_the_token(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BASE_URL": fake_telegram.base_url}
+    code, out, err = await bot(tmp_path, "check", **env)
+
+    assert code == 0, out + err
+    assert "Telegram: ok (@requestbot_test_bot (id 7000001))" in out.splitlines()
+    assert fake_telegram.token not in out + err
+
+    wrong = "999:not-the-token-at-all"
+    code, out, err = await bot(tmp_path, "check", **{**env, "TELEGRAM_BOT_TOKEN": wrong})
+    assert code == 1
+    assert "Telegram: FAILED (Telegram refused the request (HTTP 401)" in out
+    assert wrong not in out + err
+
+
+async def test_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    fake_telegram.add_user(1001, "Alice")
+    process = await start_bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=fake_telegram.token,
+        TELEGRAM_BASE_URL=fake_telegram.base_url,
+        TELEGRAM_POLL_TIMEOUT="2",
+        TMDB_API_KEY=DEFAULT_API_KEY,
+        TMDB_BASE_URL=fake_tmdb.base_url,
+        LOG_LEVEL="DEBUG",
+    )
+    try:
+        await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=30)
+        fake_telegram.send_text(1001, "/request matrix")
+        card = await fake_telegram.wait_for_message(1001, timeout=20)
+        assert "The Matrix" in (card.caption or "")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, err.decode()
+    assert "stopped cleanly" in err.decode()
+    assert "Processing update" in err.decode()  # the debug log was on...
+    assert fake_telegram.token not in out.decode() + err.decode()  # ...without the token
+    assert DEFAULT_API_KEY not in out.decode() + err.decode()

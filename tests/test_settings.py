@@ -25,6 +25,10 @@ SETTING_NAMES = (
     "TMDB_LANGUAGE",
     "TMDB_TIMEOUT",
     "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_BASE_URL",
+    "TELEGRAM_ADMIN_CHAT_ID",
+    "TELEGRAM_NOTIFY_CHAT_ID",
+    "TELEGRAM_POLL_TIMEOUT",
     "DISCORD_BOT_TOKEN",
 )
 
@@ -102,3 +106,31 @@ def test_quota_windows_longer_than_ten_years_are_refused(monkeypatch: pytest.Mon
     with pytest.raises(SettingsError) as caught:
         load_settings(None)
     assert caught.value.problems[0].startswith("MOVIE_QUOTA_DAYS: Input should be less than")
+
+
+def test_telegram_chats_are_ids_or_a_channel_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_ADMIN_CHAT_ID", "-1001234567890")
+    monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "@new_on_plex")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://localhost:8081/bot/")
+    telegram = load_settings(None).telegram
+    assert telegram.admin_chat_id == -1001234567890
+    assert telegram.notify_chat_id == "@new_on_plex"
+    assert telegram.base_url == "http://localhost:8081/bot"
+    monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "-100987")
+    assert load_settings(None).telegram.notify_chat_id == -100987
+
+
+def test_bad_telegram_settings_are_listed_without_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:s3cret-token")
+    monkeypatch.setenv("TELEGRAM_ADMIN_CHAT_ID", "the admins")
+    monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "news channel")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "api.telegram.org")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    problems = "\n".join(caught.value.problems)
+    for name in ("TELEGRAM_ADMIN_CHAT_ID", "TELEGRAM_NOTIFY_CHAT_ID", "TELEGRAM_BASE_URL"):
+        assert name in problems
+    assert "s3cret-token" not in problems

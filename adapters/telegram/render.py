@@ -79,9 +79,10 @@ def shorten(text: str, room: int) -> str:
     if room < 2:
         return ""
     cut = _prefix(text, room - 1)
-    head, space, _ = cut.rpartition(" ")
-    if space and units(head) >= (room - 1) // 2:
-        cut = head
+    if not text[len(cut)].isspace():  # the cut is inside a word: drop its start
+        head, space, _ = cut.rpartition(" ")
+        if space and units(head) >= (room - 1) // 2:
+            cut = head
     return cut.rstrip(" ,.;:-") + ELLIPSIS
 
 

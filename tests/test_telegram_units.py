@@ -1,0 +1,188 @@
+"""The Telegram adapter's pure parts: button data, text limits and escaping, flood control."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from adapters.telegram import callbacks, render
+from adapters.telegram.flood import FloodControl, Window, is_group, is_limited
+from core.domain import MediaType
+
+# ----- button data -------------------------------------------------------------------------
+
+
+def test_the_longest_button_data_of_each_kind_fits_in_64_bytes() -> None:
+    key, big = "A" * 8, 999_999_999
+    longest = [
+        callbacks.search_page(key, 500, 999),
+        callbacks.request(key, 500, 999, MediaType.MOVIE, big),
+        callbacks.notify(MediaType.TV, big),
+        callbacks.seasons(key, "t999"),
+        callbacks.approve(big),
+        callbacks.my_requests(2**52, 999),
+        callbacks.more_pending(999),
+    ]
+    assert max(len(data.encode()) for data in longest) <= callbacks.MAX_BYTES
+    with pytest.raises(ValueError, match="callback data"):
+        callbacks.seasons("k" * 70, "ok")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "data", "matches"),
+    [
+        (callbacks.APPROVE, "ap:12", True),
+        (callbacks.APPROVE, "ap:012", False),
+        (callbacks.APPROVE, "ap:1234567890", False),  # beyond any real id: forged
+        (callbacks.APPROVE, "ap:12:extra", False),
+        (callbacks.REQUEST, "rq:abcdEF-_:1:0:m603", True),
+        (callbacks.REQUEST, "rq:abc:1:0:m603", False),
+        (callbacks.SEASONS, "ss:abcdEF-_:t35", True),
+        (callbacks.SEASONS, "ss:abcdEF-_:drop", False),
+        (callbacks.MY_REQUESTS, "mr:5123456789:2", True),
+    ],
+)
+def test_button_data_is_matched_whole_and_strictly(pattern: Any, data: str, matches: bool) -> None:
+    assert bool(pattern.match(data)) is matches
+
+
+# ----- texts ------------------------------------------------------------------------------
+
+
+def test_shorten_cuts_on_a_word_boundary_within_the_room() -> None:
+    text = "The quick brown fox jumps over the lazy dog"
+    assert render.shorten(text, 100) == text
+    assert render.shorten(text, 20) == "The quick brown fox…"
+    assert render.units(render.shorten(text, 20)) <= 20
+    assert render.shorten("x" * 50, 10) == "x" * 9 + "…"
+    assert render.shorten(text, 1) == ""
+
+
+def test_lengths_count_utf16_units_and_visible_text_only() -> None:
+    assert render.units("😀") == 2
+    assert render.visible_length("<b>Tom &amp; Jerry</b>") == len("Tom & Jerry")
+    emoji_text = "😀" * 600
+    assert render.units(render.shorten(emoji_text, 1024)) <= 1024
+
+
+@pytest.mark.parametrize("limit", [render.CAPTION_LIMIT, render.TEXT_LIMIT])
+def test_compose_fits_the_limit_and_escapes_everything(limit: int) -> None:
+    head = [f"<b>{render.esc('<Tom & Jerry>')}</b>"]
+    body = "A <script> & more. " * 500
+
+    text = compose_and_check(head, body, ["tail"], limit)
+
+    assert "&lt;script&gt; &amp; more" in text
+    assert text.endswith("…</i>\ntail")
+
+
+def compose_and_check(head: list[str], body: str, tail: list[str], limit: int) -> str:
+    text = render.compose(head, body, tail, limit)
+    assert render.visible_length(text) <= limit
+    assert "<script>" not in text
+    return text
+
+
+def test_compose_drops_markup_rather_than_overflow_when_fixed_lines_are_too_long() -> None:
+    head = [f"<b>{render.esc('&' * 3000)}</b>"]
+
+    text = render.compose(head, "body", [], render.CAPTION_LIMIT)
+
+    assert render.visible_length(text) <= render.CAPTION_LIMIT
+    assert "<b>" not in text
+    assert html.unescape(text).startswith("&&&")
+
+
+def test_callback_answers_are_cut_to_200_characters() -> None:
+    assert len(render.answer_text("word " * 100)) <= render.ANSWER_LIMIT
+
+
+# ----- flood control ----------------------------------------------------------------------
+
+
+def test_which_calls_count_and_which_chats_are_groups() -> None:
+    assert is_limited("sendMessage")
+    assert is_limited("editMessageCaption")
+    assert not is_limited("answerCallbackQuery")
+    assert not is_limited("sendChatAction")
+    assert not is_limited("deleteMessage")
+    assert is_group(-100123)
+    assert is_group("@channel")
+    assert not is_group(42)
+
+
+async def test_a_window_lets_a_burst_through_then_spaces_the_rest() -> None:
+    window = Window(3, 0.3)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    times = []
+    for _ in range(5):
+        await window.acquire()
+        times.append(loop.time() - start)
+
+    assert max(times[:3]) < 0.05
+    assert times[3] >= 0.3 + 0.1 - 0.01  # the period, plus the margin for the wire
+    for early, late in itertools.pairwise(times):
+        assert late >= early
+
+
+class FakeTelegramCall:
+    """A Bot API call that answers 429 a given number of times, recording when it ran."""
+
+    def __init__(self, refusals: int, retry_after: int) -> None:
+        self.refusals = refusals
+        self.retry_after = retry_after
+        self.times: list[float] = []
+
+    async def __call__(self) -> dict[str, Any]:
+        self.times.append(asyncio.get_running_loop().time())
+        if self.refusals:
+            self.refusals -= 1
+            raise RetryAfter(self.retry_after)
+        return {"ok": True}
+
+
+async def call(limiter: FloodControl, endpoint: str, chat_id: int, fn: FakeTelegramCall) -> Any:
+    return await limiter.process_request(fn, (), {}, endpoint, {"chat_id": chat_id}, None)
+
+
+async def test_a_429_pauses_that_chat_for_exactly_retry_after_and_then_succeeds() -> None:
+    limiter = FloodControl(max_retries=2)
+    refused_twice = FakeTelegramCall(refusals=2, retry_after=1)
+
+    assert await call(limiter, "sendMessage", 42, refused_twice) == {"ok": True}
+
+    first, second, third = refused_twice.times
+    assert 1.0 <= second - first < 1.2
+    assert 1.0 <= third - second < 1.2
+
+
+async def test_a_429_that_outlasts_the_retries_reaches_the_caller() -> None:
+    limiter = FloodControl(max_retries=1)
+    stubborn = FakeTelegramCall(refusals=5, retry_after=1)
+
+    with pytest.raises(RetryAfter):
+        await call(limiter, "sendMessage", 42, stubborn)
+    assert len(stubborn.times) == 2
+
+
+async def test_other_chats_and_callback_answers_do_not_wait_for_a_paused_chat() -> None:
+    limiter = FloodControl()
+    paused = FakeTelegramCall(refusals=1, retry_after=2)
+    loop = asyncio.get_running_loop()
+    waiting = asyncio.create_task(call(limiter, "sendMessage", 42, paused))
+    await asyncio.sleep(0.05)
+    start = loop.time()
+
+    await call(limiter, "sendMessage", 43, FakeTelegramCall(0, 0))
+    await limiter.process_request(
+        FakeTelegramCall(0, 0), (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None
+    )
+
+    assert loop.time() - start < 0.2
+    assert await waiting == {"ok": True}
