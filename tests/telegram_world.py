@@ -155,6 +155,13 @@ class TelegramWorld:
         self.app = None
         return code
 
+    @contextlib.asynccontextmanager
+    async def offline(self) -> AsyncIterator[Services]:
+        """The core on the bot's database while the bot is stopped, as the console has it."""
+        assert self.app is None, "stop() the bot first"
+        async with open_app(self.settings()) as app:
+            yield app.services
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()

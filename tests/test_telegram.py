@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import QuotaLimits, RequestStatus
+from core import requests, users
+from core.domain import Identity, MediaType, QuotaLimits, RequestStatus
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
@@ -16,6 +17,7 @@ from tests.telegram_world import (
     ALICE,
     BOB,
     BOSS,
+    CAROL,
     MOD,
     TelegramWorld,
     has,
@@ -215,3 +217,92 @@ async def test_notify_me_tells_a_second_user_when_the_title_is_approved(
 
     told = await world.tg.wait_for_message(BOB, has("Movie Request Approved"), after=bobs_card)
     assert "The request by Alice was approved by Boss" in text_of(told)
+
+
+async def test_a_moderators_request_is_approved_automatically_and_managers_are_told(
+    world: TelegramWorld,
+) -> None:
+    await world.make(MOD, "moderator", "Mo")
+    card = await world.say(MOD, "/movie inception", "Inception")
+
+    await world.press(MOD, card, "Request")
+
+    await world.changed(card, "approved automatically")
+    info = await world.tg.wait_for_message(ADMIN_CHAT, has("Requested by Mo"))
+    assert "✅ Approved automatically" in text_of(info)
+    assert info.buttons == []
+    [request] = await world.requests()
+    assert request.status is RequestStatus.APPROVED
+
+
+async def test_a_guest_may_search_but_is_told_plainly_that_requesting_is_not_allowed(
+    world: TelegramWorld,
+) -> None:
+    await world.make(CAROL, "guest", "Carol")
+    card = await world.say(CAROL, "/movie inception", "Inception")
+
+    await world.press(CAROL, card, "Request")
+
+    refusal = await world.tg.wait_for_message(CAROL, has("not allowed"), after=card)
+    assert text_of(refusal) == "You are not allowed to request a movie."
+    assert await world.requests() == []
+
+
+async def test_a_show_with_every_season_taken_has_nothing_left_to_choose(
+    world: TelegramWorld,
+) -> None:
+    alice = await world.user_id(ALICE, "Alice")
+    await requests.create_request(world.services, alice, 1396, MediaType.TV, "all")
+    card = await world.say(BOB, "/tv breaking bad", "Breaking Bad")
+
+    await world.press(BOB, card, "More seasons")
+
+    await world.changed(card, "Every season is already requested or available.")
+    assert len(await world.requests()) == 1
+
+
+async def test_a_failed_request_is_told_to_all_and_a_manager_retries_it_from_the_card(
+    world: TelegramWorld,
+) -> None:
+    await request_inception(world)
+    boss = await world.user_id(BOSS, "Boss")
+    await requests.approve_request(world.services, boss, 1)
+    await requests.fail_request(world.services, 1, "Radarr answered 503")
+
+    told = await world.tg.wait_for_message(ALICE, has("Movie Request Failed"))
+    assert "could not be sent to the downloader: Radarr answered 503" in text_of(told)
+    failed = await world.tg.wait_for_message(ADMIN_CHAT, lambda m: labels(m) == ["🔁 Retry"])
+    assert "⚠️ Failed: Radarr answered 503" in text_of(failed)
+
+    await world.press(BOSS, failed, "🔁 Retry")
+
+    await world.changed(failed, "🔁 Sent again by Boss")
+    [request] = await world.requests()
+    assert request.status is RequestStatus.APPROVED
+
+
+async def test_notifications_written_while_the_bot_was_down_arrive_when_it_starts(
+    world: TelegramWorld,
+) -> None:
+    await request_inception(world)
+    await world.settled()
+    sent = len(world.tg.messages(ALICE))
+    await world.stop()
+    async with world.offline() as services:  # a manager approves from the console meanwhile
+        boss = await users.resolve_user(services, Identity("telegram", str(BOSS)), "Boss")
+        await requests.approve_request(services, boss.id, 1)
+    assert len(world.tg.messages(ALICE)) == sent  # nothing could be sent meanwhile
+
+    await world.start()
+
+    told = await world.tg.wait_for_message(ALICE, has("Movie Request Approved"))
+    assert "approved by Boss" in text_of(told)
+    admin = world.tg.messages(ADMIN_CHAT)[0]
+    await world.changed(admin, "Approved by Boss")
+
+
+async def request_inception(world: TelegramWorld) -> None:
+    card = await world.say(ALICE, "/movie inception", "Inception")
+    await world.press(ALICE, card, "Request")
+    await world.changed(card, "awaits approval")
+    await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
