@@ -1,3 +1,8 @@
 """Fixtures shared by every test module."""
 
-pytest_plugins = ["tests.storage_fixtures", "tests.fake_tmdb", "tests.fake_telegram"]
+pytest_plugins = [
+    "tests.storage_fixtures",
+    "tests.fake_tmdb",
+    "tests.fake_telegram",
+    "tests.telegram_world",
+]

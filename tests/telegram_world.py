@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from bot.app import App, open_app
@@ -294,3 +295,12 @@ async def running(world: TelegramWorld) -> AsyncIterator[TelegramWorld]:
     finally:
         if world.app is not None:
             assert await world.stop() == 0
+
+
+@pytest.fixture
+async def bot(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> AsyncIterator[TelegramWorld]:
+    """requestbot running with the Telegram adapter, an admin chat and no quotas."""
+    async with running(TelegramWorld(fake_telegram, fake_tmdb, tmp_path)) as started:
+        yield started

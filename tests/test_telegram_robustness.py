@@ -4,15 +4,11 @@ buttons, a slow or broken TMDb, blocked users and Telegram's size limits."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from core import requests
 from core.domain import EventKind, MediaType, RequestStatus
-from tests.fake_telegram import FakeTelegram
-from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
     ADMIN_CHAT,
     ALICE,
@@ -23,59 +19,50 @@ from tests.telegram_world import (
     TelegramWorld,
     has,
     labels,
-    running,
     text_of,
 )
 
 
-@pytest.fixture
-async def world(
-    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
-) -> AsyncIterator[TelegramWorld]:
-    async with running(TelegramWorld(fake_telegram, fake_tmdb, tmp_path)) as started:
-        yield started
+async def request_movie(bot: TelegramWorld, user: int, title: str) -> None:
+    card = await bot.say(user, f"/movie {title}", "Not requested")
+    await bot.press(user, card, "Request")
+    await bot.changed(card, "awaits approval")
 
 
-async def request_movie(world: TelegramWorld, user: int, title: str) -> None:
-    card = await world.say(user, f"/movie {title}", "Not requested")
-    await world.press(user, card, "Request")
-    await world.changed(card, "awaits approval")
-
-
-async def admin_card(world: TelegramWorld, title: str) -> object:
-    return await world.tg.wait_for_message(ADMIN_CHAT, has(title))
+async def admin_card(bot: TelegramWorld, title: str) -> object:
+    return await bot.tg.wait_for_message(ADMIN_CHAT, has(title))
 
 
 async def test_someone_without_manage_requests_pressing_approve_changes_nothing(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
-    await request_movie(world, ALICE, "inception")
-    card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await request_movie(bot, ALICE, "inception")
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
 
-    query = world.tg.press_button(CAROL, card, "✅ Approve")
-    answer = await world.answer_to(query)
+    query = bot.tg.press_button(CAROL, card, "✅ Approve")
+    answer = await bot.answer_to(query)
 
     assert answer.show_alert
     assert answer.text == "You are not allowed to approve requests."
-    assert [r.status for r in await world.requests()] == [RequestStatus.PENDING]
-    assert labels(world.tg.message(ADMIN_CHAT, card.message_id)) == ["✅ Approve", "❌ Decline"]
-    assert world.tg.messages(ADMIN_CHAT) == [world.tg.message(ADMIN_CHAT, card.message_id)]
+    assert [r.status for r in await bot.requests()] == [RequestStatus.PENDING]
+    assert labels(bot.tg.message(ADMIN_CHAT, card.message_id)) == ["✅ Approve", "❌ Decline"]
+    assert bot.tg.messages(ADMIN_CHAT) == [bot.tg.message(ADMIN_CHAT, card.message_id)]
 
 
 @pytest.mark.parametrize("presses", [2, 4])
 async def test_managers_pressing_approve_at_once_approve_once_and_the_rest_hear_who_did(
-    world: TelegramWorld, presses: int
+    bot: TelegramWorld, presses: int
 ) -> None:
     managers = [BOSS, MOD, BOB, CAROL][:presses]
     for manager in managers[1:]:
-        await world.make(manager, "moderator")
-    await request_movie(world, ALICE, "inception")
-    card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+        await bot.make(manager, "moderator")
+    await request_movie(bot, ALICE, "inception")
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
 
-    queries = [world.tg.press_button(m, card, "✅ Approve") for m in managers]
-    answers = [await world.answer_to(q) for q in queries]
+    queries = [bot.tg.press_button(m, card, "✅ Approve") for m in managers]
+    answers = [await bot.answer_to(q) for q in queries]
 
-    [request] = await world.requests()
+    [request] = await bot.requests()
     assert request.status is RequestStatus.APPROVED
     assert request.modified_by is not None
     winner = request.modified_by.display_name
@@ -83,79 +70,79 @@ async def test_managers_pressing_approve_at_once_approve_once_and_the_rest_hear_
     losers = [a.text for a in answers if a.show_alert]
     assert len(losers) == presses - 1
     assert all(text.startswith(f"Request #1 is already approved (by {winner},") for text in losers)
-    assert (await world.event_kinds()).count(EventKind.APPROVED) == 1
-    await world.changed(card, f"Approved by {winner}")
-    told = await world.tg.wait_for_message(ALICE, has("Movie Request Approved"))
+    assert (await bot.event_kinds()).count(EventKind.APPROVED) == 1
+    await bot.changed(card, f"Approved by {winner}")
+    told = await bot.tg.wait_for_message(ALICE, has("Movie Request Approved"))
     assert f"approved by {winner}" in text_of(told)
 
 
 async def test_a_notification_burst_through_429s_loses_nothing_and_waits_retry_after(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
     people = list(range(2001, 2009))
-    boss = await world.user_id(BOSS, "Boss")
+    boss = await bot.user_id(BOSS, "Boss")
     movies = [603, 604, 605, 550, 27205, 129, 447404, 35]
     pending = []
     for person, movie in zip(people, movies, strict=True):
-        world.tg.add_user(person, f"Viewer {person}")
-        user = await world.user_id(person, f"Viewer {person}")
-        created = await requests.create_request(world.services, user, movie, MediaType.MOVIE)
+        bot.tg.add_user(person, f"Viewer {person}")
+        user = await bot.user_id(person, f"Viewer {person}")
+        created = await requests.create_request(bot.services, user, movie, MediaType.MOVIE)
         assert created.request is not None
         pending.append(created.request.id)
-    await world.tg.wait_for(lambda: len(world.tg.messages(ADMIN_CHAT)) == len(people))
+    await bot.tg.wait_for(lambda: len(bot.tg.messages(ADMIN_CHAT)) == len(people))
     for person in people[1:4]:  # one 429 each: the rate limiter waits and retries
-        world.tg.rate_limit(times=1, retry_after=1, chat_id=person)
-    world.tg.rate_limit(times=3, retry_after=1, chat_id=people[0])  # the outbox retries
+        bot.tg.rate_limit(times=1, retry_after=1, chat_id=person)
+    bot.tg.rate_limit(times=3, retry_after=1, chat_id=people[0])  # the outbox retries
 
     for request_id in pending:
-        await requests.approve_request(world.services, boss, request_id)
+        await requests.approve_request(bot.services, boss, request_id)
 
     for person in people:
-        await world.tg.wait_for_message(person, has("Movie Request Approved"), timeout=20)
-    await world.settled()
+        await bot.tg.wait_for_message(person, has("Movie Request Approved"), timeout=20)
+    await bot.settled()
     for person in people:
-        told = [m for m in world.tg.messages(person) if "Approved" in text_of(m)]
+        told = [m for m in bot.tg.messages(person) if "Approved" in text_of(m)]
         assert len(told) == 1, f"user {person} was told {len(told)} times"
-    limited = [c for c in world.tg.calls if c.status == 429]
+    limited = [c for c in bot.tg.calls if c.status == 429]
     assert len(limited) == 6
     for refused in limited:
         chat = refused.params["chat_id"]
         later = [
-            c.at for c in world.tg.calls if c.params.get("chat_id") == chat and c.at > refused.at
+            c.at for c in bot.tg.calls if c.params.get("chat_id") == chat and c.at > refused.at
         ]
         assert later, f"nothing was sent to chat {chat} after its 429"
         assert min(later) - refused.at >= 0.95  # retry_after is 1 s
-    assert world.tg.flood_violations == []
+    assert bot.tg.flood_violations == []
 
 
 async def test_a_restart_between_request_and_approval_loses_nothing(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
-    card = await world.say(ALICE, "/request matrix", "The Matrix")
-    await world.press(ALICE, card, "Next ›")
-    card = await world.changed(card, "The Matrix Reloaded")
+    card = await bot.say(ALICE, "/request matrix", "The Matrix")
+    await bot.press(ALICE, card, "Next ›")
+    card = await bot.changed(card, "The Matrix Reloaded")
     admin = None
 
-    await world.restart()
+    await bot.restart()
 
-    await world.press(ALICE, card, "Request")  # the search, kept in the database, pages on
-    await world.changed(card, "awaits approval")
-    admin = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
-    await world.restart()
-    await world.press(BOSS, admin, "✅ Approve")  # a card from before the restart
+    await bot.press(ALICE, card, "Request")  # the search, kept in the database, pages on
+    await bot.changed(card, "awaits approval")
+    admin = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await bot.restart()
+    await bot.press(BOSS, admin, "✅ Approve")  # a card from before the restart
 
-    await world.changed(admin, "Approved by Boss")
-    told = await world.tg.wait_for_message(ALICE, has("Movie Request Approved"))
+    await bot.changed(admin, "Approved by Boss")
+    told = await bot.tg.wait_for_message(ALICE, has("Movie Request Approved"))
     assert "The Matrix Reloaded" in text_of(told)
-    await world.settled()
-    assert [r.status for r in await world.requests()] == [RequestStatus.APPROVED]
+    await bot.settled()
+    assert [r.status for r in await bot.requests()] == [RequestStatus.APPROVED]
 
 
 async def test_forged_or_unknown_button_data_gets_a_polite_answer_and_acts_for_nobody(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
-    await request_movie(world, ALICE, "inception")
-    card = await world.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await request_movie(bot, ALICE, "inception")
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     forged = {
         (CAROL, "ap:1"): "You are not allowed to approve requests.",
         (CAROL, "dn:1"): "You are not allowed to decline requests.",
@@ -169,59 +156,59 @@ async def test_forged_or_unknown_button_data_gets_a_polite_answer_and_acts_for_n
         (BOB, "cx:1"): "You are not allowed to cancel another user's request.",
     }
     for (user, data), expected in forged.items():
-        answer = await world.answer_to(world.tg.press(user, card, data))
+        answer = await bot.answer_to(bot.tg.press(user, card, data))
         assert answer.show_alert, data
         assert answer.text.startswith(expected), (data, answer.text)
 
-    [request] = await world.requests()
+    [request] = await bot.requests()
     assert request.status is RequestStatus.PENDING
-    assert not [c for c in world.tg.errors if c.status != 429]
+    assert not [c for c in bot.tg.errors if c.status != 429]
 
 
 async def test_a_button_press_is_answered_before_a_slow_tmdb_answers(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
-    card = await world.say(ALICE, "/movie inception", "Inception")
-    world.tmdb.delay = 2.0
+    card = await bot.say(ALICE, "/movie inception", "Inception")
+    bot.tmdb.delay = 2.0
 
-    query = world.tg.press_button(ALICE, card, "Request")
-    answer = await world.answer_to(query)
+    query = bot.tg.press_button(ALICE, card, "Request")
+    answer = await bot.answer_to(query)
 
     assert answer.at - answer.created_at < 0.5
-    assert "awaits approval" not in text_of(world.tg.message(ALICE, card.message_id))
-    done = await world.changed(card, "awaits approval", within=10)
+    assert "awaits approval" not in text_of(bot.tg.message(ALICE, card.message_id))
+    done = await bot.changed(card, "awaits approval", within=10)
     assert done.edited_at is not None
     assert done.edited_at - answer.created_at >= 2.0
 
 
-async def test_tmdb_being_down_is_said_plainly(world: TelegramWorld) -> None:
-    world.tmdb.fail(times=100, status=503)
+async def test_tmdb_being_down_is_said_plainly(bot: TelegramWorld) -> None:
+    bot.tmdb.fail(times=100, status=503)
 
-    reply = await world.say(ALICE, "/request matrix", "TMDb")
+    reply = await bot.say(ALICE, "/request matrix", "TMDb")
 
     assert text_of(reply) == "TMDb is not reachable right now. Please try again in a moment."
-    world.tmdb.reset()
-    card = await world.say(ALICE, "/request matrix", "The Matrix")
+    bot.tmdb.reset()
+    card = await bot.say(ALICE, "/request matrix", "The Matrix")
     assert card.photo
 
 
 async def test_a_user_who_blocked_the_bot_is_given_up_on_once_and_others_still_hear(
-    world: TelegramWorld, caplog: pytest.LogCaptureFixture
+    bot: TelegramWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await world.make(MOD, "moderator", "Mo")
-    await request_movie(world, ALICE, "inception")
-    await request_movie(world, ALICE, "fight club")
-    await world.settled()
-    world.tg.block(ALICE)
-    boss = await world.user_id(BOSS)
+    await bot.make(MOD, "moderator", "Mo")
+    await request_movie(bot, ALICE, "inception")
+    await request_movie(bot, ALICE, "fight club")
+    await bot.settled()
+    bot.tg.block(ALICE)
+    boss = await bot.user_id(BOSS)
     caplog.set_level(logging.INFO)
 
     for request_id in (1, 2):
-        await requests.approve_request(world.services, boss, request_id)
-    await world.settled()
+        await requests.approve_request(bot.services, boss, request_id)
+    await bot.settled()
 
-    alice = await world.user_id(ALICE)
-    given_up = [d for d in await world.deliveries() if d[2] == alice and d[3].value == "gave_up"]
+    alice = await bot.user_id(ALICE)
+    given_up = [d for d in await bot.deliveries() if d[2] == alice and d[3].value == "gave_up"]
     assert len(given_up) == 2  # one per event, never retried
     blocked_warnings = [
         r
@@ -229,31 +216,31 @@ async def test_a_user_who_blocked_the_bot_is_given_up_on_once_and_others_still_h
         if r.levelno == logging.WARNING and "cannot be written" in r.message
     ]
     assert len(blocked_warnings) == 1
-    cards = world.tg.messages(ADMIN_CHAT)
+    cards = bot.tg.messages(ADMIN_CHAT)
     assert all("Approved by Boss" in text_of(c) for c in cards)
 
 
 async def test_long_titles_and_markup_in_tmdb_texts_stay_inside_telegrams_limits(
-    world: TelegramWorld,
+    bot: TelegramWorld,
 ) -> None:
     overview = "Tom & Jerry <b>chase</b> each other & more. " * 120
-    world.tmdb.add_movie(
+    bot.tmdb.add_movie(
         900001, "Tom & Jerry: <The Movie> " * 4, overview=overview, poster_path="/tj.jpg"
     )
 
-    card = await world.say(ALICE, "/movie jerry", "Tom & Jerry")
+    card = await bot.say(ALICE, "/movie jerry", "Tom & Jerry")
     assert card.caption is not None
     assert len(card.caption.encode("utf-16-le")) // 2 <= 1024
     assert "Tom & Jerry: <The Movie>" in card.caption
     assert card.caption.count("…") == 1
-    await world.press(ALICE, card, "Request")
-    admin = await world.tg.wait_for_message(ADMIN_CHAT, has("Tom & Jerry"))
+    await bot.press(ALICE, card, "Request")
+    admin = await bot.tg.wait_for_message(ADMIN_CHAT, has("Tom & Jerry"))
     assert len(text_of(admin)) <= 1024
-    assert [c for c in world.tg.errors if c.status == 400] == []
+    assert [c for c in bot.tg.errors if c.status == 400] == []
 
 
 async def test_an_unexpected_error_is_logged_with_the_update_and_the_user_gets_an_apology(
-    world: TelegramWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    bot: TelegramWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from adapters.telegram import search as telegram_search
 
@@ -262,7 +249,7 @@ async def test_an_unexpected_error_is_logged_with_the_update_and_the_user_gets_a
 
     monkeypatch.setattr(telegram_search.search, "search", broken)
 
-    reply = await world.say(ALICE, "/request matrix", "Sorry")
+    reply = await bot.say(ALICE, "/request matrix", "Sorry")
 
     assert text_of(reply) == "Sorry, something went wrong on my side. Please try again in a moment."
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -279,11 +279,9 @@ def approval_card(
     head = [
         f"<b>{esc(event_title(EventKind.PENDING, payload.media_type))}</b>"
         + (" (4K)" if payload.is_4k else ""),
-        title_line(payload.title, payload.year, payload.media_type),
+        *_what(payload),
         f"Requested by <b>{esc(payload.requested_by_name)}</b>",
     ]
-    if payload.seasons:
-        head.append(esc(seasons_text(payload.seasons).capitalize()))
     if quota_line:
         head.append(f"Quota: {esc(quota_line)}")
     tail = [f"Request #{payload.request_id}"]
@@ -300,13 +298,19 @@ def notification(note: Notification, *, photo: bool) -> str:
     event, payload = note.event, note.event.payload
     lines = [
         f"<b>{esc(event_title(event.kind, payload.media_type))}</b>",
-        title_line(payload.title, payload.year, payload.media_type),
+        *_what(payload),
+        _what_happened(note),
     ]
-    if payload.seasons:
-        lines.append(esc(seasons_text(payload.seasons).capitalize()))
-    lines.append(_what_happened(note))
     body = shorten(payload.overview, CARD_OVERVIEW) if event.kind is EventKind.AVAILABLE else ""
     return compose(lines, body, [], CAPTION_LIMIT if photo else TEXT_LIMIT)
+
+
+def _what(payload: EventPayload) -> list[str]:
+    """The title line, and the seasons line of a TV request."""
+    lines = [title_line(payload.title, payload.year, payload.media_type)]
+    if payload.seasons:
+        lines.append(esc(seasons_text(payload.seasons).capitalize()))
+    return lines
 
 
 def _what_happened(note: Notification) -> str:
@@ -314,16 +318,16 @@ def _what_happened(note: Notification) -> str:
     actor = esc(payload.actor_name or "the server")
     yours = note.audience is Audience.REQUESTER
     whose = "Your request" if yours else f"The request by {esc(payload.requested_by_name)}"
-    reason = f": {esc(payload.reason)}" if payload.reason else "."
+    because = f": {esc(payload.reason.rstrip('.!'))}" if payload.reason else ""
     match kind:
         case EventKind.APPROVED if payload.reason == "retry":
             return f"{whose} is being sent again by {actor}."
         case EventKind.APPROVED:
             return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
         case EventKind.DECLINED:
-            return f"{whose} was declined by {actor}{reason}"
+            return f"{whose} was declined by {actor}{because}."
         case EventKind.FAILED:
-            return f"{whose} could not be sent to the downloader{reason} An admin can retry it."
+            return f"{whose} could not be sent to the downloader{because}. An admin can retry it."
         case EventKind.AVAILABLE:
             return "🎉 It's ready to watch now."
         case EventKind.CANCELLED:
@@ -337,12 +341,7 @@ def _what_happened(note: Notification) -> str:
 
 def announcement(payload: EventPayload, *, photo: bool) -> str:
     """The public "now available" post."""
-    head = [
-        f"🎉 <b>{esc(kind_word(payload.media_type))} now available</b>",
-        title_line(payload.title, payload.year, payload.media_type),
-    ]
-    if payload.seasons:
-        head.append(esc(seasons_text(payload.seasons).capitalize()))
+    head = [f"🎉 <b>{esc(kind_word(payload.media_type))} now available</b>", *_what(payload)]
     body = shorten(payload.overview, CARD_OVERVIEW)
     tail = [f"Requested by {esc(payload.requested_by_name)}"]
     return compose(head, body, tail, CAPTION_LIMIT if photo else TEXT_LIMIT)
