@@ -47,6 +47,8 @@ async def test_a_movie_request_is_approved_in_the_admin_chat_and_the_requester_t
     assert "approved by Boss" in text_of(told)
     [request] = await bot.requests()
     assert request.status is RequestStatus.APPROVED
+    await bot.settled()
+    assert bot.tg.errors == []  # not even an edit that changed nothing
 
 
 async def test_a_long_show_is_requested_season_by_season_across_picker_pages(

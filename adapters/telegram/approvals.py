@@ -85,7 +85,7 @@ async def on_approve(update: Update, context: Context) -> None:
     try:
         approved = await press.quickly(requests.approve_request(services, user.id, request_id))
     except AlreadyDecided as decided:
-        await _show_decided(context, decided)
+        _show_decided(context, decided)
         raise
     await press.answer(f"Approved: {approved.media.label}.")
     await refresh_cards(context, snapshot(approved, user), EventKind.APPROVED)
@@ -101,7 +101,7 @@ async def on_decline(update: Update, context: Context) -> None:
             requests.decision_pending(press.deps.services, user.id, request_id)
         )
     except AlreadyDecided as decided:
-        await _show_decided(context, decided)
+        _show_decided(context, decided)
         raise
     await press.answer("Reply to my question with a reason, or press No reason.")
     if press.message is not None:
@@ -261,13 +261,15 @@ _LATEST = {
 }
 
 
-async def _show_decided(context: Context, decided: AlreadyDecided) -> None:
-    """Bring stale cards up to date (someone else decided first, here or elsewhere)."""
+def _show_decided(context: Context, decided: AlreadyDecided) -> None:
+    """Bring stale cards up to date (someone else decided first, here or elsewhere), in
+    the background: the presser's answer, saying who decided, goes first."""
     request = decided.request
     kind = _LATEST.get(request.status)
     if kind is not None:
         reason = request.decline_reason or request.fail_reason
-        await refresh_cards(context, snapshot(request, decided.decided_by, reason), kind)
+        payload = snapshot(request, decided.decided_by, reason)
+        context.application.create_task(refresh_cards(context, payload, kind))
 
 
 async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind) -> None:

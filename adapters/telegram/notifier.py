@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -49,6 +51,7 @@ READY_TIMEOUT = 30.0
 # The requester saw the answer to these in the chat where they asked.
 ANSWERED_IN_CHAT = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED})
 CARD = "approval"
+SHOWN_CARDS = 4096
 
 
 class TelegramNotifier:
@@ -62,6 +65,10 @@ class TelegramNotifier:
         self._bot: Bot | None = None
         self._ready = asyncio.Event()
         self._unreachable: set[int | str] = set()  # chats already logged as blocked
+        # What each card shows now, as this process last set it: an edit that would change
+        # nothing is skipped (the handler that decided and the outbox both update the card,
+        # and every edit counts against the chat's flood limit).
+        self._shown: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def attach(self, bot: Bot) -> None:
         """Start delivering through ``bot`` (once the application is initialised)."""
@@ -126,14 +133,17 @@ class TelegramNotifier:
         new) and remember it, so that decisions anywhere edit it."""
         quota_line = await self._quota_line(payload) if kind is EventKind.PENDING else ""
 
-        def text(p: EventPayload, k: EventKind, *, photo: bool) -> str:
+        def layout(p: EventPayload, k: EventKind, *, photo: bool) -> str:
             return render.approval_card(p, k, quota_line=quota_line, photo=photo)
 
-        message = await self._post(chat_id, text, payload, kind, card_buttons(payload, kind))
+        markup = card_buttons(payload, kind)
+        message = await self._post(chat_id, layout, payload, kind, markup)
         shape = "photo" if message.photo else "text"
         where = (str(message.chat_id), str(message.message_id))
         post = ChatPost(PLATFORM, *where, payload.request_id, f"{CARD}:{shape}")
         await chat.record_post(self._services, post)
+        shown = layout(payload, kind, photo=bool(message.photo))
+        self._remember(where, _looks(shown, markup))
         return message
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
@@ -145,8 +155,21 @@ class TelegramNotifier:
             photo = post.kind.endswith(":photo")
             text = render.approval_card(payload, kind, photo=photo)
             markup = card_buttons(payload, kind)
-            edited += await self._edit(bot, post, text, markup, photo=photo)
+            where, looks = (post.chat_id, post.message_id), _looks(text, markup)
+            if self._shown.get(where) == looks:
+                edited += 1
+                continue
+            done = await self._edit(bot, post, text, markup, photo=photo)
+            if done:
+                self._remember(where, looks)
+            edited += done
         return edited
+
+    def _remember(self, where: tuple[str, str], looks: str) -> None:
+        self._shown[where] = looks
+        self._shown.move_to_end(where)
+        while len(self._shown) > SHOWN_CARDS:
+            self._shown.popitem(last=False)
 
     async def _edit(
         self,
@@ -245,6 +268,10 @@ class _Layout(Protocol):
 
 def _announcement(payload: EventPayload, kind: EventKind, *, photo: bool) -> str:
     return render.announcement(payload, photo=photo)
+
+
+def _looks(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    return text + "\x00" + (json.dumps(markup.to_dict(), sort_keys=True) if markup else "")
 
 
 def card_buttons(payload: EventPayload, kind: EventKind) -> InlineKeyboardMarkup | None:
