@@ -113,13 +113,14 @@ def build_application(
         .build()
     )
     application.bot_data["deps"] = Deps(services, config, notifier)
+    new = filters.UpdateType.MESSAGE  # an edited "/request matrix" is not a second search
     for name, handler in COMMANDS.items():
-        application.add_handler(CommandHandler(name, handler))
+        application.add_handler(CommandHandler(name, handler, filters=new))
     for pattern, pressed in BUTTONS:
         application.add_handler(CallbackQueryHandler(pressed, pattern=pattern))
     application.add_handler(CallbackQueryHandler(on_stale_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason))
-    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, on_reason))
+    application.add_handler(MessageHandler(new & filters.COMMAND, on_unknown_command))
     application.add_error_handler(on_error)
     return application
 
