@@ -133,13 +133,20 @@ def _chat(value: int | str) -> int | str:
     raise ValueError("must be a chat id such as -1001234567890, or @channelname")
 
 
+def _bot_api(value: str) -> str:
+    """The Bot API address ends in /bot: the library appends the token right after it."""
+    if not value.endswith("/bot"):
+        raise ValueError("must end with /bot, e.g. https://api.telegram.org/bot")
+    return value
+
+
 class TelegramSettings(_Section):
     """The Telegram bot: its token, its Bot API server, and the chats it posts to."""
 
     model_config = SettingsConfigDict(env_prefix="TELEGRAM_")
 
     bot_token: SecretStr | None = None
-    base_url: HttpUrl = "https://api.telegram.org/bot"
+    base_url: Annotated[HttpUrl, AfterValidator(_bot_api)] = "https://api.telegram.org/bot"
     admin_chat_id: int | None = None
     notify_chat_id: Annotated[int | str, AfterValidator(_chat)] | None = None
     poll_timeout: int = Field(default=30, ge=1, le=60)

@@ -3,8 +3,9 @@
 Events are written in the same transaction as the change they report, so nothing is lost
 when the process dies: on start the dispatcher delivers whatever is still undelivered.
 Each (event, notifier, recipient) delivery is recorded in the notification log; a retry only
-repeats the ones that have not succeeded, so a delivery is at-least-once and, short of a crash
-between sending and logging, exactly once.
+repeats the ones that have not succeeded. A delivery is at least once: a message can be sent
+twice when the platform received it but we did not learn so (a crash between sending and
+logging, a send cut off by its timeout, an answer lost on the network).
 """
 
 from __future__ import annotations
@@ -50,13 +51,23 @@ class DispatchPolicy:
     ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds;
     a stopping dispatcher finishes the event in hand within ``drain`` seconds."""
 
-    max_attempts: int = 12
+    max_attempts: int = 100  # with the backoff below: about a day of a platform being down
     base_delay: float = 5.0
     max_delay: float = 900.0
     lease: float = 120.0
     poll_interval: float = 10.0
     batch: int = 50
     drain: float = 10.0  # seconds a stopping dispatcher may take to finish its event
+
+
+def told_in_place(notification: Notification) -> bool:
+    """Whether the recipient already saw this where they acted: the requester is answered in
+    the chat when they make a request, and nobody needs telling what they did themselves."""
+    if notification.audience is not Audience.REQUESTER:
+        return False
+    payload = notification.event.payload
+    own_request = notification.event.kind is EventKind.PENDING and payload.actor_id is None
+    return own_request or payload.actor_id == notification.recipient.id
 
 
 async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:

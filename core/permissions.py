@@ -66,6 +66,16 @@ def has_any(held: int, *required: Permission) -> bool:
     return any(held & flag for flag in required)
 
 
+def manages_requests(held: int) -> bool:
+    """Whether a user may approve, decline and list others' requests."""
+    return has_any(held, Permission.MANAGE_REQUESTS)
+
+
+def may_request(held: int) -> bool:
+    """Whether a user may request anything at all (movies, shows, or both)."""
+    return has_any(held, Permission.REQUEST, Permission.REQUEST_MOVIE, Permission.REQUEST_TV)
+
+
 def parse_permissions(text: str) -> Permission:
     """Parse a role name, a number, or flag names joined by ``|``, ``,`` or ``+``.
 

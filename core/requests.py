@@ -539,6 +539,28 @@ async def mark_available(
 # ----- queries -------------------------------------------------------------------------
 
 
+async def current_request(services: Services, request_id: int) -> MediaRequest | None:
+    """A request as it is now, or None once it was cancelled, for the bot's own use (a card
+    being brought up to date); a user's view goes through get_request."""
+
+    async def work(uow: UnitOfWork) -> MediaRequest | None:
+        return await uow.requests.get(request_id)
+
+    return await in_transaction(services, work, write=False)
+
+
+async def check_may_request(
+    services: Services, actor_id: int, media_type: MediaType, *, is_4k: bool = False
+) -> None:
+    """Raise PermissionDenied unless the actor may request this kind of title (before a
+    season picker is shown, say); changes nothing."""
+
+    async def work(uow: UnitOfWork) -> None:
+        _check_can_request(await _user(uow, actor_id), media_type, is_4k)
+
+    await in_transaction(services, work, write=False)
+
+
 async def get_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
     """One request: one's own, or any with MANAGE_REQUESTS or REQUEST_VIEW."""
 

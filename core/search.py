@@ -16,6 +16,18 @@ from core.ports import MediaKey, MediaState, UnitOfWork
 from core.services import Services, in_transaction
 
 MAX_QUERY = 200
+# What a result card offers: a request while nothing is under way (a declined request may be
+# asked for again); "notify me" while something is under way but not yet watchable.
+REQUESTABLE = frozenset({DisplayStatus.NOT_REQUESTED, DisplayStatus.DECLINED})
+WATCHABLE = frozenset(
+    {
+        DisplayStatus.PENDING,
+        DisplayStatus.APPROVED,
+        DisplayStatus.PROCESSING,
+        DisplayStatus.FAILED,
+        DisplayStatus.PARTIALLY_AVAILABLE,
+    }
+)
 MAX_PAGE = 500  # TMDb's own limit
 
 

@@ -163,6 +163,15 @@ class TelegramWorld:
         async with open_app(self.settings()) as app:
             yield app.services
 
+    async def stopped_by_itself(self, within: float) -> int:
+        """Wait for the bot to exit on its own (a component failed); its exit code."""
+        assert self._task is not None
+        assert self._stack is not None
+        code = await asyncio.wait_for(self._task, within)
+        await self._stack.aclose()
+        self.app = None
+        return code
+
     async def restart(self) -> None:
         await self.stop()
         await self.start()

@@ -127,7 +127,7 @@ def test_bad_telegram_settings_are_listed_without_the_token(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:s3cret-token")
     monkeypatch.setenv("TELEGRAM_ADMIN_CHAT_ID", "the admins")
     monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "news channel")
-    monkeypatch.setenv("TELEGRAM_BASE_URL", "api.telegram.org")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://localhost:8081/")
     with pytest.raises(SettingsError) as caught:
         load_settings(None)
     problems = "\n".join(caught.value.problems)

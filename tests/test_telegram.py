@@ -200,7 +200,7 @@ async def test_notify_me_tells_a_second_user_when_the_title_is_approved(
 
     query = bot.tg.press_button(BOB, bobs_card, "🔔 Notify me")
     answer = await bot.answer_to(query)
-    assert answer.text.startswith("🔔 I'll message you when Inception (2010) is decided")
+    assert answer.text == "🔔 Done: I'll message you when there's news about Inception (2010)."
     admin_card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     await bot.press(BOSS, admin_card, "✅ Approve")
 
@@ -262,6 +262,9 @@ async def test_a_failed_request_is_told_to_all_and_a_manager_retries_it_from_the
     assert "could not be sent to the downloader: Radarr answered 503" in text_of(told)
     failed = await bot.tg.wait_for_message(ADMIN_CHAT, lambda m: labels(m) == ["🔁 Retry"])
     assert "⚠️ Failed: Radarr answered 503" in text_of(failed)
+    alert = await bot.tg.wait_for_message(ADMIN_CHAT, has("could not be sent"))
+    assert alert.reply_to == failed.message_id  # the managers are pinged, on the same card
+    assert len([m for m in bot.tg.messages(ADMIN_CHAT) if m.photo]) == 1
 
     await bot.press(BOSS, failed, "🔁 Retry")
 

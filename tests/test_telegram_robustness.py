@@ -4,11 +4,15 @@ buttons, a slow or broken TMDb, blocked users and Telegram's size limits."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
+from adapters.telegram import app as telegram_app
 from core import requests
-from core.domain import EventKind, MediaType, RequestStatus
+from core.domain import EventKind, Identity, MediaType, RequestStatus
+from tests.fake_telegram import FakeTelegram
+from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
     ADMIN_CHAT,
     ALICE,
@@ -19,6 +23,7 @@ from tests.telegram_world import (
     TelegramWorld,
     has,
     labels,
+    running,
     text_of,
 )
 
@@ -153,7 +158,9 @@ async def test_forged_or_unknown_button_data_gets_a_polite_answer_and_acts_for_n
         (BOSS, "sr:AAAAAAAA:1:0"): "This search has expired.",
         (BOSS, "ss:AAAAAAAA:t1"): "This season choice has expired.",
         (CAROL, "mr:1001:1"): "That list is someone else's.",
-        (BOB, "cx:1"): "You are not allowed to cancel another user's request.",
+        (BOB, "cx:1001:1"): "That list is someone else's.",
+        (BOB, "cx:1002:1"): "You are not allowed to cancel another user's request.",
+        (ALICE, "rq:AAAAAAAA:1:0:m603"): "This search has expired.",
     }
     for (user, data), expected in forged.items():
         answer = await bot.answer_to(bot.tg.press(user, card, data))
@@ -256,3 +263,148 @@ async def test_an_unexpected_error_is_logged_with_the_update_and_the_user_gets_a
     assert record.getMessage().startswith("update ")
     assert record.exc_info is not None
     assert "disk on fire" in str(record.exc_info[1])
+
+
+async def test_a_card_posted_after_the_decision_shows_the_decision_not_live_buttons(
+    bot: TelegramWorld,
+) -> None:
+    bot.tg.fail(times=1, status=502, methods=["sendPhoto"])  # the admin card must wait
+    alice, boss = await bot.user_id(ALICE, "Alice"), await bot.user_id(BOSS, "Boss")
+    await requests.create_request(bot.services, alice, 27205, MediaType.MOVIE)
+    await bot.tg.wait_for(lambda: any(c.status == 502 for c in bot.tg.calls))
+    await requests.approve_request(bot.services, boss, 1)  # decided before the card is out
+
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("Inception"), timeout=20)
+
+    assert "✅ Approved by Boss" in text_of(card)
+    assert card.buttons == []
+    await bot.settled()
+    assert len(bot.tg.messages(ADMIN_CHAT)) == 1
+
+
+async def test_an_unusable_admin_chat_is_logged_as_an_error_and_managers_get_the_cards(
+    fake_telegram: FakeTelegram,
+    fake_tmdb: FakeTmdb,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = TelegramWorld(fake_telegram, fake_tmdb, tmp_path, admin_chat=-1005555)  # no such
+    async with running(world):
+        await world.user_id(BOSS, "Boss")  # a bot owner, known to the bot
+        alice = await world.user_id(ALICE, "Alice")
+        await requests.create_request(world.services, alice, 27205, MediaType.MOVIE)
+
+        card = await world.tg.wait_for_message(BOSS, has("New Movie Request"))
+
+        assert labels(card) == ["✅ Approve", "❌ Decline"]
+        errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert any("the admin chat -1005555 cannot be used" in e for e in errors)
+
+
+async def test_a_decline_prompt_overtaken_by_another_decision_is_closed_not_left_open(
+    bot: TelegramWorld,
+) -> None:
+    await request_movie(bot, ALICE, "inception")
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await bot.press(BOSS, card, "❌ Decline")
+    prompt = await bot.tg.wait_for_message(ADMIN_CHAT, has("why decline"))
+    boss = await bot.user_id(BOSS)
+    await requests.approve_request(bot.services, boss, 1)  # from elsewhere, meanwhile
+
+    bot.tg.send_text(BOSS, "never mind", chat_id=ADMIN_CHAT, reply_to=prompt)
+
+    refusal = await bot.tg.wait_for_message(ADMIN_CHAT, has("already approved"))
+    assert text_of(refusal).startswith("Boss: Request #1 is already approved (by Boss")
+    await bot.tg.wait_for(lambda: bot.tg.message(ADMIN_CHAT, prompt.message_id).deleted)
+    before = len(bot.tg.messages(ADMIN_CHAT))
+    bot.tg.send_text(BOSS, "thanks", chat_id=ADMIN_CHAT)  # no prompt is open: just chat
+    await bot.say(BOSS, "/help", "Hi Boss!")  # the bot has read the message above
+    assert len(bot.tg.messages(ADMIN_CHAT)) == before  # the /help answer went to Boss
+    assert [r.status for r in await bot.requests()] == [RequestStatus.APPROVED]
+
+
+async def test_a_reply_to_the_card_instead_of_the_question_gets_a_hint(bot: TelegramWorld) -> None:
+    await request_movie(bot, ALICE, "inception")
+    card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
+    await bot.press(BOSS, card, "❌ Decline")
+    prompt = await bot.tg.wait_for_message(ADMIN_CHAT, has("why decline"))
+
+    bot.tg.send_text(BOSS, "too expensive", chat_id=ADMIN_CHAT, reply_to=card)
+
+    hint = await bot.tg.wait_for_message(ADMIN_CHAT, has("reply to my question"), after=prompt)
+    assert text_of(hint).startswith("To decline with a reason, reply to my question")
+    assert [r.status for r in await bot.requests()] == [RequestStatus.PENDING]
+
+
+async def test_a_double_tap_on_request_asks_once(bot: TelegramWorld) -> None:
+    card = await bot.say(ALICE, "/movie inception", "Inception")
+
+    first = bot.tg.press_button(ALICE, card, "Request")
+    second = bot.tg.press_button(ALICE, card, "Request")
+    await bot.answer_to(first)
+    await bot.answer_to(second)
+
+    await bot.changed(card, "You asked for this already: #1 Inception (2010)")
+    assert len(await bot.requests()) == 1
+    assert [c for c in bot.tg.errors if c.status != 400 or "not modified" not in str(c)] == []
+
+
+async def test_quick_taps_in_the_season_picker_end_with_the_card_showing_the_last(
+    bot: TelegramWorld,
+) -> None:
+    card = await bot.say(ALICE, "/tv simpsons", "The Simpsons")
+    await bot.press(ALICE, card, "Choose seasons")
+    picker = await bot.changed(card, "choose seasons")
+    taps = [bot.tg.press_button(ALICE, picker, str(n)) for n in range(1, 9)]
+    for tap in taps:
+        await bot.answer_to(tap)
+
+    picker = await bot.changed(picker, "Chosen: 1, 2, 3, 4, 5, 6, 7, 8", within=20)
+    assert "Request 8 seasons" in labels(picker)
+    edits = [c for c in bot.tg.calls if c.method == "editMessageCaption"]
+    assert len(edits) < 9  # the renders a newer tap made stale were skipped
+    query = bot.tg.press(ALICE, picker, picker.buttons[-1][0][1].replace("ok8", "ok7"))
+    answer = await bot.answer_to(query)
+    assert answer.text == "You have 8 chosen now: press Request again to confirm."
+    assert await bot.requests() == []
+    await bot.press(ALICE, picker, "Request 8 seasons")
+    await bot.changed(picker, "Requested (seasons 1, 2, 3, 4, 5, 6, 7, 8)")
+
+
+async def test_an_anonymous_admin_is_asked_to_write_as_themselves(bot: TelegramWorld) -> None:
+    group = bot.tg.chats[ADMIN_CHAT]
+    bot.tg.inject(
+        {
+            "message": {
+                "message_id": 500,
+                "from": {
+                    "id": 1087968824,
+                    "is_bot": True,
+                    "first_name": "Group",
+                    "username": "GroupAnonymousBot",
+                },
+                "sender_chat": group,
+                "chat": group,
+                "date": 1_700_000_000,
+                "text": "/request matrix",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+            }
+        }
+    )
+
+    reply = await bot.tg.wait_for_message(ADMIN_CHAT, has("send that as yourself"))
+
+    assert "anonymously or as a channel" in text_of(reply)
+    async with bot.services.uow(write=False) as uow:
+        assert await uow.users.find_by_identity(Identity("telegram", "1087968824")) is None
+
+
+async def test_a_revoked_token_stops_the_bot_with_exit_code_one(
+    bot: TelegramWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(telegram_app, "WATCH_INTERVAL", 0.1)
+    await bot.restart()  # the watch starts with the new interval
+    bot.tg.token = "123456:revoked-in-BotFather"
+
+    assert await bot.stopped_by_itself(within=10) == 1
+    assert any("no longer accepts the bot token" in r.getMessage() for r in caplog.records)

@@ -88,14 +88,18 @@ def compose_and_check(head: list[str], body: str, tail: list[str], limit: int) -
     return text
 
 
-def test_compose_drops_markup_rather_than_overflow_when_fixed_lines_are_too_long() -> None:
-    head = [f"<b>{render.esc('&' * 3000)}</b>"]
+def test_compose_keeps_every_line_when_the_fixed_lines_alone_are_too_long() -> None:
+    head = [f"<b>{render.esc('Tom & Jerry ' * 150)}</b>", "Requested by <b>Alice</b>"]
+    tail = ["Request #7", f"❌ Declined by Boss: {render.esc('too long ' * 100)}"]
 
-    text = render.compose(head, "body", [], render.CAPTION_LIMIT)
+    text = render.compose(head, "body", tail, render.CAPTION_LIMIT)
 
     assert render.visible_length(text) <= render.CAPTION_LIMIT
     assert "<b>" not in text
-    assert html.unescape(text).startswith("&&&")
+    lines = html.unescape(text).splitlines()
+    assert lines[0].startswith("Tom & Jerry Tom & Jerry")
+    assert lines[1:3] == ["Requested by Alice", "Request #7"]
+    assert lines[3].startswith("❌ Declined by Boss: too long")
 
 
 def test_callback_answers_are_cut_to_200_characters() -> None:

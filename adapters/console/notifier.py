@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from adapters.text import event_summary, event_title
-from core.domain import Audience, EventKind, Notification, User
+from core.domain import Audience, Notification, User
+from core.notifications import told_in_place
 
 PLATFORM = "console"
-
-# What the requester has just been told by the command they typed.
-_ANSWERED_IN_PLACE = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED})
 
 
 class ConsoleNotifier:
@@ -26,9 +24,7 @@ class ConsoleNotifier:
 
     async def send(self, notification: Notification) -> bool:
         event, user = notification.event, notification.recipient
-        if notification.audience is Audience.REQUESTER and (
-            event.kind in _ANSWERED_IN_PLACE or event.payload.actor_id == user.id
-        ):
+        if told_in_place(notification):
             return False  # the command's own answer said it already
         role = " (manager)" if notification.audience is Audience.MANAGER else ""
         title = event_title(event.kind, event.payload.media_type)

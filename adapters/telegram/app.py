@@ -8,7 +8,7 @@ import logging
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -85,8 +85,9 @@ BUTTONS = (
     (callbacks.MY_REQUESTS, on_requests_page),
     (callbacks.MORE_PENDING, on_more_pending),
 )
-UPDATES = ["message", "callback_query"]
+UPDATES = ["message", "callback_query"]  # edited messages are not asked for: not re-handled
 MAX_START_DELAY = 60.0
+WATCH_INTERVAL = 60.0
 
 
 def build_application(
@@ -113,14 +114,13 @@ def build_application(
         .build()
     )
     application.bot_data["deps"] = Deps(services, config, notifier)
-    new = filters.UpdateType.MESSAGE  # an edited "/request matrix" is not a second search
     for name, handler in COMMANDS.items():
-        application.add_handler(CommandHandler(name, handler, filters=new))
+        application.add_handler(CommandHandler(name, handler))
     for pattern, pressed in BUTTONS:
         application.add_handler(CallbackQueryHandler(pressed, pattern=pattern))
     application.add_handler(CallbackQueryHandler(on_stale_button))
-    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, on_reason))
-    application.add_handler(MessageHandler(new & filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason))
+    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_error_handler(on_error)
     return application
 
@@ -166,16 +166,54 @@ class TelegramAdapter:
                 timeout=self.config.poll_timeout,
                 allowed_updates=UPDATES,
                 bootstrap_retries=-1,
+                error_callback=self._polling_trouble,
             )
             log.info("Telegram: polling for updates as @%s", app.bot.username)
-            await asyncio.Event().wait()
+            await self._watch()
         finally:
-            self.notifier.detach()
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
+            await self._stop()
+
+    async def _watch(self) -> None:
+        """Return never, but raise once the token stops working: python-telegram-bot's
+        polling gives up on a revoked token without telling anyone, and a bot that looks
+        alive while deaf is worse than one that exits (so that a supervisor restarts it and
+        the log says why)."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            try:
+                await self.application.bot.get_me()
+            except InvalidToken:
+                log.error("Telegram no longer accepts the bot token: check TELEGRAM_BOT_TOKEN")
+                raise
+            except TelegramError as exc:  # the network: polling retries on its own
+                log.info("Telegram did not answer the health check: %s", exc)
+
+    def _polling_trouble(self, error: TelegramError) -> None:
+        """Errors while polling (python-telegram-bot retries them): one line each, and one
+        plain warning for the one that needs a person."""
+        if isinstance(error, Conflict):
+            log.error(
+                "another process is polling with this bot token (or a webhook is set): "
+                "stop it, or it and this one will each miss updates"
+            )
+        else:
+            log.warning("Telegram polling: %s", error)
+
+    async def _stop(self) -> None:
+        """Stop polling, let running handlers finish (they may still use the notifier),
+        then close; a failing step does not keep the next ones from running."""
+        app = self.application
+        steps = []
+        if app.updater is not None and app.updater.running:
+            steps.append(app.updater.stop)
+        if app.running:
+            steps.append(app.stop)
+        for step in (*steps, app.shutdown):
+            try:
+                await step()
+            except Exception:
+                log.exception("while stopping the Telegram adapter")
+        self.notifier.detach()
 
     async def _initialize(self) -> None:
         delay = 1.0

@@ -8,6 +8,9 @@ the other is told who decided first.
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,12 +29,22 @@ from adapters.telegram.common import (
 )
 from core import chat, requests
 from core.domain import EventKind, EventPayload, MediaRequest, RequestStatus, User
-from core.errors import AlreadyDecided, DeliveryFailed
+from core.errors import (
+    AlreadyDecided,
+    DeliveryFailed,
+    InvalidTransition,
+    NotFound,
+)
 from core.requests import snapshot
 
 PER_PAGE = 5
 PROMPT_TTL = timedelta(days=1)
+NEXT_MESSAGE_WINDOW = 600.0  # seconds in which a private message counts as the reason
 NO_REASON = "No reason"
+HINT = "Send /request and a title to search, or /help to see what I can do."
+REPLY_TO_THE_QUESTION = (
+    "To decline with a reason, reply to my question (not to the card), or press No reason."
+)
 
 
 async def on_pending(update: Update, context: Context) -> None:
@@ -48,15 +61,23 @@ async def on_more_pending(update: Update, context: Context) -> None:
     press = Press(update, context)
     user = await press.user()
     page = int(press.groups[0])
+    listing = requests.pending_requests(press.deps.services, user.id, page * PER_PAGE, PER_PAGE)
+    found, total = await press.quickly(listing)  # managers only: checked before anything
     await press.answer()
     if press.message is not None:
         await _drop_buttons(press.message)
-        await _pending_page(context, press.message.chat_id, user, page)
+        await _pending_page(context, press.message.chat_id, user, page, (found, total))
 
 
-async def _pending_page(context: Context, chat_id: int, user: User, page: int) -> None:
+async def _pending_page(
+    context: Context,
+    chat_id: int,
+    user: User,
+    page: int,
+    listed: tuple[list[MediaRequest], int] | None = None,
+) -> None:
     state = deps(context)
-    found, total = await requests.pending_requests(
+    found, total = listed or await requests.pending_requests(
         state.services, user.id, page * PER_PAGE, PER_PAGE
     )
     if not found:
@@ -122,33 +143,34 @@ async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: 
             ("Keep it pending", callbacks.keep(request.id)),
         ]
     )
-    # Keyed by the manager first: their reply may come before the prompt's own key is kept.
     services = press.deps.services
     mine = _user_key(card.chat_id, who.id)
-    await chat.remember(services, PLATFORM, {"r": request.id}, PROMPT_TTL, key=mine)
-    prompt = await card.reply_text(text, reply_markup=markup)
-    data = {"r": request.id, "m": prompt.message_id}
-    await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=_prompt_key(prompt))
-    await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=mine)
+    # The manager's reply may arrive before the prompt is kept: it waits on this lock.
+    async with press.deps.locks(mine):
+        prompt = await card.reply_text(text, reply_markup=markup)
+        data = {"r": request.id, "o": who.id, "m": prompt.message_id, "at": time.time()}
+        own = _prompt_key(card.chat_id, prompt.message_id)
+        await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=own)
+        await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=mine)
 
 
 def _user_key(chat_id: int, user_id: int) -> str:
     return f"why:{chat_id}:u{user_id}"
 
 
-def _prompt_key(prompt: Message) -> str:
-    return f"why:{prompt.chat_id}:{prompt.message_id}"
+def _prompt_key(chat_id: int, message_id: int) -> str:
+    return f"why:{chat_id}:{message_id}"
 
 
 async def on_decline_now(update: Update, context: Context) -> None:
     """No reason: decline at once."""
     press = Press(update, context)
     user = await press.user()
-    request_id = int(press.groups[0])
     services = press.deps.services
-    declined = await press.quickly(requests.decline_request(services, user.id, request_id))
+    async with _closing_prompt(context, press.message):
+        declining = requests.decline_request(services, user.id, int(press.groups[0]))
+        declined = await press.quickly(declining)
     await press.answer(f"Declined: {declined.media.label}.")
-    await _close_prompt(press, press.message)
     await refresh_cards(context, snapshot(declined, user), EventKind.DECLINED)
 
 
@@ -156,90 +178,101 @@ async def on_keep(update: Update, context: Context) -> None:
     """Keep it pending: the manager changed their mind about declining."""
     press = Press(update, context)
     user = await press.user()
-    checking = requests.decision_pending(press.deps.services, user.id, int(press.groups[0]))
-    await press.quickly(checking)
+    async with _closing_prompt(context, press.message):
+        checking = requests.decision_pending(press.deps.services, user.id, int(press.groups[0]))
+        await press.quickly(checking)
     await press.answer("Kept pending.")
-    await _close_prompt(press, press.message)
 
 
 async def on_reason(update: Update, context: Context) -> None:
-    """A reply to a decline prompt (or, in a private chat, the next message): decline with
-    that reason. Other messages get a hint in private chats and are ignored in groups."""
+    """A reply to a decline prompt (or, in a private chat, the next message soon after
+    it): decline with that reason. Other messages get a hint in private chats."""
     message, sender = update.effective_message, update.effective_user
     if message is None or sender is None or not message.text:
         return
-    state = deps(context)
-    services = state.services
-    key, found = await _open_prompt(context, message, sender.id)
+    async with deps(context).locks(_user_key(message.chat_id, sender.id)):
+        found, missed = await _open_prompt(context, message, sender.id)
+    if missed:
+        await message.reply_text(REPLY_TO_THE_QUESTION)
+        return
     if found is None:
         if message.chat.type == "private":
-            await message.reply_text(
-                "Send /request and a title to search, or /help to see what I can do."
-            )
+            await message.reply_text(HINT)
         return
     user = await acting_user(update, context)
-    declined = await requests.decline_request(services, user.id, int(found["r"]), message.text)
+    services = deps(context).services
+    async with _closing_prompt(context, None, found, message.chat_id):
+        declined = await requests.decline_request(services, user.id, found["r"], message.text)
     payload = snapshot(declined, user, declined.decline_reason)
     await refresh_cards(context, payload, EventKind.DECLINED)
     await message.reply_text(
         f"❌ Declined {render.esc(declined.media.label)} (request #{declined.id}). "
         f"{render.esc(declined.requested_by.display_name)} will be told why."
     )
-    replied = message.reply_to_message
-    prompt_id = found.get("m") or (replied.message_id if replied is not None else None)
-    await _forget_prompt(context, message.chat_id, sender.id, key, prompt_id)
 
 
 async def _open_prompt(
     context: Context, message: Message, sender_id: int
-) -> tuple[str | None, dict[str, Any] | None]:
-    """The decline prompt this message answers: the prompt it replies to, or the sender's
-    own latest one (in a private chat any message answers it; in a group only a reply to
-    the bot)."""
+) -> tuple[dict[str, Any] | None, bool]:
+    """The decline prompt this message answers, and whether it seems meant for one that it
+    missed: a reply to the prompt answers it, and in a private chat so does the next
+    message within a few minutes; a reply to the card instead gets a hint."""
     services = deps(context).services
     replied = message.reply_to_message
-    replied_to: int | None = None  # the bot's message this one replies to
+    to_bot: int | None = None  # the message of ours this one replies to
     if replied is not None:
-        key = _prompt_key(replied)
+        key = _prompt_key(message.chat_id, replied.message_id)
         found = await chat.recall(services, PLATFORM, key)
         if found is not None:
-            return key, found
+            return found, False
         if replied.from_user is not None and replied.from_user.id == context.bot.id:
-            replied_to = replied.message_id
-    if message.chat.type != "private" and replied_to is None:
-        return None, None
-    key = _user_key(message.chat_id, sender_id)
-    found = await chat.recall(services, PLATFORM, key)
-    if found is not None and replied_to is not None and found.get("m") not in (None, replied_to):
-        return None, None  # a reply to some other message of the bot
-    return key, found
+            to_bot = replied.message_id
+    if message.chat.type != "private" and to_bot is None:
+        return None, False
+    found = await chat.recall(services, PLATFORM, _user_key(message.chat_id, sender_id))
+    if found is None:
+        return None, False
+    if to_bot is not None:  # a reply to another message of ours (the card, say)
+        return None, True
+    if time.time() - float(found.get("at", 0)) > NEXT_MESSAGE_WINDOW:
+        return None, False
+    return found, False
 
 
-async def _close_prompt(press: Press, prompt: Message | None) -> None:
-    if prompt is None:
-        return
-    services = press.deps.services
-    await chat.forget(services, PLATFORM, _prompt_key(prompt))
-    await chat.forget(services, PLATFORM, _user_key(prompt.chat_id, press.query.from_user.id))
-    try:
-        await prompt.delete()
-    except TelegramError as exc:
-        log.info("decline prompt %s not deleted: %s", prompt.message_id, exc)
-
-
-async def _forget_prompt(
-    context: Context, chat_id: int, sender_id: int, key: str | None, prompt_id: object
-) -> None:
+@contextlib.asynccontextmanager
+async def _closing_prompt(
+    context: Context,
+    prompt: Message | None,
+    found: dict[str, Any] | None = None,
+    chat_id: int | None = None,
+) -> AsyncIterator[None]:
+    """Close the decline prompt once the decision it asked for is made, or can no longer be
+    (the request was decided or withdrawn meanwhile): delete it and forget its keys. Someone
+    not allowed to decide leaves it as it is."""
     services = deps(context).services
-    if key:
-        await chat.forget(services, PLATFORM, key)
-    await chat.forget(services, PLATFORM, _user_key(chat_id, sender_id))
-    if isinstance(prompt_id, int):
-        await chat.forget(services, PLATFORM, f"why:{chat_id}:{prompt_id}")
+    if prompt is not None:  # a button pressed on it, if it is one of our prompts
+        chat_id = prompt.chat_id
+        found = await chat.recall(services, PLATFORM, _prompt_key(chat_id, prompt.message_id))
+    try:
+        yield
+    except (AlreadyDecided, NotFound, InvalidTransition):  # nothing left to decide
+        await _close(context, chat_id, found)
+        raise
+    await _close(context, chat_id, found)
+
+
+async def _close(context: Context, chat_id: int | None, found: dict[str, Any] | None) -> None:
+    if chat_id is None or found is None:
+        return
+    services = deps(context).services
+    if "o" in found:
+        await chat.forget(services, PLATFORM, _user_key(chat_id, int(found["o"])))
+    if "m" in found:
+        await chat.forget(services, PLATFORM, _prompt_key(chat_id, int(found["m"])))
         try:
-            await context.bot.delete_message(chat_id, prompt_id)
+            await context.bot.delete_message(chat_id, int(found["m"]))
         except TelegramError as exc:
-            log.info("decline prompt %s not deleted: %s", prompt_id, exc)
+            log.info("decline prompt %s not deleted: %s", found["m"], exc)
 
 
 async def on_retry(update: Update, context: Context) -> None:
@@ -269,7 +302,8 @@ def _show_decided(context: Context, decided: AlreadyDecided) -> None:
     if kind is not None:
         reason = request.decline_reason or request.fail_reason
         payload = snapshot(request, decided.decided_by, reason)
-        context.application.create_task(refresh_cards(context, payload, kind))
+        if context.application.running:  # not while stopping: the outbox will see to it
+            context.application.create_task(refresh_cards(context, payload, kind))
 
 
 async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind) -> None:
@@ -279,6 +313,8 @@ async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind
         await deps(context).notifier.update_cards(payload, kind)
     except DeliveryFailed as exc:
         log.info("cards of request %s not refreshed yet: %s", payload.request_id, exc)
+    except Exception:  # the user's answer came first; the outbox edits the cards again
+        log.exception("cards of request %s not refreshed", payload.request_id)
 
 
 async def _drop_buttons(message: Message) -> None:

@@ -24,15 +24,17 @@ _TITLE = r"([mt])([1-9][0-9]{0,8})"
 SEARCH_PAGE = re.compile(rf"sr:{_KEY}:{_SMALL}:{_SMALL}\Z")  # page, index on the page
 REQUEST = re.compile(rf"rq:{_KEY}:{_SMALL}:{_SMALL}:{_TITLE}\Z")  # movie: request; show: seasons
 NOTIFY = re.compile(rf"nt:{_TITLE}\Z")
-SEASONS = re.compile(rf"ss:{_KEY}:(t[0-9]{{1,3}}|i[0-9]{{1,3}}|p[0-9]{{1,2}}|all|none|ok|back)\Z")
+SEASONS = re.compile(
+    rf"ss:{_KEY}:(t[0-9]{{1,3}}|i[0-9]{{1,3}}|p[0-9]{{1,2}}|all|none|ok[0-9]{{1,3}}|back)\Z"
+)  # ok carries how many seasons the card showed as chosen
 APPROVE = re.compile(rf"ap:{_ID}\Z")
 DECLINE = re.compile(rf"dc:{_ID}\Z")  # ask for a reason
 DECLINE_NOW = re.compile(rf"dn:{_ID}\Z")  # decline without a reason
 KEEP = re.compile(rf"dk:{_ID}\Z")  # changed their mind: keep it pending
 RETRY = re.compile(rf"rt:{_ID}\Z")
-CANCEL = re.compile(rf"cx:{_ID}\Z")
+CANCEL = re.compile(rf"cx:{_USER}:{_ID}\Z")  # whose /cancel list, which request
 MY_REQUESTS = re.compile(rf"mr:{_USER}:{_SMALL}\Z")  # whose list, page
-MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # offset / page size
+MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # the page of /pending to show
 NOOP = "x"  # labels in a keyboard (page 2/5)
 
 
@@ -88,8 +90,8 @@ def retry(request_id: int) -> str:
     return _checked(f"rt:{request_id}")
 
 
-def cancel(request_id: int) -> str:
-    return _checked(f"cx:{request_id}")
+def cancel(owner: int, request_id: int) -> str:
+    return _checked(f"cx:{owner}:{request_id}")
 
 
 def my_requests(owner: int, page: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -19,7 +20,8 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import User as TelegramUser
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from adapters.telegram import render
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+SLOW = "Telegram is slow right now. Please check whether that worked before trying again."
 T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 Row = Sequence[tuple[str, str]]  # (label, callback data); data "https://..." makes a link
@@ -82,6 +85,18 @@ class KeyedLocks:
         return lock
 
 
+class Latest(OrderedDict[str, int]):
+    """The latest version of each flow's state (the last few thousand flows)."""
+
+    SIZE = 4096
+
+    def __setitem__(self, key: str, value: int) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.SIZE:
+            self.popitem(last=False)
+
+
 @dataclass
 class Deps:
     """What handlers need, kept in ``bot_data["deps"]`` of the application."""
@@ -91,6 +106,7 @@ class Deps:
     notifier: TelegramNotifier
     answered: Answered = field(default_factory=Answered)
     locks: KeyedLocks = field(default_factory=KeyedLocks)
+    latest: Latest = field(default_factory=Latest)
 
 
 def deps(context: Context) -> Deps:
@@ -102,14 +118,27 @@ def identity_of(user_id: int) -> Identity:
     return Identity(PLATFORM, str(user_id))
 
 
+ANONYMOUS = "Please send that as yourself: I can't tell who writes anonymously or as a channel."
+
+
 async def acting_user(update: Update, context: Context) -> User:
     """The requestbot user behind the Telegram user of this update (registered on first
     contact with the default permissions)."""
     sender = update.effective_user
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        # An anonymous group admin, or a post as a channel: Telegram shows one shared
+        # stand-in user for all of them, which must not become one shared account.
+        raise UserFacing(ANONYMOUS)
     if sender is None:
-        raise UserFacing("I can only help people, not channels.")
+        raise UserFacing(ANONYMOUS)
+    return await resolve(deps(context), sender)
+
+
+async def resolve(state: Deps, sender: TelegramUser) -> User:
+    """The requestbot user of a Telegram user, registered on first contact."""
     name = sender.full_name or (f"@{sender.username}" if sender.username else "")
-    return await users.resolve_user(deps(context).services, identity_of(sender.id), name)
+    return await users.resolve_user(state.services, identity_of(sender.id), name)
 
 
 def keyboard(*rows: Row) -> InlineKeyboardMarkup | None:
@@ -132,6 +161,12 @@ def noop(text: str) -> tuple[str, str]:
     return text, NOOP
 
 
+def card_lock(press: Press) -> str:
+    """The lock key of the pressed message: presses on one card are handled one by one."""
+    message = press.message
+    return f"card:{message.chat_id}:{message.message_id}" if message else f"q:{press.query.id}"
+
+
 class Press:
     """One button press. It is answered once: by ``answer``, or when ``quickly`` runs
     past the answer budget, or by the error handler with the error's words."""
@@ -145,6 +180,8 @@ class Press:
         self.deps = deps(context)
         self.groups: tuple[str, ...] = tuple(context.matches[0].groups()) if context.matches else ()
         self.message = query.message if isinstance(query.message, Message) else None
+        # One answer budget for the whole press, however many quick checks it makes.
+        self._deadline = asyncio.get_running_loop().time() + self.deps.config.answer_budget
 
     @property
     def answered(self) -> bool:
@@ -152,29 +189,38 @@ class Press:
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the query (stop the spinner), once; later calls do nothing."""
-        if self.answered:
-            return
-        self.deps.answered.add(self.query.id)
-        try:
-            await self.query.answer(render.answer_text(text) if text else None, show_alert=alert)
-        except BadRequest as exc:  # too old (a long pause or a restart): nothing to stop
-            log.info("callback query %s could not be answered: %s", self.query.id, exc.message)
+        await answer(self.deps, self.query, text, alert=alert)
 
     async def quickly(self, work: Awaitable[T]) -> T:
-        """Run quick checks that decide the answer; if they take longer than the answer
-        budget, answer without words first so the user's spinner stops, then wait on."""
+        """Run quick checks that decide the answer; if they take longer than what is left
+        of the answer budget, answer without words first so the user's spinner stops, then
+        wait on."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.deps.config.answer_budget)
+        left = self._deadline - asyncio.get_running_loop().time()
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, left))
         if not done:
             await self.answer()
         return await task
 
     async def user(self) -> User:
         """The acting user, within the answer budget."""
-        sender = self.query.from_user
-        name = sender.full_name or (f"@{sender.username}" if sender.username else "")
-        lookup = users.resolve_user(self.deps.services, identity_of(sender.id), name)
-        return await self.quickly(lookup)
+        return await self.quickly(resolve(self.deps, self.query.from_user))
+
+
+async def answer(
+    state: Deps, query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> bool:
+    """Answer a callback query once (later calls do nothing); False if it could not be.
+    Answering is best effort: what the press did has been done either way."""
+    if query.id in state.answered:
+        return False
+    state.answered.add(query.id)
+    try:
+        await query.answer(render.answer_text(text) if text else None, show_alert=alert)
+    except TelegramError as exc:  # too old (a long pause or a restart), or Telegram is slow
+        log.info("callback query %s could not be answered: %s", query.id, exc)
+        return False
+    return True
 
 
 async def send(
@@ -185,19 +231,23 @@ async def send(
     *,
     photo: str | None = None,
     reply_to: int | None = None,
+    thread: int | None = None,
 ) -> Message:
     """Send a card: a photo with its caption when there is a poster Telegram can fetch,
-    else a text message."""
+    else a text message (in a forum group, in the topic ``thread``)."""
+    extra = _reply(reply_to) | ({"message_thread_id": thread} if thread else {})
     if photo:
         try:
-            return await bot.send_photo(
-                chat_id, photo, caption=text, reply_markup=markup, **_reply(reply_to)
-            )
+            return await bot.send_photo(chat_id, photo, caption=text, reply_markup=markup, **extra)
         except BadRequest as exc:
             if not _is_photo_problem(exc):
                 raise
             log.info("poster %s could not be sent (%s); sending text instead", photo, exc.message)
-    return await bot.send_message(chat_id, text, reply_markup=markup, **_reply(reply_to))
+    return await bot.send_message(chat_id, text, reply_markup=markup, **extra)
+
+
+def _thread(message: Message) -> int | None:
+    return message.message_thread_id if message.is_topic_message else None
 
 
 def _reply(message_id: int | None) -> dict[str, Any]:
@@ -246,7 +296,7 @@ async def show(
         else:
             return await _replace(message, text, markup, photo)
     except BadRequest as exc:
-        if is_not_modified(exc):
+        if is_not_modified(exc) or is_gone(exc):  # a double tap: the other press showed it
             return message
         if message.photo and photo and _is_photo_problem(exc):
             return await _replace(message, text, markup, None)
@@ -258,7 +308,7 @@ async def _replace(
     message: Message, text: str, markup: InlineKeyboardMarkup | None, photo: str | None
 ) -> Message:
     bot = message.get_bot()
-    sent = await send(bot, message.chat_id, text, markup, photo=photo)
+    sent = await send(bot, message.chat_id, text, markup, photo=photo, thread=_thread(message))
     try:
         await message.delete()
     except TelegramError as exc:
@@ -270,14 +320,8 @@ async def tell(update: Update, context: Context, text: str) -> None:
     """Say ``text`` to whoever caused ``update``: in the callback's answer while it is still
     open (as an alert), else as a message in the chat (naming them in a group)."""
     query = update.callback_query
-    state = deps(context)
-    if query is not None and query.id not in state.answered:
-        state.answered.add(query.id)
-        try:
-            await query.answer(render.answer_text(text), show_alert=True)
-            return
-        except BadRequest as exc:
-            log.info("callback query %s could not be answered: %s", query.id, exc.message)
+    if query is not None and await answer(deps(context), query, text, alert=True):
+        return
     chat = update.effective_chat
     if chat is None:
         return
@@ -307,6 +351,10 @@ async def on_error(update: object, context: Context) -> None:
     elif isinstance(error, Forbidden):
         log.info("update %s: cannot write to that chat: %s", update.update_id, error)
         return
+    elif isinstance(error, NetworkError | RetryAfter):
+        # Telegram was slow or busy while we answered: what was asked may well be done.
+        log.warning("update %s: Telegram did not answer in time: %s", update.update_id, error)
+        text = SLOW
     else:
         log.error("update %s failed", update.update_id, exc_info=error)
         text = APOLOGY

@@ -12,6 +12,7 @@ from adapters.telegram.common import (
     Press,
     UserFacing,
     acting_user,
+    card_lock,
     deps,
     keyboard,
     noop,
@@ -20,6 +21,7 @@ from adapters.telegram.common import (
 from adapters.text import request_line
 from core import quotas, requests
 from core.domain import RequestStatus, User
+from core.errors import NotFound
 from core.services import Services
 
 PER_PAGE = 10
@@ -80,29 +82,36 @@ async def on_quota(update: Update, context: Context) -> None:
 
 async def on_cancel_command(update: Update, context: Context) -> None:
     """/cancel: my pending requests, each with a button that withdraws it."""
-    message = update.effective_message
-    if message is None:
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None:
         return
     user = await acting_user(update, context)
-    text, markup = await _cancellable(deps(context).services, user)
+    text, markup = await _cancellable(deps(context).services, user, sender.id)
     await message.reply_text(text, reply_markup=markup)
 
 
 async def on_cancel(update: Update, context: Context) -> None:
-    """✖ on the /cancel list: withdraw that pending request."""
+    """✖ on the /cancel list: withdraw that pending request (the list's owner only)."""
     press = Press(update, context)
-    user = await press.user()
+    owner, request_id = int(press.groups[0]), int(press.groups[1])
+    if owner != press.query.from_user.id:
+        raise UserFacing("That list is someone else's. Send /cancel to see yours.")
     services = press.deps.services
-    cancelled = await press.quickly(
-        requests.cancel_request(services, user.id, int(press.groups[0]))
-    )
-    await press.answer(f"Withdrawn: {cancelled.media.label}.")
-    if press.message is not None:
-        text, markup = await _cancellable(services, user)
-        await show(press.message, text, markup)
+    async with press.deps.locks(card_lock(press)):  # a double tap withdraws once
+        user = await press.user()
+        try:
+            cancelled = await press.quickly(requests.cancel_request(services, user.id, request_id))
+            await press.answer(f"Withdrawn: {cancelled.media.label}.")
+        except NotFound:
+            await press.answer("Already withdrawn.")
+        if press.message is not None:
+            text, markup = await _cancellable(services, user, owner)
+            await show(press.message, text, markup)
 
 
-async def _cancellable(services: Services, user: User) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _cancellable(
+    services: Services, user: User, owner: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     found, total = await requests.my_requests(
         services, user.id, 0, CANCELLABLE, status=RequestStatus.PENDING
     )
@@ -111,5 +120,7 @@ async def _cancellable(services: Services, user: User) -> tuple[str, InlineKeybo
     lines = ["<b>Your pending requests</b>: press one to withdraw it."]
     if total > len(found):
         lines.append(f"(the newest {len(found)} of {total})")
-    rows = [[(f"✖ {render.shorten(request_line(r), 60)}", callbacks.cancel(r.id))] for r in found]
+    rows = [
+        [(f"✖ {render.shorten(request_line(r), 60)}", callbacks.cancel(owner, r.id))] for r in found
+    ]
     return "\n".join(lines), keyboard(*rows)

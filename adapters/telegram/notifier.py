@@ -3,10 +3,13 @@
 - Each recipient gets a private message (with the poster) about what happened to a request
   they made or asked to hear about.
 - Managers get approval cards: in the admin chat when one is set (posted once per event,
-  whoever the managers are), else each in their private chat.
-- Every card posted about a request is remembered (core.chat) and edited as the request moves
-  on, whoever moved it and wherever: buttons go, the outcome and who decided appear.
-- "Now available" is announced in the notify chat when one is set.
+  whoever the managers are), else each in their private chat. Should the admin chat be
+  unusable (the bot was removed, the id is wrong), they get them privately until it works.
+- Every card posted about a request is remembered (core.chat) and edited as the request
+  moves on, whoever moved it and wherever. A card always shows the request as it is now,
+  so edits that arrive late or out of order cannot bring back an old state.
+- A failure is announced as a reply to the request's card (edits are silent); "now
+  available" is announced in the notify chat when one is set.
 
 Telegram's answers become DeliveryFailed: a 429 (after the rate limiter's own retries) with
 its retry_after, a blocked bot as permanent (logged once per chat, never retried), network
@@ -19,18 +22,27 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import replace
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from adapters.telegram import callbacks, render
 from adapters.telegram.common import PLATFORM, is_gone, is_not_modified, keyboard, send
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import seconds
-from core import chat, quotas
+from core import chat, quotas, requests
 from core.domain import (
     Audience,
     ChatPost,
@@ -39,19 +51,28 @@ from core.domain import (
     EventPayload,
     MediaType,
     Notification,
+    RequestStatus,
     User,
     poster_url,
 )
 from core.errors import CoreError, DeliveryFailed
+from core.notifications import told_in_place
 from core.services import Services
 
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 30.0
-# The requester saw the answer to these in the chat where they asked.
-ANSWERED_IN_CHAT = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED})
+ADMIN_RETRY = 600.0  # seconds before an admin chat that failed for good is tried again
 CARD = "approval"
 SHOWN_CARDS = 4096
+# The event kind a card shows for a request in each status.
+SHOWN_AS = {
+    RequestStatus.PENDING: EventKind.PENDING,
+    RequestStatus.APPROVED: EventKind.APPROVED,
+    RequestStatus.DECLINED: EventKind.DECLINED,
+    RequestStatus.FAILED: EventKind.FAILED,
+    RequestStatus.COMPLETED: EventKind.AVAILABLE,
+}
 
 
 class TelegramNotifier:
@@ -64,7 +85,8 @@ class TelegramNotifier:
         self._config = config
         self._bot: Bot | None = None
         self._ready = asyncio.Event()
-        self._unreachable: set[int | str] = set()  # chats already logged as blocked
+        self._unreachable: set[str] = set()  # chats already logged as unusable
+        self._admin_down_until = 0.0  # the admin chat failed for good: cards go to managers
         # What each card shows now, as this process last set it: an edit that would change
         # nothing is skipped (the handler that decided and the outbox both update the card,
         # and every edit counts against the chat's flood limit).
@@ -76,29 +98,35 @@ class TelegramNotifier:
         self._ready.set()
 
     def detach(self) -> None:
-        """Stop delivering (the application is shutting down): sends wait, then fail."""
+        """Stop delivering (the application has stopped): sends wait, then fail."""
         self._ready.clear()
         self._bot = None
 
     def reaches(self, user: User) -> bool:
         return _chat_of(user) is not None
 
+    @property
+    def _admin_chat(self) -> int | None:
+        """The admin chat, unless it failed for good lately (then it is tried again later)."""
+        if time.monotonic() < self._admin_down_until:
+            return None
+        return self._config.admin_chat_id
+
     async def send(self, notification: Notification) -> bool:
         """Tell one recipient; False when Telegram has nothing to add for them."""
         event, user = notification.event, notification.recipient
         payload, kind = event.payload, event.kind
         chat_id = _chat_of(user)
-        if chat_id is None:
-            return False
-        if notification.audience is Audience.REQUESTER and (
-            kind in ANSWERED_IN_CHAT or payload.actor_id == user.id
-        ):
+        if chat_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
-            if self._config.admin_chat_id is not None:
+            if self._admin_chat is not None:
                 return False  # the admin chat has the card (publish)
-            if kind in (EventKind.PENDING, EventKind.FAILED):
+            if kind is EventKind.PENDING:
                 await self.post_card(chat_id, payload, kind)
+                return True
+            if kind is EventKind.FAILED:
+                await self._announce_failure(chat_id, payload)
                 return True
         bot = await self._ready_bot()
         photo = poster_url(payload.poster_path)
@@ -108,29 +136,52 @@ class TelegramNotifier:
         return True
 
     async def publish(self, event: Event) -> bool:
-        """Update the shared chats: post the card of a new or failed request in the admin
-        chat, edit every card of the request, announce availability."""
+        """Update the shared chats: edit every card of the request, post the card of a new
+        request in the admin chat (or announce a failure there), announce availability."""
         kind, payload = event.kind, event.payload
-        admin, public = self._config.admin_chat_id, self._config.notify_chat_id
         done = False
         if kind is not EventKind.PENDING:
             done = await self.update_cards(payload, kind) > 0
-        if admin is not None and kind in (EventKind.PENDING, EventKind.FAILED):
-            await self.post_card(admin, payload, kind)
-            done = True
-        elif admin is not None and kind is EventKind.AUTO_APPROVED:
-            await self._post(admin, render.approval_card, payload, kind)
-            done = True
+        admin, public = self._admin_chat, self._config.notify_chat_id
+        if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
+            done |= await self._shared("admin", admin, self.post_card(admin, payload, kind))
+        elif admin is not None and kind is EventKind.FAILED:
+            done |= await self._shared("admin", admin, self._announce_failure(admin, payload))
         if public is not None and kind is EventKind.AVAILABLE:
-            await self._post(public, _announcement, payload, kind)
-            done = True
+            announcing = self._post(public, _announcement, payload, kind)
+            done |= await self._shared("notify", public, announcing)
         return done
 
-    async def post_card(
-        self, chat_id: int | str, payload: EventPayload, kind: EventKind
-    ) -> Message:
-        """Post the approval card of a request (with the requester's quota use when it is
-        new) and remember it, so that decisions anywhere edit it."""
+    async def _shared(self, role: str, chat_id: int | str, posting: Awaitable[object]) -> bool:
+        """Post in a configured chat; if it is unusable for good, say so loudly. Without the
+        admin chat the managers are told privately (the dispatcher sends to them right
+        after publish)."""
+        try:
+            await posting
+        except DeliveryFailed as exc:
+            if not exc.permanent:
+                raise
+            if role == "admin":
+                self._admin_down_until = time.monotonic() + ADMIN_RETRY
+            fallback = "approval cards go to each manager privately until it can; " * (
+                role == "admin"
+            )
+            log.error(
+                "the %s chat %s cannot be used (%s): %scheck TELEGRAM_%s_CHAT_ID and that the "
+                "bot is a member allowed to post",
+                role,
+                chat_id,
+                exc.reason,
+                fallback,
+                role.upper(),
+            )
+            return False
+        return True
+
+    async def post_card(self, chat_id: int | str, payload: EventPayload, kind: EventKind) -> None:
+        """Post the card of a request as it is now (with the requester's quota use while it
+        awaits a decision) and remember it, so that decisions anywhere edit it."""
+        payload, kind = await self._now(payload, kind)
         quota_line = await self._quota_line(payload) if kind is EventKind.PENDING else ""
 
         def layout(p: EventPayload, k: EventKind, *, photo: bool) -> str:
@@ -144,12 +195,13 @@ class TelegramNotifier:
         await chat.record_post(self._services, post)
         shown = layout(payload, kind, photo=bool(message.photo))
         self._remember(where, _looks(shown, markup))
-        return message
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
-        """Edit every card posted about the request to show ``kind``'s outcome; returns how
-        many were edited. Cards deleted meanwhile are skipped."""
+        """Edit every card posted about the request to show it as it is now (``kind``'s
+        outcome, unless the request has moved on since); returns how many show it. Cards
+        deleted meanwhile, or in chats the bot has left, are skipped."""
         bot = await self._ready_bot()
+        payload, kind = await self._now(payload, kind)
         edited = 0
         for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
             photo = post.kind.endswith(":photo")
@@ -164,6 +216,38 @@ class TelegramNotifier:
                 self._remember(where, looks)
             edited += done
         return edited
+
+    async def _now(self, payload: EventPayload, kind: EventKind) -> tuple[EventPayload, EventKind]:
+        """The request as a card should show it: the event's own snapshot while the request
+        is still where the event left it, else its present state (events are delivered one
+        by one and retried, so an older one may arrive after a newer one)."""
+        current = await requests.current_request(self._services, payload.request_id)
+        if current is None:  # cancelled (the row is gone)
+            if kind is EventKind.CANCELLED:
+                return payload, kind
+            return replace(payload, actor_id=None, actor_name=None), EventKind.CANCELLED
+        shown = SHOWN_AS[current.status]
+        if shown is kind or (shown, kind) == (EventKind.APPROVED, EventKind.AUTO_APPROVED):
+            return payload, kind
+        reason = current.decline_reason or current.fail_reason
+        return requests.snapshot(current, current.modified_by, reason), shown
+
+    async def _announce_failure(self, chat_id: int | str, payload: EventPayload) -> None:
+        """Tell a chat that a request failed: as a reply to its card there (which shows
+        Retry), or as a new card if the chat has none."""
+        posts = await chat.posts_for(self._services, payload.request_id, PLATFORM)
+        here = [p for p in posts if p.chat_id == str(chat_id)]
+        if not here:
+            await self.post_card(chat_id, payload, EventKind.FAILED)
+            return
+        bot = await self._ready_bot()
+        reason = render.esc(render.shorten(payload.reason or "no reason given", render.CARD_REASON))
+        text = (
+            f"⚠️ Request #{payload.request_id} ({render.esc(payload.label)}) could not be sent "
+            f"to the downloader: {reason}. Press Retry on its card when that is fixed."
+        )
+        async with self._delivery(chat_id):
+            await send(bot, chat_id, text, reply_to=int(here[-1].message_id))
 
     def _remember(self, where: tuple[str, str], looks: str) -> None:
         self._shown[where] = looks
@@ -236,30 +320,30 @@ class TelegramNotifier:
     @contextlib.asynccontextmanager
     async def _delivery(self, chat_id: int | str) -> AsyncIterator[None]:
         """Telegram's errors as the outbox understands them."""
+        where = str(chat_id)
         try:
             yield
         except RetryAfter as exc:
             wait = seconds(exc)
-            raise DeliveryFailed(
-                f"Telegram flood control: retry in {wait:.0f} s", retry_after=wait
-            ) from exc
-        except Forbidden as exc:
-            if chat_id not in self._unreachable:
-                self._unreachable.add(chat_id)
-                log.warning("Telegram chat %s cannot be written to: %s", chat_id, exc.message)
-            raise DeliveryFailed(exc.message, permanent=True) from exc
-        except BadRequest as exc:
-            if not (
-                is_gone(exc) or is_not_modified(exc) or "chat not found" in exc.message.lower()
-            ):
-                log.error("Telegram refused a message to chat %s: %s", chat_id, exc.message)
+            reason = f"Telegram flood control: retry in {wait:.0f} s"
+            raise DeliveryFailed(reason, retry_after=wait) from exc
+        except ChatMigrated as exc:  # a group became a supergroup with a new id
+            log.error("Telegram chat %s is now chat %s: use the new id", where, exc.new_chat_id)
+            raise DeliveryFailed(f"the chat moved to {exc.new_chat_id}", permanent=True) from exc
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and (is_gone(exc) or is_not_modified(exc)):
+                raise DeliveryFailed(exc.message, permanent=True) from exc
+            if where not in self._unreachable:
+                self._unreachable.add(where)
+                level = logging.WARNING if _is_person(chat_id) else logging.ERROR
+                log.log(level, "Telegram chat %s cannot be written to: %s", where, exc.message)
             raise DeliveryFailed(exc.message, permanent=True) from exc
         except NetworkError as exc:  # also TimedOut
             raise DeliveryFailed(f"Telegram is not reachable: {exc.message}") from exc
         except TelegramError as exc:
             raise DeliveryFailed(f"Telegram: {exc.message}") from exc
         else:
-            self._unreachable.discard(chat_id)
+            self._unreachable.discard(where)
 
 
 class _Layout(Protocol):
@@ -278,12 +362,8 @@ def card_buttons(payload: EventPayload, kind: EventKind) -> InlineKeyboardMarkup
     """Approve / Decline while pending, Retry once failed, nothing otherwise."""
     request_id = payload.request_id
     if kind is EventKind.PENDING:
-        return keyboard(
-            [
-                ("✅ Approve", callbacks.approve(request_id)),
-                ("❌ Decline", callbacks.decline(request_id)),
-            ]
-        )
+        approve = ("✅ Approve", callbacks.approve(request_id))
+        return keyboard([approve, ("❌ Decline", callbacks.decline(request_id))])
     if kind is EventKind.FAILED:
         return keyboard([("🔁 Retry", callbacks.retry(request_id))])
     return None
@@ -296,3 +376,10 @@ def _chat_of(user: User) -> int | None:
             with contextlib.suppress(ValueError):
                 return int(identity.external_id)
     return None
+
+
+def _is_person(chat_id: int | str) -> bool:
+    """A private chat (a user who blocked the bot is their choice, not a misconfiguration)."""
+    with contextlib.suppress(ValueError):
+        return int(chat_id) > 0
+    return False

@@ -23,6 +23,7 @@ from adapters.text import (
 )
 from core.domain import (
     Audience,
+    CreateResult,
     DisplayStatus,
     EventKind,
     EventPayload,
@@ -38,6 +39,7 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 ANSWER_LIMIT = 200  # answerCallbackQuery's text
 CARD_OVERVIEW = 300  # approval cards and notifications keep the overview short
+CARD_REASON = 300  # a decline or failure reason on a card, which has other lines to keep
 ELLIPSIS = "…"
 
 EMOJI = {
@@ -105,8 +107,18 @@ def compose(head: Sequence[str], body: str, tail: Sequence[str], limit: int) -> 
     lines = [*head, f"<i>{esc(shown)}</i>" if shown else "", *tail]
     text = "\n".join(line for line in lines if line)
     if visible_length(text) > limit:  # only when the fixed lines alone are too long
-        text = esc(shorten(html.unescape(_TAG.sub("", text)), limit))
+        text = _plain_fit([*head, *tail], limit)
     return text
+
+
+def _plain_fit(lines: Sequence[str], limit: int) -> str:
+    """The lines without their markup, the longest cut in half until all fit: every line
+    (the outcome, the request number) keeps its start."""
+    plain = [html.unescape(_TAG.sub("", line)) for line in lines if line]
+    while units("\n".join(plain)) > limit:
+        longest = max(range(len(plain)), key=lambda i: units(plain[i]))
+        plain[longest] = shorten(plain[longest], max(1, units(plain[longest]) // 2))
+    return esc("\n".join(plain))
 
 
 def answer_text(text: str) -> str:
@@ -200,15 +212,30 @@ def nothing_left(skipped: Sequence[int], existing: Sequence[MediaRequest]) -> st
     return "\n".join(lines)
 
 
+def outcome_of(result: CreateResult) -> str:
+    """What became of a request attempt that broke no rule."""
+    if result.request is not None:
+        return requested(result.request, result.auto_approved, result.skipped_seasons)
+    if result.already_available:
+        return already_available()
+    return nothing_left(result.skipped_seasons, result.existing)
+
+
+def asked_already(existing: MediaRequest) -> str:
+    """A second press on Request by the person who asked."""
+    return f"✅ You asked for this already: {esc(request_line(existing))}."
+
+
 def already_available() -> str:
     return "🟣 Already available on the server. Enjoy!"
 
 
 def watching(title: str, added: bool, available: bool) -> str:
+    """The answer to Notify me (plain: it is a callback answer)."""
     if available:
         return f"{title} is already available. Enjoy!"
     if added:
-        return f"🔔 I'll message you when {title} is decided and when it's available."
+        return f"🔔 Done: I'll message you when there's news about {title}."
     return f"You're already on the list for {title}."
 
 
@@ -258,9 +285,11 @@ OUTCOMES = {
 def outcome(kind: EventKind, payload: EventPayload) -> str:
     """The line that replaces a card's buttons once the request moved on."""
     actor = esc(payload.actor_name or "the server")
-    reason = esc(payload.reason or "")
+    reason = esc(shorten(payload.reason or "", CARD_REASON))
     if kind is EventKind.APPROVED and payload.reason == "retry":
         return f"🔁 Sent again by {actor}"
+    if kind is EventKind.CANCELLED and payload.actor_name is None:
+        return "↩️ Withdrawn"
     line = OUTCOMES[kind].format(actor=actor, reason=reason or "no reason given")
     if kind is EventKind.DECLINED and reason:
         line += f": {reason}"

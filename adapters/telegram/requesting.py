@@ -10,11 +10,22 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import PLATFORM, Context, Press, UserFacing, keyboard, noop, show
-from adapters.telegram.search import check_owner, show_result, show_title
+from adapters.telegram.common import (
+    PLATFORM,
+    Context,
+    Press,
+    UserFacing,
+    card_lock,
+    keyboard,
+    noop,
+    show,
+)
+from adapters.telegram.search import check_owner, recall_search, show_result, show_title
 from adapters.text import BADGES
 from core import chat, requests
 from core.domain import DisplayStatus, MediaType, poster_url
+from core.errors import DuplicateRequest
+from core.requests import check_may_request
 
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 20
@@ -27,21 +38,26 @@ async def on_request(update: Update, context: Context) -> None:
     press = Press(update, context)
     key, page, index = press.groups[0], int(press.groups[1]), int(press.groups[2])
     tmdb_id, media_type = callbacks.parse_title(press.groups[3], press.groups[4])
-    found = await press.quickly(chat.recall(press.deps.services, PLATFORM, key))
-    if found is not None:
-        check_owner(press, found)
-    user = await press.user()
-    await press.answer()
-    back = [key, page, index] if found is not None else None
-    if media_type is MediaType.TV:
-        await open_picker(press, tmdb_id, back)
-        return
-    result = await requests.create_request(press.deps.services, user.id, tmdb_id, media_type)
-    if result.request is not None:
-        note = render.requested(result.request, result.auto_approved, result.skipped_seasons)
-    else:
-        note = render.already_available()
-    await back_to_card(press, back, tmdb_id, media_type, note)
+    async with press.deps.locks(card_lock(press)):  # a double tap asks once
+        await recall_search(press, key)
+        user = await press.user()
+        await press.answer()
+        back = [key, page, index]
+        if media_type is MediaType.TV:
+            await check_may_request(press.deps.services, user.id, MediaType.TV)
+            await open_picker(press, tmdb_id, back)
+            return
+        try:
+            result = await requests.create_request(
+                press.deps.services, user.id, tmdb_id, media_type
+            )
+        except DuplicateRequest as duplicate:
+            if duplicate.existing.requested_by.id != user.id:
+                raise
+            note = render.asked_already(duplicate.existing)
+        else:
+            note = render.outcome_of(result)
+        await back_to_card(press, back, tmdb_id, media_type, note)
 
 
 async def back_to_card(
@@ -95,17 +111,29 @@ async def on_seasons(update: Update, context: Context) -> None:
             status = DisplayStatus(state["s"].get(op[1:], DisplayStatus.NOT_REQUESTED))
             await press.answer(f"Season {op[1:]} is {BADGES[status]}.")
             return
-        if op in ("ok", "back"):
-            await _finish(press, key, state, op)
+        if op.startswith("ok") and op[2:] != str(len(state["sel"])):
+            # The card had not caught up with the last taps when Request was pressed.
+            count = len(state["sel"])
+            await press.answer(f"You have {count} chosen now: press Request again to confirm.")
+            op = "refresh"
+        elif op.startswith("ok") and not state["sel"]:
+            await press.answer("Choose at least one season first (or All).")
             return
-        if not _change(state, op):
+        elif op.startswith("ok") or op == "back":
+            await press.quickly(chat.forget(press.deps.services, PLATFORM, key))
+        elif not _change(state, op):
             await press.answer("Nothing to change there.")
             return
-        await press.quickly(
-            chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
-        )
+        else:
+            state["v"] = state.get("v", 0) + 1
+            saving = chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
+            await press.quickly(saving)
+        press.deps.latest[key] = state.get("v", 0)
+    if op.startswith("ok") or op == "back":
+        await _finish(press, state, op)
+    else:
         await press.answer()
-    await _show_picker(press, key, state)
+        await _show_picker(press, key, state)
 
 
 def _selectable(state: dict[str, Any]) -> list[int]:
@@ -134,29 +162,33 @@ def _change(state: dict[str, Any], op: str) -> bool:
     return (sorted(state["sel"]), state["pg"]) != before
 
 
-async def _finish(press: Press, key: str, state: dict[str, Any], op: str) -> None:
+async def _finish(press: Press, state: dict[str, Any], op: str) -> None:
+    """Request the chosen seasons (or go back), then show the search card again."""
     services = press.deps.services
-    if op == "ok" and not state["sel"]:
-        await press.answer("Choose at least one season first (or All).")
-        return
     user = await press.user()
     await press.answer()
     note = ""
-    if op == "ok":
+    if op.startswith("ok"):
         result = await requests.create_request(
             services, user.id, state["id"], MediaType.TV, state["sel"]
         )
-        if result.request is not None:
-            note = render.requested(result.request, result.auto_approved, result.skipped_seasons)
-        else:
-            note = render.nothing_left(result.skipped_seasons, result.existing)
-    await chat.forget(services, PLATFORM, key)
+        note = render.outcome_of(result)
     await back_to_card(press, state.get("back"), state["id"], MediaType.TV, note)
 
 
 async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:
+    """Show the picker as the state says, unless a newer state is on its way: taps come
+    faster than a chat may be edited, so only the latest of the waiting edits is made."""
     if press.message is None:
         return
+    async with press.deps.locks(f"picker-card:{key}"):
+        if press.deps.latest.get(key, 0) != state.get("v", 0):
+            return
+        await _render_picker(press, key, state)
+
+
+async def _render_picker(press: Press, key: str, state: dict[str, Any]) -> None:
+    assert press.message is not None
     taken = {
         int(n): DisplayStatus(status)
         for n, status in state["s"].items()
@@ -198,8 +230,11 @@ def picker_markup(key: str, state: dict[str, Any]) -> InlineKeyboardMarkup | Non
         rows.append(nav)
     rows.append([("All", callbacks.seasons(key, "all")), ("None", callbacks.seasons(key, "none"))])
     count = len(chosen)
-    confirm = f"Request {count} season{'' if count == 1 else 's'}" if count else "Request"
+    confirm = f"Request {render.count(count, 'season')}" if count else "Request"
     rows.append(
-        [(confirm, callbacks.seasons(key, "ok")), ("‹ Back", callbacks.seasons(key, "back"))]
+        [
+            (confirm, callbacks.seasons(key, f"ok{count}")),
+            ("‹ Back", callbacks.seasons(key, "back")),
+        ]
     )
     return keyboard(*rows)

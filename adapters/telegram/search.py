@@ -15,6 +15,7 @@ from adapters.telegram.common import (
     Press,
     UserFacing,
     acting_user,
+    card_lock,
     deps,
     keyboard,
     noop,
@@ -24,26 +25,18 @@ from adapters.telegram.common import (
 from core import chat, requests, search
 from core.domain import (
     CatalogueItem,
-    DisplayStatus,
     MediaType,
     SearchResult,
     label,
     poster_url,
 )
-from core.search import SearchResults
+from core.search import REQUESTABLE, WATCHABLE, SearchResults
+from core.services import Services
 from core.watching import watch_title
 
 SEARCH_TTL = timedelta(days=2)
-_REQUESTABLE = frozenset({DisplayStatus.NOT_REQUESTED, DisplayStatus.DECLINED})
-_WATCHABLE = frozenset(
-    {
-        DisplayStatus.PENDING,
-        DisplayStatus.APPROVED,
-        DisplayStatus.PROCESSING,
-        DisplayStatus.FAILED,
-        DisplayStatus.PARTIALLY_AVAILABLE,
-    }
-)
+LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
+SKIPPED_PAGES = 3  # pages of people only (TMDb's multi search has them) skipped in a row
 USAGE = {
     None: "What should I look for? Send /request and a title, e.g. /request The Matrix",
     MediaType.MOVIE: "Which movie? Send /movie and a title, e.g. /movie Inception",
@@ -76,7 +69,7 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
         return
     state = deps(context)
     await acting_user(update, context)
-    found = await search.search(state.services, query, 1, media_type)
+    found = await results_page(state.services, query, 1, media_type)
     if not found.results:
         await message.reply_text(render.nothing_found(found.query or query))
         return
@@ -84,7 +77,8 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
     data |= {"u": sender.id, "n": sender.first_name}
     key = await chat.remember(state.services, PLATFORM, data, SEARCH_TTL)
     text, markup, photo = card(key, found, 0)
-    await send(context.bot, message.chat_id, text, markup, photo=photo)
+    thread = message.message_thread_id if message.is_topic_message else None
+    await send(context.bot, message.chat_id, text, markup, photo=photo, thread=thread)
 
 
 def card(
@@ -110,7 +104,7 @@ def _nav_row(key: str, results: SearchResults, index: int) -> list[tuple[str, st
     if index > 0:
         row.append(("‹ Prev", callbacks.search_page(key, page, index - 1)))
     elif page > 1:
-        row.append(("‹ Prev", callbacks.search_page(key, page - 1, 999)))
+        row.append(("‹ Prev", callbacks.search_page(key, page - 1, LAST)))
     if count > 1 or results.total_pages > 1:
         row.append(noop(f"{index + 1}/{count}"))
     if index + 1 < count:
@@ -126,11 +120,11 @@ def _action_row(
     item, status = result.item, result.status
     row: list[tuple[str, str]] = []
     is_tv = item.media_type is MediaType.TV
-    if key and (status in _REQUESTABLE or (is_tv and status in _WATCHABLE)):
-        words = "Choose seasons" if is_tv and status in _REQUESTABLE else "Request"
-        words = "More seasons" if is_tv and status in _WATCHABLE else words
+    if key and (status in REQUESTABLE or (is_tv and status in WATCHABLE)):
+        words = "Choose seasons" if is_tv and status in REQUESTABLE else "Request"
+        words = "More seasons" if is_tv and status in WATCHABLE else words
         row.append((words, callbacks.request(key, page, index, item.media_type, item.tmdb_id)))
-    if status in _WATCHABLE:
+    if status in WATCHABLE:
         row.append(("🔔 Notify me", callbacks.notify(item.media_type, item.tmdb_id)))
     row.append(("TMDb ↗", f"https://www.themoviedb.org/{item.media_type.value}/{item.tmdb_id}"))
     return row
@@ -157,14 +151,29 @@ async def show_result(
 ) -> Message | None:
     """Put result ``index`` of ``page`` of the kept search on the pressed card."""
     media_type = MediaType(state["t"]) if state.get("t") else None
-    results = await search.search(press.deps.services, state["q"], page, media_type)
+    step = -1 if index >= LAST else 1
+    results = await results_page(press.deps.services, state["q"], page, media_type, step)
     if not results.results:
-        raise UserFacing("There are no more results on that page.")
+        raise UserFacing("There are no more movies or shows in these results.")
     index = min(index, len(results.results) - 1)
     text, markup, photo = card(key, results, index, note)
     if press.message is None:
         return None
     return await show(press.message, text, markup, photo=photo, new_photo=not note)
+
+
+async def results_page(
+    services: Services, query: str, page: int, media_type: MediaType | None, step: int = 1
+) -> SearchResults:
+    """A page of results with a movie or show on it: TMDb's multi search pages people too,
+    and a page of people only is skipped (in the direction of travel, a few at most)."""
+    found = await search.search(services, query, page, media_type)
+    for _ in range(SKIPPED_PAGES):
+        following = found.page + step
+        if found.results or not 1 <= following <= found.total_pages:
+            break
+        found = await search.search(services, query, following, media_type)
+    return found
 
 
 async def show_title(
@@ -187,9 +196,10 @@ async def on_page(update: Update, context: Context) -> None:
     """‹ Prev / Next ›: another result of the same search on the same card."""
     press = Press(update, context)
     key, page, index = press.groups[0], int(press.groups[1]), int(press.groups[2])
-    state = await recall_search(press, key)
-    await press.answer()
-    await show_result(press, state, key, max(1, page), index)
+    async with press.deps.locks(card_lock(press)):  # a double tap pages once, in order
+        state = await recall_search(press, key)
+        await press.answer()
+        await show_result(press, state, key, max(1, page), index)
 
 
 async def on_notify(update: Update, context: Context) -> None:
