@@ -25,8 +25,6 @@ from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
 from tests.telegram_world import TelegramWorld, running, text_of  # noqa: E402
 
-MOVIES = [603, 604, 605, 624860, 550, 27205, 194, 129, 10228, 447404, 342521, 35]
-
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -43,8 +41,8 @@ async def main(users: int, delay: float) -> None:
                 cards = []
                 for n, person in enumerate(people):
                     tg.add_user(person, f"Viewer {n}")
-                    tmdb_id = MOVIES[n % len(MOVIES)]
-                    title = tmdb.movies[tmdb_id]["title"]
+                    title = f"Bench{n:03d}"
+                    tmdb.add_movie(700_000 + n, title, "2020-01-01", poster_path=f"/{title}.jpg")
                     cards.append(await world.say(person, f"/movie {title}", title, within=30))
                 tmdb.delay = delay
                 queries = [
