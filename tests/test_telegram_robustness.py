@@ -181,7 +181,7 @@ async def test_a_button_press_is_answered_before_a_slow_tmdb_answers(
     query = bot.tg.press_button(ALICE, card, "Request")
     answer = await bot.answer_to(query)
 
-    assert answer.at - answer.created_at < 0.5
+    assert answer.at - answer.created_at < 1.0  # TMDb takes 2 s: the answer did not wait
     assert "awaits approval" not in text_of(bot.tg.message(ALICE, card.message_id))
     done = await bot.changed(card, "awaits approval", within=10)
     assert done.edited_at is not None

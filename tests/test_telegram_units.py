@@ -129,7 +129,7 @@ async def test_a_window_lets_a_burst_through_then_spaces_the_rest() -> None:
         await window.acquire()
         times.append(loop.time() - start)
 
-    assert max(times[:3]) < 0.05
+    assert max(times[:3]) < 0.2  # no waiting (with room for a busy machine)
     assert times[3] >= 0.3 + 0.1 - 0.01  # the period, plus the margin for the wire
     for early, late in itertools.pairwise(times):
         assert late >= early
@@ -162,8 +162,8 @@ async def test_a_429_pauses_that_chat_for_exactly_retry_after_and_then_succeeds(
     assert await call(limiter, "sendMessage", 42, refused_twice) == {"ok": True}
 
     first, second, third = refused_twice.times
-    assert 1.0 <= second - first < 1.2
-    assert 1.0 <= third - second < 1.2
+    assert 1.0 <= second - first < 1.5  # never early; late only as far as a busy loop makes it
+    assert 1.0 <= third - second < 1.5
 
 
 async def test_a_429_that_outlasts_the_retries_reaches_the_caller() -> None:
@@ -188,5 +188,5 @@ async def test_other_chats_and_callback_answers_do_not_wait_for_a_paused_chat() 
         FakeTelegramCall(0, 0), (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None
     )
 
-    assert loop.time() - start < 0.2
+    assert loop.time() - start < 1.0  # the paused chat waits 2 s; these did not
     assert await waiting == {"ok": True}

@@ -167,7 +167,7 @@ async def on_decline_now(update: Update, context: Context) -> None:
     press = Press(update, context)
     user = await press.user()
     services = press.deps.services
-    async with _closing_prompt(context, press.message):
+    async with _closing_prompt(context, press.message, presser=press.query.from_user.id):
         declining = requests.decline_request(services, user.id, int(press.groups[0]))
         declined = await press.quickly(declining)
     await press.answer(f"Declined: {declined.media.label}.")
@@ -178,7 +178,7 @@ async def on_keep(update: Update, context: Context) -> None:
     """Keep it pending: the manager changed their mind about declining."""
     press = Press(update, context)
     user = await press.user()
-    async with _closing_prompt(context, press.message):
+    async with _closing_prompt(context, press.message, presser=press.query.from_user.id):
         checking = requests.decision_pending(press.deps.services, user.id, int(press.groups[0]))
         await press.quickly(checking)
     await press.answer("Kept pending.")
@@ -245,20 +245,32 @@ async def _closing_prompt(
     prompt: Message | None,
     found: dict[str, Any] | None = None,
     chat_id: int | None = None,
+    presser: int = 0,
 ) -> AsyncIterator[None]:
     """Close the decline prompt once the decision it asked for is made, or can no longer be
     (the request was decided or withdrawn meanwhile): delete it and forget its keys. Someone
     not allowed to decide leaves it as it is."""
-    services = deps(context).services
+    state = deps(context)
     if prompt is not None:  # a button pressed on it, if it is one of our prompts
         chat_id = prompt.chat_id
-        found = await chat.recall(services, PLATFORM, _prompt_key(chat_id, prompt.message_id))
+        async with state.locks(_user_key(chat_id, presser)):  # it may still be being kept
+            key = _prompt_key(chat_id, prompt.message_id)
+            found = await chat.recall(state.services, PLATFORM, key)
+        if found is None and _is_prompt(prompt):
+            found = {"m": prompt.message_id}
     try:
         yield
     except (AlreadyDecided, NotFound, InvalidTransition):  # nothing left to decide
         await _close(context, chat_id, found)
         raise
     await _close(context, chat_id, found)
+
+
+def _is_prompt(message: Message) -> bool:
+    """Whether a message is a decline prompt (it has the Keep it pending button)."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup else ()
+    return any(str(b.callback_data).startswith("dk:") for row in rows for b in row)
 
 
 async def _close(context: Context, chat_id: int | None, found: dict[str, Any] | None) -> None:

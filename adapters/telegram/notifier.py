@@ -39,7 +39,14 @@ from telegram.error import (
 )
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import PLATFORM, is_gone, is_not_modified, keyboard, send
+from adapters.telegram.common import (
+    PLATFORM,
+    KeyedLocks,
+    is_gone,
+    is_not_modified,
+    keyboard,
+    send,
+)
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import seconds
 from core import chat, quotas, requests
@@ -91,6 +98,7 @@ class TelegramNotifier:
         # nothing is skipped (the handler that decided and the outbox both update the card,
         # and every edit counts against the chat's flood limit).
         self._shown: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._cards = KeyedLocks()  # one update of a request's cards at a time
 
     def attach(self, bot: Bot) -> None:
         """Start delivering through ``bot`` (once the application is initialised)."""
@@ -201,6 +209,10 @@ class TelegramNotifier:
         outcome, unless the request has moved on since); returns how many show it. Cards
         deleted meanwhile, or in chats the bot has left, are skipped."""
         bot = await self._ready_bot()
+        async with self._cards(str(payload.request_id)):
+            return await self._update_cards(bot, payload, kind)
+
+    async def _update_cards(self, bot: Bot, payload: EventPayload, kind: EventKind) -> int:
         payload, kind = await self._now(payload, kind)
         edited = 0
         for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
