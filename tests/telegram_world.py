@@ -284,6 +284,12 @@ class TelegramWorld:
         assert isinstance(found, SentMessage)
         return found
 
+    async def request_movie(self, user: int, title: str) -> SentMessage:
+        """Search for a movie as ``user`` and press Request; the card once it says so."""
+        card = await self.say(user, f"/movie {title}", "Not requested")
+        await self.press(user, card, "Request")
+        return await self.changed(card, "awaits approval")
+
     def _newest(self, chat: int) -> int:
         found = self.tg.messages(chat, include_deleted=True)
         return found[-1].message_id if found else 0

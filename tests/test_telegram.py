@@ -253,7 +253,8 @@ async def test_a_show_with_every_season_taken_has_nothing_left_to_choose(
 async def test_a_failed_request_is_told_to_all_and_a_manager_retries_it_from_the_card(
     bot: TelegramWorld,
 ) -> None:
-    await request_inception(bot)
+    await bot.request_movie(ALICE, "inception")
+    await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     boss = await bot.user_id(BOSS, "Boss")
     await requests.approve_request(bot.services, boss, 1)
     await requests.fail_request(bot.services, 1, "Radarr answered 503")
@@ -276,7 +277,8 @@ async def test_a_failed_request_is_told_to_all_and_a_manager_retries_it_from_the
 async def test_notifications_written_while_the_bot_was_down_arrive_when_it_starts(
     bot: TelegramWorld,
 ) -> None:
-    await request_inception(bot)
+    await bot.request_movie(ALICE, "inception")
+    await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     await bot.settled()
     sent = len(bot.tg.messages(ALICE))
     await bot.stop()
@@ -291,10 +293,3 @@ async def test_notifications_written_while_the_bot_was_down_arrive_when_it_start
     assert "approved by Boss" in text_of(told)
     admin = bot.tg.messages(ADMIN_CHAT)[0]
     await bot.changed(admin, "Approved by Boss")
-
-
-async def request_inception(bot: TelegramWorld) -> None:
-    card = await bot.say(ALICE, "/movie inception", "Inception")
-    await bot.press(ALICE, card, "Request")
-    await bot.changed(card, "awaits approval")
-    await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))

@@ -28,20 +28,10 @@ from tests.telegram_world import (
 )
 
 
-async def request_movie(bot: TelegramWorld, user: int, title: str) -> None:
-    card = await bot.say(user, f"/movie {title}", "Not requested")
-    await bot.press(user, card, "Request")
-    await bot.changed(card, "awaits approval")
-
-
-async def admin_card(bot: TelegramWorld, title: str) -> object:
-    return await bot.tg.wait_for_message(ADMIN_CHAT, has(title))
-
-
 async def test_someone_without_manage_requests_pressing_approve_changes_nothing(
     bot: TelegramWorld,
 ) -> None:
-    await request_movie(bot, ALICE, "inception")
+    await bot.request_movie(ALICE, "inception")
     card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
 
     query = bot.tg.press_button(CAROL, card, "✅ Approve")
@@ -61,7 +51,7 @@ async def test_managers_pressing_approve_at_once_approve_once_and_the_rest_hear_
     managers = [BOSS, MOD, BOB, CAROL][:presses]
     for manager in managers[1:]:
         await bot.make(manager, "moderator")
-    await request_movie(bot, ALICE, "inception")
+    await bot.request_movie(ALICE, "inception")
     card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
 
     queries = [bot.tg.press_button(m, card, "✅ Approve") for m in managers]
@@ -146,7 +136,7 @@ async def test_a_restart_between_request_and_approval_loses_nothing(
 async def test_forged_or_unknown_button_data_gets_a_polite_answer_and_acts_for_nobody(
     bot: TelegramWorld,
 ) -> None:
-    await request_movie(bot, ALICE, "inception")
+    await bot.request_movie(ALICE, "inception")
     card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     forged = {
         (CAROL, "ap:1"): "You are not allowed to approve requests.",
@@ -203,8 +193,8 @@ async def test_a_user_who_blocked_the_bot_is_given_up_on_once_and_others_still_h
     bot: TelegramWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     await bot.make(MOD, "moderator", "Mo")
-    await request_movie(bot, ALICE, "inception")
-    await request_movie(bot, ALICE, "fight club")
+    await bot.request_movie(ALICE, "inception")
+    await bot.request_movie(ALICE, "fight club")
     await bot.settled()
     bot.tg.block(ALICE)
     boss = await bot.user_id(BOSS)
@@ -304,7 +294,7 @@ async def test_an_unusable_admin_chat_is_logged_as_an_error_and_managers_get_the
 async def test_a_decline_prompt_overtaken_by_another_decision_is_closed_not_left_open(
     bot: TelegramWorld,
 ) -> None:
-    await request_movie(bot, ALICE, "inception")
+    await bot.request_movie(ALICE, "inception")
     card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     await bot.press(BOSS, card, "❌ Decline")
     prompt = await bot.tg.wait_for_message(ADMIN_CHAT, has("why decline"))
@@ -324,7 +314,7 @@ async def test_a_decline_prompt_overtaken_by_another_decision_is_closed_not_left
 
 
 async def test_a_reply_to_the_card_instead_of_the_question_gets_a_hint(bot: TelegramWorld) -> None:
-    await request_movie(bot, ALICE, "inception")
+    await bot.request_movie(ALICE, "inception")
     card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
     await bot.press(BOSS, card, "❌ Decline")
     prompt = await bot.tg.wait_for_message(ADMIN_CHAT, has("why decline"))
