@@ -41,7 +41,8 @@ async def remember(
     key: str | None = None,
 ) -> str:
     """Keep ``data`` (JSON-compatible) for ``ttl`` under ``key`` (a new random one by
-    default) and return the key. Expired entries of every platform are swept on the way."""
+    default) and return the key. Starting a new flow (no key given) sweeps the expired
+    entries of every platform; changing a kept one (a picker's every tap) does not."""
     if key is not None and not 0 < len(key) <= MAX_KEY:
         raise InvalidInput("chat state key", key[:40], f"must be 1 to {MAX_KEY} characters")
     chosen = key or new_key()
@@ -49,7 +50,8 @@ async def remember(
 
     async def work(uow: UnitOfWork) -> str:
         now = services.clock.now()
-        await uow.chat_states.purge(now)
+        if key is None:
+            await uow.chat_states.purge(now)
         await uow.chat_states.put(platform, chosen, text, now, now + ttl)
         return chosen
 

@@ -116,10 +116,14 @@ async def get_quota(services: Services, actor_id: int, user_id: int | None = Non
             if found is None:
                 raise NotFound("user", user_id)
             target = found
-        defaults = await load_defaults(uow, services.config.quota_defaults)
-        return await quota_report(uow, target, defaults, services.clock.now())
+        return await _report(services, uow, target)
 
     return await in_transaction(services, work, write=False)
+
+
+async def _report(services: Services, uow: UnitOfWork, user: User) -> QuotaReport:
+    defaults = await load_defaults(uow, services.config.quota_defaults)
+    return await quota_report(uow, user, defaults, services.clock.now())
 
 
 async def quota_of(services: Services, user_id: int) -> QuotaReport:
@@ -130,8 +134,7 @@ async def quota_of(services: Services, user_id: int) -> QuotaReport:
         user = await uow.users.get(user_id)
         if user is None:
             raise NotFound("user", user_id)
-        defaults = await load_defaults(uow, services.config.quota_defaults)
-        return await quota_report(uow, user, defaults, services.clock.now())
+        return await _report(services, uow, user)
 
     return await in_transaction(services, work, write=False)
 

@@ -27,8 +27,9 @@ from adapters.telegram.common import (
     keyboard,
     log,
 )
+from adapters.telegram.notifier import SHOWN_AS
 from core import chat, requests
-from core.domain import EventKind, EventPayload, MediaRequest, RequestStatus, User
+from core.domain import EventKind, EventPayload, MediaRequest, User
 from core.errors import (
     AlreadyDecided,
     DeliveryFailed,
@@ -298,24 +299,14 @@ async def on_retry(update: Update, context: Context) -> None:
     await refresh_cards(context, snapshot(retried, user, "retry"), EventKind.APPROVED)
 
 
-_LATEST = {
-    RequestStatus.APPROVED: EventKind.APPROVED,
-    RequestStatus.DECLINED: EventKind.DECLINED,
-    RequestStatus.FAILED: EventKind.FAILED,
-    RequestStatus.COMPLETED: EventKind.AVAILABLE,
-}
-
-
 def _show_decided(context: Context, decided: AlreadyDecided) -> None:
     """Bring stale cards up to date (someone else decided first, here or elsewhere), in
     the background: the presser's answer, saying who decided, goes first."""
     request = decided.request
-    kind = _LATEST.get(request.status)
-    if kind is not None:
-        reason = request.decline_reason or request.fail_reason
-        payload = snapshot(request, decided.decided_by, reason)
-        if context.application.running:  # not while stopping: the outbox will see to it
-            context.application.create_task(refresh_cards(context, payload, kind))
+    reason = request.decline_reason or request.fail_reason
+    payload = snapshot(request, decided.decided_by, reason)
+    if context.application.running:  # not while stopping: the outbox will see to it
+        context.application.create_task(refresh_cards(context, payload, SHOWN_AS[request.status]))
 
 
 async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind) -> None:

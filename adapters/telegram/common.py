@@ -44,6 +44,8 @@ PLATFORM = "telegram"
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 SLOW = "Telegram is slow right now. Please check whether that worked before trying again."
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 Context = ContextTypes.DEFAULT_TYPE
 Row = Sequence[tuple[str, str]]  # (label, callback data); data "https://..." makes a link
 
@@ -56,20 +58,17 @@ class UserFacing(Exception):
         self.text = text
 
 
-class Answered:
-    """The ids of callback queries already answered (the latest few thousand)."""
+class Recent(OrderedDict[K, V]):
+    """A mapping that keeps only its latest few thousand entries (for what a process
+    remembers about chats: answered presses, picker versions, what cards show)."""
 
-    def __init__(self, size: int = 4096) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
+    SIZE = 4096
 
-    def add(self, query_id: str) -> None:
-        self._ids[query_id] = None
-        while len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-
-    def __contains__(self, query_id: object) -> bool:
-        return query_id in self._ids
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.SIZE:
+            self.popitem(last=False)
 
 
 class KeyedLocks:
@@ -85,18 +84,6 @@ class KeyedLocks:
         return lock
 
 
-class Latest(OrderedDict[str, int]):
-    """The latest version of each flow's state (the last few thousand flows)."""
-
-    SIZE = 4096
-
-    def __setitem__(self, key: str, value: int) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.SIZE:
-            self.popitem(last=False)
-
-
 @dataclass
 class Deps:
     """What handlers need, kept in ``bot_data["deps"]`` of the application."""
@@ -104,9 +91,9 @@ class Deps:
     services: Services
     config: TelegramConfig
     notifier: TelegramNotifier
-    answered: Answered = field(default_factory=Answered)
+    answered: Recent[str, bool] = field(default_factory=Recent)  # callback query ids
     locks: KeyedLocks = field(default_factory=KeyedLocks)
-    latest: Latest = field(default_factory=Latest)
+    latest: Recent[str, int] = field(default_factory=Recent)  # picker key -> state version
 
 
 def deps(context: Context) -> Deps:
@@ -183,10 +170,6 @@ class Press:
         # One answer budget for the whole press, however many quick checks it makes.
         self._deadline = asyncio.get_running_loop().time() + self.deps.config.answer_budget
 
-    @property
-    def answered(self) -> bool:
-        return self.query.id in self.deps.answered
-
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the query (stop the spinner), once; later calls do nothing."""
         await answer(self.deps, self.query, text, alert=alert)
@@ -214,7 +197,7 @@ async def answer(
     Answering is best effort: what the press did has been done either way."""
     if query.id in state.answered:
         return False
-    state.answered.add(query.id)
+    state.answered[query.id] = True
     try:
         await query.answer(render.answer_text(text) if text else None, show_alert=alert)
     except TelegramError as exc:  # too old (a long pause or a restart), or Telegram is slow
@@ -246,7 +229,8 @@ async def send(
     return await bot.send_message(chat_id, text, reply_markup=markup, **extra)
 
 
-def _thread(message: Message) -> int | None:
+def thread_of(message: Message) -> int | None:
+    """The forum topic a message is in (None outside forum topics)."""
     return message.message_thread_id if message.is_topic_message else None
 
 
@@ -308,7 +292,7 @@ async def _replace(
     message: Message, text: str, markup: InlineKeyboardMarkup | None, photo: str | None
 ) -> Message:
     bot = message.get_bot()
-    sent = await send(bot, message.chat_id, text, markup, photo=photo, thread=_thread(message))
+    sent = await send(bot, message.chat_id, text, markup, photo=photo, thread=thread_of(message))
     try:
         await message.delete()
     except TelegramError as exc:

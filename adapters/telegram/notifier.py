@@ -23,7 +23,6 @@ import contextlib
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import replace
 from typing import Protocol
@@ -42,6 +41,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.common import (
     PLATFORM,
     KeyedLocks,
+    Recent,
     is_gone,
     is_not_modified,
     keyboard,
@@ -71,7 +71,6 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 30.0
 ADMIN_RETRY = 600.0  # seconds before an admin chat that failed for good is tried again
 CARD = "approval"
-SHOWN_CARDS = 4096
 # The event kind a card shows for a request in each status.
 SHOWN_AS = {
     RequestStatus.PENDING: EventKind.PENDING,
@@ -97,7 +96,7 @@ class TelegramNotifier:
         # What each card shows now, as this process last set it: an edit that would change
         # nothing is skipped (the handler that decided and the outbox both update the card,
         # and every edit counts against the chat's flood limit).
-        self._shown: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._shown: Recent[tuple[str, str], str] = Recent()
         self._cards = KeyedLocks()  # one update of a request's cards at a time
 
     def attach(self, bot: Bot) -> None:
@@ -202,7 +201,7 @@ class TelegramNotifier:
         post = ChatPost(PLATFORM, *where, payload.request_id, f"{CARD}:{shape}")
         await chat.record_post(self._services, post)
         shown = layout(payload, kind, photo=bool(message.photo))
-        self._remember(where, _looks(shown, markup))
+        self._shown[where] = _looks(shown, markup)
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
         """Edit every card posted about the request to show it as it is now (``kind``'s
@@ -225,7 +224,7 @@ class TelegramNotifier:
                 continue
             done = await self._edit(bot, post, text, markup, photo=photo)
             if done:
-                self._remember(where, looks)
+                self._shown[where] = looks
             edited += done
         return edited
 
@@ -260,12 +259,6 @@ class TelegramNotifier:
         )
         async with self._delivery(chat_id):
             await send(bot, chat_id, text, reply_to=int(here[-1].message_id))
-
-    def _remember(self, where: tuple[str, str], looks: str) -> None:
-        self._shown[where] = looks
-        self._shown.move_to_end(where)
-        while len(self._shown) > SHOWN_CARDS:
-            self._shown.popitem(last=False)
 
     async def _edit(
         self,

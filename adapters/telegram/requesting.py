@@ -61,19 +61,17 @@ async def on_request(update: Update, context: Context) -> None:
 
 
 async def back_to_card(
-    press: Press, back: list[Any] | None, tmdb_id: int, media_type: MediaType, note: str = ""
+    press: Press, back: list[Any], tmdb_id: int, media_type: MediaType, note: str = ""
 ) -> None:
-    """Show the search card again (or the title alone, if its search expired)."""
-    search_state = None
-    if back is not None:
-        search_state = await chat.recall(press.deps.services, PLATFORM, back[0])
-    if back is None or search_state is None:
+    """Show the search card again (or the title alone, if its search expired meanwhile)."""
+    search_state = await chat.recall(press.deps.services, PLATFORM, back[0])
+    if search_state is None:
         await show_title(press, tmdb_id, media_type, note)
     else:
         await show_result(press, search_state, back[0], max(1, back[1]), back[2], note)
 
 
-async def open_picker(press: Press, tmdb_id: int, back: list[Any] | None) -> None:
+async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
     """Turn the card into a season picker for the show."""
     services = press.deps.services
     title = await requests.title_state(services, tmdb_id, MediaType.TV)
@@ -173,7 +171,7 @@ async def _finish(press: Press, state: dict[str, Any], op: str) -> None:
             services, user.id, state["id"], MediaType.TV, state["sel"]
         )
         note = render.outcome_of(result)
-    await back_to_card(press, state.get("back"), state["id"], MediaType.TV, note)
+    await back_to_card(press, state["back"], state["id"], MediaType.TV, note)
 
 
 async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from adapters.telegram.common import (
     noop,
     send,
     show,
+    thread_of,
 )
 from core import chat, requests, search
 from core.domain import (
@@ -77,8 +78,7 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
     data |= {"u": sender.id, "n": sender.first_name}
     key = await chat.remember(state.services, PLATFORM, data, SEARCH_TTL)
     text, markup, photo = card(key, found, 0)
-    thread = message.message_thread_id if message.is_topic_message else None
-    await send(context.bot, message.chat_id, text, markup, photo=photo, thread=thread)
+    await send(context.bot, message.chat_id, text, markup, photo=photo, thread=thread_of(message))
 
 
 def card(

@@ -11,7 +11,7 @@ from adapters.telegram import render
 from adapters.telegram.callbacks import NOOP
 from adapters.telegram.common import Context, Press, UserFacing, acting_user
 from core.domain import User
-from core.permissions import Permission, has_any
+from core.permissions import manages_requests, may_request
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ async def set_default_commands(bot: Bot, admin_chat_id: int | None) -> None:
             log.warning("could not set the commands of the admin chat %s: %s", admin_chat_id, exc)
 
 
-def is_manager(user: User) -> bool:
-    return has_any(user.permissions, Permission.MANAGE_REQUESTS)
-
-
 def help_text(user: User, first_name: str) -> str:
     """What the bot does, and the commands this user may use."""
     lines = [
@@ -58,12 +54,11 @@ def help_text(user: User, first_name: str) -> str:
         "declined, or ready to watch.",
         "",
     ]
-    commands = MANAGER_COMMANDS if is_manager(user) else USER_COMMANDS
+    commands = MANAGER_COMMANDS if manages_requests(user.permissions) else USER_COMMANDS
     lines += [f"/{name} – {render.esc(words)}" for name, words in commands]
-    may_request = (Permission.REQUEST, Permission.REQUEST_MOVIE, Permission.REQUEST_TV)
-    if not has_any(user.permissions, *may_request):
+    if not may_request(user.permissions):
         lines += ["", "You can search, but requesting needs an admin to allow it."]
-    if is_manager(user):
+    if manages_requests(user.permissions):
         lines += [
             "",
             "You manage requests: approve or decline them with the buttons on their cards.",
@@ -86,7 +81,7 @@ async def on_start(update: Update, context: Context) -> None:
 async def _set_private_menu(bot: Bot, chat_id: int, user: User) -> None:
     scope = BotCommandScopeChat(chat_id)
     try:
-        if is_manager(user):
+        if manages_requests(user.permissions):
             await bot.set_my_commands(_menu(MANAGER_COMMANDS), scope=scope)
         else:
             await bot.delete_my_commands(scope=scope)
