@@ -145,6 +145,10 @@ class QuotaLimits:
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """``permissions`` is what the user holds: their own (set with set_permissions) together
+    with ``role_permissions``, those granted by their roles on a chat platform (a Discord
+    server's roles), which the adapter refreshes on every interaction."""
+
     id: int
     display_name: str
     permissions: Permission
@@ -153,6 +157,7 @@ class User:
     media_server_username: str | None = None
     quota: QuotaLimits = QuotaLimits()
     created_at: datetime | None = None
+    role_permissions: Permission = Permission.NONE
 
 
 @dataclass(frozen=True, slots=True)

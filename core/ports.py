@@ -123,9 +123,15 @@ class UserRepository(Protocol):
 
     async def add_identity(self, user_id: int, identity: Identity) -> None: ...
 
-    async def set_permissions(
+    async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
+        """Replace the user's own permissions (those their roles grant stay)."""
+        ...
+
+    async def set_role_permissions(
         self, user_id: int, permissions: Permission, now: datetime
-    ) -> None: ...
+    ) -> None:
+        """Replace the permissions the user's chat-platform roles grant."""
+        ...
 
     async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None: ...
 

@@ -24,28 +24,49 @@ async def _reloaded(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
-async def resolve_user(services: Services, identity: Identity, display_name: str) -> User:
+async def resolve_user(
+    services: Services,
+    identity: Identity,
+    display_name: str,
+    *,
+    role_permissions: Permission | None = None,
+) -> User:
     """The user behind a chat identity, registered with the default permissions on first
-    contact; identities listed as bot owners always hold ADMIN."""
+    contact; identities listed as bot owners always hold ADMIN. ``role_permissions``, when
+    given, are what the identity's roles on its platform grant now (they replace what the
+    roles granted before; None leaves that as it was, e.g. in a chat without roles)."""
     is_owner = identity in services.config.owners
+
+    def settled(user: User | None) -> bool:
+        return (
+            user is not None
+            and (not is_owner or bool(user.permissions & Permission.ADMIN))
+            and (role_permissions is None or user.role_permissions == role_permissions)
+        )
 
     async def lookup(uow: UnitOfWork) -> User | None:
         return await uow.users.find_by_identity(identity)
 
     user = await in_transaction(services, lookup, write=False)
-    if user is not None and (not is_owner or user.permissions & Permission.ADMIN):
+    if user is not None and settled(user):
         return user
 
     async def register(uow: UnitOfWork) -> User:
         now = services.clock.now()
         found = await uow.users.find_by_identity(identity)
+        if settled(found):
+            assert found is not None
+            return found
         if found is None:
             perms = Permission.ADMIN if is_owner else services.config.default_permissions
-            return await uow.users.add(_clean_name(display_name, identity), perms, identity, now)
-        if is_owner and not found.permissions & Permission.ADMIN:
-            await uow.users.set_permissions(found.id, found.permissions | Permission.ADMIN, now)
-            return await _reloaded(uow, found.id)
-        return found
+            name = _clean_name(display_name, identity)
+            found = await uow.users.add(name, perms, identity, now)
+        elif is_owner and not found.permissions & Permission.ADMIN:
+            own = found.permissions & ~found.role_permissions
+            await uow.users.set_permissions(found.id, own | Permission.ADMIN, now)
+        if role_permissions is not None and found.role_permissions != role_permissions:
+            await uow.users.set_role_permissions(found.id, role_permissions, now)
+        return await _reloaded(uow, found.id)
 
     return await in_transaction(services, register)
 
@@ -73,7 +94,8 @@ def _is_owner(services: Services, user: User) -> bool:
 async def set_permissions(
     services: Services, actor_id: int, user_id: int, permissions: Permission
 ) -> User:
-    """Replace a user's permissions (MANAGE_USERS; only an admin may grant, take or touch ADMIN)."""
+    """Replace a user's own permissions (MANAGE_USERS; only an admin may grant, take or touch
+    ADMIN); what their chat roles grant stays, and comes on top."""
 
     async def work(uow: UnitOfWork) -> User:
         actor = await _actor(uow, actor_id, Permission.MANAGE_USERS)

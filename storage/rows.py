@@ -47,6 +47,7 @@ def user_columns(users: FromClause) -> list[ColumnElement[Any]]:
         users.c.id,
         users.c.display_name,
         users.c.permissions,
+        users.c.role_permissions,
         users.c.email,
         users.c.media_server_username,
         users.c.movie_quota_limit,
@@ -60,11 +61,12 @@ def user_columns(users: FromClause) -> list[ColumnElement[Any]]:
 
 def user_from(values: Sequence[Any]) -> User:
     """A User from the values of user_columns."""
-    (uid, name, perms, email, server_name, ml, md, tl, td, created_at, identities) = values
+    (uid, name, perms, roles, email, server_name, ml, md, tl, td, created_at, identities) = values
     return User(
         id=uid,
         display_name=name,
-        permissions=_permission(perms),
+        permissions=_permission(perms | roles),
+        role_permissions=_permission(roles),
         identities=tuple(Identity(p, x) for _, p, x in sorted(rows_of(identities))),
         email=email,
         media_server_username=server_name,

@@ -61,6 +61,8 @@ class UserRow(SQLModel, table=True):
     email: str | None = None
     media_server_username: str | None = None
     permissions: int
+    # Granted by the user's roles on a chat platform (Discord), refreshed on each interaction.
+    role_permissions: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     movie_quota_limit: int | None = None
     movie_quota_days: int | None = None
     tv_quota_limit: int | None = None

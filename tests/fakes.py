@@ -237,6 +237,7 @@ class _Tables:
     watchers: dict[int, tuple[int, ...]] = field(default_factory=dict)  # media id -> user ids
     chat_states: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     chat_posts: list[ChatPost] = field(default_factory=list)
+    own_permissions: dict[int, Permission] = field(default_factory=dict)  # apart from roles
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -251,6 +252,7 @@ class _Tables:
             dict(self.watchers),
             dict(self.chat_states),
             list(self.chat_posts),
+            dict(self.own_permissions),
         )
 
     def next_id(self, table: str) -> int:
@@ -322,6 +324,7 @@ class InMemoryDatabase:
             created_at=now,
         )
         tables.users[user.id] = user
+        tables.own_permissions[user.id] = permissions
         return user
 
     def seed_media(
@@ -511,6 +514,7 @@ class FakeUserRepository(_Repository):
             created_at=now,
         )
         tables.users[user.id] = user
+        tables.own_permissions[user.id] = permissions
         return user
 
     async def add_identity(self, user_id: int, identity: Identity) -> None:
@@ -524,8 +528,18 @@ class FakeUserRepository(_Repository):
 
     async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
         tables = await self._write()
+        user = _get(tables.users, "user", user_id)
+        tables.own_permissions[user_id] = permissions
+        tables.users[user_id] = replace(user, permissions=permissions | user.role_permissions)
+
+    async def set_role_permissions(
+        self, user_id: int, permissions: Permission, now: datetime
+    ) -> None:
+        tables = await self._write()
+        user = _get(tables.users, "user", user_id)
+        own = tables.own_permissions.get(user_id, Permission(user.permissions))
         tables.users[user_id] = replace(
-            _get(tables.users, "user", user_id), permissions=permissions
+            user, permissions=own | permissions, role_permissions=permissions
         )
 
     async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:

@@ -87,6 +87,44 @@ async def test_concurrent_first_contact_of_one_identity_creates_one_user(world: 
     assert {u.id for u in users} == {world.db.users()[0].id}
 
 
+async def test_roles_grant_permissions_on_top_of_the_users_own(world: World) -> None:
+    user = await resolve_user(
+        world.services, ALICE, "Alice", role_permissions=P.MANAGE_REQUESTS | P.AUTO_APPROVE
+    )
+
+    assert user.permissions == P.REQUEST | P.MANAGE_REQUESTS | P.AUTO_APPROVE
+    assert user.role_permissions == P.MANAGE_REQUESTS | P.AUTO_APPROVE
+    assert world.db.user(user.id) == user
+
+
+async def test_a_role_taken_away_takes_its_permissions_but_not_the_users_own(world: World) -> None:
+    await resolve_user(world.services, ALICE, "Alice", role_permissions=P.MANAGE_REQUESTS)
+
+    user = await resolve_user(world.services, ALICE, "Alice", role_permissions=P.NONE)
+
+    assert user.permissions == P.REQUEST
+    assert user.role_permissions == P.NONE
+
+
+async def test_no_role_information_leaves_role_permissions_as_they_were(world: World) -> None:
+    await resolve_user(world.services, ALICE, "Alice", role_permissions=P.MANAGE_REQUESTS)
+
+    user = await resolve_user(world.services, ALICE, "Alice")
+
+    assert user.permissions == P.REQUEST | P.MANAGE_REQUESTS
+
+
+async def test_setting_own_permissions_keeps_what_roles_grant(world: World) -> None:
+    manager = world.user("manager", P.MANAGE_USERS)
+    alice = await resolve_user(world.services, ALICE, "Alice", role_permissions=P.AUTO_APPROVE)
+
+    updated = await set_permissions(world.services, manager.id, alice.id, P.REQUEST_MOVIE)
+    again = await resolve_user(world.services, ALICE, "Alice", role_permissions=P.NONE)
+
+    assert updated.permissions == P.REQUEST_MOVIE | P.AUTO_APPROVE
+    assert again.permissions == P.REQUEST_MOVIE
+
+
 async def test_set_permissions_needs_manage_users(world: World) -> None:
     moderator = world.user("mod", P.MANAGE_REQUESTS)
     bob = world.user("bob")

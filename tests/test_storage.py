@@ -155,7 +155,7 @@ async def test_upgrade_by_url_creates_the_folder_and_can_run_again(tmp_path: Pat
     url = sqlite_url(tmp_path / "nested")
     await upgrade(url)
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0002"
+    assert await current_revision(url) == head_revision() == "0003"
 
 
 async def test_an_unmigrated_database_has_no_revision(tmp_path: Path) -> None:
@@ -429,6 +429,24 @@ async def test_users_with_any_permission_include_admins(storage: Storage) -> Non
         page = await uow.users.page(offset=1, limit=2)
     assert [u.display_name for u in managers] == ["Moderator", "Admin"]
     assert [u.display_name for u in page] == ["Moderator", "Admin"]
+
+
+async def test_role_permissions_add_to_a_users_own_and_count_as_held(storage: Storage) -> None:
+    alice = await add_user(storage, "Alice", Permission.REQUEST)
+    async with storage.uow() as uow:
+        await uow.users.set_role_permissions(alice.id, Permission.MANAGE_REQUESTS, NOW)
+        await uow.commit()
+    async with storage.uow() as uow:
+        managers = await uow.users.with_any_permission(Permission.MANAGE_REQUESTS)
+        await uow.users.set_permissions(alice.id, Permission.VOTE, NOW)
+        await uow.commit()
+    async with storage.uow(write=False) as uow:
+        again = await uow.users.get(alice.id)
+    assert [u.id for u in managers] == [alice.id]
+    assert managers[0].permissions == Permission.REQUEST | Permission.MANAGE_REQUESTS
+    assert managers[0].role_permissions == Permission.MANAGE_REQUESTS
+    assert again is not None
+    assert again.permissions == Permission.VOTE | Permission.MANAGE_REQUESTS
 
 
 async def test_for_update_holds_the_user_until_the_transaction_ends(storage: Storage) -> None:

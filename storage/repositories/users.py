@@ -29,7 +29,12 @@ _BY_IDENTITY = _SELECT.where(
 )
 _PAGE = _SELECT.order_by(_u.id).offset(bindparam("offset")).limit(bindparam("limit"))
 _COUNT = select(func.count()).select_from(users_t)
-_WITH_ANY = _SELECT.where(_u.permissions.bitwise_and(bindparam("mask")) != 0).order_by(_u.id)
+_WITH_ANY = _SELECT.where(
+    or_(
+        _u.permissions.bitwise_and(bindparam("mask")) != 0,
+        _u.role_permissions.bitwise_and(bindparam("mask")) != 0,
+    )
+).order_by(_u.id)
 _ADD = insert(users_t)
 _ADD_IDENTITY = insert(identities_t)
 _UPDATE = update(users_t).where(_u.id == bindparam("user_id"))
@@ -121,8 +126,14 @@ class SqlUserRepository:
         )
 
     async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
-        """Replace the user's permission flags."""
+        """Replace the user's own permission flags."""
         await self._update(user_id, now, permissions=int(permissions))
+
+    async def set_role_permissions(
+        self, user_id: int, permissions: Permission, now: datetime
+    ) -> None:
+        """Replace the flags the user's chat roles grant."""
+        await self._update(user_id, now, role_permissions=int(permissions))
 
     async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:
         """Replace the user's own quota settings (None: the global default)."""
