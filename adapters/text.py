@@ -41,6 +41,15 @@ STATUS_WORDS = {
     RequestStatus.COMPLETED: "available",
 }
 
+# The event kind a card shows for a request in each status.
+SHOWN_AS = {
+    RequestStatus.PENDING: EventKind.PENDING,
+    RequestStatus.APPROVED: EventKind.APPROVED,
+    RequestStatus.DECLINED: EventKind.DECLINED,
+    RequestStatus.FAILED: EventKind.FAILED,
+    RequestStatus.COMPLETED: EventKind.AVAILABLE,
+}
+
 BADGES = {
     DisplayStatus.NOT_REQUESTED: "not requested",
     DisplayStatus.PENDING: "requested, pending approval",

@@ -8,9 +8,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from adapters.clock import SystemClock
+from adapters.discord import DiscordConfig
 from adapters.telegram import TelegramConfig
 from adapters.tmdb.client import TmdbClient, is_read_token
-from bot.settings import Settings, TelegramSettings, TmdbSettings
+from bot.settings import DiscordSettings, Settings, TelegramSettings, TmdbSettings
 from core.notifications import Dispatcher
 from core.ports import Catalogue
 from core.services import CoreConfig, Services
@@ -64,6 +65,21 @@ def telegram_config(telegram: TelegramSettings) -> TelegramConfig:
         admin_chat_id=telegram.admin_chat_id,
         notify_chat_id=telegram.notify_chat_id,
         poll_timeout=telegram.poll_timeout,
+    )
+
+
+def discord_config(discord: DiscordSettings) -> DiscordConfig:
+    """The Discord adapter's plain configuration from its settings."""
+    if discord.bot_token is None:
+        raise ValueError("DISCORD_BOT_TOKEN is not set")
+    return DiscordConfig(
+        token=discord.bot_token.get_secret_value().strip(),
+        guild_id=discord.guild_id,
+        admin_channel_id=discord.admin_channel_id,
+        notify_channel_id=discord.notify_channel_id,
+        role_permissions=dict(discord.role_permissions),
+        api_base_url=discord.api_base_url,
+        gateway_url=discord.gateway_url,
     )
 
 

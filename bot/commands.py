@@ -12,9 +12,11 @@ from typing import TextIO
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.offline_catalogue import OfflineCatalogue
 from adapters.console.shell import ConsoleShell
+from adapters.discord import DiscordAdapter
+from adapters.discord import check as check_discord
 from adapters.telegram import TelegramAdapter
 from adapters.telegram import check as check_telegram
-from bot.app import App, open_app, telegram_config, tmdb_client
+from bot.app import App, discord_config, open_app, telegram_config, tmdb_client
 from bot.lines import read_lines
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
@@ -42,8 +44,18 @@ def _telegram(settings: Settings, app: App) -> Component:
     return Component("telegram", adapter.run)
 
 
+def _discord(settings: Settings, app: App) -> Component:
+    """The Discord adapter, its notifier registered with the dispatcher."""
+    adapter = DiscordAdapter(app.services, discord_config(settings.discord))
+    app.dispatcher.add_notifier(adapter.notifier)
+    return Component("discord", adapter.run)
+
+
 # Chat adapters by platform, each building a Component from the settings and the app.
-PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {"telegram": _telegram}
+PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {
+    "telegram": _telegram,
+    "discord": _discord,
+}
 
 DEMO_USERS = ("admin", "alice", "bob")  # admin is a bot owner; the others get the default
 DEMO_INTRO = """\
@@ -172,8 +184,12 @@ async def check(settings: Settings) -> int:
             print(f"Telegram: FAILED ({exc})")
     if "discord" not in settings.platforms:
         print("Discord: not configured (set DISCORD_BOT_TOKEN)")
-    elif "discord" not in PLATFORM_ADAPTERS:
-        print("Discord: token set, but this version has no Discord adapter yet")
+    else:
+        try:
+            print(f"Discord: ok ({await check_discord(discord_config(settings.discord))})")
+        except CoreError as exc:
+            ok = False
+            print(f"Discord: FAILED ({exc})")
     return 0 if ok else 1
 
 

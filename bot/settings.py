@@ -133,6 +133,12 @@ def _chat(value: int | str) -> int | str:
     raise ValueError("must be a chat id such as -1001234567890, or @channelname")
 
 
+def _websocket(value: str) -> str:
+    if not value.startswith(("ws://", "wss://")):
+        raise ValueError("must start with wss:// or ws://")
+    return value
+
+
 def _bot_api(value: str) -> str:
     """The Bot API address ends in /bot: the library appends the token right after it."""
     if not value.endswith("/bot"):
@@ -157,10 +163,47 @@ class TelegramSettings(_Section):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+def _role_permissions(value: Any) -> dict[int, Permission]:
+    """``111=MANAGE_REQUESTS|AUTO_APPROVE;222=REQUEST`` (role id = permission names, a role
+    name such as ``moderator``, or a number)."""
+    if isinstance(value, dict):
+        return {int(k): Permission(v) for k, v in value.items()}
+    found: dict[int, Permission] = {}
+    for part in str(value).replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        role, sep, perms = part.partition("=")
+        if not sep or not role.strip().isdigit():
+            raise ValueError(
+                f"{part.strip()!r} is not role_id=PERMISSIONS, "
+                "e.g. 111=MANAGE_REQUESTS|AUTO_APPROVE;222=REQUEST"
+            )
+        found[int(role)] = parse_permissions(perms)
+    return found
+
+
 class DiscordSettings(_Section):
+    """The Discord bot: its token, its server, its channels and what each role may do."""
+
     model_config = SettingsConfigDict(env_prefix="DISCORD_")
 
     bot_token: SecretStr | None = None
+    guild_id: int | None = None
+    admin_channel_id: int | None = None
+    notify_channel_id: int | None = None
+    role_permissions: Annotated[dict[int, Permission], NoDecode] = Field(default_factory=dict)
+    api_base_url: HttpUrl = "https://discord.com/api/v10"
+    gateway_url: Annotated[str, AfterValidator(_websocket)] = "wss://gateway.discord.gg/"
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("role_permissions", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> dict[int, Permission]:
+        return _role_permissions(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,12 @@ SETTING_NAMES = (
     "TELEGRAM_NOTIFY_CHAT_ID",
     "TELEGRAM_POLL_TIMEOUT",
     "DISCORD_BOT_TOKEN",
+    "DISCORD_GUILD_ID",
+    "DISCORD_ADMIN_CHANNEL_ID",
+    "DISCORD_NOTIFY_CHANNEL_ID",
+    "DISCORD_ROLE_PERMISSIONS",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
 )
 
 
@@ -134,3 +140,26 @@ def test_bad_telegram_settings_are_listed_without_the_token(
     for name in ("TELEGRAM_ADMIN_CHAT_ID", "TELEGRAM_NOTIFY_CHAT_ID", "TELEGRAM_BASE_URL"):
         assert name in problems
     assert "s3cret-token" not in problems
+
+
+def test_discord_role_permissions_map_role_ids_to_permissions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DISCORD_ROLE_PERMISSIONS", "111=MANAGE_REQUESTS|AUTO_APPROVE; 222=REQUEST")
+    roles = load_settings(None).discord.role_permissions
+    assert roles == {
+        111: Permission.MANAGE_REQUESTS | Permission.AUTO_APPROVE,
+        222: Permission.REQUEST,
+    }
+
+
+def test_a_bad_discord_role_mapping_is_reported_with_an_example(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DISCORD_ROLE_PERMISSIONS", "moderators=MANAGE_REQUESTS")
+    monkeypatch.setenv("DISCORD_GATEWAY_URL", "https://gateway.discord.gg")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(None)
+    problems = "\n".join(raised.value.problems)
+    assert "DISCORD_ROLE_PERMISSIONS: 'moderators=MANAGE_REQUESTS' is not role_id=" in problems
+    assert "DISCORD_GATEWAY_URL: must start with wss:// or ws://" in problems

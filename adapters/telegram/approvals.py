@@ -27,7 +27,7 @@ from adapters.telegram.common import (
     keyboard,
     log,
 )
-from adapters.telegram.notifier import SHOWN_AS
+from adapters.text import SHOWN_AS
 from core import chat, requests
 from core.domain import EventKind, EventPayload, MediaRequest, User
 from core.errors import (

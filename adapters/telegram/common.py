@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +22,7 @@ from telegram import User as TelegramUser
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import render
 from adapters.telegram.callbacks import NOOP
 from adapters.telegram.config import TelegramConfig
@@ -56,32 +55,6 @@ class UserFacing(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
-
-
-class Recent(OrderedDict[K, V]):
-    """A mapping that keeps only its latest few thousand entries (for what a process
-    remembers about chats: answered presses, picker versions, what cards show)."""
-
-    SIZE = 4096
-
-    def __setitem__(self, key: K, value: V) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.SIZE:
-            self.popitem(last=False)
-
-
-class KeyedLocks:
-    """One asyncio.Lock per key, alive while someone holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def __call__(self, key: str) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
 
 
 @dataclass

@@ -24,7 +24,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import replace
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -37,11 +36,11 @@ from telegram.error import (
     TelegramError,
 )
 
+from adapters.cards import as_it_is_now
+from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import callbacks, render
 from adapters.telegram.common import (
     PLATFORM,
-    KeyedLocks,
-    Recent,
     is_gone,
     is_not_modified,
     keyboard,
@@ -49,7 +48,7 @@ from adapters.telegram.common import (
 )
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import seconds
-from core import chat, quotas, requests
+from core import chat, quotas
 from core.domain import (
     Audience,
     ChatPost,
@@ -58,7 +57,6 @@ from core.domain import (
     EventPayload,
     MediaType,
     Notification,
-    RequestStatus,
     User,
     poster_url,
 )
@@ -71,14 +69,6 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 30.0
 ADMIN_RETRY = 600.0  # seconds before an admin chat that failed for good is tried again
 CARD = "approval"
-# The event kind a card shows for a request in each status.
-SHOWN_AS = {
-    RequestStatus.PENDING: EventKind.PENDING,
-    RequestStatus.APPROVED: EventKind.APPROVED,
-    RequestStatus.DECLINED: EventKind.DECLINED,
-    RequestStatus.FAILED: EventKind.FAILED,
-    RequestStatus.COMPLETED: EventKind.AVAILABLE,
-}
 
 
 class TelegramNotifier:
@@ -229,19 +219,7 @@ class TelegramNotifier:
         return edited
 
     async def _now(self, payload: EventPayload, kind: EventKind) -> tuple[EventPayload, EventKind]:
-        """The request as a card should show it: the event's own snapshot while the request
-        is still where the event left it, else its present state (events are delivered one
-        by one and retried, so an older one may arrive after a newer one)."""
-        current = await requests.current_request(self._services, payload.request_id)
-        if current is None:  # cancelled (the row is gone)
-            if kind is EventKind.CANCELLED:
-                return payload, kind
-            return replace(payload, actor_id=None, actor_name=None), EventKind.CANCELLED
-        shown = SHOWN_AS[current.status]
-        if shown is kind or (shown, kind) == (EventKind.APPROVED, EventKind.AUTO_APPROVED):
-            return payload, kind
-        reason = current.decline_reason or current.fail_reason
-        return requests.snapshot(current, current.modified_by, reason), shown
+        return await as_it_is_now(self._services, payload, kind)
 
     async def _announce_failure(self, chat_id: int | str, payload: EventPayload) -> None:
         """Tell a chat that a request failed: as a reply to its card there (which shows

@@ -1,0 +1,28 @@
+"""What a request's card shows, shared by the chat adapters' notifiers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from adapters.text import SHOWN_AS
+from core import requests
+from core.domain import EventKind, EventPayload
+from core.services import Services
+
+
+async def as_it_is_now(
+    services: Services, payload: EventPayload, kind: EventKind
+) -> tuple[EventPayload, EventKind]:
+    """The request as a card should show it: the event's own snapshot while the request is
+    still where the event left it, else its present state (events are delivered one by one
+    and retried, so an older one may arrive after a newer one)."""
+    current = await requests.current_request(services, payload.request_id)
+    if current is None:  # cancelled (the row is gone)
+        if kind is EventKind.CANCELLED:
+            return payload, kind
+        return replace(payload, actor_id=None, actor_name=None), EventKind.CANCELLED
+    shown = SHOWN_AS[current.status]
+    if shown is kind or (shown, kind) == (EventKind.APPROVED, EventKind.AUTO_APPROVED):
+        return payload, kind
+    reason = current.decline_reason or current.fail_reason
+    return requests.snapshot(current, current.modified_by, reason), shown

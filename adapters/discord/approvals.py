@@ -1,0 +1,230 @@
+"""Managers' side: Approve / Decline (with a modal for the reason) / Retry on a request's card,
+/pending, and /permissions for admins. The core decides who may and who was first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import discord
+
+from adapters.discord import render
+from adapters.discord.common import (
+    PREFIX,
+    UserFacing,
+    acting_user,
+    defer,
+    deps,
+    frozen,
+    identity_of,
+    report_error,
+    say,
+    show,
+)
+from adapters.discord.controls import Control, button
+from adapters.text import SHOWN_AS
+from core import quotas, requests, users
+from core.domain import EventKind, EventPayload, MediaRequest, MediaType, User
+from core.errors import CoreError, InvalidInput
+from core.permissions import describe, parse_permissions
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+DECLINE_MODAL = re.compile(PREFIX + r"dm:(?P<id>\d{1,12})")
+REASON = 300
+PENDING_PAGE = 4  # cards per /pending answer, and one more message for "More"
+
+
+def card_buttons(payload: EventPayload, kind: EventKind) -> list[Control]:
+    """Approve / Decline while pending, Retry once failed, nothing otherwise."""
+    request_id = payload.request_id
+    if kind is EventKind.PENDING:
+        return [
+            button("Approve", "ap", request_id, style=discord.ButtonStyle.success, emoji="✅"),
+            button("Decline", "de", request_id, style=discord.ButtonStyle.danger, emoji="✖️"),
+        ]
+    if kind is EventKind.FAILED:
+        return [button("Retry", "rt", request_id, style=discord.ButtonStyle.primary, emoji="🔁")]
+    return []
+
+
+def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
+    """The card of a request as it is now."""
+    reason = request.decline_reason or request.fail_reason
+    payload = requests.snapshot(request, request.modified_by, reason)
+    kind = SHOWN_AS[request.status]
+    embed = render.approval_card(payload, kind, quota_use)
+    return {"embed": embed, "view": frozen(*card_buttons(payload, kind))}
+
+
+async def _refresh(interaction: discord.Interaction[Any], request_id: int) -> None:
+    """Show the pressed card as the request is now (it was cancelled if it is gone)."""
+    current = await requests.current_request(deps(interaction).services, request_id)
+    if current is None:
+        await show(interaction, f"Request #{request_id} was withdrawn.", view=frozen())
+        return
+    await show(interaction, **card_of(current))
+    if interaction.message is not None:
+        deps(interaction).notifier.shown_by_hand(interaction.message, current)
+
+
+async def on_approve(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """Approve: one manager wins; the others are told who decided."""
+    await defer(interaction, update=True)
+    request_id = int(args[0])
+    user = await acting_user(interaction)
+    async with deps(interaction).locks(f"decide:{request_id}"):
+        await requests.approve_request(deps(interaction).services, user.id, request_id)
+        await _refresh(interaction, request_id)
+
+
+async def on_retry(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """Retry: send a failed request to the downloader again."""
+    await defer(interaction, update=True)
+    request_id = int(args[0])
+    user = await acting_user(interaction)
+    async with deps(interaction).locks(f"decide:{request_id}"):
+        await requests.retry_request(deps(interaction).services, user.id, request_id)
+        await _refresh(interaction, request_id)
+
+
+class DeclineModal(discord.ui.Modal):
+    """The optional reason. Its submission is handled by ``on_modal`` (from the raw custom_id),
+    so a modal opened before a restart still works after it."""
+
+    reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Reason (optional)",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=REASON,
+        placeholder="Shown to the requester",
+        custom_id="reason",
+    )
+
+    def __init__(self, request_id: int, label: str) -> None:
+        title = render.cut(f"Decline {label}", 45)
+        super().__init__(title=title, custom_id=f"{PREFIX}dm:{request_id}", timeout=None)
+
+
+async def on_decline(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """Decline: ask for a reason in a modal (a modal must be the first answer, so the quick
+    checks get a short budget; the core checks again when the reason comes)."""
+    request_id = int(args[0])
+    found = deps(interaction)
+    label = f"request #{request_id}"
+    try:
+        async with asyncio.timeout(found.config.decline_check_budget):
+            user = await acting_user(interaction)
+            request = await requests.decision_pending(found.services, user.id, request_id)
+            label = request.media.label
+    except TimeoutError:
+        log.info("interaction %s: decline checks were slow; asking anyway", interaction.id)
+    modal = DeclineModal(request_id, label)
+    modal.stop()  # handled by on_modal, not kept by discord.py
+    await interaction.response.send_modal(modal)
+
+
+async def on_modal(interaction: discord.Interaction[Any]) -> None:
+    """A submitted modal: today only the decline reason."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    match = DECLINE_MODAL.fullmatch(str(data.get("custom_id", "")))
+    try:
+        if match is None:
+            raise UserFacing("That form has expired. Press the button again.")
+        await _declined(interaction, int(match["id"]), _field(data, "reason"))
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+async def _declined(interaction: discord.Interaction[Any], request_id: int, reason: str) -> None:
+    on_card = interaction.message is not None
+    await defer(interaction, update=on_card)
+    user = await acting_user(interaction)
+    services = deps(interaction).services
+    async with deps(interaction).locks(f"decide:{request_id}"):
+        await requests.decline_request(services, user.id, request_id, reason.strip() or None)
+        if on_card:
+            await _refresh(interaction, request_id)
+        else:
+            await say(interaction, f"Declined request #{request_id}.")
+
+
+def _field(data: dict[str, Any], custom_id: str) -> str:
+    """A text input's value from a modal submission (action rows, or the newer labels)."""
+    for row in data.get("components", []):
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        for component in inner:
+            if component.get("custom_id") == custom_id:
+                return str(component.get("value") or "")
+    return ""
+
+
+async def on_pending(interaction: discord.Interaction[Any]) -> None:
+    """/pending: the oldest requests awaiting a decision, each on its own card."""
+    await defer(interaction)
+    await _pending_page(interaction, 0)
+
+
+async def on_more_pending(
+    interaction: discord.Interaction[Any], args: list[str], _: list[str]
+) -> None:
+    """More: the next cards of /pending."""
+    await defer(interaction, update=True)
+    await interaction.edit_original_response(view=frozen())
+    await _pending_page(interaction, int(args[0]))
+
+
+async def _pending_page(interaction: discord.Interaction[Any], offset: int) -> None:
+    services = deps(interaction).services
+    user = await acting_user(interaction)
+    found, total = await requests.pending_requests(services, user.id, offset, PENDING_PAGE)
+    if not found:
+        await say(interaction, "Nothing is waiting for a decision. 🎉")
+        return
+    shown = offset + len(found)
+    await say(interaction, f"**Pending requests** {offset + 1}–{shown} of {total}, oldest first:")
+    for request in found:
+        use = await quota_use(services, request.requested_by.id, request.media.media_type)
+        await say(interaction, **card_of(request, use))
+    if shown < total:
+        await say(interaction, view=frozen(button(f"More ({total - shown} left)", "pm", shown)))
+
+
+async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:
+    """The requester's use of the quota that the request counts against, for its card."""
+    try:
+        report = await quotas.quota_of(services, user_id)
+    except CoreError:
+        return ""
+    movie = media_type is MediaType.MOVIE
+    return render.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
+
+
+async def on_permissions(
+    interaction: discord.Interaction[Any], member: discord.User | discord.Member, grant: str | None
+) -> None:
+    """/permissions user: [set:]: show what someone may do, or replace their own permissions."""
+    await defer(interaction)
+    services = deps(interaction).services
+    actor = await acting_user(interaction)
+    target = await users.resolve_user(services, identity_of(member.id), member.display_name)
+    if grant is None:
+        target = await users.get_user(services, actor.id, target.id)
+        await say(interaction, _permissions_line(target))
+        return
+    try:
+        wanted = parse_permissions(grant)
+    except ValueError as exc:
+        raise InvalidInput("permissions", grant, str(exc)) from exc
+    target = await users.set_permissions(services, actor.id, target.id, wanted)
+    await say(interaction, "Done. " + _permissions_line(target))
+
+
+def _permissions_line(user: User) -> str:
+    line = f"**{render.esc(user.display_name)}** holds {describe(user.permissions)}"
+    if user.role_permissions:
+        line += f" ({describe(user.role_permissions)} from their Discord roles)"
+    return line + "."

@@ -1,0 +1,272 @@
+"""Notifications through Discord, from the core's outbox.
+
+- Requesters and "Notify me" users get a direct message (an embed in Seerr's colours). If
+  their DMs are closed, they are mentioned in the notify channel instead, when one is set.
+- Managers get approval cards in the admin channel, posted once per request whoever the
+  managers are; without an admin channel, each manager gets them as direct messages.
+- Every card is remembered (core.chat) and edited as the request moves on, whoever moved it
+  and wherever; a card always shows the request as it is now.
+- "Now available" is announced in the notify channel.
+
+discord.py waits out 429s itself (it reads retry_after and the rate-limit buckets); what
+still fails becomes DeliveryFailed, and the outbox tries again later, so nothing is lost
+across a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.cards import as_it_is_now
+from adapters.discord import approvals, render
+from adapters.discord.approvals import card_buttons, card_of
+from adapters.discord.common import PLATFORM, frozen
+from adapters.discord.config import DiscordConfig
+from adapters.memory import KeyedLocks, Recent
+from core import chat, quotas
+from core.domain import (
+    Audience,
+    ChatPost,
+    Event,
+    EventKind,
+    EventPayload,
+    MediaRequest,
+    MediaType,
+    Notification,
+    User,
+)
+from core.errors import CoreError, DeliveryFailed
+from core.notifications import told_in_place
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 30.0
+CARD = "approval"
+DM_CLOSED = 50007  # Discord's "Cannot send messages to this user"
+RATE_LIMITED_AGAIN = 5.0  # seconds, when discord.py's own retries did not get through
+
+
+class DiscordNotifier:
+    """core.ports.Notifier and core.ports.Broadcaster for Discord."""
+
+    name = PLATFORM
+
+    def __init__(self, services: Services, config: DiscordConfig) -> None:
+        self._services = services
+        self._config = config
+        self._client: discord.Client | None = None
+        self._ready = asyncio.Event()
+        self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
+        self._cards = KeyedLocks()  # one update of a request's cards at a time
+
+    def attach(self, client: discord.Client) -> None:
+        self._client = client
+        self._ready.set()
+
+    def detach(self) -> None:
+        self._ready.clear()
+        self._client = None
+
+    def reaches(self, user: User) -> bool:
+        return _discord_id(user) is not None
+
+    async def send(self, notification: Notification) -> bool:
+        """Tell one recipient; False when Discord has nothing to add for them."""
+        event, user = notification.event, notification.recipient
+        user_id = _discord_id(user)
+        if user_id is None or told_in_place(notification):
+            return False
+        if notification.audience is Audience.MANAGER:
+            if self._config.admin_channel_id is not None:
+                return False  # the admin channel has the card (publish)
+            if event.kind in (EventKind.PENDING, EventKind.FAILED):
+                channel = await self._dm_channel(user_id)
+                await self.post_card(channel, event.payload, event.kind)
+                return True
+        embed = render.notification(notification)
+        try:
+            channel = await self._dm_channel(user_id)
+            async with self._delivery(f"the DMs of user {user_id}"):
+                await channel.send(embed=embed)
+        except DeliveryFailed as exc:
+            if not _dm_closed(exc) or self._config.notify_channel_id is None:
+                raise
+            await self._mention(user_id, embed)
+        return True
+
+    async def _mention(self, user_id: int, embed: discord.Embed) -> None:
+        """DMs closed: say it in the notify channel, mentioning only that user."""
+        channel_id = self._config.notify_channel_id
+        assert channel_id is not None
+        channel = (await self._ready_client()).get_partial_messageable(channel_id)
+        async with self._delivery(f"the notify channel {channel_id}"):
+            await channel.send(
+                f"<@{user_id}> (your direct messages are closed, so here it is):",
+                embed=embed,
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+            )
+
+    async def publish(self, event: Event) -> bool:
+        """Update the shared channels: edit every card of the request, post the card of a new
+        request in the admin channel (or note a failure there), announce availability."""
+        kind, payload = event.kind, event.payload
+        done = False
+        if kind is not EventKind.PENDING:
+            done = await self.update_cards(payload, kind) > 0
+        client = await self._ready_client()
+        admin, public = self._config.admin_channel_id, self._config.notify_channel_id
+        if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
+            await self.post_card(client.get_partial_messageable(admin), payload, kind)
+            done = True
+        elif admin is not None and kind is EventKind.FAILED:
+            await self._note_failure(client.get_partial_messageable(admin), payload)
+            done = True
+        if public is not None and kind is EventKind.AVAILABLE:
+            channel = client.get_partial_messageable(public)
+            async with self._delivery(f"the notify channel {public}"):
+                await channel.send(embed=render.announcement(payload))
+            done = True
+        return done
+
+    async def post_card(
+        self, channel: discord.abc.Messageable, payload: EventPayload, kind: EventKind
+    ) -> None:
+        """Post the card of a request as it is now and remember it, so that decisions
+        anywhere edit it."""
+        payload, kind = await as_it_is_now(self._services, payload, kind)
+        quota_use = ""
+        if kind is EventKind.PENDING:
+            quota_use = await approvals.quota_use(
+                self._services, payload.requested_by_id, payload.media_type
+            )
+        embed = render.approval_card(payload, kind, quota_use)
+        view = frozen(*card_buttons(payload, kind))
+        async with self._delivery(f"channel {getattr(channel, 'id', '?')}"):
+            message = await channel.send(embed=embed, view=view)
+        post = ChatPost(
+            PLATFORM, str(message.channel.id), str(message.id), payload.request_id, CARD
+        )
+        await chat.record_post(self._services, post)
+        self._shown[(message.channel.id, message.id)] = _looks(embed, view)
+
+    async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
+        """Edit every card of the request to show it as it is now; returns how many show it.
+        Cards deleted meanwhile, or in channels the bot lost, are skipped."""
+        async with self._cards(str(payload.request_id)):
+            client = await self._ready_client()
+            payload, kind = await as_it_is_now(self._services, payload, kind)
+            embed = render.approval_card(payload, kind)
+            view = frozen(*card_buttons(payload, kind))
+            looks = _looks(embed, view)
+            edited = 0
+            for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
+                where = (int(post.chat_id), int(post.message_id))
+                if self._shown.get(where) == looks:
+                    edited += 1
+                    continue
+                message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
+                try:
+                    async with self._delivery(f"card {where[1]} in channel {where[0]}"):
+                        await message.edit(embed=embed, view=view)
+                except DeliveryFailed as exc:
+                    if not exc.permanent:
+                        raise
+                    continue
+                self._shown[where] = looks
+                edited += 1
+            return edited
+
+    def shown_by_hand(self, message: discord.Message, request: MediaRequest) -> None:
+        """A button handler has just shown ``request`` on this card: the outbox need not."""
+        card = card_of(request)
+        self._shown[(message.channel.id, message.id)] = _looks(card["embed"], card["view"])
+
+    async def _note_failure(self, channel: discord.abc.Messageable, payload: EventPayload) -> None:
+        """A failure: a reply to the request's card in that channel (whose edit shows Retry),
+        or a new card if it has none."""
+        posts = await chat.posts_for(self._services, payload.request_id, PLATFORM)
+        here = [p for p in posts if p.chat_id == str(getattr(channel, "id", ""))]
+        if not here:
+            await self.post_card(channel, payload, EventKind.FAILED)
+            return
+        reference = discord.MessageReference(
+            message_id=int(here[-1].message_id),
+            channel_id=int(here[-1].chat_id),
+            fail_if_not_exists=False,
+        )
+        async with self._delivery(f"channel {here[-1].chat_id}"):
+            await channel.send(render.failure_note(payload), reference=reference)
+
+    async def _quota_use(self, payload: EventPayload) -> str:
+        try:
+            report = await quotas.quota_of(self._services, payload.requested_by_id)
+        except CoreError:
+            return ""
+        movie = payload.media_type is MediaType.MOVIE
+        return render.quota_use(
+            report.movie if movie else report.tv, "movie" if movie else "season"
+        )
+
+    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
+        client = await self._ready_client()
+        async with self._delivery(f"user {user_id}"):
+            user = client.get_user(user_id) or await client.fetch_user(user_id)
+            return user.dm_channel or await user.create_dm()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _ready_client(self) -> discord.Client:
+        if self._client is None:
+            try:
+                async with asyncio.timeout(READY_TIMEOUT):
+                    await self._ready.wait()
+            except TimeoutError:
+                raise DeliveryFailed("the Discord adapter is not running") from None
+        assert self._client is not None
+        return self._client
+
+    @contextlib.asynccontextmanager
+    async def _delivery(self, where: str) -> AsyncIterator[None]:
+        """Discord's errors as the outbox understands them."""
+        try:
+            yield
+        except discord.RateLimited as exc:
+            raise DeliveryFailed("Discord rate limit", retry_after=exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                raise DeliveryFailed("Discord rate limit", retry_after=RATE_LIMITED_AGAIN) from exc
+            if exc.status >= 500:
+                raise DeliveryFailed(f"Discord is having trouble ({exc.status})") from exc
+            level = logging.INFO if exc.code == DM_CLOSED else logging.WARNING
+            log.log(
+                level, "Discord refused a message to %s: %s (code %s)", where, exc.text, exc.code
+            )
+            raise DeliveryFailed(f"{exc.text} (code {exc.code})", permanent=True) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryFailed(f"Discord is not reachable: {exc}") from exc
+
+
+def _dm_closed(failure: DeliveryFailed) -> bool:
+    cause = failure.__cause__
+    return isinstance(cause, discord.HTTPException) and cause.code == DM_CLOSED
+
+
+def _looks(embed: discord.Embed, view: discord.ui.View) -> str:
+    shown: dict[str, Any] = {"embed": embed.to_dict(), "components": view.to_components()}
+    return json.dumps(shown, sort_keys=True, default=str)
+
+
+def _discord_id(user: User) -> int | None:
+    for identity in user.identities:
+        if identity.platform == PLATFORM:
+            with contextlib.suppress(ValueError):
+                return int(identity.external_id)
+    return None

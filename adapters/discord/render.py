@@ -1,0 +1,345 @@
+"""Embeds and lines for Discord: Seerr's colours and titles, cut to Discord's limits, with
+every piece of user or TMDb text escaped so that it cannot format (or mention) anything."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from adapters.text import (
+    BADGES,
+    STATUS_WORDS,
+    event_title,
+    kind_word,
+    quota_line,
+    request_line,
+    seasons_text,
+)
+from core.domain import (
+    Audience,
+    CreateResult,
+    DisplayStatus,
+    EventKind,
+    EventPayload,
+    MediaRequest,
+    MediaType,
+    Notification,
+    QuotaReport,
+    QuotaStatus,
+    SearchResult,
+    label,
+    poster_url,
+)
+
+# Discord's limits (PLATFORM_LIMITS.md).
+TITLE = 256
+DESCRIPTION = 4096
+FIELD_VALUE = 1024
+FOOTER = 2048
+OVERVIEW = 500  # Seerr trims overviews to about this much
+REASON = 300
+
+# Seerr's Discord colours; the search card's "not requested" is Discord's blurple.
+ORANGE, PURPLE, GREEN, RED, GREY, BLURPLE = 15105570, 10181046, 3066993, 15158332, 9807270, 5793266
+EVENT_COLOURS = {
+    EventKind.PENDING: ORANGE,
+    EventKind.AUTO_APPROVED: PURPLE,
+    EventKind.APPROVED: PURPLE,
+    EventKind.AVAILABLE: GREEN,
+    EventKind.DECLINED: RED,
+    EventKind.FAILED: RED,
+    EventKind.CANCELLED: GREY,
+}
+STATUS_COLOURS = {
+    DisplayStatus.NOT_REQUESTED: BLURPLE,
+    DisplayStatus.PENDING: ORANGE,
+    DisplayStatus.APPROVED: PURPLE,
+    DisplayStatus.PROCESSING: PURPLE,
+    DisplayStatus.PARTIALLY_AVAILABLE: GREEN,
+    DisplayStatus.AVAILABLE: GREEN,
+    DisplayStatus.DECLINED: RED,
+    DisplayStatus.FAILED: RED,
+    DisplayStatus.BLOCKLISTED: RED,
+}
+EMOJI = {
+    DisplayStatus.NOT_REQUESTED: "➕",
+    DisplayStatus.PENDING: "⏳",
+    DisplayStatus.APPROVED: "✅",
+    DisplayStatus.PROCESSING: "⬇️",
+    DisplayStatus.PARTIALLY_AVAILABLE: "🟢",
+    DisplayStatus.AVAILABLE: "🟢",
+    DisplayStatus.DECLINED: "❌",
+    DisplayStatus.FAILED: "⚠️",
+    DisplayStatus.BLOCKLISTED: "⛔",
+}
+
+
+def esc(text: str) -> str:
+    """User or TMDb text, shown as is: no markdown, no @everyone."""
+    return escape_mentions(escape_markdown(text))
+
+
+def cut(text: str, room: int) -> str:
+    """At most ``room`` characters, cut on a word boundary with an ellipsis."""
+    text = text.strip()
+    if len(text) <= room:
+        return text
+    head = text[: room - 1]
+    space = head.rfind(" ")
+    if space > room // 2:
+        head = head[:space]
+    return head.rstrip(" ,.;:") + "…"
+
+
+def count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def badge(status: DisplayStatus) -> str:
+    return f"{EMOJI[status]} {BADGES[status].capitalize()}"
+
+
+# ----- search cards ------------------------------------------------------------------
+
+
+def title_card(result: SearchResult, position: str = "", note: str = "") -> discord.Embed:
+    """A search result: poster, "Title (Year)", overview, status colour and badge."""
+    item = result.item
+    embed = discord.Embed(
+        title=cut(label(item.title, item.year), TITLE),
+        description=esc(cut(item.overview or "No overview yet.", OVERVIEW)),
+        colour=STATUS_COLOURS[result.status],
+        url=_tmdb_page(item.media_type, item.tmdb_id),
+    )
+    embed.add_field(name="Type", value=kind_word(item.media_type))
+    embed.add_field(name="Status", value=badge(result.status))
+    if note:
+        embed.add_field(name="\u200b", value=cut(note, FIELD_VALUE), inline=False)
+    image = result.poster_url
+    if image:
+        embed.set_thumbnail(url=image)
+    if position:
+        embed.set_footer(text=position)
+    return embed
+
+
+def _tmdb_page(media_type: MediaType, tmdb_id: int) -> str:
+    return f"https://www.themoviedb.org/{media_type.value}/{tmdb_id}"
+
+
+def nothing_found(query: str) -> str:
+    return f"I found no movie or show called “{esc(cut(query, 100))}”. Try other words?"
+
+
+def season_picker(
+    title: str, year: int | None, chosen: Sequence[int], taken: dict[int, DisplayStatus]
+) -> discord.Embed:
+    """The season picker's embed: what is chosen, and what is taken already."""
+    lines = [
+        "Pick the seasons you want in the menu below (it keeps your choice across pages), "
+        "then press **Request**."
+    ]
+    lines.append(
+        f"**Chosen:** {', '.join(str(n) for n in chosen)}" if chosen else "**Chosen:** none yet"
+    )
+    if taken:
+        shown = [f"{n} ({BADGES[s]})" for n, s in sorted(taken.items())]
+        lines.append(cut("**Already requested or here:** " + ", ".join(shown), 1500))
+    return discord.Embed(
+        title=cut(f"Seasons of {label(title, year)}", TITLE),
+        description="\n".join(lines),
+        colour=BLURPLE,
+    )
+
+
+# ----- outcomes ----------------------------------------------------------------------
+
+
+def requested(request: MediaRequest, auto_approved: bool, skipped: Sequence[int]) -> str:
+    what = seasons_text(request.season_numbers)
+    what = f" ({what})" if what else ""
+    if auto_approved:
+        text = f"✅ Requested{what} and approved automatically. I'll tell you when it's ready."
+    else:
+        text = f"✅ Requested{what}. It awaits approval; I'll tell you when it's decided."
+    if skipped:
+        text += f"\n{seasons_text(tuple(skipped)).capitalize()}: already requested or here."
+    return text + f" (request #{request.id})"
+
+
+def outcome_of(result: CreateResult) -> str:
+    """What became of a request attempt that broke no rule."""
+    if result.request is not None:
+        return requested(result.request, result.auto_approved, result.skipped_seasons)
+    if result.already_available:
+        return "🟢 Already available on the server. Enjoy!"
+    what = f" ({seasons_text(tuple(result.skipped_seasons))})" if result.skipped_seasons else ""
+    lines = [f"Nothing left to request{what}: already requested or available."]
+    lines += [
+        f"• {esc(request_line(r))}, requested by {esc(r.requested_by.display_name)}"
+        for r in result.existing[:5]
+    ]
+    return "\n".join(lines)
+
+
+def asked_already(existing: MediaRequest) -> str:
+    return f"✅ You asked for this already: {esc(request_line(existing))}."
+
+
+def watching(title: str, added: bool, available: bool) -> str:
+    if available:
+        return f"🟢 {esc(title)} is already available. Enjoy!"
+    if added:
+        return f"🔔 Done: I'll message you when there's news about {esc(title)}."
+    return f"You're already on the list for {esc(title)}."
+
+
+# ----- lists -------------------------------------------------------------------------
+
+
+def request_list(
+    heading: str, requests: Sequence[MediaRequest], total: int, page: int, pages: int
+) -> discord.Embed:
+    """A page of requests, one line each."""
+    if not requests:
+        text = "None yet. Use `/request movie` or `/request tv` to ask for something."
+        return discord.Embed(title=heading, description=text, colour=BLURPLE)
+    lines = [f"• {esc(request_line(r))}" for r in requests]
+    embed = discord.Embed(title=heading, description=cut("\n".join(lines), DESCRIPTION))
+    embed.colour = BLURPLE
+    embed.set_footer(text=f"Page {page} of {pages} · {total} in all")
+    return embed
+
+
+def quota(report: QuotaReport, now: datetime) -> discord.Embed:
+    embed = discord.Embed(title="Your quota", colour=BLURPLE)
+    embed.add_field(name="Movies", value=quota_line("Movies", report.movie, now), inline=False)
+    embed.add_field(name="Seasons", value=quota_line("Seasons", report.tv, now), inline=False)
+    return embed
+
+
+def quota_use(status: QuotaStatus, unit: str) -> str:
+    days = f"in the last {status.days} day{'' if status.days == 1 else 's'}"
+    if status.limit is None:
+        return f"no limit ({count(status.used, unit)} {days})"
+    return f"{status.used} of {count(status.limit, unit)} {days}"
+
+
+# ----- approval cards and notifications ----------------------------------------------
+
+OUTCOMES = {
+    EventKind.APPROVED: "✅ Approved by {actor}",
+    EventKind.AUTO_APPROVED: "✅ Approved automatically",
+    EventKind.DECLINED: "❌ Declined by {actor}",
+    EventKind.CANCELLED: "↩️ Withdrawn by {actor}",
+    EventKind.FAILED: "⚠️ Failed: {reason}",
+    EventKind.AVAILABLE: "🎉 Now available",
+    EventKind.PENDING: "⏳ Pending approval",
+}
+
+
+def outcome(kind: EventKind, payload: EventPayload) -> str:
+    """The status line of a card: pending, or who decided what."""
+    actor = esc(payload.actor_name or "the server")
+    reason = esc(cut(payload.reason or "", REASON))
+    if kind is EventKind.APPROVED and payload.reason == "retry":
+        return f"🔁 Sent again by {actor}"
+    if kind is EventKind.CANCELLED and payload.actor_name is None:
+        return "↩️ Withdrawn"
+    line = OUTCOMES[kind].format(actor=actor, reason=reason or "no reason given")
+    if kind is EventKind.DECLINED and reason:
+        line += f": {reason}"
+    return line
+
+
+def _event_embed(title: str, kind: EventKind, payload: EventPayload) -> discord.Embed:
+    embed = discord.Embed(
+        title=cut(f"{title}: {payload.label}", TITLE),
+        colour=EVENT_COLOURS[kind],
+        url=_tmdb_page(payload.media_type, payload.tmdb_id),
+    )
+    image = poster_url(payload.poster_path)
+    if image:
+        embed.set_thumbnail(url=image)
+    return embed
+
+
+def approval_card(payload: EventPayload, kind: EventKind, quota_use: str = "") -> discord.Embed:
+    """The admin channel's card of a request, as it is now."""
+    embed = _event_embed(event_title(EventKind.PENDING, payload.media_type), kind, payload)
+    embed.description = esc(cut(payload.overview, OVERVIEW)) or None
+    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+    embed.add_field(name="Request Status", value=cut(outcome(kind, payload), FIELD_VALUE))
+    if payload.seasons:
+        embed.add_field(name="Requested Seasons", value=cut(seasons_text(payload.seasons), 1000))
+    if quota_use:
+        embed.add_field(name="Quota", value=quota_use, inline=False)
+    embed.set_footer(text=f"Request #{payload.request_id}")
+    return embed
+
+
+def notification(note: Notification) -> discord.Embed:
+    """A direct message about a change: Seerr's title, the title, what happened."""
+    kind, payload = note.event.kind, note.event.payload
+    embed = _event_embed(event_title(kind, payload.media_type), kind, payload)
+    embed.description = _what_happened(note)
+    if kind is EventKind.AVAILABLE and payload.overview:
+        embed.description += "\n\n" + esc(cut(payload.overview, OVERVIEW))
+    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+    embed.add_field(name="Request Status", value=STATUS_WORDS[payload.status].capitalize())
+    if payload.seasons:
+        embed.add_field(name="Requested Seasons", value=cut(seasons_text(payload.seasons), 1000))
+    embed.set_footer(text=f"Request #{payload.request_id}")
+    return embed
+
+
+def _what_happened(note: Notification) -> str:
+    kind, payload = note.event.kind, note.event.payload
+    actor = esc(payload.actor_name or "the server")
+    whose = (
+        "Your request"
+        if note.audience is Audience.REQUESTER
+        else f"The request by {esc(payload.requested_by_name)}"
+    )
+    because = f": {esc(cut(payload.reason, REASON).rstrip('.!'))}" if payload.reason else ""
+    match kind:
+        case EventKind.APPROVED if payload.reason == "retry":
+            return f"{whose} is being sent again by {actor}."
+        case EventKind.APPROVED:
+            return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
+        case EventKind.DECLINED:
+            return f"{whose} was declined by {actor}{because}."
+        case EventKind.FAILED:
+            return f"{whose} could not be sent to the downloader{because}. An admin can retry it."
+        case EventKind.AVAILABLE:
+            return "🎉 It's ready to watch now."
+        case EventKind.CANCELLED:
+            return f"{whose} was withdrawn by {actor}."
+        case EventKind.AUTO_APPROVED:
+            return f"{esc(payload.requested_by_name)} requested it; it was approved automatically."
+        case EventKind.PENDING:
+            return f"{esc(payload.requested_by_name)} requested it; it awaits approval."
+    return ""
+
+
+def announcement(payload: EventPayload) -> discord.Embed:
+    """The public "now available" post."""
+    embed = _event_embed(
+        event_title(EventKind.AVAILABLE, payload.media_type), EventKind.AVAILABLE, payload
+    )
+    embed.description = esc(cut(payload.overview, OVERVIEW)) or None
+    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+    if payload.seasons:
+        embed.add_field(name="Seasons", value=cut(seasons_text(payload.seasons), 1000))
+    return embed
+
+
+def failure_note(payload: EventPayload) -> str:
+    reason = esc(cut(payload.reason or "no reason given", REASON))
+    return (
+        f"⚠️ Request #{payload.request_id} ({esc(payload.label)}) could not be sent to the "
+        f"downloader: {reason}. Press Retry on its card when that is fixed."
+    )

@@ -1,0 +1,212 @@
+"""The Request button: a movie is requested at once; a show first gets a season menu (pages of
+25 for long-running shows, seasons already requested or here marked), then Request."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+from adapters.discord import render
+from adapters.discord.common import (
+    PLATFORM,
+    UserFacing,
+    acting_user,
+    defer,
+    deps,
+    frozen,
+    owner_only,
+    show,
+)
+from adapters.discord.controls import Control, button, menu
+from adapters.discord.search import TYPES, show_result, show_title
+from adapters.text import BADGES
+from core import chat, requests
+from core.domain import DisplayStatus, MediaType
+from core.errors import DuplicateRequest
+from core.requests import check_may_request
+
+PICKER_TTL = timedelta(days=1)
+PER_PAGE = 25  # a select holds at most 25 options
+EXPIRED = "This season choice has expired. Run /request tv again."
+
+
+async def on_request(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """Request: a movie is requested at once; a show opens the season menu."""
+    await defer(interaction, update=True)
+    media_type, tmdb_id, back = TYPES[args[0]], int(args[1]), args[2:]
+    user = await acting_user(interaction)
+    services = deps(interaction).services
+    if media_type is MediaType.TV:
+        await check_may_request(services, user.id, MediaType.TV)
+        await open_picker(interaction, tmdb_id, back)
+        return
+    async with deps(interaction).locks(f"request:{user.id}:{tmdb_id}"):  # a double click
+        try:
+            result = await requests.create_request(services, user.id, tmdb_id, media_type)
+        except DuplicateRequest as duplicate:
+            if duplicate.existing.requested_by.id != user.id:
+                raise
+            note = render.asked_already(duplicate.existing)
+        else:
+            note = render.outcome_of(result)
+    await back_to_card(interaction, back, tmdb_id, media_type, note)
+
+
+async def back_to_card(
+    interaction: discord.Interaction[Any],
+    back: list[str],
+    tmdb_id: int,
+    media_type: MediaType,
+    note: str = "",
+) -> None:
+    """The search card again (or the title alone, if it had no search or it expired)."""
+    if back:
+        state = await chat.recall(deps(interaction).services, PLATFORM, back[0])
+        if state is not None:
+            await show_result(interaction, state, back[0], int(back[1]), int(back[2]), note)
+            return
+    await show_title(interaction, tmdb_id, media_type, note)
+
+
+async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back: list[str]) -> None:
+    """Turn the card into a season menu for the show."""
+    services = deps(interaction).services
+    title = await requests.title_state(services, tmdb_id, MediaType.TV)
+    if not any(s is DisplayStatus.NOT_REQUESTED for s in title.seasons.values()):
+        note = "Every season is already requested or available."
+        await back_to_card(interaction, back, tmdb_id, MediaType.TV, note)
+        return
+    d = title.details
+    state = {
+        "u": interaction.user.id,
+        "id": tmdb_id,
+        "title": d.title,
+        "year": d.year,
+        "s": {str(n): status.value for n, status in sorted(title.seasons.items())},
+        "sel": [],
+        "pg": 0,
+        "back": back,
+    }
+    key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
+    await show(interaction, **picker(key, state))
+
+
+async def _recall_picker(interaction: discord.Interaction[Any], key: str) -> dict[str, Any]:
+    state = await chat.recall(deps(interaction).services, PLATFORM, key)
+    if state is None:
+        raise UserFacing(EXPIRED)
+    owner_only(interaction, int(state["u"]))
+    return state
+
+
+async def on_choose(
+    interaction: discord.Interaction[Any], args: list[str], values: list[str]
+) -> None:
+    """The season menu of one page: what is chosen there replaces that page's choice."""
+    await defer(interaction, update=True)
+    key, page = args[0], int(args[1])
+    async with deps(interaction).locks(f"picker:{key}"):
+        state = await _recall_picker(interaction, key)
+        on_page = set(_numbers(state)[page * PER_PAGE : (page + 1) * PER_PAGE])
+        wanted = {int(v) for v in values if v.isdigit()} & set(_selectable(state)) & on_page
+        state["sel"] = sorted((set(state["sel"]) - on_page) | wanted)
+        await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
+    await show(interaction, **picker(key, state))
+
+
+async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """The picker's buttons: pages, all, none, Request and Back."""
+    await defer(interaction, update=True)
+    key, op = args[0], args[1]
+    services = deps(interaction).services
+    async with deps(interaction).locks(f"picker:{key}"):
+        state = await _recall_picker(interaction, key)
+        if op == "ok" and not state["sel"]:
+            raise UserFacing("Choose at least one season first (or press All).")
+        if op in ("ok", "back"):
+            await chat.forget(services, PLATFORM, key)
+        else:
+            _change(state, op)
+            await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
+    if op not in ("ok", "back"):
+        await show(interaction, **picker(key, state))
+        return
+    note = ""
+    if op == "ok":
+        user = await acting_user(interaction)
+        result = await requests.create_request(
+            services, user.id, state["id"], MediaType.TV, state["sel"]
+        )
+        note = render.outcome_of(result)
+    await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
+
+
+def _numbers(state: dict[str, Any]) -> list[int]:
+    return sorted(int(n) for n in state["s"])
+
+
+def _selectable(state: dict[str, Any]) -> list[int]:
+    return [n for n in _numbers(state) if state["s"][str(n)] == DisplayStatus.NOT_REQUESTED]
+
+
+def _change(state: dict[str, Any], op: str) -> None:
+    if op == "all":
+        state["sel"] = _selectable(state)
+    elif op == "none":
+        state["sel"] = []
+    elif op.startswith("p") and op[1:].isdigit():
+        pages = math.ceil(len(state["s"]) / PER_PAGE)
+        state["pg"] = min(max(0, int(op[1:])), pages - 1)
+
+
+def picker(key: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The season menu of the current page, paging, All / None, Request and Back."""
+    numbers = _numbers(state)
+    pages = max(1, math.ceil(len(numbers) / PER_PAGE))
+    page = min(state["pg"], pages - 1)
+    chosen = set(state["sel"])
+    shown = numbers[page * PER_PAGE : (page + 1) * PER_PAGE]
+    options = []
+    for number in shown:
+        status = DisplayStatus(state["s"][str(number)])
+        free = status is DisplayStatus.NOT_REQUESTED
+        options.append(
+            discord.SelectOption(
+                label=f"Season {number}",
+                value=str(number),
+                description=None if free else f"{BADGES[status].capitalize()}: not requestable",
+                emoji=None if free else render.EMOJI[status],
+                default=number in chosen,
+            )
+        )
+    where = f" ({shown[0]}–{shown[-1]})" if pages > 1 else ""
+    items: list[Control] = [
+        menu(options, "ss", key, page, placeholder=f"Choose seasons{where}", row=0)
+    ]
+    if pages > 1:
+        if page > 0:
+            items.append(
+                button(
+                    f"« Seasons {numbers[(page - 1) * PER_PAGE]}+", "sp", key, f"p{page - 1}", row=1
+                )
+            )
+        if page + 1 < pages:
+            items.append(button(f"Seasons {shown[-1] + 1}+ »", "sp", key, f"p{page + 1}", row=1))
+    items += [
+        button("All", "sp", key, "all", row=2),
+        button("None", "sp", key, "none", row=2),
+    ]
+    count = len(chosen)
+    confirm = f"Request {render.count(count, 'season')}" if count else "Request"
+    items += [
+        button(confirm, "sp", key, "ok", style=discord.ButtonStyle.primary, row=3),
+        button("‹ Back", "sp", key, "back", row=3),
+    ]
+    taken = {
+        int(n): DisplayStatus(s) for n, s in state["s"].items() if s != DisplayStatus.NOT_REQUESTED
+    }
+    embed = render.season_picker(state["title"], state.get("year"), sorted(chosen), taken)
+    return {"embed": embed, "view": frozen(*items)}

@@ -1,0 +1,224 @@
+"""/request movie|tv: autocomplete from TMDb while the user types, then a private card with
+the poster and status, paged with Prev / Next, and Request (or Notify me)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import render
+from adapters.discord.common import (
+    PLATFORM,
+    Deps,
+    UserFacing,
+    acting_user,
+    defer,
+    deps,
+    frozen,
+    owner_only,
+    show,
+)
+from adapters.discord.controls import Control, button
+from adapters.memory import Recent
+from core import chat, requests, search
+from core.domain import CatalogueItem, MediaType, SearchResult, label
+from core.errors import CoreError
+from core.search import REQUESTABLE, WATCHABLE, SearchResults
+from core.watching import watch_title
+
+log = logging.getLogger(__name__)
+
+SEARCH_TTL = timedelta(days=2)
+LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
+CHOSEN = re.compile(r"(?P<type>movie|tv):(?P<id>\d{1,10})")
+EXPIRED_SEARCH = "This search has expired. Run /request again."
+TYPES = {"m": MediaType.MOVIE, "t": MediaType.TV}
+LETTER = {MediaType.MOVIE: "m", MediaType.TV: "t"}
+
+
+class Suggestions:
+    """Autocomplete answers: TMDb gets a budget inside Discord's 3 s; past it, what the cache
+    has for the longest typed prefix (or nothing). The search goes on in the background and
+    fills the cache for the next keystroke."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self._cache: Recent[tuple[str, str], list[app_commands.Choice[str]]] = Recent()
+        self._running: dict[tuple[str, str], asyncio.Task[list[app_commands.Choice[str]]]] = {}
+
+    async def choices(
+        self, found: Deps, media_type: MediaType, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        query = " ".join(typed.split()).casefold()[:100]
+        if len(query) < 2:
+            return []
+        key = (media_type.value, query)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        task = self._running.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch(found, media_type, query, key))
+            self._running[key] = task
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.budget)
+        except TimeoutError:
+            return self._closest(media_type, query)
+        except CoreError as error:  # TMDb down or refusing: say nothing rather than fail
+            log.info("autocomplete for %r: %s", query, error)
+            return self._closest(media_type, query)
+
+    async def _fetch(
+        self, found: Deps, media_type: MediaType, query: str, key: tuple[str, str]
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            results = await search.search(found.services, query, 1, media_type)
+            choices = [_choice(r.item) for r in results.results if r.item.media_type is media_type]
+            self._cache[key] = choices[:25]
+            return choices[:25]
+        finally:
+            self._running.pop(key, None)
+
+    def _closest(self, media_type: MediaType, query: str) -> list[app_commands.Choice[str]]:
+        for end in range(len(query) - 1, 1, -1):
+            cached = self._cache.get((media_type.value, query[:end]))
+            if cached is not None:
+                return cached
+        return []
+
+    async def close(self) -> None:
+        for task in list(self._running.values()):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _choice(item: CatalogueItem) -> app_commands.Choice[str]:
+    return app_commands.Choice(
+        name=render.cut(label(item.title, item.year), 100),
+        value=f"{item.media_type.value}:{item.tmdb_id}",
+    )
+
+
+async def on_request(
+    interaction: discord.Interaction[Any], media_type: MediaType, title: str
+) -> None:
+    """/request movie|tv title: the chosen suggestion, or the first result of a search."""
+    await defer(interaction)
+    found = deps(interaction)
+    await acting_user(interaction)
+    chosen = CHOSEN.fullmatch(title.strip())
+    if chosen and MediaType(chosen["type"]) is media_type:
+        await show_title(interaction, int(chosen["id"]), media_type)
+        return
+    results = await search.search(found.services, title, 1, media_type)
+    if not results.results:
+        await show(interaction, render.nothing_found(results.query or title))
+        return
+    data = {"q": results.query, "t": media_type.value, "u": interaction.user.id}
+    key = await chat.remember(found.services, PLATFORM, data, SEARCH_TTL)
+    await show(interaction, **card(key, results, 0))
+
+
+def card(key: str | None, results: SearchResults, index: int, note: str = "") -> dict[str, Any]:
+    """The card of result ``index`` of a page, with its buttons."""
+    result = results.results[index]
+    position = ""
+    if len(results.results) > 1 or results.total_pages > 1:
+        position = f"Result {index + 1} of {len(results.results)}"
+        if results.total_pages > 1:
+            position += f" · page {results.page} of {results.total_pages}"
+    items = _nav(key, results, index) if key else []
+    items += _actions(result, key, results.page, index)
+    return {"embed": render.title_card(result, position, note), "view": frozen(*items)}
+
+
+def _nav(key: str, results: SearchResults, index: int) -> list[Control]:
+    page, count = results.page, len(results.results)
+    items = []
+    if index > 0:
+        items.append(button("‹ Prev", "pg", key, page, index - 1, row=1))
+    elif page > 1:
+        items.append(button("‹ Prev", "pg", key, page - 1, LAST, row=1))
+    if index + 1 < count:
+        items.append(button("Next ›", "pg", key, page, index + 1, row=1))
+    elif page < results.total_pages:
+        items.append(button("Next ›", "pg", key, page + 1, 0, row=1))
+    return items
+
+
+def _actions(result: SearchResult, key: str | None, page: int, index: int) -> list[Control]:
+    item, status = result.item, result.status
+    back = (key, page, index) if key else ()
+    letter = LETTER[item.media_type]
+    if status in REQUESTABLE:
+        style = discord.ButtonStyle.primary
+        return [button("Request", "rq", letter, item.tmdb_id, *back, style=style, row=0)]
+    if status in WATCHABLE:
+        return [button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0)]
+    return []
+
+
+async def show_title(
+    interaction: discord.Interaction[Any], tmdb_id: int, media_type: MediaType, note: str = ""
+) -> None:
+    """One title on its own card (a chosen suggestion, or a search that expired)."""
+    state = await requests.title_state(deps(interaction).services, tmdb_id, media_type)
+    d = state.details
+    item = CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
+    result = SearchResult(item, state.status)
+    await show(interaction, **card(None, _single(result), 0, note))
+
+
+def _single(result: SearchResult) -> SearchResults:
+    return SearchResults(query="", page=1, total_pages=1, total_results=1, results=(result,))
+
+
+async def recall_search(interaction: discord.Interaction[Any], key: str) -> dict[str, Any]:
+    state = await chat.recall(deps(interaction).services, PLATFORM, key)
+    if state is None:
+        raise UserFacing(EXPIRED_SEARCH)
+    owner_only(interaction, int(state["u"]))
+    return state
+
+
+async def show_result(
+    interaction: discord.Interaction[Any],
+    state: dict[str, Any],
+    key: str,
+    page: int,
+    index: int,
+    note: str = "",
+) -> None:
+    """Result ``index`` of page ``page`` of a remembered search (LAST: its last result)."""
+    media_type = MediaType(state["t"])
+    results = await search.search(deps(interaction).services, state["q"], page, media_type)
+    if not results.results:
+        raise UserFacing(EXPIRED_SEARCH)
+    index = min(index, len(results.results) - 1)
+    await show(interaction, **card(key, results, index, note))
+
+
+async def on_page(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """‹ Prev / Next ›: another result of the same search on the same card."""
+    await defer(interaction, update=True)
+    key, page, index = args[0], int(args[1]), int(args[2])
+    state = await recall_search(interaction, key)
+    await show_result(interaction, state, key, max(1, page), index)
+
+
+async def on_notify(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
+    """🔔 Notify me: tell this user too when the title is decided and available."""
+    await defer(interaction, update=True)
+    media_type, tmdb_id = TYPES[args[0]], int(args[1])
+    user = await acting_user(interaction)
+    result = await watch_title(deps(interaction).services, user.id, tmdb_id, media_type)
+    text = render.watching(result.media.label, result.added, result.already_available)
+    await interaction.followup.send(text, ephemeral=True)
