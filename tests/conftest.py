@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fake_tmdb",
     "tests.fake_telegram",
     "tests.telegram_world",
+    "tests.fake_discord",
+    "tests.discord_world",
 ]

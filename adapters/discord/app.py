@@ -42,6 +42,16 @@ BUTTONS: dict[str, Handler] = {
 MAX_START_DELAY = 60.0
 
 
+class _NoVoice(logging.Filter):
+    """requestbot plays no audio: discord.py's warnings about voice libraries are noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
+logging.getLogger("discord.client").addFilter(_NoVoice())
+
+
 def point_at(config: DiscordConfig) -> None:
     """Send discord.py's REST calls and gateway connection where the settings say (a proxy,
     or a test server). discord.py reads both from class attributes, so this is per process."""
@@ -147,7 +157,7 @@ def _add_commands(tree: Commands) -> None:
     @tree.command(name="permissions", description="See or set what someone may do (admins)")
     @app_commands.describe(
         user="Whose permissions",
-        set="New permissions, e.g. user, moderator, or REQUEST|AUTO_APPROVE (empty: just show)",
+        grant="New permissions, e.g. user, moderator, or REQUEST|AUTO_APPROVE (empty: just show)",
     )
     @app_commands.rename(grant="set")
     async def permissions(

@@ -1,0 +1,233 @@
+"""requestbot running for real against fake Discord and TMDb servers on 127.0.0.1.
+
+The bot is started the way ``requestbot run`` starts it: the composition root opens a real
+SQLite file (migrated) and a TMDb client on the fake TMDb, the Discord adapter comes from
+the same registry (the real discord.py client, pointed at the fake gateway and REST API by
+its settings), and the dispatcher runs beside it under bot.runner.serve. Tests act only as
+Discord users would: through the fake server's interactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import App, open_app
+from bot.commands import PLATFORM_ADAPTERS
+from bot.runner import Component, serve
+from bot.settings import (
+    DiscordSettings,
+    GeneralSettings,
+    Settings,
+    TelegramSettings,
+    TmdbSettings,
+)
+from core.domain import EventKind, MediaRequest, RequestStatus
+from core.services import Services
+from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage
+from tests.fake_tmdb import FakeTmdb
+
+ADMIN_CHANNEL = 700000000000000001
+NOTIFY_CHANNEL = 700000000000000002
+GENERAL = 700000000000000003  # where people run their commands
+MOD_ROLE = 800000000000000001  # MANAGE_REQUESTS
+VIP_ROLE = 800000000000000002  # AUTO_APPROVE
+BOSS = 900000000000000001  # a bot owner: ADMIN
+MOD = 900000000000000002
+MOD2 = 900000000000000003
+ALICE = 900000000000000011
+BOB = 900000000000000012
+CAROL = 900000000000000013  # DMs closed
+
+
+@dataclass
+class DiscordWorld:
+    """Fake servers, a database file and, while started, the running bot."""
+
+    discord: FakeDiscord
+    tmdb: FakeTmdb
+    folder: Path
+    admin_channel: int | None = ADMIN_CHANNEL
+    notify_channel: int | None = NOTIFY_CHANNEL
+    app: App | None = None
+    _stack: AsyncExitStack | None = None
+    _stop: asyncio.Event | None = None
+    _task: asyncio.Task[int] | None = None
+
+    def __post_init__(self) -> None:
+        fake = self.discord
+        fake.add_role(MOD_ROLE, "Media mods")
+        fake.add_role(VIP_ROLE, "VIP")
+        for channel, name in ((ADMIN_CHANNEL, "requests-admin"), (NOTIFY_CHANNEL, "new-on-plex")):
+            fake.add_channel(channel, name)
+        fake.add_channel(GENERAL, "general")
+        fake.add_user(BOSS, "Boss")
+        fake.add_user(MOD, "Mo", roles=(MOD_ROLE,))
+        fake.add_user(MOD2, "Max", roles=(MOD_ROLE,))
+        fake.add_user(ALICE, "Alice")
+        fake.add_user(BOB, "Bob")
+        fake.add_user(CAROL, "Carol", dms_open=False)
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.folder / 'requestbot.db'}"
+
+    def settings(self) -> Settings:
+        return Settings(
+            general=GeneralSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=self.database_url,
+                bot_owners=f"discord:{BOSS}",
+            ),
+            tmdb=TmdbSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                api_key=SecretStr(self.tmdb.api_key or "unused"),
+                base_url=self.tmdb.base_url,
+                timeout=10,
+            ),
+            telegram=TelegramSettings(_env_file=None),  # type: ignore[call-arg]
+            discord=DiscordSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                bot_token=SecretStr(self.discord.token),
+                guild_id=self.discord.guild_id,
+                admin_channel_id=self.admin_channel,
+                notify_channel_id=self.notify_channel,
+                role_permissions=f"{MOD_ROLE}=MANAGE_REQUESTS;{VIP_ROLE}=AUTO_APPROVE",
+                api_base_url=self.discord.api_base,
+                gateway_url=self.discord.gateway_url,
+            ),
+        )
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None, "start() the bot first"
+        return self.app.services
+
+    async def start(self) -> None:
+        """Start the bot as `requestbot run` does, and wait until it is connected and its
+        commands are registered."""
+        settings = self.settings()
+        synced = len(self.discord.commands(self.discord.guild_id))
+        self._stack = AsyncExitStack()
+        self.app = await self._stack.enter_async_context(open_app(settings))
+        components = [PLATFORM_ADAPTERS["discord"](settings, self.app)]
+        components.append(Component("notifications", self.app.dispatcher.run))
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(serve(components, stop=self._stop, signals=()))
+        await self.discord.wait_ready(timeout=15)
+        if not synced:
+            await self.discord.wait_for(lambda: self.discord.commands(self.discord.guild_id))
+
+    async def stop(self) -> int:
+        """Stop the bot as SIGTERM would; returns its exit code."""
+        assert self._stop is not None
+        assert self._task is not None
+        assert self._stack is not None
+        self._stop.set()
+        code = await asyncio.wait_for(self._task, 30)
+        await self._stack.aclose()
+        self.app = None
+        return code
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    # -- the database ----------------------------------------------------------------
+
+    async def requests(self) -> list[MediaRequest]:
+        """Every request in the database, oldest first."""
+        async with self.services.uow(write=False) as uow:
+            found: list[MediaRequest] = []
+            for status in RequestStatus:
+                found += (await uow.requests.with_status(status, 0, 1000))[0]
+        return sorted(found, key=lambda r: r.id)
+
+    async def event_kinds(self) -> list[EventKind]:
+        found: list[EventKind] = []
+        async with self.services.uow(write=False) as uow:
+            while (event := await uow.events.get(len(found) + 1)) is not None:
+                found.append(event.kind)
+        return found
+
+    async def settled(self, within: float = 20.0) -> None:
+        """Wait until the outbox has delivered every event."""
+        async with asyncio.timeout(within):
+            while True:
+                async with self.services.uow(write=False) as uow:
+                    if not await uow.events.pending_count():
+                        return
+                await asyncio.sleep(0.05)
+
+    # -- conversations ---------------------------------------------------------------
+
+    async def run(self, user: int, command: str, **options: Any) -> FakeMessage:
+        """Run a slash command as ``user`` in #general; what it finally shows."""
+        name, _, sub = command.partition(" ")
+        ix = await self.discord.slash(
+            user, name, subcommand=sub or None, options=options, channel_id=GENERAL
+        )
+        return await answered(ix)
+
+    async def click(self, user: int, message: FakeMessage, label: str) -> FakeInteraction:
+        """Press the button labelled ``label`` (its label contains it) on ``message``."""
+        found = [b for b in message.buttons() if label in (b.get("label") or "")]
+        assert found, f"no button {label!r} on {message.id}: {message.buttons()}"
+        return await self.discord.click(user, message, found[0]["custom_id"])
+
+    def message(self, message: FakeMessage) -> FakeMessage:
+        """The message as it is now (edited in place)."""
+        return self.discord.message(message.id)
+
+    async def changed(self, message: FakeMessage, words: str, within: float = 10) -> FakeMessage:
+        """Wait until ``message`` (edited in place) shows ``words``."""
+        await self.discord.wait_for(lambda: words in self.message(message).text(), timeout=within)
+        return self.message(message)
+
+    async def request_movie(
+        self, user: int, title: str, outcome: str = "awaits approval"
+    ) -> FakeMessage:
+        """/request movie, press Request, and wait for the card to tell the ``outcome``."""
+        card = await self.run(user, "request movie", title=title)
+        ix = await self.click(user, card, "Request")
+        await ix.acked()
+        return await self.changed(card, outcome)
+
+    def admin_cards(self) -> list[FakeMessage]:
+        return [m for m in self.discord.channel_messages(ADMIN_CHANNEL) if m.embeds]
+
+
+async def answered(ix: FakeInteraction, within: float = 10) -> FakeMessage:
+    """The message an interaction finally shows."""
+    shown = await ix.settled(timeout=within)
+    assert shown is not None
+    return shown
+
+
+@contextlib.asynccontextmanager
+async def running(world: DiscordWorld) -> AsyncIterator[DiscordWorld]:
+    """The bot started, and stopped cleanly (exit code 0) on the way out."""
+    await world.start()
+    try:
+        yield world
+    finally:
+        if world.app is not None:
+            assert await world.stop() == 0
+        assert world.discord.violations == [], world.discord.violations
+
+
+@pytest.fixture
+async def discord_bot(
+    fake_discord: FakeDiscord, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> AsyncIterator[DiscordWorld]:
+    """requestbot running with the Discord adapter, an admin and a notify channel."""
+    async with running(DiscordWorld(fake_discord, fake_tmdb, tmp_path)) as started:
+        yield started

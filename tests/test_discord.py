@@ -1,0 +1,267 @@
+"""The Discord adapter end to end: the real discord.py client against fake Discord and TMDb
+servers on 127.0.0.1, a real SQLite file, and the outbox delivering for real."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core import chat
+from core.domain import EventKind, RequestStatus
+from tests.discord_world import (
+    ALICE,
+    BOB,
+    CAROL,
+    MOD,
+    MOD2,
+    NOTIFY_CHANNEL,
+    VIP_ROLE,
+    DiscordWorld,
+    answered,
+)
+from tests.fake_discord import FakeMessage
+
+
+async def test_a_movie_is_requested_approved_and_the_requester_gets_a_dm(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    card = await bot.request_movie(ALICE, "The Matrix")
+    assert card.ephemeral
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    assert "New Movie Request: The Matrix (1999)" in admin_card.text()
+    assert admin_card.embeds[0]["color"] == 15105570  # Seerr's pending orange
+
+    approve = await bot.click(MOD, admin_card, "Approve")
+    await approve.acked()
+    decided = await bot.changed(admin_card, "Approved by Mo")
+    assert decided.buttons() == []
+    assert decided.embeds[0]["color"] == 10181046  # approved purple
+    await bot.settled()
+    dms = bot.discord.dms(ALICE)
+    assert any("Movie Request Approved" in m.text() for m in dms), [m.text() for m in dms]
+    [request] = await bot.requests()
+    assert request.status.name == "APPROVED"
+    assert approve.ack_latency is not None
+    assert approve.ack_latency < 3
+    assert await answered(approve)
+
+
+async def test_a_show_with_more_than_25_seasons_is_picked_across_pages(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    card = await bot.run(ALICE, "request tv", title="tv:456")  # a chosen suggestion
+    assert "The Simpsons" in card.text()
+    await (await bot.click(ALICE, card, "Request")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    [menu] = bot.message(picker).selects()
+    assert len(menu["options"]) == 25
+    assert len(menu["custom_id"]) <= 100
+    await (await bot.discord.select(ALICE, picker, menu["custom_id"], ["1", "2"])).acked()
+    await bot.changed(card, "Chosen:** 1, 2")
+    await (await bot.click(ALICE, bot.message(card), "Seasons 26+")).acked()
+    await bot.discord.wait_for(
+        lambda: bot.message(card).selects()[0]["options"][0]["value"] == "26"
+    )
+    [later] = bot.message(card).selects()
+    assert [o["value"] for o in later["options"]] == [str(n) for n in range(26, 36)]
+    await (await bot.discord.select(ALICE, card, later["custom_id"], ["30"])).acked()
+    await bot.changed(card, "Chosen:** 1, 2, 30")
+    await (await bot.click(ALICE, bot.message(card), "Request 3 seasons")).acked()
+    done = await bot.changed(card, "Requested (seasons 1, 2, 30)")
+    assert "awaits approval" in done.text()
+    [request] = await bot.requests()
+    assert request.season_numbers == (1, 2, 30)
+
+
+async def test_decline_asks_for_a_reason_in_a_modal_and_tells_the_requester(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    decline = await bot.click(MOD, admin_card, "Decline")
+    await decline.acked()
+    assert decline.modal is not None, decline.ack_body
+    submitted = await bot.discord.submit_modal(MOD, decline, {"reason": "Already on the shelf"})
+    await submitted.acked()
+    card = await bot.changed(admin_card, "Declined by Mo: Already on the shelf")
+    assert card.buttons() == []
+    await bot.settled()
+    dm = bot.discord.dms(ALICE)[-1]
+    assert "declined by Mo: Already on the shelf" in dm.text()
+    assert dm.embeds[0]["color"] == 15158332
+
+
+async def test_a_member_without_manage_requests_cannot_approve(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    click = await bot.click(BOB, admin_card, "Approve")
+    told = await answered(click)
+    assert told.ephemeral
+    assert "not allowed" in told.text()
+    decline = await bot.click(BOB, admin_card, "Decline")
+    refused = await answered(decline)
+    assert "not allowed" in refused.text()
+    assert decline.modal is None
+    [request] = await bot.requests()
+    assert request.status is RequestStatus.PENDING
+    assert "Approve" in [b["label"] for b in bot.message(admin_card).buttons()]
+
+
+async def test_two_managers_approving_at_once_one_wins_the_other_is_told(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    clicks = await asyncio.gather(
+        bot.click(MOD, admin_card, "Approve"), bot.click(MOD2, admin_card, "Approve")
+    )
+    for click in clicks:
+        await click.acked()
+    card = await bot.changed(admin_card, "Approved by")
+    await bot.settled()
+    winner = "Mo" if "Approved by Mo" in card.text() else "Max"
+    assert f"Approved by {winner}" in card.text()
+    loser = clicks[1] if winner == "Mo" else clicks[0]
+    told = await bot.discord.wait_for(lambda: loser.followups)
+    assert f"already approved (by {winner}" in told[-1].text()
+    assert (await bot.event_kinds()).count(EventKind.APPROVED) == 1
+
+
+async def test_an_approval_card_still_works_after_a_restart(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    await bot.restart()
+    approve = await bot.click(MOD, admin_card, "Approve")
+    await approve.acked()
+    assert approve.ack_status == 204 or approve.ack_status == 200
+    await bot.changed(admin_card, "Approved by Mo")
+    await bot.settled()
+    assert any("Movie Request Approved" in m.text() for m in bot.discord.dms(ALICE))
+
+
+async def test_thirty_people_asking_while_tmdb_is_slow_are_all_acknowledged_in_time(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    people = [950000000000000000 + n for n in range(30)]
+    for person in people:
+        bot.discord.add_user(person, f"user{person % 100}")
+    bot.tmdb.delay = 2.5
+    asks = await asyncio.gather(
+        *(
+            bot.discord.slash(person, "request", subcommand="movie", options={"title": "Matrix"})
+            for person in people
+        )
+    )
+    shown = await asyncio.gather(*(answered(ix, within=30) for ix in asks))
+    latencies = sorted(ix.ack_latency or 99 for ix in asks)
+    assert all(ix.ack_status in (200, 204) for ix in asks)
+    assert latencies[-1] < 3.0, latencies
+    assert all("The Matrix" in card.text() for card in shown)
+
+
+async def test_autocomplete_offers_at_most_25_titles_and_never_waits_for_a_slow_tmdb(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    typed = await bot.discord.autocomplete(
+        ALICE, "request", subcommand="movie", focused="title", value="the mat"
+    )
+    await typed.acked()
+    assert typed.choices is not None
+    assert 0 < len(typed.choices) <= 25
+    assert typed.choices[0] == {"name": "The Matrix (1999)", "value": "movie:603"}
+    bot.tmdb.delay = 2.5
+    slow = await bot.discord.autocomplete(
+        ALICE, "request", subcommand="movie", focused="title", value="the matr"
+    )
+    await slow.acked()
+    assert slow.ack_status in (200, 204)
+    assert slow.ack_latency is not None
+    assert slow.ack_latency < 2.5
+    assert slow.choices == typed.choices  # the closest cached answer
+
+
+async def test_closed_dms_become_a_mention_in_the_notify_channel(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    await bot.request_movie(CAROL, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    await (await bot.click(MOD, admin_card, "Approve")).acked()
+    await bot.changed(admin_card, "Approved by Mo")
+    await bot.settled()
+    mentions = [
+        m for m in bot.discord.channel_messages(NOTIFY_CHANNEL) if f"<@{CAROL}>" in m.content
+    ]
+    assert len(mentions) == 1
+    assert "Movie Request Approved" in mentions[0].text()
+
+
+async def test_a_rate_limited_dm_is_retried_after_retry_after_and_not_lost(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    dm_channel = bot.discord.dm_channel_id(ALICE)
+    bot.discord.rate_limit("POST", rf"/channels/{dm_channel}/messages", retry_after=0.4)
+    await (await bot.click(MOD, admin_card, "Approve")).acked()
+    await bot.changed(admin_card, "Approved by Mo")
+    await bot.settled()
+    assert any("Movie Request Approved" in m.text() for m in bot.discord.dms(ALICE))
+    [hit] = bot.discord.rate_limit_hits
+    assert hit.waited is not None
+    assert hit.waited >= 0.4
+
+
+async def test_roles_are_read_again_on_every_interaction(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    bot.discord.user(BOB).roles = (VIP_ROLE,)  # AUTO_APPROVE
+    await bot.request_movie(BOB, "The Matrix", "approved automatically")
+    bot.discord.user(BOB).roles = ()
+    await bot.request_movie(BOB, "Inception", "awaits approval")
+    first, second = await bot.requests()
+    assert (first.status, second.status) == (RequestStatus.APPROVED, RequestStatus.PENDING)
+
+
+async def test_an_expired_season_menu_says_so_and_changes_nothing(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    card = await bot.run(ALICE, "request tv", title="tv:456")
+    await (await bot.click(ALICE, card, "Request")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    key = picker.selects()[0]["custom_id"].split(":")[2]
+    await chat.forget(bot.services, "discord", key)
+    told = await answered(await bot.click(ALICE, bot.message(picker), "All"))
+    assert "expired" in told.text()
+    assert await bot.requests() == []
+
+
+async def test_someone_elses_season_menu_does_not_answer_them(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    card = await bot.run(ALICE, "request tv", title="tv:456")
+    await (await bot.click(ALICE, card, "Request")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    custom_id = picker.selects()[0]["custom_id"]
+    # Bob cannot see Alice's private card; a modified client sends its custom_id anyway:
+    bot.discord.message(picker.id).visible_to = BOB
+    forged = await bot.discord.select(BOB, picker, custom_id, ["1"])
+    told = await answered(forged)
+    assert "belongs to someone else" in told.text()
+    assert "Chosen:** none yet" in bot.message(picker).text()
+
+
+def _first_option(message: FakeMessage) -> str:
+    return str(message.selects()[0]["options"][0]["value"])
