@@ -2675,7 +2675,9 @@ def _with_ids(components: list[Any]) -> list[Any]:
 def _echo(component: Json, values: Mapping[str, str | Sequence[str]], unused: set[str]) -> Json:
     """What a modal submit sends back for one component of the modal."""
     kind = component.get("type")
-    echoed: Json = {"type": kind, "id": component.get("id")}
+    echoed: Json = {"type": kind}
+    if component.get("id") is not None:
+        echoed["id"] = component["id"]
     if kind == ACTION_ROW:
         echoed["components"] = [_echo(c, values, unused) for c in component["components"]]
     elif kind == LABEL:

@@ -97,8 +97,11 @@ class Bot(discord.Client):
         async def movie(interaction: discord.Interaction, title: str) -> None:
             await interaction.response.defer(thinking=True)
             await interaction.followup.send(f"Requested {title}")
-            await interaction.followup.send("Only you see this", ephemeral=True)
+            secret = await interaction.followup.send("Only you see this", ephemeral=True, wait=True)
             await interaction.edit_original_response(content=f"Requested {title} (queued)")
+            await secret.edit(content="Only you see this (edited)")
+            original = await interaction.original_response()
+            await interaction.followup.send(f"Original says: {original.content}")
 
         @movie.autocomplete("title")
         async def movie_titles(
@@ -163,12 +166,17 @@ class Bot(discord.Client):
             except discord.HTTPException as exc:
                 self.errors.append(exc)
 
+        @app_commands.command(name="oops", description="Says something, then takes it back")
+        async def oops(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Sorry, wrong channel")
+            await interaction.delete_original_response()
+
         @app_commands.command(name="ping", description="Works in DMs too")
         async def ping(interaction: discord.Interaction) -> None:
             where = "a DM" if interaction.guild is None else interaction.guild.name
             await interaction.response.send_message(f"pong from {where}")
 
-        for command in (request, quota, why, slow, twice, big):
+        for command in (request, quota, why, slow, twice, big, oops):
             self.tree.add_command(command, guild=self.guild)
         self.tree.add_command(ping)  # global
 
@@ -242,6 +250,43 @@ async def test_rest_auth_and_raw_gateway(fake: FakeDiscord) -> None:
             assert closing.type is aiohttp.WSMsgType.CLOSE
             assert ws.close_code == 4004
 
+        # identify, drop the line without ending the session, miss an event, resume
+        async with http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
+            await ws.receive_json()  # HELLO
+            identify = {"token": fake.token, "intents": (1 << 0) | (1 << 9), "properties": {}}
+            await ws.send_json({"op": 2, "d": identify})
+            ready = await ws.receive_json()
+            guild = await ws.receive_json()
+            assert (ready["t"], ready["s"], guild["t"], guild["s"]) == (
+                "READY",
+                1,
+                "GUILD_CREATE",
+                2,
+            )
+            session_id = ready["d"]["session_id"]
+            await ws.close(code=4000)
+        await fake.wait_for(lambda: not fake.live_sessions)
+        body = {"content": "while you were away"}
+        url = f"{fake.api_base}/channels/{REQUESTS}/messages"
+        async with http.post(url, json=body, headers=auth) as response:
+            assert response.status == 200
+        async with http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
+            await ws.receive_json()  # HELLO
+            resume = {"token": fake.token, "session_id": session_id, "seq": 2}
+            await ws.send_json({"op": 6, "d": resume})
+            missed = await ws.receive_json()
+            resumed = await ws.receive_json()
+            assert (missed["t"], missed["s"]) == ("MESSAGE_CREATE", 3)
+            assert missed["d"]["content"] == "while you were away"
+            assert (resumed["t"], resumed["s"]) == ("RESUMED", 4)
+            await ws.close()  # a clean close (1000) ends the session, as on Discord
+        await fake.wait_for(lambda: not fake.live_sessions)
+        async with http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
+            await ws.receive_json()  # HELLO
+            await ws.send_json({"op": 6, "d": resume})
+            assert await ws.receive_json() == {"op": 9, "d": False, "s": None, "t": None}
+        assert (fake.identify_count, fake.resume_count) == (1, 1)
+
         async with http.ws_connect(f"{fake.gateway_url}?v=10&compress=zlib-stream") as ws:
             inflate = zlib.decompressobj()
             frame = await ws.receive_bytes()
@@ -253,7 +298,8 @@ async def test_rest_auth_and_raw_gateway(fake: FakeDiscord) -> None:
 
 async def test_sync_stores_commands_with_ids(fake: FakeDiscord, bot: Bot) -> None:
     stored = fake.commands(fake.guild_id)
-    assert [c["name"] for c in stored] == ["request", "quota", "why", "slow", "twice", "big"]
+    names = ["request", "quota", "why", "slow", "twice", "big", "oops"]
+    assert [c["name"] for c in stored] == names
     assert [c["name"] for c in fake.commands()] == ["ping"]
     assert "guild_id" not in fake.commands()[0]
     request = stored[0]
@@ -285,13 +331,15 @@ async def test_slash_defer_followups_and_edit(fake: FakeDiscord, bot: Bot) -> No
     assert shown.content == "Requested Alien (queued)"
     assert ix.followups[0] is shown
     assert [old["content"] for old in shown.history] == ["", "Requested Alien"]
-    secret = ix.followups[1]
-    assert secret.content == "Only you see this"
+    await fake.wait_for(lambda: len(ix.followups) == 3)
+    secret, said = ix.followups[1:]
+    assert (secret.content, secret.edits) == ("Only you see this (edited)", 1)
     assert secret.ephemeral
     assert secret.visible_to == ANN
     assert secret.type == 20
+    assert said.content == "Original says: Requested Alien (queued)"
     public = fake.channel_messages(fake.default_channel_id, include_ephemeral=False)
-    assert public == [shown]
+    assert public == [shown, said]
     assert shown.extra["interaction_metadata"]["user"]["id"] == str(ANN)
     assert fake.violations == []
 
@@ -447,6 +495,36 @@ async def test_429_is_waited_out_and_retried(fake: FakeDiscord, bot: Bot) -> Non
     assert stored.attachments[0]["filename"] == "poster.png"
     assert stored.files[0].data == b"\x89PNG fake"
     assert sent.attachments[0].filename == "poster.png"
+
+
+async def test_channel_message_fetch_edit_delete(fake: FakeDiscord, bot: Bot) -> None:
+    channel = bot.get_channel(REQUESTS)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send(embed=discord.Embed(title="Alien", description="1979"))
+    fetched = await channel.fetch_message(sent.id)
+    assert fetched.embeds[0].title == "Alien"
+    edited = await sent.edit(content="Now available", embed=None)
+    assert (edited.content, edited.embeds) == ("Now available", [])
+    [stored] = fake.channel_messages(REQUESTS)
+    assert (stored.text(), stored.edits) == ("Now available", 1)
+    with pytest.raises(discord.HTTPException) as emptied:
+        await sent.edit(content="")
+    assert emptied.value.code == 50006
+    await sent.delete()
+    assert fake.channel_messages(REQUESTS) == []
+    assert fake.message(sent.id).deleted
+    with pytest.raises(discord.NotFound):
+        await channel.fetch_message(sent.id)
+    guild = bot.get_guild(fake.guild_id)
+    assert guild is not None
+    member = await guild.fetch_member(ANN)
+    assert [r.id for r in member.roles if r.id != fake.guild_id] == [MODS]
+    assert fake.violations == [
+        "PATCH /channels/{channel_id}/messages/{message_id}: an edit that leaves the message empty"
+    ]
+    oops = await fake.slash(ANN, "oops")
+    await fake.wait_for(lambda: oops.original is not None and oops.original.deleted)
+    assert fake.channel_messages(fake.default_channel_id) == []
 
 
 async def test_dms_open_and_closed(fake: FakeDiscord, bot: Bot) -> None:
