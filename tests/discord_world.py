@@ -169,11 +169,11 @@ class DiscordWorld:
 
     # -- conversations ---------------------------------------------------------------
 
-    async def run(self, user: int, command: str, **options: Any) -> FakeMessage:
-        """Run a slash command as ``user`` in #general; what it finally shows."""
+    async def run(self, who: int, command: str, **options: Any) -> FakeMessage:
+        """Run a slash command as ``who`` in #general; what it finally shows."""
         name, _, sub = command.partition(" ")
         ix = await self.discord.slash(
-            user, name, subcommand=sub or None, options=options, channel_id=GENERAL
+            who, name, subcommand=sub or None, options=options, channel_id=GENERAL
         )
         return await answered(ix)
 

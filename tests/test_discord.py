@@ -10,7 +10,9 @@ from core.domain import EventKind, RequestStatus
 from tests.discord_world import (
     ALICE,
     BOB,
+    BOSS,
     CAROL,
+    GENERAL,
     MOD,
     MOD2,
     NOTIFY_CHANNEL,
@@ -265,3 +267,46 @@ async def test_someone_elses_season_menu_does_not_answer_them(discord_bot: Disco
 
 def _first_option(message: FakeMessage) -> str:
     return str(message.selects()[0]["options"][0]["value"])
+
+
+async def test_my_requests_quota_and_cancel(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    mine = await bot.run(ALICE, "requests")
+    assert mine.ephemeral
+    assert "The Matrix (1999) · pending approval" in mine.text()
+    quota = await bot.run(ALICE, "quota")
+    assert "Movies: unlimited (1 in the last" in quota.text()
+    cancel = await bot.run(ALICE, "cancel")
+    withdraw = await bot.click(ALICE, cancel, "✖ #1 The Matrix")
+    await withdraw.acked()
+    after = await bot.changed(cancel, "Withdrawn: The Matrix (1999)")
+    assert "no pending requests" in after.text()
+    assert await bot.requests() == []
+
+
+async def test_pending_lists_cards_that_managers_can_decide(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    refused = await bot.run(BOB, "pending")
+    assert "not allowed" in refused.text()
+    ix = await bot.discord.slash(MOD, "pending", channel_id=GENERAL)
+    heading = await answered(ix)
+    assert "Pending requests** 1–1 of 1" in heading.text()
+    card = await bot.discord.wait_for(lambda: next((m for m in ix.followups if m.buttons()), None))
+    assert card.ephemeral
+    await (await bot.click(MOD, card, "Approve")).acked()
+    await bot.changed(card, "Approved by Mo")
+    [request] = await bot.requests()
+    assert request.status is RequestStatus.APPROVED
+
+
+async def test_an_admin_sets_permissions_and_others_may_not(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    denied = await bot.run(MOD, "permissions", user=ALICE, set="moderator")
+    assert "not allowed" in denied.text()
+    done = await bot.run(BOSS, "permissions", user=ALICE, set="REQUEST|AUTO_APPROVE")
+    assert "Alice** holds REQUEST|AUTO_APPROVE" in done.text()
+    shown = await bot.run(BOSS, "permissions", user=MOD)
+    assert "MANAGE_REQUESTS from their Discord roles" in shown.text()
+    await bot.request_movie(ALICE, "The Matrix", "approved automatically")
