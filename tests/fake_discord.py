@@ -22,8 +22,8 @@ class attributes, so pointing the library here is two assignments, which
         assert "3 left" in shown.text()
         await client.close(); await runner; undo()
 
-The ``fake_discord`` fixture (below) yields a started fake; a test module gets it with
-``pytest_plugins = ("tests.fake_discord",)`` (or by listing the module in tests/conftest.py).
+The ``fake_discord`` fixture (below; listed in tests/conftest.py's ``pytest_plugins``) yields
+a started fake with default ids and a "general" text channel.
 
 Gateway (``ws://127.0.0.1:PORT/``, JSON encoding, API v9 or v10): HELLO (op 10,
 ``heartbeat_interval`` ms), then IDENTIFY (op 2: a wrong token closes with 4004, no intents
@@ -1230,6 +1230,7 @@ class FakeDiscord:
         of a modal opened from a component comes along unless ``message`` says otherwise."""
         user = self.user(user_id)
         source = modal if isinstance(modal, FakeInteraction) else self._modal_source(modal)
+        channel: int | None
         if source is not None:
             if source.modal is None or not source.acknowledged:
                 raise AssertionError(
@@ -1387,8 +1388,8 @@ class FakeDiscord:
             defs = None if found is None else found.get("options") or []
             where += f" {part}"
         if defs is not None and focused is None:
-            nested = [d["name"] for d in defs if d["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
-            assert not nested, f"{where} needs a subcommand: one of {nested}"
+            subs = [d["name"] for d in defs if d["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+            assert not subs, f"{where} needs a subcommand: one of {subs}"
         resolved: Json = {}
         built: list[Json] = []
         for option_name, value in given.items():
@@ -2028,12 +2029,9 @@ class FakeDiscord:
                 headers["X-RateLimit-Global"] = "true"
                 for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
                     headers.pop(name)
-            body = {
-                "message": "You are being rate limited.",
-                "retry_after": retry,
-                "global": forced.is_global,
-            }
-            raise _ApiError(429, body["message"], headers=headers, extra=body)
+            message = "You are being rate limited."
+            body = {"message": message, "retry_after": retry, "global": forced.is_global}
+            raise _ApiError(429, message, headers=headers, extra=body)
 
     def _violation(self, call: _Call, text: str) -> None:
         self.violations.append(f"{call.where}: {text}")
@@ -2425,11 +2423,11 @@ class FakeDiscord:
                 f"Callback type {kind} is not valid for an interaction of type {ix.type}",
             )
             raise self._invalid(call, [problem])
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        raw_data = body.get("data")
+        data: Json = dict(raw_data) if isinstance(raw_data, dict) else {}
         interaction: Json = {"id": str(ix.id), "type": ix.type}
         resource: Json = {"type": kind}
         if kind == CHANNEL_MESSAGE:
-            data = dict(data)
             data["flags"] = int(data.get("flags") or 0) & (_SETTABLE_FLAGS | EPHEMERAL)
             message = self._new_message(call, ix.channel_id, data, msg_type=_reply_type(ix), ix=ix)
             self._store(message)

@@ -18,8 +18,6 @@ from discord.webhook.async_ import async_context, interaction_response_params
 
 from tests.fake_discord import FakeDiscord, FakeMessage, point_discord_at
 
-pytest_plugins = ("tests.fake_discord",)
-
 ANN = 1_370_000_000_000_000_101  # a moderator
 BOB = 1_370_000_000_000_000_102  # keeps DMs closed
 MODS = 1_370_000_000_000_000_201
@@ -176,7 +174,16 @@ class Bot(discord.Client):
             where = "a DM" if interaction.guild is None else interaction.guild.name
             await interaction.response.send_message(f"pong from {where}")
 
-        for command in (request, quota, why, slow, twice, big, oops):
+        guild_commands: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
+            request,
+            quota,
+            why,
+            slow,
+            twice,
+            big,
+            oops,
+        )
+        for command in guild_commands:
             self.tree.add_command(command, guild=self.guild)
         self.tree.add_command(ping)  # global
 
