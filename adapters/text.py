@@ -144,6 +144,19 @@ def quota_line(label: str, status: QuotaStatus, now: datetime) -> str:
     return text
 
 
+def count(n: int, unit: str) -> str:
+    """``1 movie``, ``3 movies``."""
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def quota_use(status: QuotaStatus, unit: str) -> str:
+    """``2 of 5 movies in the last 7 days`` for an approval card (``unit`` singular)."""
+    days = f"in the last {status.days} day{'' if status.days == 1 else 's'}"
+    if status.limit is None:
+        return f"no limit ({count(status.used, unit)} {days})"
+    return f"{status.used} of {count(status.limit, unit)} {days}"
+
+
 def quota_text(report: QuotaReport, now: datetime) -> str:
     return "\n".join(
         [quota_line("Movies", report.movie, now), quota_line("Seasons", report.tv, now)]

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from adapters import text
 from adapters.discord import render
 from adapters.discord.common import (
     PREFIX,
@@ -200,7 +201,7 @@ async def quota_use(services: Services, user_id: int, media_type: MediaType) -> 
     except CoreError:
         return ""
     movie = media_type is MediaType.MOVIE
-    return render.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
+    return text.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
 
 
 async def on_permissions(

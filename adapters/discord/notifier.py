@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters import text
 from adapters.cards import as_it_is_now
 from adapters.discord import approvals, render
 from adapters.discord.approvals import card_buttons, card_of
@@ -212,9 +213,7 @@ class DiscordNotifier:
         except CoreError:
             return ""
         movie = payload.media_type is MediaType.MOVIE
-        return render.quota_use(
-            report.movie if movie else report.tv, "movie" if movie else "season"
-        )
+        return text.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
         client = await self._ready_client()

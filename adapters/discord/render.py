@@ -28,7 +28,6 @@ from core.domain import (
     MediaType,
     Notification,
     QuotaReport,
-    QuotaStatus,
     SearchResult,
     label,
     poster_url,
@@ -92,10 +91,6 @@ def cut(text: str, room: int) -> str:
     if space > room // 2:
         head = head[:space]
     return head.rstrip(" ,.;:") + "…"
-
-
-def count(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def badge(status: DisplayStatus) -> str:
@@ -219,13 +214,6 @@ def quota(report: QuotaReport, now: datetime) -> discord.Embed:
     embed.add_field(name="Movies", value=quota_line("Movies", report.movie, now), inline=False)
     embed.add_field(name="Seasons", value=quota_line("Seasons", report.tv, now), inline=False)
     return embed
-
-
-def quota_use(status: QuotaStatus, unit: str) -> str:
-    days = f"in the last {status.days} day{'' if status.days == 1 else 's'}"
-    if status.limit is None:
-        return f"no limit ({count(status.used, unit)} {days})"
-    return f"{status.used} of {count(status.limit, unit)} {days}"
 
 
 # ----- approval cards and notifications ----------------------------------------------

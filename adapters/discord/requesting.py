@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from adapters import text
 from adapters.discord import render
 from adapters.discord.common import (
     PLATFORM,
@@ -200,7 +201,7 @@ def picker(key: str, state: dict[str, Any]) -> dict[str, Any]:
         button("None", "sp", key, "none", row=2),
     ]
     count = len(chosen)
-    confirm = f"Request {render.count(count, 'season')}" if count else "Request"
+    confirm = f"Request {text.count(count, 'season')}" if count else "Request"
     items += [
         button(confirm, "sp", key, "ok", style=discord.ButtonStyle.primary, row=3),
         button("‹ Back", "sp", key, "back", row=3),

@@ -36,6 +36,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from adapters import text
 from adapters.cards import as_it_is_now
 from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import callbacks, render
@@ -288,7 +289,7 @@ class TelegramNotifier:
             return ""
         movie = payload.media_type is MediaType.MOVIE
         status = report.movie if movie else report.tv
-        return render.quota_use(status, "movie" if movie else "season")
+        return text.quota_use(status, "movie" if movie else "season")
 
     async def _ready_bot(self) -> Bot:
         if self._bot is None:

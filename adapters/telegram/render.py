@@ -31,7 +31,6 @@ from core.domain import (
     MediaType,
     Notification,
     QuotaReport,
-    QuotaStatus,
     SearchResult,
 )
 
@@ -255,19 +254,6 @@ def request_list(
 
 def quota(report: QuotaReport, now: datetime) -> str:
     return "<b>Your quota</b>\n" + esc(quota_text(report, now))
-
-
-def quota_use(status: QuotaStatus, unit: str) -> str:
-    """``2 of 5 movies in the last 7 days`` for an approval card (``unit`` singular)."""
-    days = f"in the last {status.days} day{'' if status.days == 1 else 's'}"
-    if status.limit is None:
-        return f"no limit ({count(status.used, unit)} {days})"
-    return f"{status.used} of {count(status.limit, unit)} {days}"
-
-
-def count(n: int, unit: str) -> str:
-    """``1 movie``, ``3 movies``."""
-    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 # ----- approval cards and notifications ----------------------------------------------

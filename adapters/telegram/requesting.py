@@ -22,6 +22,7 @@ from adapters.telegram.common import (
 )
 from adapters.telegram.search import check_owner, recall_search, show_result, show_title
 from adapters.text import BADGES
+from adapters.text import count as plural
 from core import chat, requests
 from core.domain import DisplayStatus, MediaType, poster_url
 from core.errors import DuplicateRequest
@@ -228,7 +229,7 @@ def picker_markup(key: str, state: dict[str, Any]) -> InlineKeyboardMarkup | Non
         rows.append(nav)
     rows.append([("All", callbacks.seasons(key, "all")), ("None", callbacks.seasons(key, "none"))])
     count = len(chosen)
-    confirm = f"Request {render.count(count, 'season')}" if count else "Request"
+    confirm = f"Request {plural(count, 'season')}" if count else "Request"
     rows.append(
         [
             (confirm, callbacks.seasons(key, f"ok{count}")),
