@@ -115,10 +115,12 @@ class Blocklisted(CoreError):
 
 @dataclass(eq=False)
 class InvalidSeasons(CoreError):
-    """Season numbers the show does not have."""
+    """Season numbers the show does not have; ``available`` are its regular seasons, and
+    ``specials`` says whether it also has a season 0 (which may be asked for by number)."""
 
     unknown: tuple[int, ...]
     available: tuple[int, ...]
+    specials: bool = False
 
     def __str__(self) -> str:
         return f"unknown seasons {list(self.unknown)}; the show has {list(self.available)}"

@@ -38,8 +38,10 @@ from core.ports import UnitOfWork
 from core.quotas import ENFORCED_DEFAULTS_MAX_AGE, limiting_quota, load_defaults
 from core.search import display_status
 from core.services import Services, in_transaction
+from core.users import is_named, named_user
 
 ALL: Literal["all"] = "all"
+SPECIALS = 0  # TMDb's season number for specials
 MAX_REASON = 500
 SYSTEM = None  # actor of changes made by jobs rather than people
 
@@ -65,6 +67,9 @@ class TitleState:
     status: DisplayStatus
     seasons: dict[int, DisplayStatus]
     active_requests: tuple[MediaRequest, ...]
+    # Season 0 (specials), when the show has one: left out of ``seasons`` and of "all", as in
+    # Seerr, but it can be asked for by its number, so a card can say where it stands.
+    specials: DisplayStatus | None = None
 
 
 # ----- helpers shared by the use cases -------------------------------------------------
@@ -256,7 +261,7 @@ def _wanted_seasons(
     known = {s.season_number for s in details.seasons}
     unknown = tuple(n for n in wanted if n not in known)
     if unknown:
-        raise InvalidSeasons(unknown, available)
+        raise InvalidSeasons(unknown, available, specials=SPECIALS in known)
     return wanted
 
 
@@ -687,6 +692,30 @@ async def my_requests(
     return await in_transaction(services, work, write=False)
 
 
+async def user_requests(
+    services: Services, actor_id: int, who: str, offset: int = 0, limit: int = 10
+) -> tuple[User, list[MediaRequest], int]:
+    """The user ``who`` names (see users.named_user) with a page of their requests, newest
+    first, and their total: anyone's with MANAGE_REQUESTS or REQUEST_VIEW, else one's own."""
+
+    async def work(uow: UnitOfWork) -> tuple[User, list[MediaRequest], int]:
+        actor = await _user(uow, actor_id)
+        if is_named(actor, who):
+            target = actor
+        elif has_any(actor.permissions, Permission.MANAGE_REQUESTS, Permission.REQUEST_VIEW):
+            target = await named_user(uow, who)
+        else:
+            raise PermissionDenied(
+                "see another user's requests; you may only see your own",
+                (Permission.MANAGE_REQUESTS, Permission.REQUEST_VIEW),
+                any_of=True,
+            )
+        found, total = await uow.requests.for_user(target.id, max(0, offset), max(1, limit))
+        return target, found, total
+
+    return await in_transaction(services, work, write=False)
+
+
 async def pending_requests(
     services: Services, actor_id: int, offset: int = 0, limit: int = 10
 ) -> tuple[list[MediaRequest], int]:
@@ -719,7 +748,8 @@ async def title_state(services: Services, tmdb_id: int, media_type: MediaType) -
         return state.media, active, display_status(state)
 
     media, active, status = await in_transaction(services, work, write=False)
-    seasons = {n: DisplayStatus.NOT_REQUESTED for n in details.requestable_seasons}
+    numbers = [s.season_number for s in details.seasons if s.season_number >= 0]
+    seasons = {n: DisplayStatus.NOT_REQUESTED for n in numbers}
     by_request = {
         RequestStatus.PENDING: DisplayStatus.PENDING,
         RequestStatus.APPROVED: DisplayStatus.APPROVED,
@@ -737,4 +767,5 @@ async def title_state(services: Services, tmdb_id: int, media_type: MediaType) -
         for n, st in media.season_statuses.items():
             if st in by_media and seasons.get(n) is not DisplayStatus.APPROVED:
                 seasons[n] = by_media[st]
-    return TitleState(details, status, seasons, tuple(active))
+    specials = seasons.pop(SPECIALS, None)
+    return TitleState(details, status, seasons, tuple(active), specials)

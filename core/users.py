@@ -326,3 +326,68 @@ async def find_users(services: Services, actor_id: int, text: str) -> list[User]
         return await uow.users.find(text)
 
     return await in_transaction(services, work, write=False)
+
+
+async def identity_in_any_case(services: Services, identity: Identity) -> Identity:
+    """The identity as a user already holds it, its id matched in any case (console names
+    are typed by hand: ``ADMIN`` is ``admin``), else ``identity`` itself. An exact match
+    wins; of several that differ only in case, the oldest user's."""
+    wanted = identity.external_id.casefold()
+
+    async def work(uow: UnitOfWork) -> Identity:
+        if await uow.users.find_by_identity(identity) is not None:
+            return identity
+        candidates = [*await uow.users.find(identity.external_id)]
+        candidates += await uow.users.with_username(identity.external_id)
+        for user in sorted(candidates, key=lambda u: u.id):
+            for held in user.identities:
+                if held.platform == identity.platform and held.external_id.casefold() == wanted:
+                    return Identity(held.platform, held.external_id)
+        return identity
+
+    return await in_transaction(services, work, write=False)
+
+
+MAX_USER_NUMBER = 2**31 - 1
+
+
+def is_named(user: User, who: str) -> bool:
+    """Whether ``who``, as typed (a name in any case, ``#id`` or ``platform:id``), is ``user``."""
+    text = " ".join(who.split())
+    return (
+        text.lstrip("#") == str(user.id)
+        or text.casefold() == user.display_name.casefold()
+        or any(str(identity) == text for identity in user.identities)
+    )
+
+
+async def named_user(uow: UnitOfWork, who: str) -> User:
+    """Inside a transaction: the one user ``who`` names (a user number, a name or part of
+    one in any case, ``platform:id``); NotFound, or InvalidInput listing the candidates."""
+    text = " ".join(who.split())
+    number = text.lstrip("#")
+    if number.isdigit():
+        user = await uow.users.get(int(number)) if int(number) <= MAX_USER_NUMBER else None
+        if user is None:
+            raise NotFound("user", text[:40])
+        return user
+    found = await uow.users.find(text)
+    exact = [user for user in found if is_named(user, text)]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0]
+    if not found:
+        raise NotFound("user", text[:40])
+    names = ", ".join(f"{user.display_name} (#{user.id})" for user in found[:5])
+    raise InvalidInput("user name", text[:40], f"it matches {names}; use the number")
+
+
+async def platform_ids(services: Services, platform: str, limit: int = 200) -> list[str]:
+    """The ids of the first ``limit`` users' identities on ``platform`` (on the console,
+    its users' names), for completing what is typed; no permission is needed for names
+    that every card shows anyway."""
+
+    async def work(uow: UnitOfWork) -> list[str]:
+        found = await uow.users.page(0, limit)
+        return [i.external_id for u in found for i in u.identities if i.platform == platform]
+
+    return await in_transaction(services, work, write=False)

@@ -48,6 +48,7 @@ from core.requests import (
     pending_requests,
     retry_request,
     title_state,
+    user_requests,
 )
 from core.services import CoreConfig
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
@@ -1181,3 +1182,46 @@ async def test_title_state_shows_each_seasons_status(
         2: DisplayStatus.PENDING,
         3: DisplayStatus.NOT_REQUESTED,
     }
+
+
+async def test_title_state_keeps_the_specials_apart_from_the_seasons(
+    world: World, alice: User
+) -> None:
+    show = world.show(seasons=(0, 1, 2))
+    assert (await title_state(world.services, show, TV)).specials is DisplayStatus.NOT_REQUESTED
+
+    await request_seasons(world, alice, show, [0])
+    state = await title_state(world.services, show, TV)
+
+    assert state.specials is DisplayStatus.PENDING
+    assert state.seasons == {1: DisplayStatus.NOT_REQUESTED, 2: DisplayStatus.NOT_REQUESTED}
+    assert (await title_state(world.services, world.show(seasons=(1,)), TV)).specials is None
+
+
+async def test_unknown_seasons_say_whether_the_show_has_specials(world: World, alice: User) -> None:
+    with pytest.raises(InvalidSeasons) as caught:
+        await create_request(world.services, alice.id, world.show(seasons=(0, 1)), TV, [1, 5])
+    assert caught.value.specials is True
+
+    with pytest.raises(InvalidSeasons) as caught:
+        await create_request(world.services, alice.id, world.show(seasons=(1,)), TV, [5])
+    assert caught.value.specials is False
+
+
+async def test_managers_list_anyones_requests_and_others_only_their_own(
+    world: World, alice: User, bob: User, boss: User
+) -> None:
+    mine = await request_seasons(world, alice, world.show(seasons=(1,)))
+    viewer = world.user("viewer", P.REQUEST_VIEW)
+
+    assert await user_requests(world.services, boss.id, "ALICE") == (alice, [mine], 1)
+    assert await user_requests(world.services, viewer.id, f"#{alice.id}") == (alice, [mine], 1)
+    assert await user_requests(world.services, alice.id, "alice") == (alice, [mine], 1)
+    assert await user_requests(world.services, bob.id, "bob") == (bob, [], 0)
+    with pytest.raises(PermissionDenied) as caught:
+        await user_requests(world.services, bob.id, "alice")
+    assert "only see your own" in caught.value.action
+    with pytest.raises(NotFound):
+        await user_requests(world.services, boss.id, "nobody")
+    with pytest.raises(NotFound):
+        await user_requests(world.services, boss.id, "99999999999999999999")

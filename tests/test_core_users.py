@@ -13,8 +13,10 @@ from core.services import CoreConfig
 from core.users import (
     find_users,
     get_user,
+    identity_in_any_case,
     link_identity,
     list_users,
+    platform_ids,
     resolve_user,
     set_permissions,
     set_user_quota,
@@ -280,3 +282,22 @@ async def test_get_list_and_find_users(world: World) -> None:
     assert await find_users(world.services, manager.id, "telegram:bob") == [bob]
     with pytest.raises(PermissionDenied):
         await find_users(world.services, bob.id, "manager")
+
+
+async def test_a_typed_name_finds_the_identity_a_user_holds_in_any_case(world: World) -> None:
+    admin = world.user("admin", P.ADMIN, platforms=["console"])
+    world.user("Bob", platforms=["console"])
+
+    found = await identity_in_any_case(world.services, Identity("console", "ADMIN"))
+
+    assert found == Identity("console", "admin")
+    assert await resolve_user(world.services, found, "ADMIN") == admin
+    assert await identity_in_any_case(world.services, Identity("console", "bob")) == Identity(
+        "console", "Bob"
+    )
+    carol = Identity("console", "Carol")
+    assert await identity_in_any_case(world.services, carol) == carol
+    assert await identity_in_any_case(world.services, Identity("discord", "ADMIN")) == Identity(
+        "discord", "ADMIN"
+    )
+    assert sorted(await platform_ids(world.services, "console")) == ["Bob", "admin"]
