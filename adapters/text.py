@@ -231,16 +231,7 @@ def describe_error(error: CoreError, now: datetime) -> str:
     """What to tell the user when the core refuses something."""
     match error:
         case QuotaExceeded():
-            unit = "movie" if error.media_type is MediaType.MOVIE else "season"
-            text = (
-                f"Your {kind_word(error.media_type).lower()} quota is used up: "
-                f"{error.used} of {error.limit} {unit}s in the last {error.days} days"
-            )
-            if error.requested > 1:
-                text += f", and this request asks for {error.requested}"
-            if error.resets_at:
-                text += f". The next slot frees up {when(error.resets_at, now)}"
-            return text + "."
+            return _quota_refusal(error, now)
         case DuplicateRequest():
             existing = error.existing
             return (
@@ -266,13 +257,7 @@ def describe_error(error: CoreError, now: datetime) -> str:
         case TitleNotFound():
             return f"TMDb has no {kind_word(error.media_type).lower()} with id {error.tmdb_id}."
         case InvalidSeasons():
-            have = ", ".join(str(n) for n in error.available) or "none"
-            bad = ", ".join(str(n) for n in error.unknown)
-            return (
-                f"This show has no season {bad}. Seasons: {have}."
-                if bad
-                else ("This show has no seasons to request yet.")
-            )
+            return _invalid_seasons(error)
         case InvalidTransition():
             return (
                 f"Request #{error.request_id} is {STATUS_WORDS[error.status]}; "
@@ -291,6 +276,58 @@ def describe_error(error: CoreError, now: datetime) -> str:
         case Conflict():
             return "Too many changes at once; please try again."
     return "Something went wrong; please try again."
+
+
+def _quota_refusal(error: QuotaExceeded, now: datetime) -> str:
+    """Seerr's "quota exceeded", with what is left when the request asks for too many."""
+    unit = "movie" if error.media_type is MediaType.MOVIE else "season"
+    window = f"in the last {count(error.days, 'day')}"
+    quota = f"Your {kind_word(error.media_type).lower()} quota"
+    left = error.limit - error.used
+    if left > 0:
+        text = (
+            f"{quota} has {left} of {error.limit} {unit}s left ({error.used} used {window}), "
+            f"and this request asks for {error.requested}. Ask for fewer"
+        )
+        if error.resets_at:
+            text += f", or wait: the next slot frees up {when(error.resets_at, now)}"
+        return text + "."
+    text = f"{quota} is used up: {error.used} of {error.limit} {unit}s {window}"
+    if error.requested > 1:
+        text += f", and this request asks for {error.requested}"
+    if error.resets_at:
+        text += f". The next slot frees up {when(error.resets_at, now)}"
+    return text + "."
+
+
+def number_ranges(numbers: Sequence[int]) -> str:
+    """``1–3, 5, 7–9``: runs of consecutive numbers as ranges (so 1-99 is not 99 numbers)."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in runs
+    )
+
+
+def _season_numbers(numbers: Sequence[int]) -> str:
+    word = "season" if len(numbers) == 1 else "seasons"
+    return f"{word} {number_ranges(numbers)}"
+
+
+def _invalid_seasons(error: InvalidSeasons) -> str:
+    """Which asked-for seasons do not exist, and which do (specials are season 0)."""
+    if not error.unknown:
+        return "This show has no seasons to request yet."
+    regular = [n for n in error.available if n > 0]
+    has = f"the show has {_season_numbers(regular)}" if regular else "the show has no seasons yet"
+    if error.specials:
+        has += " and specials (season 0)"
+    there = "There is no" if len(error.unknown) == 1 else "There are no"
+    return f"{there} {_season_numbers(error.unknown)}: {has}."
 
 
 def job_lines(states: list[JobState], now: datetime) -> list[str]:

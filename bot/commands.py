@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TextIO
@@ -29,7 +29,6 @@ from bot.app import (
     telegram_config,
     tmdb_client,
 )
-from bot.lines import read_lines
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
 from core import users
@@ -146,7 +145,7 @@ async def console(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) 
             "Notifications are sent by `requestbot run`, not from this console.",
             file=stdout,
         )
-        await shell.run(_lines(stdin, stdout, shell), echo=not _is_tty(stdin))
+        await shell.run(shell.lines(stdin), echo=not _is_tty(stdin))
     return 0
 
 
@@ -175,7 +174,7 @@ async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> 
                 file=stdout,
             )
             shell = ConsoleShell(app.services, app.dispatcher, stdout, user, demo=True)
-            await shell.run(_lines(stdin, stdout, shell), echo=not _is_tty(stdin))
+            await shell.run(shell.lines(stdin), echo=not _is_tty(stdin))
             print("Bye! The demo database is gone.", file=stdout)
     return 0
 
@@ -268,13 +267,6 @@ async def _check_media_stack(settings: Settings) -> bool:
             )
             print(f"{name}: not configured (set {needs})")
     return ok
-
-
-def _lines(stdin: TextIO, stdout: TextIO, shell: ConsoleShell) -> AsyncIterator[str]:
-    """Lines typed at a prompt on a terminal; lines of the piped script otherwise."""
-    if _is_tty(stdin):
-        return read_lines(stdin, lambda: f"{shell.user_name}> ", stdout)
-    return read_lines(stdin)
 
 
 def _is_tty(stream: TextIO) -> bool:

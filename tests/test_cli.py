@@ -155,7 +155,9 @@ def test_the_requester_sees_statuses_cancels_and_hears_of_availability(
     mine = section(out, "requests")
     assert "#1 The Matrix (1999) · approved" in mine
     assert "#2 Breaking Bad (2008) · seasons 1, 2 · declined" in mine
-    assert "Cancelled the request for Breaking Bad (2008)." in section(out, "cancel 3")
+    assert "Cancelled #3, the request for Breaking Bad (2008) (seasons 3, 4, 5)." in section(
+        out, "cancel 3"
+    )
     available = section(out, "available 1")
     assert "[notification to alice] Movie Now Available: The Matrix (1999)" in available
     assert "alice" in section(out, "users")
@@ -250,15 +252,17 @@ def test_admins_set_permissions_and_quotas_and_users_feel_them(
     assert admin_run.returncode == 0, admin_run.stderr
     assert "bob now has: guest." in out
     assert "Movies: 0 of 1 used in the last 7 days" in section(out, "setquota alice movie 1")
-    assert "TV 2 seasons per 30 days" in section(out, "defaults tv 2 30")
+    assert "TV seasons: 2 per 30 days." in section(out, "defaults tv 2 30")
     assert "You are not allowed to request a movie." in section(out, "request movie:550")
     assert "Requested: #1 Fight Club (1999)" in section(out, "request movie:550", last=True)
     refused = section(out, "request movie:27205")
     assert "Your movie quota is used up: 1 of 1 movies in the last 7 days" in refused
     assert "The next slot frees up in 7 days." in refused
     tv_refused = section(out, "request tv:1399 all")
-    assert "Your series quota is used up: 0 of 2 seasons in the last 30 days" in tv_refused
-    assert "and this request asks for 8" in tv_refused
+    assert (
+        "Your series quota has 2 of 2 seasons left (0 used in the last 30 days), "
+        "and this request asks for 8. Ask for fewer." in tv_refused
+    )
 
 
 def test_a_failed_request_is_retried_once_by_a_manager(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from adapters.console.render import printable
 from adapters.text import event_summary, event_title
 from core.domain import Audience, Notification, User
 from core.notifications import told_in_place
@@ -29,10 +30,6 @@ class ConsoleNotifier:
         role = " (manager)" if notification.audience is Audience.MANAGER else ""
         title = event_title(event.kind, event.payload.media_type)
         summary = event_summary(event.kind, event.payload)
-        print(
-            f"  [notification to {user.display_name}{role}] {title}: {event.payload.label}"
-            f" - {summary}",
-            file=self._out,
-            flush=True,
-        )
+        line = f"  [notification to {user.display_name}{role}] {title}: {event.payload.label}"
+        print(printable(f"{line} - {summary}"), file=self._out, flush=True)
         return True

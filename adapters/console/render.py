@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from adapters.text import BADGES, request_line, seasons_text
@@ -11,6 +12,30 @@ from core.requests import TitleState
 from core.search import SearchResults
 
 OVERVIEW = 160
+
+# Terminal escape sequences (CSI such as the arrow keys' ESC [ A, SS3, OSC, DCS and the
+# 8-bit CSI), then any C0 or C1 control but tab and newline: none of them is text, and
+# echoed to a terminal they move the cursor, recolour it or worse.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1bO."
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]",
+    re.DOTALL,
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences or control characters (tabs and newlines stay)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def clean_line(line: str) -> str:
+    """A typed line as a command: printable, tabs as spaces, no surrounding blanks."""
+    return printable(line).replace("\t", " ").strip()
 
 
 def short(text: str, width: int = OVERVIEW) -> str:
@@ -54,6 +79,12 @@ def title_card(state: TitleState) -> str:
             status = BADGES[state.seasons.get(season.season_number, state.status)]
             lines.append(
                 f"    {season.season_number:>2}: {season.episode_count} episodes · {status}"
+            )
+        specials = next((s for s in d.seasons if s.season_number == 0), None)
+        if specials is not None and state.specials is not None:
+            lines.append(
+                f'  Specials (season 0, not part of "all"): {specials.episode_count} episodes'
+                f" · {BADGES[state.specials]}"
             )
     for request in state.active_requests:
         lines.append(f"  Requested by {request.requested_by.display_name}: {request_line(request)}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shlex
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, TextIO
 
 from adapters.console import render
-from adapters.text import describe_error, job_lines, quota_text, request_line
+from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
+from adapters.text import count, describe_error, job_lines, quota_text, request_line
 from core import jobs, quotas, requests, search, users
 from core.domain import Identity, MediaStatus, MediaType, QuotaLimits, User
 from core.errors import CoreError, InvalidInput
@@ -71,14 +73,33 @@ class ConsoleShell:
     demo: bool = False
     _results: SearchResults | None = None
     _query: tuple[str, MediaType | None] = ("", None)  # the last search, for next/prev
+    _names: set[str] = field(default_factory=set)  # console users' names, for Tab
 
     # ----- the loop ------------------------------------------------------------------
 
-    async def run(self, lines: AsyncIterator[str], *, echo: bool = False) -> None:
+    def lines(self, stdin: TextIO, history: Path | None = None) -> AsyncIterator[Line]:
+        """What the user types: edited with readline on a terminal (history in
+        ``history``, by default the user's state folder; Tab completes), else ``stdin``'s
+        lines as they come."""
+        return console_lines(
+            stdin,
+            self.out,
+            lambda: render.printable(f"{self.user_name}> "),
+            complete=self.completions,
+            history=history or history_file(),
+        )
+
+    async def run(self, lines: AsyncIterable[Line], *, echo: bool = False) -> None:
         """Handle lines until "quit" or the end of input."""
         await self.deliver()
+        await self._learn_names()
         async for raw in lines:
-            line = raw.strip()
+            if isinstance(raw, Overlong) or len(raw) > MAX_LINE:
+                self._refuse_long(raw, echo=echo)
+                continue
+            line = render.clean_line(raw)
+            if render.printable(raw) != raw:
+                log.debug("escape sequences or control characters dropped from a console line")
             if echo and line:
                 self.say(f"{self.user_name}> {line}")
             if not line or line.startswith("#"):
@@ -86,6 +107,34 @@ class ConsoleShell:
             if not await self.handle(line):
                 break
             await self.deliver()
+
+    def _refuse_long(self, line: Line, *, echo: bool) -> None:
+        head, length = (line.head, line.length) if isinstance(line, Overlong) else (line, len(line))
+        log.info("console line of %d characters refused", length)
+        if echo:
+            self.say(f"{self.user_name}> {render.clean_line(head)[:40]}...")
+        self.say(f"That line is too long ({length:,} characters; the limit is {MAX_LINE:,}).")
+
+    def completions(self, before: str) -> list[str]:
+        """Tab: command names for the first word, console users' names after "as" (and
+        "quota", "requests"), command names after "help"."""
+        words = before.split(" ")
+        if len(words) == 1:
+            names = [n for n, c in COMMANDS.items() if self.demo or not c.demo_only]
+            return sorted({*names, *ALIASES, "quit"})
+        if len(words) == 2 and ALIASES.get(words[0], words[0]) in ("as", "quota", "requests"):
+            return sorted(self._names)
+        if len(words) == 2 and words[0] == "help":
+            return sorted(COMMANDS)
+        return []
+
+    async def _learn_names(self) -> None:
+        """The console users' names, for Tab (one cheap read; a failure costs only that)."""
+        try:
+            self._names.update(await users.platform_ids(self.services, "console"))
+        except Exception:
+            log.debug("console user names not read", exc_info=True)
+        self._names.add(self.user_name)
 
     async def handle(self, line: str) -> bool:
         """Run one command line; False means the user asked to quit."""
@@ -124,7 +173,9 @@ class ConsoleShell:
             log.exception("notification delivery failed")
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        """Print ``text`` with nothing in it a terminal would obey (user or TMDb text may
+        carry escape sequences)."""
+        print(render.printable(text), file=self.out, flush=True)
 
     # ----- helpers ------------------------------------------------------------------
 
@@ -225,7 +276,10 @@ async def _help(shell: ConsoleShell, args: list[str]) -> None:
     for spec in COMMANDS.values():
         if spec.demo_only and not shell.demo:
             continue
-        lines.append(f"  {spec.usage:<40} {spec.summary}")
+        if len(spec.usage) <= 40:
+            lines.append(f"  {spec.usage:<40} {spec.summary}")
+        else:  # a long usage gets its own line, so the summaries stay in one column
+            lines += [f"  {spec.usage}", f"  {'':<40} {spec.summary}"]
     lines.append(f"  {'quit':<40} leave")
     shell.say("\n".join(lines))
 
@@ -242,7 +296,12 @@ async def _whoami(shell: ConsoleShell, args: list[str]) -> None:
 async def _as(shell: ConsoleShell, args: list[str]) -> None:
     if len(args) != 1:
         raise Usage("Say who to act as.")
-    shell.user_name = args[0]
+    name = " ".join(args[0].split())[: users.MAX_NAME]
+    if not name:
+        raise Usage("Say who to act as.")
+    found = await users.identity_in_any_case(shell.services, Identity("console", name))
+    shell.user_name = found.external_id
+    shell._names.add(shell.user_name)
     await _whoami(shell, [])
 
 
@@ -327,12 +386,24 @@ async def _request(shell: ConsoleShell, args: list[str]) -> None:
         shell.say(f"Skipped{skipped}: already requested or available.")
 
 
-@command("requests", "requests [page]", "your requests and their status", aliases=("mine",))
+@command(
+    "requests",
+    "requests [USER] [page]",
+    "your requests and their status (managers: anyone's)",
+    aliases=("mine",),
+)
 async def _mine(shell: ConsoleShell, args: list[str]) -> None:
-    page = shell.page_arg(args)
+    who = args[0] if args and not args[0].isdigit() else None
+    page = shell.page_arg(args[1:] if who is not None else args)
     me = await shell.me()
-    found, total = await requests.my_requests(shell.services, me.id, (page - 1) * PAGE, PAGE)
-    shell.say(render.request_list("Your requests", found, total, page, PAGE, show_requester=False))
+    offset = (page - 1) * PAGE
+    if who is None or who.lower() in ("me", "myself"):
+        found, total = await requests.my_requests(shell.services, me.id, offset, PAGE)
+        title = "Your requests"
+    else:
+        user, found, total = await requests.user_requests(shell.services, me.id, who, offset, PAGE)
+        title = "Your requests" if user.id == me.id else f"Requests of {user.display_name}"
+    shell.say(render.request_list(title, found, total, page, PAGE, show_requester=False))
 
 
 @command("show", "show ID", "one request in detail")
@@ -377,7 +448,8 @@ async def _decline(shell: ConsoleShell, args: list[str]) -> None:
 async def _cancel(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
     request = await requests.cancel_request(shell.services, me.id, shell.request_id(args))
-    shell.say(f"Cancelled the request for {request.media.label}.")
+    seasons = render.seasons_phrase(request.season_numbers)
+    shell.say(f"Cancelled #{request.id}, the request for {request.media.label}{seasons}.")
 
 
 @command("retry", "retry ID", "send a failed request again (managers)")
@@ -452,20 +524,20 @@ async def _defaults(shell: ConsoleShell, args: list[str]) -> None:
         me = await shell.me()
         await quotas.set_defaults(shell.services, me.id, current)
 
-    def part(limit: int | None, days: int | None, unit: str) -> str:
+    def part(limit: int | None, days: int | None) -> str:
         if not limit:
             return "unlimited"
-        return f"{limit} {unit} per {days or quotas.DEFAULT_DAYS} days"
+        return f"{limit} per {count(days or quotas.DEFAULT_DAYS, 'day')}"
 
-    movies = part(current.movie_limit, current.movie_days, "movies")
-    seasons = part(current.tv_limit, current.tv_days, "seasons")
-    shell.say(f"Quota defaults: movies {movies}; TV {seasons}.")
+    movies = part(current.movie_limit, current.movie_days)
+    seasons = part(current.tv_limit, current.tv_days)
+    shell.say(f"Quota defaults: movies: {movies}; TV seasons: {seasons}.")
 
 
 @command(
     "link",
-    "link ACCOUNT | link USER PLATFORM:ID",
-    "link yourself to your media-server account; or (admins) attach a chat identity",
+    "link [ACCOUNT [USER]] | link USER PLATFORM:ID",
+    "link to your media-server account (admins: USER's, or attach a chat identity)",
 )
 async def _link(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
@@ -521,7 +593,8 @@ async def _available(shell: ConsoleShell, args: list[str]) -> None:
         shell.services, request.media.tmdb_id, request.media.media_type, seasons
     )
     shell.say(
-        f"{request.media.label} is now on the media server; {len(done)} request(s) completed."
+        f"{request.media.label} is now on the media server; {count(len(done), 'request')} "
+        "completed."
     )
 
 
