@@ -273,6 +273,11 @@ def test_a_terminal_gets_line_editing_history_and_completion(tmp_path: Path) -> 
         terminal.type("who\t\r")  # and a command's
         assert "You are admin" in terminal.wait_for("permissions: admin.")
         terminal.wait_for("admin> ")
+        terminal.type("search " + "y" * 1500 + "\r")
+        assert terminal.wait_for("limit is 1,000).").endswith(
+            "\nThat line is too long (1,507 characters; the limit is 1,000)."
+        )
+        terminal.wait_for("admin> ")
         terminal.type("quit\r")
         terminal.wait_for("Bye!")
         assert terminal.process.wait(timeout=30) == 0

@@ -137,6 +137,7 @@ async def edited_lines(
         except (EOFError, OSError, ValueError):
             return None
         if len(line) > MAX_LINE:
+            _forget_last(readline)  # a runaway paste is not worth recalling
             return Overlong(line[:HEAD], len(line))
         return line
 
@@ -206,6 +207,12 @@ def _save_history(readline: ModuleType, history: Path | None) -> None:
         readline.write_history_file(str(history))
     except OSError as exc:
         log.debug("console history %s not written: %s", history, exc)
+
+
+def _forget_last(readline: ModuleType) -> None:
+    length = readline.get_current_history_length()
+    if length > 0:
+        readline.remove_history_item(length - 1)
 
 
 def _install_completer(readline: ModuleType, complete: Completer) -> None:
