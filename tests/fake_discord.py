@@ -104,7 +104,11 @@ Observing: ``requests`` (``RequestRecord(at, method, path, status)``, ``at`` by
 ``time.monotonic()``, path after ``/api/v10``); ``interactions``; ``channel_messages``,
 ``dms``, ``message``; ``commands(guild_id=None)``; ``rate_limit_hits``; ``identify_count``,
 ``resume_count``, ``heartbeat_count``; ``gateway_queries`` (the query of each websocket,
-e.g. ``{"v": "10", "encoding": "json", "compress": "zlib-stream"}``).
+e.g. ``{"v": "10", "encoding": "json", "compress": "zlib-stream"}``); ``sent``
+(``SentMessage``: every message created and every edit that set content, with the body's
+``allowed_mentions`` and the ``Mentions`` Discord makes of it: without ``allowed_mentions``
+every ``@everyone``/``@here``, ``<@id>`` and ``<@&id>`` in the content counts; with it, only
+the kinds in ``parse`` and the ids listed; "users" both in ``parse`` and listed is a 50035).
 
 Waiting without sleeps: ``await wait_for(predicate, timeout=10)`` re-evaluates a
 zero-argument predicate after every change (request, frame, dispatch) and returns its first
@@ -121,7 +125,9 @@ body ``{"message": "You are being rate limited.", "retry_after": x, "global": fa
 Discord's headers (Retry-After, X-RateLimit-Limit / Remaining 0 / Reset / Reset-After /
 Bucket / Scope, and Via, without which discord.py takes a 429 for a Cloudflare ban and
 gives up). Each shows up in ``rate_limit_hits`` with when it was given and when the next
-request for the same method and path arrived.
+request for the same method and path arrived. ``stall(method, path_regex, times=1)`` holds
+the next matching requests without applying them (its ``reached`` event is set when one
+arrives) until ``end()`` or the fake stops, then answers 503: a call a crash cut short.
 """
 
 from __future__ import annotations
@@ -385,6 +391,55 @@ class RateLimitHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Mentions:
+    """Whom a message's content mentions (and, when it is created, notifies), as Discord
+    works it out from the content and the body's ``allowed_mentions``."""
+
+    everyone: bool = False
+    users: tuple[int, ...] = ()
+    roles: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the bot created, or an edit that set its content, with the body's
+    ``allowed_mentions`` as sent (None when it had none) and what Discord made of it."""
+
+    at: float
+    message_id: int
+    created: bool
+    content: str
+    allowed_mentions: Json | None
+    mentions: Mentions
+
+
+class Stall:
+    """REST requests that reach the fake but never take effect: the next ``times`` matching
+    ones wait (``reached`` is set at the first) until ``end()`` or the fake stops, and are
+    then answered 503 without being applied, like calls a crash cut short."""
+
+    def __init__(self, method: str, pattern: re.Pattern[str], times: int) -> None:
+        self.method = method
+        self.pattern = pattern
+        self.left = times
+        self.reached = asyncio.Event()
+        self.stalled = 0
+        self._ended = asyncio.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.left > 0 and self.method in ("*", method) and bool(self.pattern.search(path))
+
+    async def hold(self) -> None:
+        self.left -= 1
+        self.stalled += 1
+        self.reached.set()
+        await self._ended.wait()
+
+    def end(self) -> None:
+        self._ended.set()
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackAttempt:
     """One POST to an interaction's callback endpoint, as answered."""
 
@@ -465,6 +520,7 @@ class FakeMessage:
     author: Json = field(default_factory=dict, repr=False)
     extra: Json = field(default_factory=dict, repr=False)
     history: list[Json] = field(default_factory=list, repr=False)
+    mentions: Mentions = field(default_factory=lambda: Mentions(), repr=False)
 
     @property
     def ephemeral(self) -> bool:
@@ -809,6 +865,7 @@ class FakeDiscord:
         self.violations: list[str] = []
         self.interactions: list[FakeInteraction] = []
         self.rate_limit_hits: list[RateLimitHit] = []
+        self.sent: list[SentMessage] = []
         self.gateway_queries: list[dict[str, str]] = []
         self.identify_count = 0
         self.resume_count = 0
@@ -826,6 +883,7 @@ class FakeDiscord:
         self._by_token: dict[str, FakeInteraction] = {}
         self._commands: dict[int | None, list[Json]] = {}
         self._forced: list[_ForcedLimit] = []
+        self._stalls: list[Stall] = []
         self._buckets: dict[str, deque[float]] = {}
         self._sessions: dict[str, _Session] = {}
         self._connections: set[_Connection] = set()
@@ -870,6 +928,8 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close every gateway connection (1001) and stop listening."""
+        for stall in self._stalls:
+            stall.end()
         for conn in list(self._connections):
             conn.ready, conn.closed_by_server = False, True
             await conn.close(1001, "Going away")
@@ -1083,6 +1143,13 @@ class FakeDiscord:
         limit = _ForcedLimit(method.upper(), pattern, retry_after, is_global)
         self._forced.extend(limit for _ in range(times))
 
+    def stall(self, method: str, path_regex: str, times: int = 1) -> Stall:
+        """Hold the next ``times`` matching requests (``re.search`` on the path after
+        ``/api/v10``, method ``"*"`` for any) without applying them; see ``Stall``."""
+        stall = Stall(method.upper(), re.compile(path_regex), times)
+        self._stalls.append(stall)
+        return stall
+
     async def disconnect_all(self, code: int = 4000, *, invalidate: bool = False) -> int:
         """Close every gateway connection with ``code``; sessions stay resumable unless
         ``invalidate`` (then RESUME gets op 9 and the client identifies again). Returns how
@@ -1163,11 +1230,16 @@ class FakeDiscord:
         return await self._interact(AUTOCOMPLETE, user, data, channel_id, guild, None, label)
 
     async def click(
-        self, user_id: int, message: FakeMessage | int, custom_id: str
+        self, user_id: int, message: FakeMessage | int, custom_id: str, *, forged: bool = False
     ) -> FakeInteraction:
-        """The user presses the button with ``custom_id`` on the message; type 3."""
+        """The user presses the button with ``custom_id`` on the message; type 3. ``forged``:
+        a modified client sends a custom_id that no button on the message has (Discord
+        passes it on as it is)."""
         user = self.user(user_id)
         target = self._clickable(user, message)
+        if forged:
+            data: Json = {"custom_id": custom_id, "component_type": BUTTON}
+            return await self._component_interaction(user, target, data, f"click {custom_id}")
         button = _component(target, custom_id)
         if button is None or button.get("type") != BUTTON:
             raise AssertionError(
@@ -1175,7 +1247,7 @@ class FakeDiscord:
                 f" {target.custom_ids()}"
             )
         assert not button.get("disabled"), f"button {custom_id!r} is disabled"
-        data: Json = {"custom_id": custom_id, "component_type": BUTTON, "id": button.get("id")}
+        data = {"custom_id": custom_id, "component_type": BUTTON, "id": button.get("id")}
         return await self._component_interaction(user, target, data, f"click {custom_id}")
 
     async def select(
@@ -1966,6 +2038,7 @@ class FakeDiscord:
                 raise _ApiError(401, "401: Unauthorized", 0)
             self._note_retry(method, path, at)
             self._check_forced(method, path, at)
+            await self._check_stalled(method, path)
             call = _Call(request, route, params, at)
             call.body, call.files = await _read_body(request)
             result = await route.handler(call)
@@ -2032,6 +2105,13 @@ class FakeDiscord:
             message = "You are being rate limited."
             body = {"message": message, "retry_after": retry, "global": forced.is_global}
             raise _ApiError(429, message, headers=headers, extra=body)
+
+    async def _check_stalled(self, method: str, path: str) -> None:
+        for stall in self._stalls:
+            if stall.matches(method, path):
+                self._bump()
+                await stall.hold()
+                raise _ApiError(503, "upstream connect error", 0)
 
     def _violation(self, call: _Call, text: str) -> None:
         self.violations.append(f"{call.where}: {text}")
@@ -2271,6 +2351,8 @@ class FakeDiscord:
         if not allow_empty and _empty(message):
             self._violation(call, "an empty message")
             raise _ApiError(400, "Cannot send an empty message", 50006)
+        if not message.loading:
+            self._note_sent(call, message, body, created=True)
         return message
 
     def _edit(self, call: _Call, message: FakeMessage, body: Json) -> None:
@@ -2312,6 +2394,17 @@ class FakeDiscord:
         message.edits += 1
         message.edited_at = time.monotonic()
         message.edited_timestamp = _iso_now()
+        if "content" in body:
+            self._note_sent(call, message, body, created=False)
+
+    def _note_sent(self, call: _Call, message: FakeMessage, body: Json, *, created: bool) -> None:
+        allowed = body.get("allowed_mentions")
+        allowed = copy.deepcopy(allowed) if isinstance(allowed, dict) else None
+        mentions = _mentions(message.content, allowed)
+        message.mentions = mentions
+        self.sent.append(
+            SentMessage(call.at, message.id, created, message.content, allowed, mentions)
+        )
 
     def _attachments(
         self, call: _Call, message: FakeMessage, body: Json, existing: list[Json]
@@ -2787,6 +2880,7 @@ def _check_message(checker: _Checker, body: Json, *, v2: bool) -> None:
                     f"The '{key}' field cannot be used when using MessageFlags.IS_COMPONENTS_V2",
                 )
     checker.text(("content",), body.get("content"), 2000)
+    _check_allowed_mentions(checker, body.get("allowed_mentions"))
     embeds = checker.items(("embeds",), body.get("embeds"), 10)
     total = 0
     for index, embed in enumerate(embeds):
@@ -2798,6 +2892,54 @@ def _check_message(checker: _Checker, body: Json, *, v2: bool) -> None:
     components = body.get("components")
     if components is not None:
         _check_components(checker, components, v2=v2)
+
+
+_MENTION_KINDS = ("everyone", "users", "roles")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+def _check_allowed_mentions(checker: _Checker, allowed: object) -> None:
+    if allowed is None:
+        return
+    if not isinstance(allowed, dict):
+        checker.add(("allowed_mentions",), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
+        return
+    parse = allowed.get("parse", [])
+    if not isinstance(parse, list) or any(p not in _MENTION_KINDS for p in parse):
+        checker.add(
+            ("allowed_mentions", "parse"),
+            "ENUM_TYPE_COERCE",
+            f"Value(s) {parse!r} are not valid enum value(s).",
+        )
+        parse = []
+    for kind in ("users", "roles"):
+        listed = allowed.get(kind)
+        if listed is None:
+            continue
+        ids = checker.items(("allowed_mentions", kind), listed, 100)
+        if kind in parse and ids:
+            checker.add(
+                ("allowed_mentions",),
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f'parse:["{kind}"] and {kind}: [ids] are mutually exclusive.',
+            )
+
+
+def _mentions(content: str, allowed: Json | None) -> Mentions:
+    """What Discord mentions in ``content``: everything it finds when the body has no
+    ``allowed_mentions``, else only the kinds in ``parse`` and the ids listed."""
+    everyone = "@everyone" in content or "@here" in content
+    users = [int(n) for n in _USER_MENTION.findall(content)]
+    roles = [int(n) for n in _ROLE_MENTION.findall(content)]
+    if allowed is not None:
+        parse = allowed.get("parse") or []
+        listed_users = {int(n) for n in allowed.get("users") or []}
+        listed_roles = {int(n) for n in allowed.get("roles") or []}
+        everyone = everyone and "everyone" in parse
+        users = [n for n in users if "users" in parse or n in listed_users]
+        roles = [n for n in roles if "roles" in parse or n in listed_roles]
+    return Mentions(everyone, tuple(dict.fromkeys(users)), tuple(dict.fromkeys(roles)))
 
 
 def _check_embed(checker: _Checker, path: tuple[str | int, ...], embed: object) -> int:

@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands, ui
 from discord.webhook.async_ import async_context, interaction_response_params
 
-from tests.fake_discord import FakeDiscord, FakeMessage, point_discord_at
+from tests.fake_discord import FakeDiscord, FakeMessage, Mentions, point_discord_at
 
 ANN = 1_370_000_000_000_000_101  # a moderator
 BOB = 1_370_000_000_000_000_102  # keeps DMs closed
@@ -502,6 +502,57 @@ async def test_429_is_waited_out_and_retried(fake: FakeDiscord, bot: Bot) -> Non
     assert stored.attachments[0]["filename"] == "poster.png"
     assert stored.files[0].data == b"\x89PNG fake"
     assert sent.attachments[0].filename == "poster.png"
+
+
+async def test_mentions_follow_allowed_mentions_as_discord_does(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    channel = bot.get_channel(REQUESTS)
+    assert isinstance(channel, discord.TextChannel)
+    loud = f"@everyone <@{ANN}> <@&{MODS}>"
+    await channel.send(loud)  # the client sets no allowed_mentions: everything counts
+    await channel.send(loud, allowed_mentions=discord.AllowedMentions.none())
+    only_ann = discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(ANN)])
+    sent = await channel.send(loud, allowed_mentions=only_ann)
+    await sent.edit(content=f"{loud} (edited)")
+    first, quiet, targeted, edited = fake.sent
+    assert (first.allowed_mentions, first.mentions) == (None, Mentions(True, (ANN,), (MODS,)))
+    assert quiet.allowed_mentions == {"parse": []}
+    assert quiet.mentions == Mentions()
+    assert targeted.mentions == Mentions(False, (ANN,), ())
+    assert targeted.created
+    assert not edited.created
+    assert fake.message(sent.id).mentions == edited.mentions
+    assert fake.violations == []
+
+
+async def test_parse_users_with_a_list_of_users_is_refused(fake: FakeDiscord) -> None:
+    body = {"content": "hi", "allowed_mentions": {"parse": ["users"], "users": [str(ANN)]}}
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{fake.api_base}/channels/{REQUESTS}/messages",
+            json=body,
+            headers={"Authorization": f"Bot {fake.token}"},
+        )
+        assert response.status == 400
+        assert (await response.json())["code"] == 50035
+    assert fake.channel_messages(REQUESTS) == []
+    assert "mutually exclusive" in fake.violations[0]
+
+
+async def test_a_stalled_request_never_takes_effect(fake: FakeDiscord, bot: Bot) -> None:
+    channel = bot.get_channel(REQUESTS)
+    assert isinstance(channel, discord.TextChannel)
+    stall = fake.stall("POST", r"^/channels/\d+/messages$")
+    sending = asyncio.create_task(channel.send("lost in a crash"))
+    await asyncio.wait_for(stall.reached.wait(), 5)
+    assert fake.channel_messages(REQUESTS) == []
+    stall.end()
+    with pytest.raises(discord.HTTPException):
+        await sending
+    assert fake.channel_messages(REQUESTS) == []
+    await channel.send("the next one goes through")
+    assert [m.content for m in fake.channel_messages(REQUESTS)] == ["the next one goes through"]
 
 
 async def test_channel_message_fetch_edit_delete(fake: FakeDiscord, bot: Bot) -> None:
