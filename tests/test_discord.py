@@ -8,6 +8,7 @@ import asyncio
 from core import chat
 from core.domain import EventKind, RequestStatus
 from tests.discord_world import (
+    ADMIN_CHANNEL,
     ALICE,
     BOB,
     BOSS,
@@ -15,12 +16,13 @@ from tests.discord_world import (
     GENERAL,
     MOD,
     MOD2,
+    MOD_ROLE,
     NOTIFY_CHANNEL,
     VIP_ROLE,
     DiscordWorld,
     answered,
 )
-from tests.fake_discord import FakeMessage
+from tests.fake_discord import FakeMessage, Mentions
 
 
 async def test_a_movie_is_requested_approved_and_the_requester_gets_a_dm(
@@ -207,6 +209,7 @@ async def test_closed_dms_become_a_mention_in_the_notify_channel(discord_bot: Di
     ]
     assert len(mentions) == 1
     assert "Movie Request Approved" in mentions[0].text()
+    assert mentions[0].mentions == Mentions(users=(CAROL,))  # only her, whatever it says
 
 
 async def test_a_rate_limited_dm_is_retried_after_retry_after_and_not_lost(
@@ -310,3 +313,61 @@ async def test_an_admin_sets_permissions_and_others_may_not(discord_bot: Discord
     shown = await bot.run(BOSS, "permissions", user=MOD)
     assert "MANAGE_REQUESTS from their Discord roles" in shown.text()
     await bot.request_movie(ALICE, "The Matrix", "approved automatically")
+
+
+EVE = 900000000000000014
+HOSTILE_TITLE = "@everyone **x** <@123> <@&456>"
+HOSTILE_NAME = f"__Eve__ @here <@&{MOD_ROLE}> <@{ALICE}>"
+RAW = (
+    "@everyone",
+    "@here",
+    "**x**",
+    "<@123>",
+    "<@&456>",
+    f"<@&{MOD_ROLE}>",
+    f"<@{ALICE}>",
+    "__Eve__",
+)
+
+
+def _shown(bot: DiscordWorld) -> list[FakeMessage]:
+    """Every message anyone was shown: answers, follow-ups, channel posts and DMs."""
+    messages = [m for ix in bot.discord.interactions for m in (ix.original, *ix.followups) if m]
+    for channel in (ADMIN_CHANNEL, NOTIFY_CHANNEL, GENERAL):
+        messages += bot.discord.channel_messages(channel)
+    for user in (ALICE, EVE):
+        messages += bot.discord.dms(user)
+    return messages
+
+
+async def test_titles_and_names_are_shown_as_written_and_ping_nobody(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    bot.tmdb.add_movie(990001, HOSTILE_TITLE, "2020-02-02", overview="@everyone ~~see~~ <@&456>")
+    bot.discord.add_user(EVE, "eve", global_name=HOSTILE_NAME)
+    stale = await bot.run(ALICE, "request movie", title="movie:990001")
+    await bot.request_movie(EVE, "movie:990001")
+    told = await answered(await bot.click(ALICE, stale, "Request"))
+    assert "was already requested by" in told.content
+    assert r"\*\*x\*\*" in told.content
+    assert r"\_\_Eve\_\_" in told.content
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    await (await bot.click(MOD, admin_card, "Approve")).acked()
+    await bot.changed(admin_card, "Approved by Mo")
+    await bot.settled()
+    assert any("Movie Request Approved" in m.text() for m in bot.discord.dms(EVE))
+
+    bot.tmdb.add_movie(990002, "*" * 250, "2021-01-01", overview="_" * 4000)
+    starred = await bot.run(ALICE, "request movie", title="movie:990002")
+    assert len(starred.embeds[0]["title"]) <= 256  # escaped, and still within Discord's limit
+
+    shown = "\n".join(m.text() for m in _shown(bot))
+    assert "@\u200beveryone \\*\\*x\\*\\*" in shown  # the title, escaped
+    assert [raw for raw in RAW if raw in shown] == []
+    assert bot.discord.sent
+    for sent in bot.discord.sent:
+        assert sent.allowed_mentions is not None, sent
+        assert not {"everyone", "roles"} & set(sent.allowed_mentions.get("parse", [])), sent
+        assert sent.mentions == Mentions(), sent

@@ -68,11 +68,16 @@ class Commands(app_commands.CommandTree["RequestBot"]):
         await report_error(interaction, error)
 
 
+# No message may ping everyone, a role or a user by what it says: the only mention the bot
+# makes, of someone whose DMs are closed, names that user in its own send (the notifier).
+MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)
+
+
 class RequestBot(discord.Client):
     """The client: no privileged intents, only what its commands need (the guild list)."""
 
     def __init__(self, found: Deps) -> None:
-        super().__init__(intents=discord.Intents(guilds=True))
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=MENTIONS)
         self.deps = found
         self.suggestions = Suggestions(found.config.autocomplete_budget)
         self.tree = Commands(self)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from adapters.discord import render
 from adapters.discord.config import DiscordConfig
 from adapters.memory import KeyedLocks
-from adapters.text import describe_error
 from core import users
 from core.domain import Identity, User
 from core.errors import CoreError
@@ -161,7 +161,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     if isinstance(original, UserFacing):
         text = original.text
     elif isinstance(original, CoreError):
-        text = describe_error(original, deps(interaction).services.clock.now())
+        text = render.refusal(original, deps(interaction).services.clock.now())
         log.info("interaction %s refused: %s", interaction.id, original)
     else:
         text = APOLOGY

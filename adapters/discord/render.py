@@ -3,6 +3,7 @@ every piece of user or TMDb text escaped so that it cannot format (or mention) a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from adapters.text import (
     STATUS_WORDS,
     asked_already_text,
     card_outcome,
+    describe_error,
     event_title,
     kind_word,
     nothing_left_text,
@@ -36,6 +38,7 @@ from core.domain import (
     label,
     poster_url,
 )
+from core.errors import CoreError
 
 # Discord's limits (PLATFORM_LIMITS.md).
 TITLE = 256
@@ -80,9 +83,30 @@ EMOJI = {
 }
 
 
+# escape_mentions only knows ids of 17-20 digits; Discord still draws "<@123>" or "<#1>" as
+# a mention chip (and "</x:1>", "<:e:1>", "<t:1>" as commands, emoji and dates).
+_MARKUP = re.compile(r"<(?=[@#:/]|a:|t:)")
+
+
 def esc(text: str) -> str:
-    """User or TMDb text, shown as is: no markdown, no @everyone."""
-    return escape_mentions(escape_markdown(text))
+    """User or TMDb text, shown as written: no markdown, no mention of anyone."""
+    return _MARKUP.sub("<\u200b", escape_mentions(escape_markdown(text)))
+
+
+def shown(text: str, room: int) -> str:
+    """User or TMDb text escaped (``esc``), and at most ``room`` characters once escaped."""
+    budget = room
+    while True:
+        escaped = esc(cut(text, budget))
+        if len(escaped) <= room or budget <= 1:
+            return escaped[:room]
+        budget = max(1, budget - (len(escaped) - room))
+
+
+def refusal(error: CoreError, now: datetime) -> str:
+    """What to tell the user when the core refuses: the shared words, which carry titles
+    and names, escaped as a whole (they hold no markdown of ours)."""
+    return esc(describe_error(error, now))
 
 
 def cut(text: str, room: int) -> str:
@@ -108,8 +132,8 @@ def title_card(result: SearchResult, position: str = "", note: str = "") -> disc
     """A search result: poster, "Title (Year)", overview, status colour and badge."""
     item = result.item
     embed = discord.Embed(
-        title=cut(label(item.title, item.year), TITLE),
-        description=esc(cut(item.overview or "No overview yet.", OVERVIEW)),
+        title=shown(label(item.title, item.year), TITLE),
+        description=shown(item.overview or "No overview yet.", OVERVIEW),
         colour=STATUS_COLOURS[result.status],
         url=_tmdb_page(item.media_type, item.tmdb_id),
     )
@@ -130,7 +154,7 @@ def _tmdb_page(media_type: MediaType, tmdb_id: int) -> str:
 
 
 def nothing_found(query: str) -> str:
-    return f"I found no movie or show called “{esc(cut(query, 100))}”. Try other words?"
+    return f"I found no movie or show called “{shown(query, 100)}”. Try other words?"
 
 
 def season_picker(
@@ -145,10 +169,10 @@ def season_picker(
         f"**Chosen:** {', '.join(str(n) for n in chosen)}" if chosen else "**Chosen:** none yet"
     )
     if taken:
-        shown = [f"{n} ({BADGES[s]})" for n, s in sorted(taken.items())]
-        lines.append(cut("**Already requested or here:** " + ", ".join(shown), 1500))
+        marks = [f"{n} ({BADGES[s]})" for n, s in sorted(taken.items())]
+        lines.append(cut("**Already requested or here:** " + ", ".join(marks), 1500))
     return discord.Embed(
-        title=cut(f"Seasons of {label(title, year)}", TITLE),
+        title="Seasons of " + shown(label(title, year), TITLE - 11),
         description="\n".join(lines),
         colour=BLURPLE,
     )
@@ -216,7 +240,7 @@ def outcome(kind: EventKind, payload: EventPayload) -> str:
 
 def _event_embed(title: str, kind: EventKind, payload: EventPayload) -> discord.Embed:
     embed = discord.Embed(
-        title=cut(f"{title}: {payload.label}", TITLE),
+        title=f"{title}: " + shown(payload.label, TITLE - len(title) - 2),
         colour=EVENT_COLOURS[kind],
         url=_tmdb_page(payload.media_type, payload.tmdb_id),
     )
@@ -229,8 +253,8 @@ def _event_embed(title: str, kind: EventKind, payload: EventPayload) -> discord.
 def approval_card(payload: EventPayload, kind: EventKind, quota_use: str = "") -> discord.Embed:
     """The admin channel's card of a request, as it is now."""
     embed = _event_embed(event_title(EventKind.PENDING, payload.media_type), kind, payload)
-    embed.description = esc(cut(payload.overview, OVERVIEW)) or None
-    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+    embed.description = shown(payload.overview, OVERVIEW) or None
+    embed.add_field(name="Requested By", value=shown(payload.requested_by_name, 200))
     embed.add_field(name="Request Status", value=cut(outcome(kind, payload), FIELD_VALUE))
     if payload.seasons:
         embed.add_field(name="Requested Seasons", value=cut(seasons_text(payload.seasons), 1000))
@@ -246,8 +270,8 @@ def notification(note: Notification) -> discord.Embed:
     embed = _event_embed(event_title(kind, payload.media_type), kind, payload)
     embed.description = _what_happened(note)
     if kind is EventKind.AVAILABLE and payload.overview:
-        embed.description += "\n\n" + esc(cut(payload.overview, OVERVIEW))
-    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+        embed.description += "\n\n" + shown(payload.overview, OVERVIEW)
+    embed.add_field(name="Requested By", value=shown(payload.requested_by_name, 200))
     embed.add_field(name="Request Status", value=STATUS_WORDS[payload.status].capitalize())
     if payload.seasons:
         embed.add_field(name="Requested Seasons", value=cut(seasons_text(payload.seasons), 1000))
@@ -263,7 +287,7 @@ def _what_happened(note: Notification) -> str:
         if note.audience is Audience.REQUESTER
         else f"The request by {esc(payload.requested_by_name)}"
     )
-    because = f": {esc(cut(payload.reason, REASON).rstrip('.!'))}" if payload.reason else ""
+    because = f": {shown(payload.reason.rstrip('.!'), REASON)}" if payload.reason else ""
     match kind:
         case EventKind.APPROVED if payload.reason == "retry":
             return f"{whose} is being sent again by {actor}."
@@ -289,15 +313,15 @@ def announcement(payload: EventPayload) -> discord.Embed:
     embed = _event_embed(
         event_title(EventKind.AVAILABLE, payload.media_type), EventKind.AVAILABLE, payload
     )
-    embed.description = esc(cut(payload.overview, OVERVIEW)) or None
-    embed.add_field(name="Requested By", value=esc(cut(payload.requested_by_name, 200)))
+    embed.description = shown(payload.overview, OVERVIEW) or None
+    embed.add_field(name="Requested By", value=shown(payload.requested_by_name, 200))
     if payload.seasons:
         embed.add_field(name="Seasons", value=cut(seasons_text(payload.seasons), 1000))
     return embed
 
 
 def failure_note(payload: EventPayload) -> str:
-    reason = esc(cut(payload.reason or "no reason given", REASON))
+    reason = shown(payload.reason or "no reason given", REASON)
     return (
         f"⚠️ Request #{payload.request_id} ({esc(payload.label)}) could not be sent to the "
         f"downloader: {reason}. Press Retry on its card when that is fixed."
