@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core.domain import (
@@ -29,6 +30,25 @@ WATCHABLE = frozenset(
     }
 )
 MAX_PAGE = 500  # TMDb's own limit
+
+
+def seasons_left(seasons: Mapping[int, DisplayStatus]) -> tuple[int, ...]:
+    """The seasons one may still ask for, from each season's status: neither requested
+    nor here."""
+    return tuple(sorted(n for n, st in seasons.items() if st is DisplayStatus.NOT_REQUESTED))
+
+
+def offers_more_seasons(
+    media_type: MediaType,
+    status: DisplayStatus,
+    seasons: Mapping[int, DisplayStatus] | None = None,
+) -> bool:
+    """Whether a show's card offers its season picker again although something is under way
+    (partly requested, approved, partly here): Seerr lets anyone ask for the seasons nobody
+    asked for. ``seasons``, each season's status when known, says whether any is left."""
+    if media_type is not MediaType.TV or status not in WATCHABLE:
+        return False
+    return seasons is None or bool(seasons_left(seasons))
 
 
 @dataclass(frozen=True, slots=True)

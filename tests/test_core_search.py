@@ -15,7 +15,7 @@ from core.requests import (
     fail_request,
     mark_available,
 )
-from core.search import display_status, search
+from core.search import display_status, offers_more_seasons, search, seasons_left
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 
 D = DisplayStatus
@@ -197,3 +197,31 @@ async def test_every_result_gets_its_own_status_and_search_writes_nothing(world:
         "Blade": D.NOT_REQUESTED,
     }
     assert world.db.commits == commits
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (D.NOT_REQUESTED, False),  # the card's own Request opens the picker
+        (D.DECLINED, False),
+        (D.PENDING, True),
+        (D.APPROVED, True),
+        (D.PROCESSING, True),
+        (D.FAILED, True),
+        (D.PARTIALLY_AVAILABLE, True),
+        (D.AVAILABLE, False),
+        (D.BLOCKLISTED, False),
+    ],
+)
+def test_a_show_under_way_offers_more_seasons(status: DisplayStatus, offered: bool) -> None:
+    assert offers_more_seasons(TV, status) is offered
+    assert offers_more_seasons(MOVIE, status) is False
+
+
+def test_more_seasons_are_offered_only_while_some_are_left() -> None:
+    some = {1: D.PENDING, 2: D.AVAILABLE, 3: D.NOT_REQUESTED, 4: D.NOT_REQUESTED}
+    assert seasons_left(some) == (3, 4)
+    assert offers_more_seasons(TV, D.PENDING, some)
+    taken = {1: D.PENDING, 2: D.AVAILABLE}
+    assert seasons_left(taken) == ()
+    assert not offers_more_seasons(TV, D.PARTIALLY_AVAILABLE, taken)

@@ -371,3 +371,33 @@ async def test_titles_and_names_are_shown_as_written_and_ping_nobody(
         assert sent.allowed_mentions is not None, sent
         assert not {"everyone", "roles"} & set(sent.allowed_mentions.get("parse", [])), sent
         assert sent.mentions == Mentions(), sent
+
+
+async def test_a_partly_requested_show_offers_more_seasons(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    first = await bot.run(ALICE, "request tv", title="tv:1396")  # Breaking Bad, seasons 1-5
+    await (await bot.click(ALICE, first, "Request")).acked()
+    picker = await bot.changed(first, "Pick the seasons")
+    await (
+        await bot.discord.select(ALICE, picker, picker.selects()[0]["custom_id"], ["1", "2"])
+    ).acked()
+    await bot.changed(first, "Chosen:** 1, 2")
+    await (await bot.click(ALICE, bot.message(first), "Request 2 seasons")).acked()
+    await bot.changed(first, "Requested (seasons 1, 2)")
+
+    card = await bot.run(BOB, "request tv", title="Breaking Bad")  # a search's card
+    assert [b["label"] for b in card.buttons()] == ["More seasons", "🔔 Notify me"]
+    await (await bot.click(BOB, card, "More seasons")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    assert "Already requested or here:** 1 (requested, pending approval), 2 (" in picker.text()
+    options = {o["value"]: o.get("description") for o in picker.selects()[0]["options"]}
+    assert options["1"] == options["2"] == "Requested, pending approval: not requestable"
+    assert options["3"] is None
+    await (await bot.click(BOB, picker, "All")).acked()
+    await bot.changed(card, "Chosen:** 3, 4, 5")
+    await (await bot.click(BOB, bot.message(card), "Request 3 seasons")).acked()
+    await bot.changed(card, "Requested (seasons 3, 4, 5)")
+    assert [r.season_numbers for r in await bot.requests()] == [(1, 2), (3, 4, 5)]
+
+    every = await bot.run(CAROL, "request tv", title="tv:1396")  # nothing left to ask for
+    assert [b["label"] for b in every.buttons()] == ["🔔 Notify me"]

@@ -28,6 +28,7 @@ from core import chat, requests
 from core.domain import DisplayStatus, MediaType
 from core.errors import DuplicateRequest
 from core.requests import check_may_request
+from core.search import seasons_left
 
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 25  # a select holds at most 25 options
@@ -76,7 +77,7 @@ async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back:
     """Turn the card into a season menu for the show."""
     services = deps(interaction).services
     title = await requests.title_state(services, tmdb_id, MediaType.TV)
-    if not any(s is DisplayStatus.NOT_REQUESTED for s in title.seasons.values()):
+    if not seasons_left(title.seasons):
         note = "Every season is already requested or available."
         await back_to_card(interaction, back, tmdb_id, MediaType.TV, note)
         return

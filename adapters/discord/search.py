@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -28,9 +29,9 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button
 from adapters.memory import Recent
 from core import chat, requests, search
-from core.domain import CatalogueItem, MediaType, SearchResult, label
+from core.domain import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
 from core.errors import CoreError
-from core.search import REQUESTABLE, WATCHABLE, SearchResults
+from core.search import REQUESTABLE, WATCHABLE, SearchResults, offers_more_seasons
 from core.watching import watch_title
 
 log = logging.getLogger(__name__)
@@ -127,8 +128,15 @@ async def on_request(
     await show(interaction, **card(key, results, 0))
 
 
-def card(key: str | None, results: SearchResults, index: int, note: str = "") -> dict[str, Any]:
-    """The card of result ``index`` of a page, with its buttons."""
+def card(
+    key: str | None,
+    results: SearchResults,
+    index: int,
+    note: str = "",
+    seasons: Mapping[int, DisplayStatus] | None = None,
+) -> dict[str, Any]:
+    """The card of result ``index`` of a page, with its buttons (``seasons``: each season's
+    status, when the card is of one show known in full)."""
     result = results.results[index]
     position = ""
     if len(results.results) > 1 or results.total_pages > 1:
@@ -136,7 +144,7 @@ def card(key: str | None, results: SearchResults, index: int, note: str = "") ->
         if results.total_pages > 1:
             position += f" · page {results.page} of {results.total_pages}"
     items = _nav(key, results, index) if key else []
-    items += _actions(result, key, results.page, index)
+    items += _actions(result, key, results.page, index, seasons)
     return {"embed": render.title_card(result, position, note), "view": frozen(*items)}
 
 
@@ -154,16 +162,25 @@ def _nav(key: str, results: SearchResults, index: int) -> list[Control]:
     return items
 
 
-def _actions(result: SearchResult, key: str | None, page: int, index: int) -> list[Control]:
+def _actions(
+    result: SearchResult,
+    key: str | None,
+    page: int,
+    index: int,
+    seasons: Mapping[int, DisplayStatus] | None,
+) -> list[Control]:
     item, status = result.item, result.status
     back = (key, page, index) if key else ()
     letter = LETTER[item.media_type]
     if status in REQUESTABLE:
         style = discord.ButtonStyle.primary
         return [button("Request", "rq", letter, item.tmdb_id, *back, style=style, row=0)]
+    items = []
+    if offers_more_seasons(item.media_type, status, seasons):
+        items.append(button("More seasons", "rq", letter, item.tmdb_id, *back, row=0))
     if status in WATCHABLE:
-        return [button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0)]
-    return []
+        items.append(button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0))
+    return items
 
 
 async def show_title(
@@ -174,7 +191,7 @@ async def show_title(
     d = state.details
     item = CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
     result = SearchResult(item, state.status)
-    await show(interaction, **card(None, _single(result), 0, note))
+    await show(interaction, **card(None, _single(result), 0, note, state.seasons))
 
 
 def _single(result: SearchResult) -> SearchResults:
