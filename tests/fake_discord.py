@@ -1230,16 +1230,11 @@ class FakeDiscord:
         return await self._interact(AUTOCOMPLETE, user, data, channel_id, guild, None, label)
 
     async def click(
-        self, user_id: int, message: FakeMessage | int, custom_id: str, *, forged: bool = False
+        self, user_id: int, message: FakeMessage | int, custom_id: str
     ) -> FakeInteraction:
-        """The user presses the button with ``custom_id`` on the message; type 3. ``forged``:
-        a modified client sends a custom_id that no button on the message has (Discord
-        passes it on as it is)."""
+        """The user presses the button with ``custom_id`` on the message; type 3."""
         user = self.user(user_id)
         target = self._clickable(user, message)
-        if forged:
-            data: Json = {"custom_id": custom_id, "component_type": BUTTON}
-            return await self._component_interaction(user, target, data, f"click {custom_id}")
         button = _component(target, custom_id)
         if button is None or button.get("type") != BUTTON:
             raise AssertionError(
@@ -1247,7 +1242,7 @@ class FakeDiscord:
                 f" {target.custom_ids()}"
             )
         assert not button.get("disabled"), f"button {custom_id!r} is disabled"
-        data = {"custom_id": custom_id, "component_type": BUTTON, "id": button.get("id")}
+        data: Json = {"custom_id": custom_id, "component_type": BUTTON, "id": button.get("id")}
         return await self._component_interaction(user, target, data, f"click {custom_id}")
 
     async def select(

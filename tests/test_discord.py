@@ -4,6 +4,11 @@ servers on 127.0.0.1, a real SQLite file, and the outbox delivering for real."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
+from typing import Any
+
+import pytest
 
 from core import chat
 from core.domain import EventKind, RequestStatus
@@ -401,3 +406,85 @@ async def test_a_partly_requested_show_offers_more_seasons(discord_bot: DiscordW
 
     every = await bot.run(CAROL, "request tv", title="tv:1396")  # nothing left to ask for
     assert [b["label"] for b in every.buttons()] == ["🔔 Notify me"]
+
+
+MALFORMED = (
+    "rb:ap:abc",
+    "rb:ap",
+    "rb:ap:",
+    "rb:ap:1:2",
+    "rb:de:-1",
+    "rb:rt",
+    "rb:cx:99999999999999999999",  # past SQLite's 64-bit integers
+    "rb:pg:key",
+    "rb:pg:key:x:0",
+    "rb:nt:q:603",
+    "rb:rq:m",
+    "rb:rq:m:603:key",
+    "rb:ss:key:z",
+    "rb:sp:key",
+    "rb:sp:key:drop",
+    "rb:pm:",
+    "rb:mr:1",
+    "rb:zz:1",  # a verb this version does not know
+    "rb:AP:1",
+    "something-else",
+)
+
+
+async def test_malformed_button_ids_get_a_plain_answer_and_no_traceback(
+    discord_bot: DiscordWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = discord_bot
+    caplog.set_level(logging.DEBUG, logger="adapters.discord")
+    mine = await bot.run(ALICE, "requests")
+    for custom_id in MALFORMED:
+        # as if an older version, or a bug, had put such a button on the message
+        old = {"type": 2, "style": 2, "label": "Old", "custom_id": custom_id}
+        bot.discord.message(mine.id).components = [{"type": 1, "components": [old]}]
+        told = await answered(await bot.discord.click(ALICE, mine, custom_id))
+        assert told.ephemeral
+        assert "expired or is not one of mine" in told.text(), custom_id
+    form = await bot.discord.submit_modal(MOD, "rb:dm:abc", {"reason": "no"})
+    assert "expired" in (await answered(form)).text()
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert loud == []
+    noted = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+    assert all(repr(custom_id) in noted for custom_id in (*MALFORMED, "rb:dm:abc")), noted
+    assert await bot.requests() == []
+
+
+def _autocomplete_searches() -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks() if "Suggestions._fetch" in t.get_coro().__qualname__]
+
+
+async def test_an_autocomplete_search_past_its_budget_ends_quietly(
+    discord_bot: DiscordWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = discord_bot
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: unhandled.append(context))
+    try:
+        typed = await bot.discord.autocomplete(
+            ALICE, "request", subcommand="movie", focused="title", value="the mat"
+        )
+        await typed.acked()
+        bot.tmdb.delay = 2.0  # past the 1.5 s budget, inside Discord's 3 s
+        bot.tmdb.fail(times=3, status=401)  # and then it fails
+        slow = await bot.discord.autocomplete(
+            ALICE, "request", subcommand="movie", focused="title", value="the matr"
+        )
+        await slow.acked()
+        assert slow.ack_status in (200, 204)
+        assert slow.choices == typed.choices  # the closest cached answer
+        abandoned = _autocomplete_searches()
+        assert abandoned
+        await asyncio.wait(abandoned, timeout=10)
+        del abandoned
+        gc.collect()  # a task whose exception nobody retrieved says so when it is collected
+        assert unhandled == []
+    finally:
+        loop.set_exception_handler(previous)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -18,7 +18,17 @@ from adapters.discord import account as account_commands
 from adapters.discord import approvals, mine, requesting, search
 from adapters.discord.common import Deps, deps, report_error
 from adapters.discord.config import DiscordConfig
-from adapters.discord.controls import HANDLERS, Control, Handler, unknown_component
+from adapters.discord.controls import (
+    HANDLERS,
+    ID,
+    KEY,
+    LETTER,
+    SMALL,
+    SNOWFLAKE,
+    Control,
+    Verb,
+    unknown_component,
+)
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.search import Suggestions
 from core.domain import MediaType
@@ -27,18 +37,18 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-BUTTONS: dict[str, Handler] = {
-    "pg": search.on_page,
-    "nt": search.on_notify,
-    "rq": requesting.on_request,
-    "ss": requesting.on_choose,
-    "sp": requesting.on_picker,
-    "ap": approvals.on_approve,
-    "de": approvals.on_decline,
-    "rt": approvals.on_retry,
-    "pm": approvals.on_more_pending,
-    "mr": mine.on_requests_page,
-    "cx": mine.on_cancel,
+BUTTONS: dict[str, Verb] = {
+    "pg": Verb(search.on_page, f"{KEY}:{SMALL}:{SMALL}"),
+    "nt": Verb(search.on_notify, f"{LETTER}:{ID}"),
+    "rq": Verb(requesting.on_request, f"{LETTER}:{ID}(?::{KEY}:{SMALL}:{SMALL})?"),
+    "ss": Verb(requesting.on_choose, f"{KEY}:{SMALL}"),
+    "sp": Verb(requesting.on_picker, f"{KEY}:(?:all|none|ok|back|p{SMALL})"),
+    "ap": Verb(approvals.on_approve, ID),
+    "de": Verb(approvals.on_decline, ID),
+    "rt": Verb(approvals.on_retry, ID),
+    "pm": Verb(approvals.on_more_pending, ID),
+    "mr": Verb(mine.on_requests_page, f"{SNOWFLAKE}:{SMALL}"),
+    "cx": Verb(mine.on_cancel, ID),
 }
 MAX_START_DELAY = 60.0
 

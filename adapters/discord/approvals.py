@@ -14,7 +14,6 @@ from adapters import text
 from adapters.discord import render
 from adapters.discord.common import (
     PREFIX,
-    UserFacing,
     acting_user,
     defer,
     deps,
@@ -24,7 +23,7 @@ from adapters.discord.common import (
     say,
     show,
 )
-from adapters.discord.controls import Control, button
+from adapters.discord.controls import Control, button, refuse
 from adapters.text import SHOWN_AS
 from core import quotas, requests, users
 from core.domain import EventKind, EventPayload, MediaRequest, MediaType, User
@@ -34,8 +33,9 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-DECLINE_MODAL = re.compile(PREFIX + r"dm:(?P<id>\d{1,12})")
+DECLINE_MODAL = re.compile(PREFIX + r"dm:(?P<id>\d{1,18})")
 REASON = 300
+EXPIRED_FORM = "That form has expired. Press the button again."
 PENDING_PAGE = 4  # cards per /pending answer, and one more message for "More"
 
 
@@ -132,9 +132,10 @@ async def on_modal(interaction: discord.Interaction[Any]) -> None:
     """A submitted modal: today only the decline reason."""
     data: dict[str, Any] = dict(interaction.data or {})
     match = DECLINE_MODAL.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        await refuse(interaction, str(data.get("custom_id", "")), EXPIRED_FORM)
+        return
     try:
-        if match is None:
-            raise UserFacing("That form has expired. Press the button again.")
         await _declined(interaction, int(match["id"]), _field(data, "reason"))
     except Exception as error:
         await report_error(interaction, error)

@@ -67,13 +67,13 @@ class Suggestions:
         task = self._running.get(key)
         if task is None:
             task = asyncio.create_task(self._fetch(found, media_type, query, key))
+            task.add_done_callback(_settled)
             self._running[key] = task
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.budget)
         except TimeoutError:
             return self._closest(media_type, query)
-        except CoreError as error:  # TMDb down or refusing: say nothing rather than fail
-            log.info("autocomplete for %r: %s", query, error)
+        except CoreError:  # TMDb down or refusing: say nothing rather than fail (_settled logs)
             return self._closest(media_type, query)
 
     async def _fetch(
@@ -99,6 +99,19 @@ class Suggestions:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+
+
+def _settled(task: asyncio.Task[list[app_commands.Choice[str]]]) -> None:
+    """Every search's end is looked at, also one whose answer came too late: a shield
+    whose waiter timed out stops watching its task, and an exception nobody retrieves
+    ends as "Task exception was never retrieved" in the log."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if isinstance(error, CoreError):
+        log.info("autocomplete search: %s", error)
+    elif error is not None:
+        log.error("autocomplete search failed", exc_info=error)
 
 
 def _choice(item: CatalogueItem) -> app_commands.Choice[str]:
