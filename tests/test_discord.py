@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -335,6 +337,11 @@ RAW = (
 )
 
 
+def _rendered(message: FakeMessage) -> str:
+    """The message's text as Discord draws it: a backslash escape shows the character."""
+    return re.sub(r"\\(.)", r"\1", message.text())
+
+
 def _shown(bot: DiscordWorld) -> list[FakeMessage]:
     """Every message anyone was shown: answers, follow-ups, channel posts and DMs."""
     messages = [m for ix in bot.discord.interactions for m in (ix.original, *ix.followups) if m]
@@ -488,3 +495,51 @@ async def test_an_autocomplete_search_past_its_budget_ends_quietly(
     finally:
         loop.set_exception_handler(previous)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("marked", [True, False], ids=["picker-marked", "crash-before-marking"])
+async def test_a_press_after_a_crash_before_the_confirmation_tells_the_truth(
+    discord_bot: DiscordWorld, marked: bool
+) -> None:
+    bot = discord_bot
+    card = await bot.run(ALICE, "request tv", title="tv:1396")
+    await (await bot.click(ALICE, card, "Request")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    await (
+        await bot.discord.select(ALICE, picker, picker.selects()[0]["custom_id"], ["1", "2"])
+    ).acked()
+    await bot.changed(card, "Chosen:** 1, 2")
+    # The confirmation (the card's edit) never reaches Discord: the process dies first.
+    cut_short = bot.discord.stall("PATCH", r"^/webhooks/\d+/[^/]+/messages/@original$")
+    await (await bot.click(ALICE, bot.message(card), "Request 2 seasons")).acked()
+    await asyncio.wait_for(cut_short.reached.wait(), 10)
+    [made] = await bot.requests()
+    if not marked:  # the crash came between the request and marking the picker with it
+        key = picker.selects()[0]["custom_id"].split(":")[2]
+        state = await chat.recall(bot.services, "discord", key)
+        assert state is not None
+        del state["req"]
+        await chat.remember(bot.services, "discord", state, timedelta(hours=1), key=key)
+    await bot.restart()  # a new bot on the same database file
+    cut_short.end()
+    assert "Pick the seasons" in bot.message(card).text()  # what the user still sees
+
+    told = await answered(await bot.click(ALICE, bot.message(card), "Request 2 seasons"))
+    assert f"You asked for this already: #{made.id} Breaking Bad" in _rendered(told)
+    assert "expired" not in told.text()
+    assert [r.id for r in await bot.requests()] == [made.id]
+
+
+async def test_a_double_press_on_request_makes_one_request(discord_bot: DiscordWorld) -> None:
+    bot = discord_bot
+    card = await bot.run(ALICE, "request tv", title="tv:1396")
+    await (await bot.click(ALICE, card, "Request")).acked()
+    picker = await bot.changed(card, "Pick the seasons")
+    await (await bot.click(ALICE, picker, "All")).acked()
+    shown = await bot.changed(card, "Chosen:** 1, 2, 3, 4, 5")
+    presses = await asyncio.gather(*(bot.click(ALICE, shown, "Request 5 seasons") for _ in "12"))
+    for press in presses:
+        await answered(press)
+    await bot.changed(card, "You asked for this already")
+    assert [r.season_numbers for r in await bot.requests()] == [(1, 2, 3, 4, 5)]
+    assert not [m for p in presses for m in p.followups if "expired" in m.text()]

@@ -33,6 +33,7 @@ from core.search import seasons_left
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 25  # a select holds at most 25 options
 EXPIRED = "This season choice has expired. Run /request tv again."
+DONE = "req"  # in a picker's state: the id of the request it made
 
 
 async def on_request(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
@@ -112,10 +113,14 @@ async def on_choose(
     key, page = args[0], int(args[1])
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
-        on_page = set(_numbers(state)[page * PER_PAGE : (page + 1) * PER_PAGE])
-        wanted = {int(v) for v in values if v.isdigit()} & set(_selectable(state)) & on_page
-        state["sel"] = sorted((set(state["sel"]) - on_page) | wanted)
-        await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
+        if DONE not in state:
+            on_page = set(_numbers(state)[page * PER_PAGE : (page + 1) * PER_PAGE])
+            wanted = {int(v) for v in values if v.isdigit()} & set(_selectable(state)) & on_page
+            state["sel"] = sorted((set(state["sel"]) - on_page) | wanted)
+            await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
+    if DONE in state:
+        await _show_done(interaction, state)
+        return
     await show(interaction, **picker(key, state))
 
 
@@ -124,25 +129,52 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
     await defer(interaction, update=True)
     key, op = args[0], args[1]
     services = deps(interaction).services
+    note = ""
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
-        if op == "ok" and not state["sel"]:
-            raise UserFacing("Choose at least one season first (or press All).")
-        if op in ("ok", "back"):
+        if DONE in state:
+            pass
+        elif op == "ok":
+            note = await _confirm(interaction, key, state)
+        elif op == "back":
             await chat.forget(services, PLATFORM, key)
         else:
             _change(state, op)
             await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
-    if op not in ("ok", "back"):
-        await show(interaction, **picker(key, state))
+            await show(interaction, **picker(key, state))
+            return
+    if DONE in state and not note:
+        await _show_done(interaction, state)
         return
-    note = ""
-    if op == "ok":
-        user = await acting_user(interaction)
-        result = await requests.create_request(
-            services, user.id, state["id"], MediaType.TV, state["sel"]
-        )
-        note = render.outcome_of(result)
+    await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
+
+
+async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[str, Any]) -> str:
+    """Request the chosen seasons. The picker is kept, marked with the request, until it
+    expires: a press on it later (a double click, or after a crash that came before the
+    card showed the outcome) is told about the request, not that the choice expired."""
+    if not state["sel"]:
+        raise UserFacing("Choose at least one season first (or press All).")
+    services = deps(interaction).services
+    user = await acting_user(interaction)
+    result = await requests.create_request(
+        services, user.id, state["id"], MediaType.TV, state["sel"]
+    )
+    if result.request is None:  # made already, e.g. by a press a crash cut short
+        own = [r for r in result.existing if r.requested_by.id == user.id]
+        if own and set(state["sel"]) <= {n for r in own for n in r.season_numbers}:
+            return "\n".join(render.asked_already(r) for r in own)
+        return render.outcome_of(result)
+    state[DONE] = result.request.id
+    await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
+    return render.outcome_of(result)
+
+
+async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any]) -> None:
+    """A picker whose request was made: the card, with where that request stands now."""
+    request_id = int(state[DONE])
+    current = await requests.current_request(deps(interaction).services, request_id)
+    note = render.asked_already(current) if current else f"Request #{request_id} was withdrawn."
     await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
 
 
