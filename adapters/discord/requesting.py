@@ -132,8 +132,9 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
     note = ""
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
-        if DONE in state:
-            pass
+        done = DONE in state
+        if done:
+            pass  # whatever was pressed, the request is made: say so below
         elif op == "ok":
             note = await _confirm(interaction, key, state)
         elif op == "back":
@@ -141,12 +142,12 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
         else:
             _change(state, op)
             await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
-            await show(interaction, **picker(key, state))
-            return
-    if DONE in state and not note:
+    if done:
         await _show_done(interaction, state)
-        return
-    await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
+    elif op in ("ok", "back"):
+        await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
+    else:
+        await show(interaction, **picker(key, state))
 
 
 async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[str, Any]) -> str:
