@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from adapters.arr import ArrClient, ArrSettings, RadarrClient, SonarrClient
 from adapters.clock import SystemClock
-from adapters.discord import DiscordConfig
 from adapters.jellyfin import JellyfinClient
-from adapters.telegram import TelegramConfig
 from adapters.tmdb.client import TmdbClient, is_read_token
 from bot.settings import (
     DiscordSettings,
@@ -32,6 +31,11 @@ from core.ports import Catalogue, Downloader, MediaServer
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine
 from storage.migrate import upgrade_engine
+
+if TYPE_CHECKING:
+    # Importing either package loads its chat library: only `run` and `check` need one.
+    from adapters.discord import DiscordConfig
+    from adapters.telegram import TelegramConfig
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +190,8 @@ def telegram_config(telegram: TelegramSettings) -> TelegramConfig:
     """The Telegram adapter's plain configuration from its settings."""
     if telegram.bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    from adapters.telegram.config import TelegramConfig
+
     return TelegramConfig(
         token=telegram.bot_token.get_secret_value().strip(),
         base_url=str(telegram.base_url),
@@ -199,6 +205,8 @@ def discord_config(discord: DiscordSettings) -> DiscordConfig:
     """The Discord adapter's plain configuration from its settings."""
     if discord.bot_token is None:
         raise ValueError("DISCORD_BOT_TOKEN is not set")
+    from adapters.discord.config import DiscordConfig
+
     return DiscordConfig(
         token=discord.bot_token.get_secret_value().strip(),
         guild_id=discord.guild_id,

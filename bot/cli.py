@@ -8,11 +8,13 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
-from bot import commands
-from bot.settings import Settings, SettingsError, load_settings
+# Only the standard library up here: `requestbot --help` and `--version` answer without
+# loading pydantic, SQLAlchemy or a chat library; each command imports what it uses.
 
 log = logging.getLogger("requestbot")
 
@@ -23,6 +25,7 @@ Without a subcommand it runs the bot if a chat platform is configured, else the 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="requestbot", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"requestbot {_version()}")
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run every configured chat adapter and background job")
@@ -32,7 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--as", dest="user", default="alice", help="start as this user")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="test the connection to every configured service")
+    sub.add_parser("health", help="exit 0 if `requestbot run` is alive here (Docker HEALTHCHECK)")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("requestbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _configure_logging(level: str, interactive: bool, secrets: Sequence[str] = ()) -> None:
@@ -83,18 +96,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     args = _parser().parse_args(argv)
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings(args.env_file)
     except SettingsError as error:
+        _print_warnings(error.warnings)
         print("requestbot: the settings have problems:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         print("See .env.example for every setting.", file=sys.stderr)
         return 2
+    _print_warnings(settings.warnings)
     command = args.command or ("run" if settings.platforms else "demo")
     _configure_logging(
         settings.general.log_level, command in ("console", "demo"), secrets(settings)
     )
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import commands
+
     try:
         if command == "run":
             return asyncio.run(commands.run(settings))
@@ -108,19 +129,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(commands.demo(settings, user, sys.stdin, sys.stdout))
         if command == "migrate":
             return asyncio.run(commands.migrate(settings))
+        if command == "health":
+            return asyncio.run(commands.health(settings))
         return asyncio.run(commands.check(settings))
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
     except (OSError, SQLAlchemyError) as error:
         # Most often the database is down or the URL points nowhere: say so in one line.
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         print(
-            f"requestbot: the database cannot be used ({type(error).__name__}: {first[:200]}).",
+            f"requestbot: the database cannot be used ({commands.one_line(error)}).",
             file=sys.stderr,
         )
         log.debug("database error", exc_info=True)
         return 1
+
+
+def _print_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"requestbot: {warning}", file=sys.stderr)
 
 
 def secrets(settings: Settings) -> list[str]:

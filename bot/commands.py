@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from adapters.clock import SystemClock
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.offline_catalogue import OfflineCatalogue
 from adapters.console.shell import ConsoleShell
-from adapters.discord import DiscordAdapter
-from adapters.discord import check as check_discord
-from adapters.telegram import TelegramAdapter
-from adapters.telegram import check as check_telegram
 from adapters.text import job_lines
 from bot.app import (
     App,
@@ -29,15 +30,22 @@ from bot.app import (
     telegram_config,
     tmdb_client,
 )
+from bot.health import beat, health_line, heartbeat_path
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
 from core import users
 from core.domain import Identity, QuotaLimits
-from core.errors import CoreError
-from core.jobs import load_job_states
+from core.errors import CoreError, ServiceRejected, ServiceUnavailable
+from core.jobs import JobState, load_job_states
 from core.permissions import Permission
 from core.services import CoreConfig
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade
+from storage.migrate import current_revision_of, head_revision
+
+if TYPE_CHECKING:
+    # The chat libraries load only for the platforms configured (each costs 0.2-0.3 s).
+    from adapters.discord import DiscordAdapter
+    from adapters.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -66,25 +74,51 @@ Set at least one of these (in the environment or in .env; see .env.example):
 and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
 
 
-def _telegram(settings: Settings, app: App) -> Component:
+class ChatAdapter(Protocol):
+    """What `run` needs of a chat adapter: to run it, and to tell one person something."""
+
+    async def run(self) -> None: ...
+
+    async def tell(self, user_id: int, text: str) -> None: ...
+
+
+def _telegram_adapter(settings: Settings, app: App) -> TelegramAdapter:
     """The Telegram adapter, its notifier registered with the dispatcher."""
+    from adapters.telegram import TelegramAdapter
+
     adapter = TelegramAdapter(app.services, telegram_config(settings.telegram))
     app.dispatcher.add_notifier(adapter.notifier)
-    return Component("telegram", adapter.run)
+    return adapter
 
 
-def _discord(settings: Settings, app: App) -> Component:
+def _discord_adapter(settings: Settings, app: App) -> DiscordAdapter:
     """The Discord adapter, its notifier registered with the dispatcher."""
+    from adapters.discord import DiscordAdapter
+
     adapter = DiscordAdapter(app.services, discord_config(settings.discord))
     app.dispatcher.add_notifier(adapter.notifier)
-    return Component("discord", adapter.run)
+    return adapter
 
 
-# Chat adapters by platform, each building a Component from the settings and the app.
-PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {
-    "telegram": _telegram,
-    "discord": _discord,
+# Chat adapters by platform, built from the settings and the app.
+CHAT_ADAPTERS: dict[str, Callable[[Settings, App], ChatAdapter]] = {
+    "telegram": _telegram_adapter,
+    "discord": _discord_adapter,
 }
+
+
+def _component(name: str) -> Callable[[Settings, App], Component]:
+    def build(settings: Settings, app: App) -> Component:
+        return Component(name, CHAT_ADAPTERS[name](settings, app).run)
+
+    return build
+
+
+# The same, as components to serve.
+PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {
+    name: _component(name) for name in CHAT_ADAPTERS
+}
+TOKEN_SETTINGS = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
 
 DEMO_USERS = ("admin", "alice", "bob")  # admin is a bot owner; the others get the default
 DEMO_INTRO = """\
@@ -99,31 +133,169 @@ admin approves. You are {user}. Try, one line at a time:
 """
 
 
-async def run(settings: Settings) -> int:
-    """Start every configured chat adapter and the notification dispatcher; stop on a signal."""
+def _refusal(settings: Settings) -> str | None:
+    """Why `run` would not start with these settings (None: it would)."""
     platforms = settings.platforms
     if not platforms:
-        print(NO_PLATFORM, file=sys.stderr)
-        return 2
-    missing = [p for p in platforms if p not in PLATFORM_ADAPTERS]
+        return NO_PLATFORM
+    missing = [p for p in platforms if p not in CHAT_ADAPTERS]
     if missing:
         names = ", ".join(p.capitalize() for p in missing)
-        print(
+        return (
             f"requestbot run: the {names} adapter is not part of this version yet; "
-            "`requestbot demo` and `requestbot console` work today.",
-            file=sys.stderr,
+            "`requestbot demo` and `requestbot console` work today."
         )
-        return 2
     if settings.tmdb.api_key is None:
-        print("requestbot run: set TMDB_API_KEY so that people can search.", file=sys.stderr)
+        return "requestbot run: set TMDB_API_KEY so that people can search."
+    return None
+
+
+async def run(settings: Settings) -> int:
+    """Start every configured chat adapter and the notification dispatcher; stop on a signal."""
+    refusal = _refusal(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
+    refused = await _refused_token(settings)
+    if refused is not None:
+        print(f"requestbot run: {refused}", file=sys.stderr)
         return 2
     async with open_app(settings) as app:
-        components = [PLATFORM_ADAPTERS[p](settings, app) for p in platforms]
+        adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in settings.platforms}
+        stop = asyncio.Event()
+        lost: list[str] = []  # platforms whose token stopped working while running
+        components = [
+            Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()
+        ]
         components.append(Component("notifications", app.dispatcher.run))
         if app.scheduler is not None:
             components.append(Component("jobs", app.scheduler.run))
+        components.append(Component("heartbeat", _heartbeat(app.database_url)))
         log.info("requestbot running: %s", ", ".join(c.name for c in components))
-        return await serve(components)
+        checking = asyncio.create_task(_startup_checks(settings, adapters), name="checks")
+        try:
+            code = await serve(components, stop=stop)
+        finally:
+            checking.cancel()
+            await asyncio.gather(checking, return_exceptions=True)
+        return 2 if lost else code
+
+
+async def _refused_token(settings: Settings) -> str | None:
+    """Ask each chat platform once whether it takes our token: a refused token is a settings
+    error (one line, exit 2); a platform that does not answer is retried by its adapter."""
+    from adapters.discord.app import check as check_discord
+    from adapters.telegram.app import check as check_telegram
+
+    checks: dict[str, Callable[[], Awaitable[str]]] = {
+        "telegram": lambda: check_telegram(telegram_config(settings.telegram)),
+        "discord": lambda: check_discord(discord_config(settings.discord)),
+    }
+    quiet = logging.getLogger("discord.client")  # "logging in using static token", twice
+    level = quiet.level
+    quiet.setLevel(max(level, logging.WARNING))
+    try:
+        for platform in settings.platforms:
+            try:
+                await checks[platform]()
+            except ServiceRejected as exc:
+                why = f"HTTP {exc.status} {exc.detail}".rstrip()
+                return f"{exc.service} refused the bot token ({why}); check {TOKEN_SETTINGS[platform]}."
+            except ServiceUnavailable as exc:
+                log.warning("%s; the bot keeps trying to connect", exc)
+    finally:
+        quiet.setLevel(level)
+    return None
+
+
+def _until_token_refused(
+    platform: str, adapter: ChatAdapter, lost: list[str], stop: asyncio.Event
+) -> Callable[[], Awaitable[None]]:
+    """The adapter's run; a token refused later (revoked, or first seen after an outage)
+    stops the bot with exit 2, as at start, after the adapter's one log line about it."""
+
+    async def running() -> None:
+        try:
+            await adapter.run()
+        except Exception as exc:
+            if not _is_token_refusal(exc):
+                raise
+            lost.append(platform)
+            stop.set()
+            await asyncio.Event().wait()  # until serve cancels it, like every component
+
+    return running
+
+
+def _is_token_refusal(exc: BaseException) -> bool:
+    """telegram.error.InvalidToken or discord.LoginFailure (only loaded modules are asked)."""
+    telegram_error = sys.modules.get("telegram.error")
+    discord_errors = sys.modules.get("discord.errors")
+    kinds = (
+        getattr(telegram_error, "InvalidToken", None),
+        getattr(discord_errors, "LoginFailure", None),
+    )
+    return any(kind is not None and isinstance(exc, kind) for kind in kinds)
+
+
+def _heartbeat(database_url: str) -> Callable[[], Awaitable[None]]:
+    async def beating() -> None:
+        await beat(heartbeat_path(database_url))
+
+    return beating
+
+
+async def health(settings: Settings) -> int:
+    """Exit 0 while `requestbot run` on this database is alive (its heartbeat is fresh)."""
+    alive, line = health_line(heartbeat_path(settings.general.database_url))
+    print(line, file=sys.stdout if alive else sys.stderr)
+    return 0 if alive else 1
+
+
+async def _startup_checks(settings: Settings, adapters: dict[str, ChatAdapter]) -> None:
+    """Test TMDb, the media server and the downloaders once, as `check` does; say what is
+    wrong in the log and tell the owners in a direct message. The bot keeps running: a
+    service that is down may come back, and each use tries again."""
+    found = await asyncio.gather(*(_problem(n, c) for n, c in _service_checks(settings)))
+    problems = [p for p in found if p is not None]
+    for problem in problems:
+        log.warning("at start-up: %s", problem)
+    if problems:
+        await _tell_owners(settings, adapters, problems)
+
+
+async def _problem(name: str, checking: Awaitable[str]) -> str | None:
+    """None when the service works, else one plain line about it."""
+    try:
+        await checking
+    except CoreError as exc:
+        return f"{name} does not work: {exc}. {CONSEQUENCES.get(name.split()[0], '')}".strip()
+    return None
+
+
+CONSEQUENCES = {
+    "TMDb": "Searches fail until this is fixed (TMDB_API_KEY, TMDB_BASE_URL).",
+    "Jellyfin": "Library scans fail until this is fixed (JELLYFIN_URL, JELLYFIN_API_KEY).",
+    "Emby": "Library scans fail until this is fixed (JELLYFIN_URL, JELLYFIN_API_KEY).",
+    "Radarr": "Approved movies wait until this is fixed (RADARR_* settings).",
+    "Sonarr": "Approved shows wait until this is fixed (SONARR_* settings).",
+}
+
+
+async def _tell_owners(
+    settings: Settings, adapters: dict[str, ChatAdapter], problems: Sequence[str]
+) -> None:
+    """A direct message to each bot owner on a running platform; failures are logged."""
+    text = "requestbot has started, but:\n" + "\n".join(f"- {p}" for p in problems)
+    text += "\n`requestbot check` tests every service again."
+    for owner in sorted(settings.general.bot_owners, key=str):
+        adapter = adapters.get(owner.platform)
+        if adapter is None or not owner.external_id.isdigit():
+            continue
+        try:
+            await adapter.tell(int(owner.external_id), text)
+        except Exception as exc:
+            log.info("could not tell the owner %s about it: %s", owner, one_line(exc))
 
 
 async def console(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> int:
@@ -187,19 +359,23 @@ async def migrate(settings: Settings) -> int:
 
 
 async def check(settings: Settings) -> int:
-    """One line per configured service: working, or what is wrong. Exit 1 if any is wrong."""
-    ok = True
-    url = settings.general.database_url
-    try:
-        revision = await upgrade(url)
-        print(f"database: ok ({_safe_url(url)}, revision {revision})")
-    except Exception as exc:
-        ok = False
-        print(f"database: FAILED ({_safe_url(url)}: {type(exc).__name__}: {exc})")
+    """One line per configured service: working, or what is wrong, touching nothing (no
+    database is created or migrated). Exit 1 if any is wrong, else 2 if `run` would refuse
+    to start with these settings."""
+    from adapters.discord.app import check as check_discord
+    from adapters.telegram.app import check as check_telegram
+
+    if logging.getLogger().getEffectiveLevel() >= logging.INFO:
+        # The line per service says it all: not "logging in using static token", nor the
+        # traceback of a Bot API address that answers something else than JSON.
+        logging.getLogger("discord").setLevel(logging.WARNING)
+        logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
+    ok = await _database_line(settings.general.database_url)
+    services = dict(_service_checks(settings))
     if settings.tmdb.api_key is None:
         print("TMDb: not configured (set TMDB_API_KEY)")
     else:
-        ok &= await _service_line("TMDb", _checked(tmdb_client(settings.tmdb)))
+        ok &= await _service_line("TMDb", services.pop("TMDb"))
     if "telegram" not in settings.platforms:
         print("Telegram: not configured (set TELEGRAM_BOT_TOKEN)")
     else:
@@ -208,9 +384,73 @@ async def check(settings: Settings) -> int:
         print("Discord: not configured (set DISCORD_BOT_TOKEN)")
     else:
         ok &= await _service_line("Discord", check_discord(discord_config(settings.discord)))
-    ok &= await _check_media_stack(settings)
+    if not settings.media_server.configured:
+        print("Media server: not configured (set JELLYFIN_URL and JELLYFIN_API_KEY)")
+    for name, checking in services.items():
+        ok &= await _service_line(name, checking)
+    for name, arr in (("Radarr", settings.radarr), ("Sonarr", settings.sonarr)):
+        if not arr.configured:
+            prefix = name.upper()
+            needs = (
+                f"{prefix}_URL, {prefix}_API_KEY, {prefix}_QUALITY_PROFILE, {prefix}_ROOT_FOLDER"
+            )
+            print(f"{name}: not configured (set {needs})")
     await _print_jobs(settings)
-    return 0 if ok else 1
+    refusal = _refusal(settings)
+    if refusal is not None:
+        print(f"\n{refusal.replace('requestbot run:', '`requestbot run` would refuse:', 1)}")
+    if not ok:
+        return 1
+    return 0 if refusal is None else 2
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+async def _database_line(url: str) -> bool:
+    """The database: its revision, or that `run` will create it (and can), or what is wrong;
+    nothing is created or migrated here."""
+    shown = _safe_url(url)
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        folder = next(p for p in (path.absolute(), *path.absolute().parents) if p.exists())
+        if not os.access(folder, os.W_OK | os.X_OK):
+            print(f"database: FAILED ({shown}: cannot create it, {folder} is not writable)")
+            return False
+        print(f"database: ok ({shown}, not created yet: `requestbot run` creates it)")
+        return True
+    engine = create_engine(url)
+    try:
+        revision = await current_revision_of(engine)
+    except Exception as exc:
+        print(f"database: FAILED ({shown}: {one_line(exc)})")
+        return False
+    finally:
+        await engine.dispose()
+    head = head_revision()
+    if revision == head:
+        print(f"database: ok ({shown}, revision {revision})")
+    else:
+        print(
+            f"database: ok ({shown}, revision {revision or 'none'}; "
+            f"`requestbot run` or `migrate` brings it to {head})"
+        )
+    return True
+
+
+def one_line(exc: BaseException) -> str:
+    """``Kind: first line of the message`` (a driver's error rather than SQLAlchemy's
+    wrapper around it, and never SQLAlchemy's "Background on this error" line)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    text = str(exc).strip()
+    first = text.splitlines()[0][:200] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 async def _print_jobs(settings: Settings) -> None:
@@ -219,14 +459,19 @@ async def _print_jobs(settings: Settings) -> None:
     if not names:
         print("Jobs: none (they need a media server or a downloader)")
         return
-    engine = create_engine(settings.general.database_url)
-    try:
-        states = await load_job_states(SqlUnitOfWorkFactory(engine), names)
-    except Exception as exc:
-        print(f"Jobs: cannot read their state ({type(exc).__name__})")
-        return
-    finally:
-        await engine.dispose()
+    url = settings.general.database_url
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        states = [JobState(name) for name in names]  # no database yet: none has run
+    else:
+        engine = create_engine(url)
+        try:
+            states = await load_job_states(SqlUnitOfWorkFactory(engine), names)
+        except Exception as exc:
+            print(f"Jobs: cannot read their state ({type(exc).__name__})")
+            return
+        finally:
+            await engine.dispose()
     print("Jobs (last run by `requestbot run`):")
     for line in job_lines(states, SystemClock().now()):
         print(f"  {line}")
@@ -248,25 +493,17 @@ async def _checked(client: _Checkable) -> str:
         return await client.check()
 
 
-async def _check_media_stack(settings: Settings) -> bool:
-    """The media server and each downloader: reachable, key accepted, settings valid."""
-    ok = True
+def _service_checks(settings: Settings) -> list[tuple[str, Awaitable[str]]]:
+    """(name, its check) for TMDb, the media server and each downloader configured."""
+    found: list[tuple[str, Awaitable[str]]] = []
+    if settings.tmdb.api_key is not None:
+        found.append(("TMDb", _checked(tmdb_client(settings.tmdb))))
     media = settings.media_server
-    if not media.configured:
-        print("Media server: not configured (set JELLYFIN_URL and JELLYFIN_API_KEY)")
-    else:
-        label = media.media_server_type.capitalize()
-        ok &= await _service_line(label, _checked(media_server_client(media)))
+    if media.configured:
+        found.append((media.media_server_type.capitalize(), _checked(media_server_client(media))))
     for client in downloader_clients(settings).values():
-        ok &= await _service_line(client.name, _checked(client))
-    for name, arr in (("Radarr", settings.radarr), ("Sonarr", settings.sonarr)):
-        if not arr.configured:
-            prefix = name.upper()
-            needs = (
-                f"{prefix}_URL, {prefix}_API_KEY, {prefix}_QUALITY_PROFILE, {prefix}_ROOT_FOLDER"
-            )
-            print(f"{name}: not configured (set {needs})")
-    return ok
+        found.append((client.name, _checked(client)))
+    return found
 
 
 def _is_tty(stream: TextIO) -> bool:

@@ -5,10 +5,15 @@ Nothing outside ``bot/`` reads settings; the core and the adapters receive plain
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     Field,
@@ -147,6 +152,24 @@ def _bot_api(value: str) -> str:
     return value
 
 
+# @BotFather's tokens: the bot's id, a colon, 35 characters (letters, digits, - and _).
+_TELEGRAM_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,60}")
+# Discord's: three base64url parts joined by dots (user id, timestamp, signature).
+_DISCORD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}")
+
+
+def _token(value: Any, shape: re.Pattern[str], looks: str) -> Any:
+    """A blank token is no token; one of the wrong shape is refused before any network call
+    (a pasted client secret, a ``Bot `` prefix, quotes, a line cut short)."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value is None or not str(value).strip():
+        return None
+    if not shape.fullmatch(str(value).strip()):
+        raise ValueError(f"does not look like a bot token ({looks})")
+    return value
+
+
 class TelegramSettings(_Section):
     """The Telegram bot: its token, its Bot API server, and the chats it posts to."""
 
@@ -160,8 +183,10 @@ class TelegramSettings(_Section):
 
     @field_validator("bot_token", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _shape(cls, value: Any) -> Any:
+        return _token(
+            value, _TELEGRAM_TOKEN, "@BotFather gives digits, a colon and about 35 characters"
+        )
 
 
 def _role_permissions(value: Any) -> dict[int, Permission]:
@@ -198,8 +223,13 @@ class DiscordSettings(_Section):
 
     @field_validator("bot_token", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _shape(cls, value: Any) -> Any:
+        return _token(
+            value,
+            _DISCORD_TOKEN,
+            "the Developer Portal's Bot page gives three parts joined by dots; "
+            "not the client secret or the public key",
+        )
 
     @field_validator("role_permissions", mode="before")
     @classmethod
@@ -322,6 +352,7 @@ class Settings:
     sonarr: SonarrSettings = field(default_factory=SonarrSettings.model_construct)
     sonarr_4k: Sonarr4kSettings = field(default_factory=Sonarr4kSettings.model_construct)
     jobs: JobsSettings = field(default_factory=JobsSettings.model_construct)
+    warnings: tuple[str, ...] = ()  # names that are not settings but look like ones
 
     @property
     def platforms(self) -> list[str]:
@@ -337,9 +368,10 @@ class Settings:
 class SettingsError(Exception):
     """Every problem found in the settings, one line each."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: tuple[str, ...] = ()) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.warnings = warnings
 
 
 def _problems(section: type[_Section], error: ValidationError) -> list[str]:
@@ -360,27 +392,75 @@ def _problems(section: type[_Section], error: ValidationError) -> list[str]:
     return lines
 
 
+SECTIONS: dict[str, type[_Section]] = {
+    "general": GeneralSettings,
+    "tmdb": TmdbSettings,
+    "telegram": TelegramSettings,
+    "discord": DiscordSettings,
+    "media_server": MediaServerSettings,
+    "radarr": RadarrSettings,
+    "radarr_4k": Radarr4kSettings,
+    "sonarr": SonarrSettings,
+    "sonarr_4k": Sonarr4kSettings,
+    "jobs": JobsSettings,
+}
+# Environment variables with these beginnings are taken to be meant for requestbot; others
+# (PATH, HOME, ...) are none of its business. Every name in the settings file is meant for it.
+OUR_PREFIXES = (
+    "TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "EMBY_", "MEDIA_SERVER", "RADARR", "SONARR",
+    "JOBS_", "BOT_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA", "DEFAULT_PERMISSION",
+)  # fmt: skip
+
+
+def setting_names() -> list[str]:
+    """Every setting's name, as written in the environment or ``.env``."""
+    names = []
+    for section in SECTIONS.values():
+        prefix = str(section.model_config.get("env_prefix", "")).upper()
+        names += [prefix + name.upper() for name in section.model_fields]
+    return names
+
+
+def unknown_names(
+    file_names: list[str], environ: Mapping[str, str] | None = None, file_label: str = ".env"
+) -> tuple[str, ...]:
+    """A warning for each name in the settings file, or ours-looking one in the environment,
+    that is not a setting: with the closest setting when one is near (a typo, a missing
+    ``_BOT``)."""
+    known = set(setting_names())
+    environ = os.environ if environ is None else environ
+    candidates = [(n, f"in {file_label}") for n in file_names]
+    candidates += [(n, "in the environment") for n in environ if n.upper().startswith(OUR_PREFIXES)]
+    found: list[str] = []
+    seen: set[str] = set()
+    for name, where in candidates:
+        upper = name.upper()
+        if upper in known or upper in seen:
+            continue
+        seen.add(upper)
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else " and is ignored"
+        found.append(f"{name} {where} is not a setting{hint}")
+    return tuple(found)
+
+
+def _file_names(env_file: str | Path | None) -> list[str]:
+    if env_file is None or not Path(env_file).is_file():
+        return []
+    return [name for name in dotenv_values(env_file, encoding="utf-8") if name]
+
+
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """Read every section; raise SettingsError listing all problems at once."""
     problems: list[str] = []
     built: dict[str, Any] = {}
-    sections: dict[str, type[_Section]] = {
-        "general": GeneralSettings,
-        "tmdb": TmdbSettings,
-        "telegram": TelegramSettings,
-        "discord": DiscordSettings,
-        "media_server": MediaServerSettings,
-        "radarr": RadarrSettings,
-        "radarr_4k": Radarr4kSettings,
-        "sonarr": SonarrSettings,
-        "sonarr_4k": Sonarr4kSettings,
-        "jobs": JobsSettings,
-    }
-    for key, section in sections.items():
+    label = Path(env_file).name if env_file is not None else ""
+    warnings = unknown_names(_file_names(env_file), file_label=label)
+    for key, section in SECTIONS.items():
         try:
             built[key] = section(_env_file=env_file)  # type: ignore[call-arg]
         except ValidationError as error:
             problems.extend(_problems(section, error))
     if problems:
-        raise SettingsError(problems)
-    return Settings(**built)
+        raise SettingsError(problems, warnings)
+    return Settings(**built, warnings=warnings)

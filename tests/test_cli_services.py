@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tests.fake_arr import FakeRadarr, FakeSonarr
+from tests.fake_discord import FakeDiscord
 from tests.fake_jellyfin import FakeJellyfin
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
@@ -65,13 +66,60 @@ async def test_check_reports_one_line_per_service(fake_tmdb: FakeTmdb, tmp_path:
         tmp_path, "check", TMDB_API_KEY=DEFAULT_API_KEY, TMDB_BASE_URL=fake_tmdb.base_url
     )
 
-    assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("database: ok (sqlite+aiosqlite:///./data/requestbot.db")
+    assert lines[0] == (
+        "database: ok (sqlite+aiosqlite:///./data/requestbot.db, "
+        "not created yet: `requestbot run` creates it)"
+    )
     assert lines[1].startswith("TMDb: ok")
     assert lines[2] == "Telegram: not configured (set TELEGRAM_BOT_TOKEN)"
     assert lines[3] == "Discord: not configured (set DISCORD_BOT_TOKEN)"
     assert DEFAULT_API_KEY not in out
+    # Every service that is configured works, but `run` would refuse without a platform.
+    assert code == 2
+    assert "`requestbot run` would refuse: no chat platform is configured." in out
+    assert not (tmp_path / "data").exists()  # check creates no database
+
+
+async def test_check_reads_an_existing_database_without_migrating_it(tmp_path: Path) -> None:
+    code, _, err = await bot(tmp_path, "migrate")
+    assert code == 0, err
+    db = tmp_path / "data" / "requestbot.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+
+    code, out, _ = await bot(tmp_path, "check")
+
+    assert "revision 0003; `requestbot run` or `migrate` brings it to 0004)" in out.splitlines()[0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+
+
+async def test_a_database_that_cannot_be_opened_is_one_line_in_check_and_run(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    (tmp_path / "a-folder.db").mkdir()  # SQLite cannot open a folder as its file
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a-folder.db'}",
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+        "TELEGRAM_BASE_URL": fake_telegram.base_url,
+        "TMDB_API_KEY": DEFAULT_API_KEY,
+    }
+
+    code, out, _ = await bot(tmp_path, "check", **env)
+
+    assert code == 1
+    (line,) = [line for line in out.splitlines() if line.startswith("database:")]
+    assert line.endswith(": OperationalError: unable to open database file)")
+    assert "sqlalche.me" not in out
+
+    code, out, err = await bot(tmp_path, "run", **env)
+
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "requestbot: the database cannot be used (OperationalError: unable to open database file)."
+    )
+    assert "Traceback" not in err
 
 
 async def test_check_fails_on_a_rejected_key_without_printing_it(
@@ -155,20 +203,126 @@ async def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Pat
 
 
 async def test_check_reaches_telegram_without_printing_the_token(
-    fake_telegram: FakeTelegram, tmp_path: Path
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
 ) -> None:
-    env = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BASE_URL": fake_telegram.base_url}
+    env = {
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+        "TELEGRAM_BASE_URL": fake_telegram.base_url,
+        "TMDB_API_KEY": DEFAULT_API_KEY,
+        "TMDB_BASE_URL": fake_tmdb.base_url,
+    }
     code, out, err = await bot(tmp_path, "check", **env)
 
     assert code == 0, out + err
     assert "Telegram: ok (@requestbot_test_bot (id 7000001))" in out.splitlines()
     assert fake_telegram.token not in out + err
 
-    wrong = "999:not-the-token-at-all"
+    wrong = "999:" + "not-the-token-at-all" * 2
     code, out, err = await bot(tmp_path, "check", **{**env, "TELEGRAM_BOT_TOKEN": wrong})
     assert code == 1
-    assert "Telegram: FAILED (Telegram refused the request (HTTP 401)" in out
+    assert "Telegram: FAILED (Telegram refused the request (HTTP 401) Unauthorized" in out
     assert wrong not in out + err
+
+    # No Bot API at that address answers 404, which is not a refused token.
+    elsewhere = fake_telegram.base_url.removesuffix("/bot") + "/elsewhere/bot"
+    code, out, err = await bot(tmp_path, "check", **{**env, "TELEGRAM_BASE_URL": elsewhere})
+    assert code == 1
+    assert "Telegram: FAILED (Telegram refused the request (HTTP 404) Not Found" in out
+
+
+async def test_check_says_nothing_of_discord_intents_or_its_login(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    code, out, err = await bot(
+        tmp_path,
+        "check",
+        DISCORD_BOT_TOKEN=fake_discord.token,
+        DISCORD_API_BASE_URL=fake_discord.api_base,
+        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+    )
+
+    assert "Discord: ok (requestbot (id 1370000000000000001))" in out.splitlines()
+    assert code == 2  # no TMDb key: `run` would refuse
+    assert err == ""  # no "Guilds intent seems to be disabled", no "logging in using static token"
+
+
+async def test_run_with_a_token_telegram_refuses_is_one_line_and_exit_2(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    wrong = "999:" + "x" * 35
+    code, out, err = await bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=wrong,
+        TELEGRAM_BASE_URL=fake_telegram.base_url,
+        TMDB_API_KEY=DEFAULT_API_KEY,
+    )
+
+    assert code == 2
+    assert err.splitlines() == [
+        "requestbot run: Telegram refused the bot token (HTTP 401 Unauthorized: the token is "
+        "wrong or revoked); check TELEGRAM_BOT_TOKEN."
+    ]
+    assert wrong not in out + err
+
+
+async def test_run_with_a_token_discord_refuses_is_one_line_and_exit_2(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    wrong = fake_discord.token[:-4] + "nope"
+    code, out, err = await bot(
+        tmp_path,
+        "run",
+        DISCORD_BOT_TOKEN=wrong,
+        DISCORD_API_BASE_URL=fake_discord.api_base,
+        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+        TMDB_API_KEY=DEFAULT_API_KEY,
+    )
+
+    assert code == 2
+    assert err.splitlines() == [
+        "requestbot run: Discord refused the bot token (HTTP 401 Unauthorized: the token is "
+        "wrong or revoked); check DISCORD_BOT_TOKEN."
+    ]
+    assert wrong not in out + err
+
+
+async def test_run_tests_tmdb_at_start_and_tells_the_owner_in_a_direct_message(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    fake_telegram.add_user(1001, "Owner")
+    wrong = "0123456789abcdef0123456789abcdef"
+    process = await start_bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=fake_telegram.token,
+        TELEGRAM_BASE_URL=fake_telegram.base_url,
+        TELEGRAM_POLL_TIMEOUT="2",
+        TMDB_API_KEY=wrong,
+        TMDB_BASE_URL=fake_tmdb.base_url,
+        BOT_OWNERS="telegram:1001,console:root",
+    )
+    try:
+        notice = await fake_telegram.wait_for_message(1001, timeout=30)
+        code, health, _ = await bot(tmp_path, "health")
+        assert code == 0, health
+        assert health.startswith("requestbot health: ok")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, err.decode()
+    assert notice.text is not None
+    assert notice.text.startswith("requestbot has started, but:\n- TMDb does not work: TMDb ")
+    assert "(HTTP 401)" in notice.text
+    assert "TMDB_API_KEY" in notice.text
+    warning = [line for line in err.decode().splitlines() if "at start-up: TMDb" in line]
+    assert len(warning) == 1
+    assert " WARNING " in warning[0]
+    assert wrong not in out.decode() + err.decode() + notice.text
+    code, _, err_text = await bot(tmp_path, "health")
+    assert code == 1
+    assert "`requestbot run` is not running here" in err_text
 
 
 async def test_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
@@ -226,7 +380,7 @@ async def test_check_validates_the_media_server_and_downloaders_and_shows_the_jo
 
     code, out, _ = await bot(tmp_path, "check", **env)
 
-    assert code == 0, out
+    assert code == 2, out  # every service works, but with no chat platform `run` would refuse
     lines = out.splitlines()
     assert "Jellyfin: ok (Home (Jellyfin Server 10.10.7), Movies, Shows)" in lines
     assert (
@@ -237,7 +391,7 @@ async def test_check_validates_the_media_server_and_downloaders_and_shows_the_jo
         "Sonarr: ok (Sonarr 4.0.10.2544, quality profile HD-1080p (4), root folder /tv, "
         "language profile 1)" in lines
     )
-    jobs = lines[lines.index("Jobs (last run by `requestbot run`):") + 1 :]
+    jobs = lines[lines.index("Jobs (last run by `requestbot run`):") + 1 :][:4]
     assert [line.strip() for line in jobs] == [
         "recently added scan: not run yet",
         "full library scan: not run yet",

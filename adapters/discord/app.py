@@ -204,14 +204,17 @@ async def check(config: DiscordConfig) -> str:
     """``name (id 123)`` when the token works; ServiceRejected or ServiceUnavailable otherwise
     (the token never appears in either)."""
     point_at(config)
-    client = discord.Client(intents=discord.Intents.none())
+    # The bot's own intents: with none, discord.py warns that the guilds intent is off.
+    client = discord.Client(intents=discord.Intents(guilds=True))
     try:
         async with client:
             await client.login(config.token)
             assert client.user is not None
             return f"{client.user} (id {client.user.id})"
     except discord.LoginFailure as exc:
-        raise ServiceRejected("Discord", 401, "the bot token was refused") from exc
+        raise ServiceRejected(
+            "Discord", 401, "Unauthorized: the token is wrong or revoked"
+        ) from exc
     except (discord.HTTPException, OSError) as exc:
         raise ServiceUnavailable("Discord", str(exc)) from exc
 
@@ -223,6 +226,19 @@ class DiscordAdapter:
         self.config = config
         self.notifier = DiscordNotifier(services, config)
         self.deps = Deps(services, config, self.notifier)
+        self._client: RequestBot | None = None
+        self._connected = asyncio.Event()
+
+    async def tell(self, user_id: int, text: str) -> None:
+        """One plain direct message to a person once the client is ready (the owners'
+        start-up notice); discord.py's errors are raised."""
+        await self._connected.wait()
+        assert self._client is not None
+        await self._client.wait_until_ready()
+        user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+        await user.send(
+            discord.utils.escape_markdown(text), allowed_mentions=discord.AllowedMentions.none()
+        )
 
     async def run(self) -> None:
         """Log in (retrying while Discord is unreachable), stay connected (discord.py
@@ -232,12 +248,16 @@ class DiscordAdapter:
         async with client:
             await self._login(client)
             self.notifier.attach(client)
+            self._client = client
+            self._connected.set()
             try:
                 await client.connect(reconnect=True)
             except discord.LoginFailure:
                 log.error("Discord refused the bot token: check DISCORD_BOT_TOKEN")
                 raise
             finally:
+                self._connected.clear()
+                self._client = None
                 self.notifier.detach()
 
     async def _login(self, client: RequestBot) -> None:

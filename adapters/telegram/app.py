@@ -136,7 +136,18 @@ async def check(config: TelegramConfig) -> str:
         async with bot:
             me = bot.bot
     except InvalidToken as exc:
-        raise ServiceRejected("Telegram", 401, "the bot token was refused") from exc
+        # The Bot API answers 401 for a well-formed token it does not know, 404 when no bot
+        # answers at that address (a malformed token, or a base URL that is no Bot API);
+        # python-telegram-bot raises InvalidToken for both and keeps only the description,
+        # in the InvalidToken that Bot.initialize raises from.
+        said = " ".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+        if "not found" in said.lower():
+            raise ServiceRejected(
+                "Telegram", 404, "Not Found: no bot at this address (a malformed token or base URL)"
+            ) from exc
+        raise ServiceRejected(
+            "Telegram", 401, "Unauthorized: the token is wrong or revoked"
+        ) from exc
     except NetworkError as exc:
         raise ServiceUnavailable("Telegram", str(exc)) from exc
     except TelegramError as exc:
@@ -151,6 +162,13 @@ class TelegramAdapter:
         self.config = config
         self.notifier = TelegramNotifier(services, config)
         self.application = build_application(services, config, self.notifier)
+        self._polling = asyncio.Event()
+
+    async def tell(self, user_id: int, text: str) -> None:
+        """One plain message to a person in private once the bot is polling (the owners'
+        start-up notice); Telegram's errors are raised."""
+        await self._polling.wait()
+        await self.application.bot.send_message(user_id, text, parse_mode=None)
 
     async def run(self) -> None:
         """Connect (retrying while Telegram is unreachable), poll, and stop cleanly when
@@ -172,8 +190,10 @@ class TelegramAdapter:
                 error_callback=self._polling_trouble,
             )
             log.info("Telegram: polling for updates as @%s", app.bot.username)
+            self._polling.set()
             await self._watch()
         finally:
+            self._polling.clear()
             await self._stop()
 
     async def _watch(self) -> None:
