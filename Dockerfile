@@ -1,4 +1,7 @@
 # requestbot: one process for every chat adapter and background job.
+#   docker build -t requestbot .
+#   docker run --env-file .env -v requestbot-data:/data requestbot        (the bot)
+#   docker run --rm --env-file .env requestbot check                       (any subcommand)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,13 +16,22 @@ COPY core core
 COPY adapters adapters
 COPY storage storage
 COPY bot bot
+# /app/data points into the volume too: a DATABASE_URL left at ./data/requestbot.db (an
+# older .env) lands in the same file as the image's own setting below.
 RUN pip install -c .ci/constraints.txt . \
     && useradd --system --create-home --uid 10001 requestbot \
     && mkdir -p /data \
-    && chown requestbot:requestbot /data
+    && chown requestbot:requestbot /data \
+    && ln -s /data /app/data
 
 USER requestbot
 ENV DATABASE_URL=sqlite+aiosqlite:////data/requestbot.db
 VOLUME ["/data"]
 
-CMD ["requestbot", "run"]
+# `requestbot health` fails when the running bot's heartbeat (written every 30 s) is
+# missing or older than 90 s: the process is gone or its event loop is stuck.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["requestbot", "health"]
+
+ENTRYPOINT ["requestbot"]
+CMD ["run"]

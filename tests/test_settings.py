@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import OUR_PREFIXES, SettingsError, load_settings
 from core.domain import Identity
 from core.permissions import Permission
 
 ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+DISCORD_TOKEN = "MTM3MDAwMDAwMDAwMDAwMDAwMQ.GfAkE0.fake-discord-token-for-tests-only"
 SETTING_NAMES = (
     "DATABASE_URL",
     "DEFAULT_PERMISSIONS",
@@ -69,6 +72,9 @@ SETTING_NAMES = (
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.upper().startswith(OUR_PREFIXES):
+            monkeypatch.delenv(name)
 
 
 def test_defaults_need_no_setting_at_all() -> None:
@@ -83,10 +89,124 @@ def test_the_example_file_documents_every_setting_and_loads_as_is() -> None:
     example = ROOT / ".env.example"
     text = example.read_text()
     for name in SETTING_NAMES:
-        assert f"\n{name}=" in text, f"{name} is missing from .env.example"
+        assert f"\n{name}=" in text or f"\n# {name}=" in text, f"{name} is not in .env.example"
     settings = load_settings(example)
     assert settings.general.quota_defaults.movie_limit is None
     assert settings.general.default_permissions == Permission.REQUEST
+    assert settings.general.database_url == "sqlite+aiosqlite:///./data/requestbot.db"
+    assert settings.warnings == ()
+
+
+def _image_env() -> dict[str, str]:
+    """The ENV the Dockerfile sets (one ``ENV NAME=value`` a line)."""
+    found = {}
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("ENV ") and "\\" not in line:
+            name, _, value = line.removeprefix("ENV ").partition("=")
+            found[name.strip()] = value.strip()
+    return found
+
+
+def _docker_env_file(path: Path) -> dict[str, str]:
+    """What ``docker run --env-file`` makes of a file: ``NAME=value`` lines taken as they
+    are (no quotes, no comments after a value), lines starting with # skipped."""
+    found = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            found[name.strip()] = value
+    return found
+
+
+def test_the_image_keeps_its_database_in_its_volume_with_the_example_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = _image_env()
+    assert image["DATABASE_URL"] == "sqlite+aiosqlite:////data/requestbot.db"
+    # `docker run --env-file .env` with .env copied from the example: the file's values win
+    # over the image's, so the example must not set DATABASE_URL.
+    for name, value in {**image, **_docker_env_file(ROOT / ".env.example")}.items():
+        monkeypatch.setenv(name, value)
+
+    settings = load_settings(None)  # .dockerignore keeps .env out of the image
+
+    assert settings.general.database_url == "sqlite+aiosqlite:////data/requestbot.db"
+    assert settings.warnings == ()
+
+
+def test_the_image_runs_requestbot_and_checks_its_health() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["requestbot"]' in dockerfile
+    assert 'CMD ["run"]' in dockerfile
+    assert 'CMD ["requestbot", "health"]' in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert ".env" in (ROOT / ".dockerignore").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "123:abc",  # cut short
+        "Bot 123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789",  # a prefix pasted with it
+        '"123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"',  # quotes from a shell
+        "ABCdefGHIjklMNOpqrSTUvwxYZ0123456789",  # the id is missing
+    ],
+)
+def test_a_telegram_token_of_the_wrong_shape_is_a_settings_error(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    [problem] = caught.value.problems
+    assert problem.startswith("TELEGRAM_BOT_TOKEN: does not look like a bot token (@BotFather")
+    assert token not in problem
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "0123456789abcdef" * 4,  # the application's public key
+        "kq3bXWv-Ux7_aZGTsTWSfMxZtT2yyf1n",  # the client secret
+        "MTM3MDAwMDAwMDAwMDAwMDAwMQ.GfAkE0",  # cut short
+    ],
+)
+def test_a_discord_token_of_the_wrong_shape_is_a_settings_error(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", token)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    [problem] = caught.value.problems
+    assert problem.startswith("DISCORD_BOT_TOKEN: does not look like a bot token")
+    assert token not in problem
+
+
+def test_well_shaped_tokens_are_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", f" {TELEGRAM_TOKEN} ")
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", DISCORD_TOKEN)
+    assert load_settings(None).platforms == ["telegram", "discord"]
+
+
+def test_misspelt_names_in_the_file_and_the_environment_are_pointed_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "bot.env"
+    env_file.write_text("TELEGRAM_TOKEN=x\nTMDB_KEY=y\nlog_level=debug\nFAVOURITE_COLOUR=blue\n")
+    monkeypatch.setenv("DISCORD_BOTTOKEN", "z")
+    monkeypatch.setenv("RADARR_APIKEY", "z")
+    monkeypatch.setenv("EDITOR", "vi")  # not ours: nothing said
+
+    settings = load_settings(env_file)
+
+    assert settings.platforms == []
+    assert settings.warnings == (
+        "TELEGRAM_TOKEN in bot.env is not a setting; did you mean TELEGRAM_BOT_TOKEN?",
+        "TMDB_KEY in bot.env is not a setting; did you mean TMDB_API_KEY?",
+        "FAVOURITE_COLOUR in bot.env is not a setting and is ignored",
+        "DISCORD_BOTTOKEN in the environment is not a setting; did you mean DISCORD_BOT_TOKEN?",
+        "RADARR_APIKEY in the environment is not a setting; did you mean RADARR_API_KEY?",
+    )
 
 
 def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,10 +238,10 @@ def test_every_problem_is_listed_at_once_without_echoing_secrets(
 def test_a_platform_counts_as_configured_once_its_token_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TELEGRAM_TOKEN)
     settings = load_settings(None)
     assert settings.platforms == ["telegram"]
-    assert "123:abc" not in repr(settings.telegram)
+    assert TELEGRAM_TOKEN not in repr(settings.telegram)
 
 
 def test_a_bad_database_url_is_shown_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,7 +261,7 @@ def test_quota_windows_longer_than_ten_years_are_refused(monkeypatch: pytest.Mon
 
 
 def test_telegram_chats_are_ids_or_a_channel_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TELEGRAM_TOKEN)
     monkeypatch.setenv("TELEGRAM_ADMIN_CHAT_ID", "-1001234567890")
     monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "@new_on_plex")
     monkeypatch.setenv("TELEGRAM_BASE_URL", "http://localhost:8081/bot/")
@@ -156,7 +276,7 @@ def test_telegram_chats_are_ids_or_a_channel_name(monkeypatch: pytest.MonkeyPatc
 def test_bad_telegram_settings_are_listed_without_the_token(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:s3cret-token")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TELEGRAM_TOKEN)
     monkeypatch.setenv("TELEGRAM_ADMIN_CHAT_ID", "the admins")
     monkeypatch.setenv("TELEGRAM_NOTIFY_CHAT_ID", "news channel")
     monkeypatch.setenv("TELEGRAM_BASE_URL", "http://localhost:8081/")
@@ -165,7 +285,7 @@ def test_bad_telegram_settings_are_listed_without_the_token(
     problems = "\n".join(caught.value.problems)
     for name in ("TELEGRAM_ADMIN_CHAT_ID", "TELEGRAM_NOTIFY_CHAT_ID", "TELEGRAM_BASE_URL"):
         assert name in problems
-    assert "s3cret-token" not in problems
+    assert TELEGRAM_TOKEN not in problems
 
 
 def test_discord_role_permissions_map_role_ids_to_permissions(
