@@ -200,7 +200,8 @@ async def _refused_token(settings: Settings) -> str | None:
                 await checks[platform]()
             except ServiceRejected as exc:
                 why = f"HTTP {exc.status} {exc.detail}".rstrip()
-                return f"{exc.service} refused the bot token ({why}); check {TOKEN_SETTINGS[platform]}."
+                setting = TOKEN_SETTINGS[platform]
+                return f"{exc.service} refused the bot token ({why}); check {setting}."
             except ServiceUnavailable as exc:
                 log.warning("%s; the bot keeps trying to connect", exc)
     finally:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.health import STALE_AFTER, health_line, heartbeat_path
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_SCRIPT = """\
@@ -312,3 +314,111 @@ def test_bad_input_gets_a_plain_answer(admin_run: subprocess.CompletedProcess[st
     assert 'Unknown command "frobnicate"' in section(out, "frobnicate")
     assert "search [movie|tv] TEXT" in section(out, "help")
     assert "Traceback" not in out + admin_run.stderr
+
+
+IMPORTED = """\
+import sys
+from bot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("discord", "telegram", "sqlalchemy", "sqlmodel", "alembic", "mako", "pydantic", "httpx")
+print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+"""
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_load_no_chat_library_database_or_settings(
+    flag: str, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED, flag],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=True,
+    )
+    printed, loaded = done.stdout.rsplit("\n", 2)[:2]
+    assert loaded == ""
+    if flag == "--version":
+        assert printed.startswith("requestbot 0.")
+    else:
+        assert "--version" in done.stdout
+
+
+AT_HEAD = """\
+import asyncio, sys
+from storage.migrate import upgrade
+print(asyncio.run(upgrade(sys.argv[1])), "alembic" in sys.modules, "mako" in sys.modules)
+"""
+
+
+def test_a_database_at_the_newest_revision_is_opened_without_alembic(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+    def upgrade() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", AT_HEAD, url],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert upgrade() == "0004 True True"  # a new database: Alembic creates the schema
+    assert upgrade() == "0004 False False"  # at the head already: one query, no Alembic
+
+
+def test_check_with_nothing_configured_exits_2_and_creates_no_database(tmp_path: Path) -> None:
+    done = run_bot("check", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "`requestbot run` would refuse: no chat platform is configured." in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_misspelt_settings_are_pointed_out_before_the_demo_starts(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_TOKEN=123456:abc\nTMDB_KEY=secret-key-value\n")
+
+    done = run_bot(cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
+
+    assert done.returncode == 0
+    assert "offline demo" in done.stdout
+    warnings = done.stderr.splitlines()
+    assert "requestbot: TELEGRAM_TOKEN in .env is not a setting; did you mean " in warnings[0]
+    assert warnings[:3] == [
+        "requestbot: TELEGRAM_TOKEN in .env is not a setting; did you mean TELEGRAM_BOT_TOKEN?",
+        "requestbot: TMDB_KEY in .env is not a setting; did you mean TMDB_API_KEY?",
+        "requestbot: DISCORD_TOKEN in the environment is not a setting; "
+        "did you mean DISCORD_BOT_TOKEN?",
+    ]
+    assert "secret-key-value" not in done.stderr
+
+
+def test_a_token_not_shaped_like_one_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    token = "Bot 123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+    done = run_bot("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": token, "TMDB_API_KEY": "k"})
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN: does not look like a bot token" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "ABCdefGHIjkl" not in done.stderr
+
+
+def test_health_tells_a_fresh_heartbeat_from_a_stale_or_missing_one(tmp_path: Path) -> None:
+    beat = tmp_path / "requestbot.alive"
+    assert health_line(beat) == (
+        False,
+        "requestbot health: FAILED (`requestbot run` is not running here)",
+    )
+    beat.write_text("1\n")
+    assert health_line(beat)[0]
+    stale = beat.stat().st_mtime + STALE_AFTER + 5
+    assert health_line(beat, now=stale) == (
+        False,
+        f"requestbot health: FAILED (no heartbeat for {STALE_AFTER + 5:.0f} s: the bot is stuck)",
+    )
+    assert heartbeat_path("sqlite+aiosqlite:///a.db") != heartbeat_path("sqlite+aiosqlite:///b.db")
