@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -96,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     args = _parser().parse_args(argv)
+    import asyncio
+
     from bot.settings import SettingsError, load_settings
 
     try:
@@ -166,6 +166,8 @@ def secrets(settings: Settings) -> list[str]:
 
 
 def _login_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
