@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -116,22 +118,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot import commands
 
+    def run(work: Coroutine[Any, Any, int]) -> int:
+        return asyncio.run(_settled(work, (OSError, SQLAlchemyError)))
+
     try:
         if command == "run":
-            return asyncio.run(commands.run(settings))
+            return run(commands.run(settings))
         if command == "console":
             user = args.user or _login_name()
-            return asyncio.run(commands.console(settings, user, sys.stdin, sys.stdout))
+            return run(commands.console(settings, user, sys.stdin, sys.stdout))
         if command == "demo":
             user = getattr(args, "user", None) or "alice"
             if args.command is None:
                 print("No chat platform is configured, so here is the offline demo.\n")
-            return asyncio.run(commands.demo(settings, user, sys.stdin, sys.stdout))
+            return run(commands.demo(settings, user, sys.stdin, sys.stdout))
         if command == "migrate":
-            return asyncio.run(commands.migrate(settings))
+            return run(commands.migrate(settings))
         if command == "health":
-            return asyncio.run(commands.health(settings))
-        return asyncio.run(commands.check(settings))
+            return run(commands.health(settings))
+        return run(commands.check(settings))
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
@@ -143,6 +148,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         log.debug("database error", exc_info=True)
         return 1
+
+
+async def _settled(
+    work: Coroutine[Any, Any, int], database_errors: tuple[type[BaseException], ...]
+) -> int:
+    """``work``; after a database error, first let aiosqlite's threads end while the loop
+    still runs."""
+    import asyncio
+
+    try:
+        return await work
+    except database_errors:
+        await asyncio.to_thread(_join_sqlite_threads)
+        raise
+
+
+def _join_sqlite_threads(timeout: float = 1.0) -> None:
+    # aiosqlite quirk: a connection that fails to open queues its own stop, and its worker
+    # thread hands that result back to the event loop; when asyncio.run has closed the loop
+    # by then, the thread dies on "Event loop is closed" with a traceback on stderr.
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _print_warnings(warnings: Sequence[str]) -> None:
