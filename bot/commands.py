@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -184,20 +185,13 @@ async def run(settings: Settings) -> int:
 async def _refused_token(settings: Settings) -> str | None:
     """Ask each chat platform once whether it takes our token: a refused token is a settings
     error (one line, exit 2); a platform that does not answer is retried by its adapter."""
-    from adapters.discord.app import check as check_discord
-    from adapters.telegram.app import check as check_telegram
-
-    checks: dict[str, Callable[[], Awaitable[str]]] = {
-        "telegram": lambda: check_telegram(telegram_config(settings.telegram)),
-        "discord": lambda: check_discord(discord_config(settings.discord)),
-    }
     quiet = logging.getLogger("discord.client")  # "logging in using static token", twice
     level = quiet.level
     quiet.setLevel(max(level, logging.WARNING))
     try:
         for platform in settings.platforms:
             try:
-                await checks[platform]()
+                await _platform_check(settings, platform)
             except ServiceRejected as exc:
                 why = f"HTTP {exc.status} {exc.detail}".rstrip()
                 setting = TOKEN_SETTINGS[platform]
@@ -207,6 +201,17 @@ async def _refused_token(settings: Settings) -> str | None:
     finally:
         quiet.setLevel(level)
     return None
+
+
+async def _platform_check(settings: Settings, platform: str) -> str:
+    """The chat platform's own check of the token (its library loads only now)."""
+    if platform == "telegram":
+        from adapters.telegram.app import check as check_telegram
+
+        return await check_telegram(telegram_config(settings.telegram))
+    from adapters.discord.app import check as check_discord
+
+    return await check_discord(discord_config(settings.discord))
 
 
 def _until_token_refused(
@@ -257,7 +262,7 @@ async def _startup_checks(settings: Settings, adapters: dict[str, ChatAdapter]) 
     """Test TMDb, the media server and the downloaders once, as `check` does; say what is
     wrong in the log and tell the owners in a direct message. The bot keeps running: a
     service that is down may come back, and each use tries again."""
-    found = await asyncio.gather(*(_problem(n, c) for n, c in _service_checks(settings)))
+    found = await asyncio.gather(*(_problem(n, c()) for n, c in _service_checks(settings)))
     problems = [p for p in found if p is not None]
     for problem in problems:
         log.warning("at start-up: %s", problem)
@@ -363,9 +368,6 @@ async def check(settings: Settings) -> int:
     """One line per configured service: working, or what is wrong, touching nothing (no
     database is created or migrated). Exit 1 if any is wrong, else 2 if `run` would refuse
     to start with these settings."""
-    from adapters.discord.app import check as check_discord
-    from adapters.telegram.app import check as check_telegram
-
     if logging.getLogger().getEffectiveLevel() >= logging.INFO:
         # The line per service says it all: not "logging in using static token", nor the
         # traceback of a Bot API address that answers something else than JSON.
@@ -376,19 +378,19 @@ async def check(settings: Settings) -> int:
     if settings.tmdb.api_key is None:
         print("TMDb: not configured (set TMDB_API_KEY)")
     else:
-        ok &= await _service_line("TMDb", services.pop("TMDb"))
+        ok &= await _service_line("TMDb", services.pop("TMDb")())
     if "telegram" not in settings.platforms:
         print("Telegram: not configured (set TELEGRAM_BOT_TOKEN)")
     else:
-        ok &= await _service_line("Telegram", check_telegram(telegram_config(settings.telegram)))
+        ok &= await _service_line("Telegram", _platform_check(settings, "telegram"))
     if "discord" not in settings.platforms:
         print("Discord: not configured (set DISCORD_BOT_TOKEN)")
     else:
-        ok &= await _service_line("Discord", check_discord(discord_config(settings.discord)))
+        ok &= await _service_line("Discord", _platform_check(settings, "discord"))
     if not settings.media_server.configured:
         print("Media server: not configured (set JELLYFIN_URL and JELLYFIN_API_KEY)")
     for name, checking in services.items():
-        ok &= await _service_line(name, checking)
+        ok &= await _service_line(name, checking())
     for name, arr in (("Radarr", settings.radarr), ("Sonarr", settings.sonarr)):
         if not arr.configured:
             prefix = name.upper()
@@ -494,16 +496,18 @@ async def _checked(client: _Checkable) -> str:
         return await client.check()
 
 
-def _service_checks(settings: Settings) -> list[tuple[str, Awaitable[str]]]:
-    """(name, its check) for TMDb, the media server and each downloader configured."""
-    found: list[tuple[str, Awaitable[str]]] = []
+def _service_checks(settings: Settings) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
+    """(name, a function running its check) for TMDb, the media server and each downloader
+    configured; each check closes its client."""
+    found: list[tuple[str, Callable[[], Awaitable[str]]]] = []
     if settings.tmdb.api_key is not None:
-        found.append(("TMDb", _checked(tmdb_client(settings.tmdb))))
+        found.append(("TMDb", lambda: _checked(tmdb_client(settings.tmdb))))
     media = settings.media_server
     if media.configured:
-        found.append((media.media_server_type.capitalize(), _checked(media_server_client(media))))
+        name = media.media_server_type.capitalize()
+        found.append((name, lambda: _checked(media_server_client(media))))
     for client in downloader_clients(settings).values():
-        found.append((client.name, _checked(client)))
+        found.append((client.name, functools.partial(_checked, client)))  # every one is run
     return found
 
 
