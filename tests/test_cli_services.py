@@ -423,3 +423,31 @@ async def test_check_names_what_is_wrong_with_a_downloaders_settings(
     assert "it has: Any (1)" in out
     assert "Sonarr: FAILED (Sonarr refused the request (HTTP 401) API key rejected)" in out
     assert "wrong-key" not in out
+
+
+async def test_a_token_refused_after_an_outage_at_start_still_exits_2_without_a_traceback(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake_telegram.fail(times=2, status=502, methods=["getMe"])  # the check, then the adapter
+    process = await start_bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=fake_telegram.token,
+        TELEGRAM_BASE_URL=fake_telegram.base_url,
+        TMDB_API_KEY=DEFAULT_API_KEY,
+        TMDB_BASE_URL="http://127.0.0.1:9/3",
+    )
+    try:
+        await fake_telegram.wait_for(lambda: len(fake_telegram.errors) >= 2, timeout=30)
+        fake_telegram.token = "555:" + "r" * 35  # revoked while the bot waits to retry
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert process.returncode == 2, err.decode()
+    text = err.decode()
+    assert "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN" in text
+    assert "Traceback" not in text
+    assert "crashed" not in text
