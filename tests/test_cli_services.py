@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -451,3 +452,32 @@ async def test_a_token_refused_after_an_outage_at_start_still_exits_2_without_a_
     assert "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN" in text
     assert "Traceback" not in text
     assert "crashed" not in text
+
+
+async def test_run_tells_a_discord_owner_in_a_direct_message_what_does_not_work(
+    fake_discord: FakeDiscord, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    owner = 4242
+    fake_discord.add_user(owner, "owner")
+    process = await start_bot(
+        tmp_path,
+        "run",
+        DISCORD_BOT_TOKEN=fake_discord.token,
+        DISCORD_API_BASE_URL=fake_discord.api_base,
+        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+        DISCORD_GUILD_ID=str(fake_discord.guild_id),
+        TMDB_API_KEY="0123456789abcdef0123456789abcdef",
+        TMDB_BASE_URL=fake_tmdb.base_url,
+        BOT_OWNERS=f"discord:{owner}",
+    )
+    try:
+        (notice,) = await fake_discord.wait_for(lambda: fake_discord.dms(owner), timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, err.decode()
+    shown = re.sub(r"\\(.)", r"\1", notice.content)  # as Discord renders escaped markdown
+    assert shown.startswith("requestbot has started, but:\n- TMDb does not work: ")
+    assert "(HTTP 401)" in shown
+    assert "TMDB_API_KEY" in shown
