@@ -18,6 +18,9 @@ STALE_AFTER = 3 * BEAT_SECONDS  # three missed beats: the event loop is stuck or
 def heartbeat_path(database_url: str) -> Path:
     """The heartbeat file of the bot on this database (two bots on one machine, each on its
     own database, do not vouch for each other)."""
+    scheme, sep, path = database_url.partition(":///")
+    if scheme.startswith("sqlite") and sep:  # ./data/requestbot.db in two folders: two bots
+        database_url = f"{scheme}{sep}{Path(path).absolute()}"
     key = hashlib.sha256(database_url.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"requestbot-{key}.alive"
 

@@ -408,7 +408,9 @@ def test_a_token_not_shaped_like_one_is_one_line_and_exit_2(tmp_path: Path) -> N
     assert "ABCdefGHIjkl" not in done.stderr
 
 
-def test_health_tells_a_fresh_heartbeat_from_a_stale_or_missing_one(tmp_path: Path) -> None:
+def test_health_tells_a_fresh_heartbeat_from_a_stale_or_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     beat = tmp_path / "requestbot.alive"
     assert health_line(beat) == (
         False,
@@ -422,3 +424,7 @@ def test_health_tells_a_fresh_heartbeat_from_a_stale_or_missing_one(tmp_path: Pa
         f"requestbot health: FAILED (no heartbeat for {STALE_AFTER + 5:.0f} s: the bot is stuck)",
     )
     assert heartbeat_path("sqlite+aiosqlite:///a.db") != heartbeat_path("sqlite+aiosqlite:///b.db")
+    relative = "sqlite+aiosqlite:///./data/requestbot.db"
+    here = heartbeat_path(relative)
+    monkeypatch.chdir(tmp_path)
+    assert heartbeat_path(relative) != here  # the same default in another folder: another bot
