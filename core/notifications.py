@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import heapq
 import logging
-from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.domain import (
     Audience,
@@ -27,8 +30,18 @@ from core.domain import (
     User,
 )
 from core.errors import DeliveryFailed
+from core.lanes import Lanes, Ticket
 from core.permissions import Permission
-from core.ports import Broadcaster, Clock, Notifier, UnitOfWork, UnitOfWorkFactory
+from core.ports import (
+    SHARED,
+    Broadcaster,
+    Clock,
+    Drainable,
+    Notifier,
+    Routed,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +61,10 @@ CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no use
 @dataclass(frozen=True, slots=True)
 class DispatchPolicy:
     """How hard to try: exponential backoff from ``base_delay`` up to ``max_delay`` seconds,
-    ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds;
-    a stopping dispatcher finishes the event in hand within ``drain`` seconds."""
+    ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds
+    (renewed while it waits its turn); at most ``in_flight`` events are delivered at once; a
+    stopping dispatcher takes at most ``drain`` seconds, of which a send already on its way
+    may take ``grace``."""
 
     max_attempts: int = 100  # with the backoff below: about a day of a platform being down
     base_delay: float = 5.0
@@ -57,7 +72,9 @@ class DispatchPolicy:
     lease: float = 120.0
     poll_interval: float = 10.0
     batch: int = 50
-    drain: float = 10.0  # seconds a stopping dispatcher may take to finish its event
+    in_flight: int = 1000
+    drain: float = 3.0  # docker stop waits 10 s, and the adapters need some after this
+    grace: float = 1.5
 
 
 def told_in_place(notification: Notification) -> bool:
@@ -92,8 +109,47 @@ async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience
     return found
 
 
+def destinations(notifier: Notifier, notification: Notification) -> Collection[str]:
+    """The chats a send writes to: as the notifier says, else the recipient's own chat (and,
+    for a manager's card, the shared chats, so that no edit overtakes the card's post)."""
+    if isinstance(notifier, Routed):
+        return notifier.destinations(notification)
+    own = f"user:{notification.recipient.id}"
+    return (own, SHARED) if notification.audience is Audience.MANAGER else (own,)
+
+
+_Outcome = tuple[bool, float]  # (failed, retry_after) of one send
+
+
+@dataclass(slots=True)
+class _Send:
+    """One (notifier, recipient) delivery of an event, queued in the lanes of its chats."""
+
+    notifier: str
+    recipient_id: int
+    whom: str
+    start: Callable[[], Awaitable[bool]]
+    keys: Collection[str]
+    ticket: Ticket | None = None
+    task: asyncio.Task[_Outcome | None] | None = None
+
+
+@dataclass(slots=True)
+class _Flight:
+    """An event being delivered: leased, its sends queued or under way."""
+
+    event: Event
+    sends: list[_Send] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
 class Dispatcher:
-    """Delivers outbox events to the registered notifiers, with retries and backoff."""
+    """Delivers outbox events to the registered notifiers, with retries and backoff.
+
+    Events are delivered side by side, each send in the lane of the chats it writes to: a
+    private message never waits for a group's flood limit, while every chat gets its
+    messages in the order of the events (a card's edits after its post).
+    """
 
     def __init__(
         self,
@@ -108,8 +164,13 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
-        self._soonest: datetime | None = None  # the earliest retry the last pass scheduled
-        self._stopping = False  # run() was cancelled: finish the event in hand, start no other
+        self._lanes = Lanes()
+        self._flights: dict[int, _Flight] = {}  # by event id
+        self._leases = asyncio.Lock()  # a lease renewal never undoes a settlement
+        self._room = asyncio.Event()  # an event was settled (or the dispatcher stops)
+        self._retries: list[datetime] = []  # a heap of the retries scheduled
+        self._renewer: asyncio.Task[None] | None = None
+        self._stopping = False  # run() was cancelled: start no send, admit no event
 
     def add_notifier(self, notifier: Notifier) -> None:
         """Register another notifier (an adapter that started late)."""
@@ -119,62 +180,93 @@ class Dispatcher:
         """Ask for a delivery pass now (called after a commit that wrote events)."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Deliver due events until cancelled, waking on ``wake()`` or every poll interval.
+    @property
+    def in_flight(self) -> int:
+        """How many events are being delivered."""
+        return len(self._flights)
 
-        When cancelled (the process is stopping), the event being delivered is finished
-        first, for up to ``policy.drain`` seconds, so that a message already sent is also
-        recorded as sent and is not sent again after the restart.
+    async def run(self) -> None:
+        """Deliver due events until cancelled, waking on ``wake()``, when a retry is due, or
+        every poll interval.
+
+        When cancelled (the process is stopping) it is done within ``policy.drain`` seconds:
+        sends still waiting for their turn (or, with a Drainable notifier, in its rate
+        limiter) are dropped without a log row, sends on the wire get ``policy.grace``
+        seconds to finish and be logged, and the events not fully delivered are given back
+        (their leases end), so a restart sends the rest at once and nothing twice.
         """
         log.info("notification dispatcher started with %d notifier(s)", len(self._notifiers))
         self._stopping = False
-        while True:
-            self._wake.clear()
-            delivering = asyncio.create_task(self._pass())
-            try:
-                await asyncio.shield(delivering)
-            except asyncio.CancelledError:
-                self._stopping = True
+        passing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                self._wake.clear()
+                passing = asyncio.create_task(self._pass())
+                await asyncio.shield(passing)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(delivering, self.policy.drain)
-                raise
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_time())
+                    await asyncio.wait_for(self._wake.wait(), self._idle_time())
+        except asyncio.CancelledError:
+            await self._stop(passing)
+            raise
 
     async def _pass(self) -> None:
         try:
-            await self.deliver_due()
+            await self._admit_due()
         except Exception:
             log.exception("delivery pass failed; trying again in %ss", self.policy.poll_interval)
 
     def _idle_time(self) -> float:
         """Seconds until the next pass: the poll interval, or sooner when a retry is due."""
+        now = self._clock.now()
+        if self._retries and self._retries[0] <= now:
+            while self._retries and self._retries[0] <= now:
+                heapq.heappop(self._retries)
+            return 0.0
         wait = self.policy.poll_interval
-        if self._soonest is not None:
-            until = (self._soonest - self._clock.now()).total_seconds()
-            wait = min(wait, max(0.0, until))
+        if self._retries:
+            wait = min(wait, (self._retries[0] - now).total_seconds())
         return wait
 
     async def deliver_due(self) -> int:
-        """Deliver every event that is due now; returns how many were handled."""
+        """Deliver every event that is due now and wait until each is delivered or
+        rescheduled; returns how many were handled."""
+        handled = await self._admit_due()
+        await self.idle()
+        return handled
+
+    async def idle(self) -> None:
+        """Wait until no event is being delivered."""
+        while tasks := [f.task for f in self._flights.values() if f.task and not f.task.done()]:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _admit_due(self) -> int:
+        """Lease the due events and queue their sends, in the order of the events."""
         handled = 0
         async with self._pass_lock:
-            self._soonest = None
-            while True:
+            while not self._stopping:
                 async with self._uow(write=False) as uow:
                     events = await uow.events.due(self._clock.now(), self.policy.batch)
                 claimed = 0
                 for event in events:
-                    if self._stopping:
+                    if event.id in self._flights:
+                        continue  # its lease ran out while it waited (a clock jump)
+                    if not await self._room_for_one():
                         return handled + claimed
-                    # Lease each event just before delivering it, so that a slow batch
-                    # cannot outlive the leases of the events at its end.
+                    # Lease each event just before queueing it; the lease is renewed while
+                    # its sends wait their turn.
                     if await self._claim(event):
-                        await self._deliver(event)
+                        await self._start(event)
                         claimed += 1
                 handled += claimed
                 if len(events) < self.policy.batch or not claimed:
-                    return handled
+                    break
+        return handled
+
+    async def _room_for_one(self) -> bool:
+        while len(self._flights) >= self.policy.in_flight and not self._stopping:
+            self._room.clear()
+            await self._room.wait()
+        return not self._stopping
 
     async def _claim(self, event: Event) -> bool:
         """Lease the event so that another dispatcher (another process) leaves it alone."""
@@ -184,9 +276,30 @@ class Dispatcher:
                 event.id, now, now + timedelta(seconds=self.policy.lease)
             )
             await uow.commit()
+        if claimed:
+            self._flights[event.id] = _Flight(event)
         return claimed
 
-    async def _deliver(self, event: Event) -> None:
+    async def _start(self, event: Event) -> None:
+        flight = self._flights[event.id]
+        try:
+            sends = await self._plan(event)
+        except BaseException:
+            del self._flights[event.id]  # its lease runs out, and it is tried again
+            raise
+        # Every send of the event joins its lanes at once, with no await in between, so
+        # that each lane holds the sends in the order of the events.
+        for send in sends:
+            send.ticket = self._lanes.join(send.keys)
+            send.task = asyncio.create_task(self._send(event, send))
+        flight.sends = sends
+        flight.task = asyncio.create_task(self._finish(flight))
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.create_task(self._keep_leases())
+
+    async def _plan(self, event: Event) -> list[_Send]:
+        """The sends the event still needs: one publish per Broadcaster, one send per
+        (notifier, recipient), less those already sent or given up on."""
         async with self._uow(write=False) as uow:
             targets = await recipients(uow, event)
             done = {
@@ -194,17 +307,12 @@ class Dispatcher:
                 for a in await uow.events.attempts(event.id)
                 if a.status in _FINAL
             }
-        failed = False
-        retry_after = 0.0
+        sends: list[_Send] = []
         for notifier in self._notifiers:
-            if not isinstance(notifier, Broadcaster) or (notifier.name, CHANNELS) in done:
-                continue
-            status, error, wait = await self._attempt(
-                notifier.name, event.id, "its shared chats", notifier.publish(event)
-            )
-            failed |= status is DeliveryStatus.FAILED
-            retry_after = max(retry_after, wait)
-            await self._log(event, notifier.name, CHANNELS, status, error)
+            if isinstance(notifier, Broadcaster) and (notifier.name, CHANNELS) not in done:
+                publish = functools.partial(notifier.publish, event)
+                shared = [f"{notifier.name}:{SHARED}"]
+                sends.append(_Send(notifier.name, CHANNELS, "its shared chats", publish, shared))
         for user, audience in targets:
             reaching = [n for n in self._notifiers if n.reaches(user)]
             if not reaching and (NOBODY, user.id) not in done:
@@ -217,13 +325,123 @@ class Dispatcher:
                 if (notifier.name, user.id) in done:
                     continue
                 notification = Notification(event, user, audience)
-                status, error, wait = await self._attempt(
-                    notifier.name, event.id, f"user {user.id}", notifier.send(notification)
-                )
-                failed |= status is DeliveryStatus.FAILED
-                retry_after = max(retry_after, wait)
-                await self._log(event, notifier.name, user.id, status, error)
-        await self._settle(event, failed, retry_after)
+                keys = [f"{notifier.name}:{k}" for k in destinations(notifier, notification)]
+                sending = functools.partial(notifier.send, notification)
+                sends.append(_Send(notifier.name, user.id, f"user {user.id}", sending, keys))
+        return sends
+
+    async def _send(self, event: Event, send: _Send) -> _Outcome | None:
+        """Wait for the send's turn in its lanes, send, log; None if it never started."""
+        assert send.ticket is not None
+        try:
+            await send.ticket.turn.wait()
+            if self._stopping:
+                return None
+            send.ticket.started = True
+            status, error, wait = await self._attempt(
+                send.notifier, event.id, send.whom, send.start()
+            )
+            await self._log(event, send.notifier, send.recipient_id, status, error)
+            return status is DeliveryStatus.FAILED, wait
+        finally:
+            self._lanes.leave(send.ticket)
+
+    async def _finish(self, flight: _Flight) -> None:
+        """Settle the event once all its sends are done (unless the dispatcher stopped)."""
+        event = flight.event
+        try:
+            outcomes = await asyncio.gather(
+                *(s.task for s in flight.sends if s.task), return_exceptions=True
+            )
+            results: list[_Outcome] = []
+            for outcome in outcomes:
+                if self._stopping and (outcome is None or isinstance(outcome, BaseException)):
+                    return  # the event's lease is given back, the rest sent after the restart
+                if outcome is None or isinstance(outcome, BaseException):
+                    log.error(
+                        "delivering event %d failed: %r; trying again later", event.id, outcome
+                    )
+                    self._flights.pop(event.id, None)  # its lease runs out
+                    return
+                results.append(outcome)
+            failed = any(f for f, _ in results)
+            await self._settle(event, failed, max((w for _, w in results), default=0.0))
+        finally:
+            self._room.set()
+            if not self._flights and self._renewer is not None:
+                self._renewer.cancel()
+
+    async def _keep_leases(self) -> None:
+        """Renew the leases of the events in flight, well before they run out."""
+        while self._flights and not self._stopping:
+            await asyncio.sleep(self.policy.lease / 3)
+            try:
+                await self._renew_leases()
+            except Exception:
+                log.exception("could not renew the leases of the events being delivered")
+
+    async def _renew_leases(self) -> None:
+        async with self._leases:
+            flights = list(self._flights.values())
+            if not flights or self._stopping:
+                return
+            until = self._clock.now() + timedelta(seconds=self.policy.lease)
+            async with self._uow() as uow:
+                for flight in flights:
+                    await uow.events.reschedule(flight.event.id, flight.event.attempts, until)
+                await uow.commit()
+
+    async def _stop(self, passing: asyncio.Task[None] | None) -> None:
+        """Stop within ``policy.drain`` seconds, leaving nothing half-said (see run)."""
+        self._stopping = True
+        self._room.set()
+        for notifier in self._notifiers:
+            if isinstance(notifier, Drainable):
+                notifier.drain()
+        if self._renewer is not None:
+            self._renewer.cancel()
+        sends = [s for f in self._flights.values() for s in f.sends if s.task]
+        try:
+            async with asyncio.timeout(self.policy.drain):
+                if passing is not None:
+                    await asyncio.gather(passing, return_exceptions=True)
+                sends = [s for f in self._flights.values() for s in f.sends if s.task]
+                for send in sends:
+                    if send.ticket is None or not send.ticket.started:
+                        _cancel(send.task)
+                started = {s.task for s in sends if s.task and not s.task.done()}
+                if started:
+                    await asyncio.wait(started, timeout=self.policy.grace)
+                for send in sends:
+                    _cancel(send.task)
+                tasks = [f.task for f in self._flights.values() if f.task]
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await self._give_back()
+        except TimeoutError:
+            log.warning(
+                "stopped with %d event(s) still being delivered; they go after the restart",
+                len(self._flights),
+            )
+        finally:
+            if passing is not None:
+                passing.cancel()
+            for send in sends:
+                _cancel(send.task)
+            for flight in self._flights.values():
+                _cancel(flight.task)
+
+    async def _give_back(self) -> None:
+        """End the leases of the events not fully delivered, so a restart takes them now."""
+        async with self._leases:
+            left = list(self._flights.values())
+            if left:
+                now = self._clock.now()
+                async with self._uow() as uow:
+                    for flight in left:
+                        await uow.events.reschedule(flight.event.id, flight.event.attempts, now)
+                    await uow.commit()
+                log.info("%d event(s) left for after the restart", len(left))
+            self._flights.clear()
 
     async def _attempt(
         self, notifier: str, event_id: int, whom: str, sending: Awaitable[bool]
@@ -265,18 +483,29 @@ class Dispatcher:
     async def _settle(self, event: Event, failed: bool, retry_after: float) -> None:
         now = self._clock.now()
         attempts = event.attempts + 1
-        async with self._uow() as uow:
-            if not failed:
-                await uow.events.finish(event.id, now)
-            elif attempts >= self.policy.max_attempts:
-                log.error(
-                    "giving up on event %d (%s) after %d attempts", event.id, event.kind, attempts
-                )
-                await uow.events.finish(event.id, now, gave_up=True)
-            else:
-                delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
-                delay = max(delay, retry_after)
-                due = now + timedelta(seconds=delay)
-                await uow.events.reschedule(event.id, attempts, due)
-                self._soonest = due if self._soonest is None else min(self._soonest, due)
-            await uow.commit()
+        async with self._leases:
+            async with self._uow() as uow:
+                if not failed:
+                    await uow.events.finish(event.id, now)
+                elif attempts >= self.policy.max_attempts:
+                    log.error(
+                        "giving up on event %d (%s) after %d attempts",
+                        event.id,
+                        event.kind,
+                        attempts,
+                    )
+                    await uow.events.finish(event.id, now, gave_up=True)
+                else:
+                    delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
+                    delay = max(delay, retry_after)
+                    due = now + timedelta(seconds=delay)
+                    await uow.events.reschedule(event.id, attempts, due)
+                    heapq.heappush(self._retries, due)
+                    self._wake.set()  # the running loop recomputes when to look again
+                await uow.commit()
+            self._flights.pop(event.id, None)
+
+
+def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()

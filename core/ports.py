@@ -6,7 +6,7 @@ in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -132,6 +132,34 @@ class Notifier(Protocol):
     async def send(self, notification: Notification) -> bool:
         """Deliver one notification: True if sent, False if this notifier deliberately shows
         nothing for it (e.g. a chat already answered the user). Raises DeliveryFailed."""
+        ...
+
+
+# The destination of a Broadcaster's publish: all of that notifier's shared chats, and the
+# cards it edits wherever they are (an edit must not overtake the post it edits).
+SHARED = "shared"
+
+
+@runtime_checkable
+class Routed(Protocol):
+    """A notifier that says which chats a send writes to. Sends to different chats go at
+    once; the sends to one chat go one at a time, in the order of the events. Without it,
+    a send goes to the recipient's own chat, a manager's (a card) also to SHARED."""
+
+    def destinations(self, notification: Notification) -> Collection[str]:
+        """The chats this send writes to, as keys of the notifier's own making (SHARED for
+        the shared chats and the cards)."""
+        ...
+
+
+@runtime_checkable
+class Drainable(Protocol):
+    """A notifier that can be told the process is stopping."""
+
+    def drain(self) -> None:
+        """Put no new message of the outbox on the wire: sends still waiting (in a rate
+        limiter, say) wait until they are cancelled, and go after the restart; those on the
+        wire finish."""
         ...
 
 

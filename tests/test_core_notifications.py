@@ -337,11 +337,11 @@ async def test_an_event_leased_by_a_dispatcher_that_died_waits_for_the_lease(
     world: World, discord: RecordingNotifier
 ) -> None:
     alice = world.user("alice")
-    dying = RecordingNotifier("discord")
-    dying.crash(asyncio.CancelledError)
     event = await add_event(world, K.APPROVED, alice)
-    with pytest.raises(asyncio.CancelledError):
-        await dispatcher(world, dying, lease=120).deliver_due()
+    now = world.clock.now()
+    async with world.uow() as uow:  # as a dispatcher killed in the middle of it left it
+        assert await uow.events.claim(event.id, now, now + timedelta(seconds=120))
+        await uow.commit()
 
     successor = dispatcher(world, discord, lease=120)
     during_lease = await successor.deliver_due()
@@ -481,3 +481,141 @@ async def test_a_recipient_no_notifier_reaches_is_logged_as_skipped(
     assert attempt.error == "no notifier reaches this user"
     assert event_now(world, event.id).delivered_at is not None
     assert discord.calls == []
+
+
+# ----- per-destination lanes, and stopping with a backlog -----------------------------------
+
+
+class GroupBound(RecordingNotifier):
+    """A platform whose shared chats (the admin group) are held up, as by a flood limit,
+    until ``gate`` opens; it says when a given number of private messages went out."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram")
+        self.gate = asyncio.Event()
+        self.publishing = asyncio.Event()
+        self.published: list[int] = []
+        self.drained = False
+        self._counted: dict[int, asyncio.Event] = {}
+
+    async def publish(self, event: Event) -> bool:
+        self.publishing.set()
+        await self.gate.wait()
+        self.published.append(event.id)
+        return True
+
+    async def send(self, notification: Notification) -> bool:
+        sent = await super().send(notification)
+        for count, reached in self._counted.items():
+            if len(self.sent) >= count:
+                reached.set()
+        return sent
+
+    async def sent_at_least(self, count: int) -> None:
+        if len(self.sent) < count:
+            await self._counted.setdefault(count, asyncio.Event()).wait()
+
+    def drain(self) -> None:
+        self.drained = True
+
+
+async def test_a_private_message_goes_while_the_admin_group_is_held_up_each_chat_in_order(
+    world: World,
+) -> None:
+    alice, bob = (
+        world.user("alice", platforms=["telegram"]),
+        world.user("bob", platforms=["telegram"]),
+    )
+    held = await add_event(world, K.PENDING, alice)  # its card waits on the group's limit
+    approved = await add_event(world, K.APPROVED, bob)
+    available = await add_event(world, K.AVAILABLE, bob)
+    telegram = GroupBound()
+    d = dispatcher(world, telegram, poll_interval=3600)
+    running = asyncio.create_task(d.run())
+    try:
+        async with asyncio.timeout(5):
+            await telegram.sent_at_least(3)
+        assert telegram.published == []  # the group is still held up...
+        assert telegram.sent_to(bob.id) == [K.APPROVED, K.AVAILABLE]  # ...bob heard, in order
+        assert event_now(world, approved.id).delivered_at is None  # its card is not updated yet
+
+        telegram.gate.set()
+        async with asyncio.timeout(5):
+            await d.idle()
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    assert telegram.published == [held.id, approved.id, available.id]
+    assert all(event_now(world, e.id).delivered_at is not None for e in (held, approved, available))
+    assert sorted(log(world)) == sorted(
+        [("telegram", 0, S.SENT)] * 3
+        + [
+            ("telegram", alice.id, S.SENT),
+            ("telegram", bob.id, S.SENT),
+            ("telegram", bob.id, S.SENT),
+        ]
+    )
+
+
+async def test_a_managers_card_is_never_edited_before_it_is_posted(world: World) -> None:
+    alice, boss = world.user("alice"), world.user("boss", MANAGER)
+    await add_event(world, K.PENDING, alice)  # without an admin chat: boss's card, privately
+    await add_event(world, K.APPROVED, alice)  # ...which this event's publish edits
+    order: list[tuple[str, EventKind]] = []
+
+    class Cards(RecordingNotifier):
+        async def send(self, notification: Notification) -> bool:
+            if notification.audience is Audience.MANAGER:
+                await asyncio.sleep(0.01)  # the post takes a while
+                order.append(("post", notification.event.kind))
+            return await super().send(notification)
+
+        async def publish(self, event: Event) -> bool:
+            order.append(("edit", event.kind))
+            return True
+
+    cards = Cards("discord")
+    await dispatcher(world, cards).deliver_due()
+
+    assert order.index(("post", K.PENDING)) < order.index(("edit", K.APPROVED))
+    assert cards.sent_to(boss.id) == [K.PENDING]
+
+
+async def test_a_stop_with_a_backlog_keeps_its_budget_and_loses_or_repeats_nothing(
+    world: World,
+) -> None:
+    alice, bob = (
+        world.user("alice", platforms=["telegram"]),
+        world.user("bob", platforms=["telegram"]),
+    )
+    backlog = [await add_event(world, K.APPROVED, alice) for _ in range(5)]
+    told = await add_event(world, K.DECLINED, bob)
+    telegram = GroupBound()  # every publish hangs, as in a limiter or a 429 wait
+    d = dispatcher(world, telegram, poll_interval=3600, drain=0.5, grace=0.2)
+    running = asyncio.create_task(d.run())
+    async with asyncio.timeout(5):
+        await telegram.publishing.wait()
+        await telegram.sent_at_least(6)  # the private messages went; the cards hang
+
+    running.cancel()
+    async with asyncio.timeout(d.policy.drain + 0.5):  # the budget, with room for a slow machine
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    assert telegram.drained
+    assert all(event_now(world, e.id).delivered_at is None for e in (*backlog, told))
+    assert sorted(log(world)) == sorted(
+        [("telegram", alice.id, S.SENT)] * 5 + [("telegram", bob.id, S.SENT)]
+    )
+
+    after_restart = GroupBound()
+    after_restart.gate.set()
+    handled = await dispatcher(world, after_restart).deliver_due()  # the clock has not moved
+
+    assert handled == 6
+    assert after_restart.published == [e.id for e in (*backlog, told)]
+    assert after_restart.sent == []  # each private message went once, before the stop
+    assert all(event_now(world, e.id).delivered_at is not None for e in (*backlog, told))
+    assert [a.status for e in backlog for a in world.db.attempts(e.id)] == [S.SENT, S.SENT] * 5
