@@ -11,7 +11,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.flood import FloodControl, Window, is_group, is_limited
+from adapters.telegram.flood import MARGIN, FloodControl, Window, is_group, is_limited, outbox
 from core.domain import MediaType
 
 # ----- button data -------------------------------------------------------------------------
@@ -126,13 +126,36 @@ async def test_a_window_lets_a_burst_through_then_spaces_the_rest() -> None:
     start = loop.time()
     times = []
     for _ in range(5):
-        await window.acquire()
+        window.answered(await window.acquire())
         times.append(loop.time() - start)
 
     assert max(times[:3]) < 0.2  # no waiting (with room for a busy machine)
-    assert times[3] >= 0.3 + 0.1 - 0.01  # the period, plus the margin for the wire
+    assert times[3] >= 0.3 * (1 + MARGIN) - 0.01  # the period, plus the margin for the wire
     for early, late in itertools.pairwise(times):
         assert late >= early
+
+
+def test_the_overall_window_runs_at_95_percent_of_telegrams_rate_or_more() -> None:
+    overall, group = Window(30, 1.0), Window(20, 60.0)
+
+    assert 0.95 * 30 <= 30 / overall.period < 30  # never faster than Telegram allows
+    assert group.period >= 60.1  # a long window keeps at least the margin it had
+
+
+async def test_a_message_counts_until_a_period_after_its_answer() -> None:
+    window = Window(1, 0.2)
+    loop = asyncio.get_running_loop()
+    out = await window.acquire()  # sent; its answer is slow to come
+    later = asyncio.create_task(window.acquire())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not later.done()  # however long ago it was sent, the first is still out
+
+    window.answered(out)
+    answered = loop.time()
+    window.answered(await later)
+
+    assert loop.time() - answered >= 0.2  # a full period after the answer
 
 
 class FakeTelegramCall:
@@ -190,3 +213,24 @@ async def test_other_chats_and_callback_answers_do_not_wait_for_a_paused_chat() 
 
     assert loop.time() - start < 1.0  # the paused chat waits 2 s; these did not
     assert await waiting == {"ok": True}
+
+
+async def test_a_draining_limiter_holds_the_outboxs_sends_but_not_the_handlers() -> None:
+    limiter = FloodControl()
+    limiter.drain()
+    queued = FakeTelegramCall(0, 0)
+
+    async def send_from_the_outbox() -> Any:
+        with outbox():
+            return await call(limiter, "sendMessage", 42, queued)
+
+    held = asyncio.create_task(send_from_the_outbox())
+    reply = FakeTelegramCall(0, 0)
+    assert await call(limiter, "sendMessage", 43, reply) == {"ok": True}  # a handler's reply
+
+    assert queued.times == []  # never on the wire: the outbox sends it after the restart
+    assert not held.done()
+    held.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await held
+    assert queued.times == []
