@@ -46,6 +46,7 @@ from core.domain import (
 )
 from core.errors import CoreError, DeliveryFailed
 from core.notifications import told_in_place
+from core.ports import SHARED
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,14 @@ class DiscordNotifier:
 
     def reaches(self, user: User) -> bool:
         return _discord_id(user) is not None
+
+    def destinations(self, notification: Notification) -> tuple[str, ...]:
+        """core.ports.Routed: the recipient's DMs; for a manager's card sent as a DM (no
+        admin channel) also the shared channels, whose edits must come after it."""
+        own = f"user:{_discord_id(notification.recipient)}"
+        if notification.audience is Audience.MANAGER and self._config.admin_channel_id is None:
+            return (own, SHARED)
+        return (own,)
 
     async def send(self, notification: Notification) -> bool:
         """Tell one recipient; False when Discord has nothing to add for them."""

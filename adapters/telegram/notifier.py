@@ -48,7 +48,7 @@ from adapters.telegram.common import (
     send,
 )
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.flood import seconds
+from adapters.telegram.flood import FloodControl, outbox, seconds
 from core import chat, quotas
 from core.domain import (
     Audience,
@@ -63,6 +63,7 @@ from core.domain import (
 )
 from core.errors import CoreError, DeliveryFailed
 from core.notifications import told_in_place
+from core.ports import SHARED
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,28 @@ class TelegramNotifier:
             return None
         return self._config.admin_chat_id
 
+    def destinations(self, notification: Notification) -> tuple[str, ...]:
+        """core.ports.Routed: the recipient's private chat. A manager's card goes after the
+        publish of its event (which tells whether the admin chat works, else the card goes
+        privately) and before the edits of later events: in the shared chats' lane, and
+        without an admin chat in the manager's private chat's too."""
+        own = f"chat:{_chat_of(notification.recipient)}"
+        if notification.audience is not Audience.MANAGER:
+            return (own,)
+        return (SHARED,) if self._config.admin_chat_id is not None else (own, SHARED)
+
+    def drain(self) -> None:
+        """core.ports.Drainable: the limiter puts no outbox send on the wire any more."""
+        limiter = getattr(self._bot, "rate_limiter", None)
+        if isinstance(limiter, FloodControl):
+            limiter.drain()
+
     async def send(self, notification: Notification) -> bool:
         """Tell one recipient; False when Telegram has nothing to add for them."""
+        with outbox():
+            return await self._send(notification)
+
+    async def _send(self, notification: Notification) -> bool:
         event, user = notification.event, notification.recipient
         payload, kind = event.payload, event.kind
         chat_id = _chat_of(user)
@@ -136,6 +157,10 @@ class TelegramNotifier:
     async def publish(self, event: Event) -> bool:
         """Update the shared chats: edit every card of the request, post the card of a new
         request in the admin chat (or announce a failure there), announce availability."""
+        with outbox():
+            return await self._publish(event)
+
+    async def _publish(self, event: Event) -> bool:
         kind, payload = event.kind, event.payload
         done = False
         if kind is not EventKind.PENDING:
