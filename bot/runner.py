@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
+# docker stop sends SIGTERM and kills the process 10 s later; stopping must end well before.
+STOP_BUDGET = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class Component:
@@ -24,9 +27,11 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     signals: Sequence[signal.Signals] = (signal.SIGINT, signal.SIGTERM),
+    budget: float = STOP_BUDGET,
 ) -> int:
     """Run every component; stop them all, the last started first, on a signal (exit 0) or
-    when one fails (exit 1)."""
+    when one fails (exit 1). Stopping takes at most ``budget`` seconds: a component still
+    stopping then is left behind with a warning."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -51,11 +56,21 @@ async def serve(
     stopper.cancel()
     # Last started, first stopped: the dispatcher (started after the chat adapters) finishes
     # the message it is sending while the adapter it sends through is still up.
+    deadline = loop.time() + budget
+    late = []
     for task in reversed(tasks):
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # Past the budget each still gets a moment, to run its own clean-up of a cancel.
+        await asyncio.wait({task}, timeout=max(0.1, deadline - loop.time()))
+        if task.done():
+            await asyncio.gather(task, return_exceptions=True)
+        else:
+            late.append(task.get_name())
     await asyncio.gather(stopper, return_exceptions=True)
-    log.info("stopped cleanly")
+    if late:
+        log.warning("%s did not stop within %.0f s; leaving it", ", ".join(late), budget)
+    else:
+        log.info("stopped cleanly")
     return 1 if failed else 0
 
 

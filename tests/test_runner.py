@@ -1,14 +1,21 @@
-"""The runner stops every component cleanly on SIGTERM/SIGINT, and when one crashes."""
+"""The runner stops every component cleanly on SIGTERM/SIGINT, and when one crashes, within
+its budget; the whole bot too, with notifications held up by flood control."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
-from bot.runner import Component, serve
+from bot.runner import STOP_BUDGET, Component, serve
+from core import requests
+from core.domain import MediaType
+from tests.fake_telegram import FakeTelegram
+from tests.fake_tmdb import FakeTmdb
+from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld, text_of
 
 
 class Looper:
@@ -85,3 +92,61 @@ async def test_components_stop_in_reverse_order_each_after_the_next_has_finished
 
     assert code == 0
     assert ended == ["notifications", "telegram"]
+
+
+async def test_a_component_that_will_not_stop_is_left_behind_when_the_budget_is_spent() -> None:
+    polite = Looper()
+    released = asyncio.Event()
+    left: list[asyncio.Task[object]] = []
+
+    async def stubborn() -> None:
+        left.extend(t for t in [asyncio.current_task()] if t is not None)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await released.wait()  # ignores the stop until the test lets it go
+            raise
+
+    stop = asyncio.Event()
+    stop.set()
+    components = [Component("polite", polite.run), Component("stubborn", stubborn)]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    code = await serve(components, stop=stop, signals=(), budget=0.2)
+
+    assert code == 0
+    assert loop.time() - started < 2.0  # the budget, with room for a slow machine
+    assert polite.cancelled  # the next one was still stopped
+    released.set()
+    await asyncio.gather(*left, return_exceptions=True)
+
+
+async def test_the_bot_stops_in_time_with_sends_held_by_flood_control_and_sends_them_once_after(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    tg = fake_telegram
+    world = TelegramWorld(tg, fake_tmdb, tmp_path)
+    await world.start()
+    boss, alice = await world.user_id(BOSS, "Boss"), await world.user_id(ALICE, "Alice")
+    tg.rate_limit(retry_after=30, chat_id=ADMIN_CHAT)  # the card waits out a 429
+    tg.rate_limit(retry_after=30, chat_id=ALICE)  # and so does the "approved" message
+    made = await requests.create_request(world.services, alice, 27205, MediaType.MOVIE)
+    assert made.request is not None
+    await requests.approve_request(world.services, boss, made.request.id)
+    await tg.wait_for(lambda: len([c for c in tg.calls if c.status == 429]) == 2)
+    loop = asyncio.get_running_loop()
+    stopping = loop.time()
+
+    assert await world.stop() == 0
+
+    assert loop.time() - stopping < STOP_BUDGET
+    assert tg.messages(ALICE) == []
+    assert tg.messages(ADMIN_CHAT) == []
+    await world.start()
+    await world.settled()
+    [told] = tg.messages(ALICE)
+    [card] = tg.messages(ADMIN_CHAT)
+    assert "approved" in text_of(told).lower()
+    assert "Approved" in text_of(card)
+    assert await world.stop() == 0
