@@ -62,14 +62,17 @@ CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no use
 class DispatchPolicy:
     """How hard to try: exponential backoff from ``base_delay`` up to ``max_delay`` seconds,
     ``max_attempts`` rounds in all; an event being delivered is leased for ``lease`` seconds
-    (renewed while it waits its turn); at most ``in_flight`` events are delivered at once; a
-    stopping dispatcher takes at most ``drain`` seconds, of which a send already on its way
-    may take ``grace``."""
+    (renewed while it waits its turn) and each send is cut off after ``send_timeout``; at
+    most ``in_flight`` events are delivered at once; a stopping dispatcher takes at most
+    ``drain`` seconds, of which a send already on its way may take ``grace``."""
 
     max_attempts: int = 100  # with the backoff below: about a day of a platform being down
     base_delay: float = 5.0
     max_delay: float = 900.0
     lease: float = 120.0
+    # A send (waits in a platform's rate limiter included: a group's minute) is cut off
+    # after this, and well inside the lease.
+    send_timeout: float = 90.0
     poll_interval: float = 10.0
     batch: int = 50
     in_flight: int = 1000
@@ -449,8 +452,8 @@ class Dispatcher:
         """Run one send (or publish) and classify its outcome: (status, error, retry_after)."""
         try:
             # A send must end well inside the lease, or another dispatcher could take the
-            # event over and send it again; a hung platform must not stall every event.
-            async with asyncio.timeout(self.policy.lease / 2):
+            # event over and send it again; a hung platform must not stall its chats.
+            async with asyncio.timeout(min(self.policy.send_timeout, self.policy.lease * 0.75)):
                 sent = await sending
         except TimeoutError:
             log.warning("%s took too long on event %d for %s", notifier, event_id, whom)

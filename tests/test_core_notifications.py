@@ -619,3 +619,40 @@ async def test_a_stop_with_a_backlog_keeps_its_budget_and_loses_or_repeats_nothi
     assert after_restart.sent == []  # each private message went once, before the stop
     assert all(event_now(world, e.id).delivered_at is not None for e in (*backlog, told))
     assert [a.status for e in backlog for a in world.db.attempts(e.id)] == [S.SENT, S.SENT] * 5
+
+
+async def test_an_event_waiting_its_turn_longer_than_its_lease_keeps_its_lease(
+    world: World,
+) -> None:
+    alice = world.user("alice", platforms=["telegram"])
+    first = await add_event(world, K.PENDING, alice)
+    second = await add_event(world, K.APPROVED, alice)  # its card's edit waits for the post
+    telegram = GroupBound()
+    d = dispatcher(world, telegram, poll_interval=3600, lease=1.5)
+
+    def renewed() -> bool:
+        lease = event_now(world, second.id).next_attempt_at
+        return lease is not None and lease > world.clock.now()
+
+    running = asyncio.create_task(d.run())
+    try:
+        async with asyncio.timeout(5):
+            await telegram.publishing.wait()
+            world.clock.advance(seconds=10)  # far past the leases it took
+            while not renewed():  # noqa: ASYNC110 - the in-memory database has no event
+                await asyncio.sleep(0.01)
+        other = GroupBound()
+        other.gate.set()
+        assert await dispatcher(world, other).deliver_due() == 0  # another process keeps off
+
+        telegram.gate.set()
+        async with asyncio.timeout(5):
+            await d.idle()
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    assert telegram.published == [first.id, second.id]
+    assert other.published == []
+    assert other.calls == []
