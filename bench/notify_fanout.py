@@ -11,7 +11,9 @@ records when each message arrives. Printed:
 (b) CHATS notifications to CHATS private chats at once: the time until the last one
     arrived against the floor of 30 a second ((CHATS - 1) // 30 seconds: thirty at once,
     thirty more each second; target at most 1.05x), how many never
-    arrived, how many arrived twice, and the flood-limit refusals the bot provoked.
+    arrived, how many arrived twice, and the flood-limit refusals the bot provoked;
+(c) how long the bot takes to stop while a message waits out a 429, and while one hangs
+    on the wire (target 5 s; docker stop kills after 10).
 
     python bench/notify_fanout.py [--cards 100] [--chats 1000]
 """
@@ -34,7 +36,7 @@ from core import requests  # noqa: E402
 from core.domain import EventKind, EventPayload, MediaType, RequestStatus  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
-from tests.telegram_world import ADMIN_CHAT, BOSS, TelegramWorld  # noqa: E402
+from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld  # noqa: E402
 
 GROUP_BURST = 20  # Telegram lets 20 into a group in any minute
 
@@ -132,9 +134,35 @@ async def fan_out(chats: int) -> None:
     )
 
 
+async def stop_while(state: str) -> float:
+    """Seconds the bot takes to stop while an "approved" message is held up by ``state``."""
+    async with FakeTelegram() as tg, FakeTmdb() as tmdb:
+        with tempfile.TemporaryDirectory() as folder:
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=ADMIN_CHAT)
+            await world.start()
+            boss, alice = await world.user_id(BOSS, "Boss"), await world.user_id(ALICE, "Alice")
+            made = await requests.create_request(world.services, alice, 27205, MediaType.MOVIE)
+            assert made.request is not None
+            await world.settled()
+            if state == "a 429 wait":
+                tg.rate_limit(retry_after=30, chat_id=ALICE)
+            else:
+                tg.delay = 30.0  # every call but the long poll hangs
+            await requests.approve_request(world.services, boss, made.request.id)
+            if state == "a 429 wait":
+                await tg.wait_for(lambda: any(c.status == 429 for c in tg.calls))
+            else:
+                await asyncio.sleep(0.5)  # the send is on the wire
+            stopping = time.monotonic()
+            await world.stop()
+            return time.monotonic() - stopping
+
+
 async def main(cards: int, chats: int) -> None:
     await private_message_behind_cards(cards)
     await fan_out(chats)
+    for state in ("a 429 wait", "a send that hangs"):
+        print(f"(c) the bot stopped in {await stop_while(state):.2f} s during {state}")
 
 
 if __name__ == "__main__":
