@@ -11,7 +11,15 @@ import pytest
 from telegram.error import RetryAfter
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.flood import MARGIN, FloodControl, Window, is_group, is_limited, outbox
+from adapters.telegram.flood import (
+    MARGIN,
+    WIRE,
+    FloodControl,
+    Window,
+    is_group,
+    is_limited,
+    outbox,
+)
 from core.domain import MediaType
 
 # ----- button data -------------------------------------------------------------------------
@@ -149,13 +157,24 @@ async def test_a_message_counts_until_a_period_after_its_answer() -> None:
     later = asyncio.create_task(window.acquire())
     for _ in range(10):
         await asyncio.sleep(0)
-    assert not later.done()  # however long ago it was sent, the first is still out
+    assert not later.done()  # the first is still out
 
     window.answered(out)
     answered = loop.time()
     window.answered(await later)
 
     assert loop.time() - answered >= 0.2  # a full period after the answer
+
+
+async def test_an_answer_slow_to_come_counts_as_given_once_the_message_surely_arrived() -> None:
+    window = Window(1, 0.1)
+    loop = asyncio.get_running_loop()
+    sent = loop.time()
+    await window.acquire()  # never answered (Telegram still fetching the poster, say)
+
+    await window.acquire()
+
+    assert loop.time() - sent >= WIRE + 0.1
 
 
 class FakeTelegramCall:

@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
-import math
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
@@ -47,6 +46,7 @@ MAX_WINDOWS = 1024
 # is already allowed for (see Window). 0.1 s on every window held the overall rate to 30
 # per 1.1 s, 27 a second.
 MARGIN = 0.01
+WIRE = 0.5  # seconds within which a message sent has reached Telegram
 _OUTBOX: ContextVar[bool] = ContextVar("outbox", default=False)
 _EXEMPT = frozenset({"sendChatAction"})
 
@@ -91,16 +91,17 @@ class Window:
     """At most ``limit`` messages in any ``period`` seconds; waiters go first come, first
     served.
 
-    Telegram counts a message when it arrives, somewhere between our sending it and its
-    answer coming back, so a message counts here from when it is sent until ``period``
-    after its answer: however the network delays each one, Telegram never sees more than
-    ``limit`` in a window, and the window is not stretched by a fixed guess of that delay.
+    Telegram counts a message when it arrives, between our sending it and its answer, so
+    here a message counts until ``period`` after its answer: however the network delays
+    each one, Telegram never sees more than ``limit`` in a window, and no fixed guess of
+    that delay stretches the window. An answer slow to come (Telegram fetching a poster)
+    counts as given ``WIRE`` seconds after the sending, by when the message has arrived.
     """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit = limit
         self.period = period * (1 + MARGIN)
-        self._slots: list[list[float]] = []  # [answered at] of each message, inf while out
+        self._slots: list[list[float]] = []  # per message: when it counts from
         self._lock = asyncio.Lock()
         self._answered = asyncio.Event()
 
@@ -109,27 +110,25 @@ class Window:
         return all(slot[0] <= now - self.period for slot in self._slots)
 
     async def acquire(self) -> list[float]:
-        """Wait until one more fits in the window, and count it; give the slot to
-        ``answered`` once the message is answered (or failed)."""
+        """Wait until one more fits in the window, and count it; hand the slot to
+        ``answered`` when the message is answered (or failed)."""
         loop = asyncio.get_running_loop()
         async with self._lock:
             while True:
                 now = loop.time()
                 self._slots = [slot for slot in self._slots if slot[0] > now - self.period]
                 if len(self._slots) < self.limit:
-                    slot = [math.inf]
+                    slot = [now + WIRE]
                     self._slots.append(slot)
                     return slot
                 frees = min(slot[0] for slot in self._slots) + self.period - now
                 self._answered.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._answered.wait(), None if frees == math.inf else frees
-                    )
+                    await asyncio.wait_for(self._answered.wait(), frees)
 
     def answered(self, slot: list[float]) -> None:
-        """The message of ``slot`` is answered: it counts for ``period`` from now."""
-        slot[0] = asyncio.get_running_loop().time()
+        """The message of ``slot`` was answered: it counts until a period from now."""
+        slot[0] = min(slot[0], asyncio.get_running_loop().time())
         self._answered.set()
 
 
