@@ -183,11 +183,6 @@ class Dispatcher:
         """Ask for a delivery pass now (called after a commit that wrote events)."""
         self._wake.set()
 
-    @property
-    def in_flight(self) -> int:
-        """How many events are being delivered."""
-        return len(self._flights)
-
     async def run(self) -> None:
         """Deliver due events until cancelled, waking on ``wake()``, when a retry is due, or
         every poll interval.
