@@ -14,8 +14,9 @@ from bot.runner import STOP_BUDGET, Component, serve
 from core import requests
 from core.domain import MediaType
 from tests.fake_telegram import FakeTelegram
-from tests.fake_tmdb import FakeTmdb
+from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
 from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld, text_of
+from tests.test_cli_services import start_bot
 
 
 class Looper:
@@ -150,3 +151,52 @@ async def test_the_bot_stops_in_time_with_sends_held_by_flood_control_and_sends_
     assert "approved" in text_of(told).lower()
     assert "Approved" in text_of(card)
     assert await world.stop() == 0
+
+
+async def test_requestbot_run_stops_in_time_on_sigterm_and_sends_the_held_card_once_after(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    tg = fake_telegram
+    tg.add_user(BOSS, "Boss")
+    tg.add_user(ALICE, "Alice")
+    env = {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_BASE_URL": tg.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "2",
+        "TMDB_API_KEY": DEFAULT_API_KEY,
+        "TMDB_BASE_URL": fake_tmdb.base_url,
+        "BOT_OWNERS": f"telegram:{BOSS}",
+    }
+
+    def cards() -> list[str]:
+        return [text_of(m) for m in tg.messages(BOSS) if "New Movie Request" in text_of(m)]
+
+    process = await start_bot(tmp_path, "run", **env)
+    try:
+        await tg.wait_for(lambda: tg.polling, timeout=30)
+        tg.send_text(BOSS, "/start")  # the owner becomes known, and so a manager
+        await tg.wait_for_message(BOSS, timeout=20)
+        tg.rate_limit(retry_after=30, chat_id=BOSS)  # the boss's card waits out a 429
+        tg.send_text(ALICE, "/movie matrix")
+        found = await tg.wait_for_message(ALICE, lambda m: "Matrix" in text_of(m), timeout=20)
+        tg.press_button(ALICE, found, "Request")
+        await tg.wait_for(lambda: any(c.status == 429 for c in tg.calls), timeout=20)
+    except BaseException:
+        process.kill()
+        raise
+    loop = asyncio.get_running_loop()
+    stopping = loop.time()
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert loop.time() - stopping < STOP_BUDGET, err.decode()
+    assert process.returncode == 0, err.decode()
+    assert cards() == []
+
+    process = await start_bot(tmp_path, "run", **env)
+    try:
+        await tg.wait_for(cards, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert len(cards()) == 1
