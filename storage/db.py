@@ -7,6 +7,12 @@ recipe: ``isolation_level=None`` and our own BEGIN). Write transactions start wi
 writing is waited for (busy timeout) and a read-then-write transaction never fails on
 upgrading its lock. Writers in this process queue on one asyncio.Lock per engine instead of
 on SQLite's busy handler.
+
+The pool keeps a few connections open for good and lends nothing beyond them: aiosqlite runs
+each connection on a thread of its own, so an overflow connection opened and closed per use
+costs a thread start and the PRAGMAs every time, and more threads only contend for the GIL.
+SQLite has one writer at a time anyway (the lock above, taken before a connection is checked
+out); the others are readers, and a burst of them waits its turn for a pooled connection.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ log = logging.getLogger(__name__)
 
 WRITE = "requestbot_write"  # execution option: this connection's transactions write
 BUSY_TIMEOUT_MS = 30_000
+# One writer and three readers: 50 concurrent reads finish sooner through 4 threads than
+# through 15 (measured on 2 cores), and queueing for one costs less than opening one.
+SQLITE_POOL_SIZE = 4
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -81,6 +90,8 @@ def _sqlite_engine(url: URL, *, one_hop: bool, echo: bool) -> AsyncEngine:
         url,
         echo=echo,
         pool_reset_on_return=None,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=0,
         # isolation_level=None: sqlite3 sends no BEGIN of its own; _begin below does.
         connect_args={"isolation_level": None, "timeout": BUSY_TIMEOUT_MS / 1000},
     )

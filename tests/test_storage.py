@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlmodel import SQLModel
 
 from core import requests
@@ -34,7 +34,7 @@ from core.errors import Conflict, NotFound
 from core.permissions import Permission
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
-from storage.db import write_lock
+from storage.db import SQLITE_POOL_SIZE, write_lock
 from storage.migrate import current_revision_of, head_revision
 from tests.fakes import FakeCatalogue, FakeClock
 from tests.storage_fixtures import Storage, open_storage, sqlite_url
@@ -209,6 +209,39 @@ async def test_fifty_concurrent_write_units_of_work_all_commit(
         async with opened.uow(write=False) as uow:
             assert await uow.users.count() == 50
             assert len(await uow.users.with_any_permission(Permission.ADMIN)) == 50
+
+
+@pytest.mark.parametrize("one_hop", [True, False], ids=["one-hop", "stock-driver"])
+async def test_bursts_of_units_of_work_reuse_a_few_connections(
+    tmp_path: Path, one_hop: bool
+) -> None:
+    # Each aiosqlite connection is a thread: one opened per use and closed after (an
+    # overflow connection) costs a thread start and the PRAGMAs, so none may be.
+    async with open_storage(sqlite_url(tmp_path), one_hop=one_hop) as opened:
+        await opened.engine.dispose()  # count from an empty pool
+        opened_connections = []
+        event.listen(
+            opened.engine.sync_engine, "connect", lambda conn, _: opened_connections.append(conn)
+        )
+
+        async def read(n: int) -> None:
+            async with opened.uow(write=False) as uow:
+                await uow.users.count()
+                await uow.commit()
+
+        async def write(n: int) -> None:
+            async with opened.uow() as uow:
+                await uow.users.add(f"user {n}", Permission.REQUEST, None, NOW)
+                await uow.commit()
+
+        for _ in range(3):
+            await asyncio.gather(*(read(n) if n % 5 else write(n) for n in range(50)))
+        for n in range(20):
+            await read(n)
+
+        assert len(opened_connections) <= SQLITE_POOL_SIZE
+        async with opened.uow(write=False) as uow:
+            assert await uow.users.count() == 30
 
 
 async def test_a_second_engine_writing_the_same_file_is_waited_for(tmp_path: Path) -> None:
