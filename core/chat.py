@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from core.domain import ChatPost
+from core import requests
+from core.domain import ChatPost, CreateResult, MediaType
 from core.errors import InvalidInput
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
@@ -18,6 +19,7 @@ from core.services import Services, in_transaction
 KEY_BYTES = 6  # 8 URL-safe characters: short enough for any button, 2**48 to guess from
 MAX_KEY = 40
 MAX_STATE = 16_000  # characters of JSON; buttons keep small things (a query, a selection)
+MADE = "made"  # in a finished flow's state: the id of the request it made
 
 
 def new_key() -> str:
@@ -81,6 +83,41 @@ async def forget(services: Services, platform: str, key: str) -> None:
         await uow.chat_states.delete(platform, key)
 
     await in_transaction(services, work)
+
+
+async def request_from_flow(
+    services: Services,
+    platform: str,
+    key: str,
+    state: Mapping[str, Any],
+    ttl: timedelta,
+    actor_id: int,
+    tmdb_id: int,
+    media_type: MediaType,
+    seasons: Sequence[int] | None = None,
+) -> CreateResult:
+    """Make the request a flow ends with (a season picker's Request) and, in the same
+    transaction, keep the flow's state marked with the request's id (see made_request).
+    So a press on the flow after a crash or restart, before its outcome was shown, can tell
+    what it made; when nothing was made the state is left as it was."""
+
+    async def mark(uow: UnitOfWork, result: CreateResult) -> None:
+        if result.request is None:
+            return
+        now = services.clock.now()
+        done = _encode({**state, MADE: result.request.id})
+        await uow.chat_states.put(platform, key, done, now, now + ttl)
+
+    return await requests.create_request(
+        services, actor_id, tmdb_id, media_type, seasons, then=mark
+    )
+
+
+def made_request(state: Mapping[str, Any]) -> int | None:
+    """The id of the request a finished flow made (request_from_flow), or None while the
+    flow is open."""
+    made = state.get(MADE)
+    return made if isinstance(made, int) and not isinstance(made, bool) else None
 
 
 async def record_post(services: Services, post: ChatPost) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -287,9 +287,11 @@ async def create_request(
     *,
     is_4k: bool = False,
     on_behalf_of: int | None = None,
+    then: Callable[[UnitOfWork, CreateResult], Awaitable[None]] | None = None,
 ) -> CreateResult:
     """Request a movie, or seasons of a show ("all" means every season but the specials),
-    with Seerr's permission, quota, duplicate and auto-approval rules."""
+    with Seerr's permission, quota, duplicate and auto-approval rules. ``then`` runs in the
+    same transaction with the outcome: what it writes commits with the request or not at all."""
     details = await services.catalogue.details(tmdb_id, media_type)
 
     async def work(uow: UnitOfWork) -> CreateResult:
@@ -355,7 +357,13 @@ async def create_request(
         await _record(uow, kind, request, actor if auto else None, now)
         return CreateResult(request, auto, skipped)
 
-    return await in_transaction(services, work, wakes=True)
+    async def work_then(uow: UnitOfWork) -> CreateResult:
+        result = await work(uow)
+        if then is not None:
+            await then(uow, result)
+        return result
+
+    return await in_transaction(services, work_then, wakes=True)
 
 
 async def approve_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:

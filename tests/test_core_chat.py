@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from core import chat
-from core.domain import ChatPost, DeliveryStatus, Event, EventKind
-from core.errors import DeliveryFailed, InvalidInput
+from core.domain import ChatPost, DeliveryStatus, Event, EventKind, MediaType, QuotaLimits
+from core.errors import DeliveryFailed, InvalidInput, QuotaExceeded
 from core.notifications import CHANNELS, Dispatcher
 from core.ports import Broadcaster
 from tests.core_fixtures import World, payload_for
@@ -57,6 +57,33 @@ async def test_keys_and_state_have_bounds(world: World) -> None:
         await chat.remember(world.services, "telegram", {"x": "y" * 20_000}, timedelta(1))
     assert await chat.recall(world.services, "telegram", "") is None
     assert await chat.recall(world.services, "telegram", "z" * 100) is None
+
+
+async def test_a_flows_request_and_its_mark_commit_together_or_not_at_all(
+    world: World,
+) -> None:
+    alice = world.user("alice", quota=QuotaLimits(tv_limit=2, tv_days=7))
+    show = world.show(seasons=(1, 2, 3))
+    ttl = timedelta(days=1)
+    state = {"u": 5, "sel": [1, 2, 3]}
+    key = await chat.remember(world.services, "telegram", state, ttl)
+
+    with pytest.raises(QuotaExceeded):  # three seasons, two allowed: nothing is made
+        await chat.request_from_flow(
+            world.services, "telegram", key, state, ttl, alice.id, show, MediaType.TV, [1, 2, 3]
+        )
+    kept = await chat.recall(world.services, "telegram", key)
+    assert kept == state
+    assert chat.made_request(kept) is None
+
+    made = await chat.request_from_flow(
+        world.services, "telegram", key, state, ttl, alice.id, show, MediaType.TV, [1, 2]
+    )
+    assert made.request is not None
+    kept = await chat.recall(world.services, "telegram", key)
+    assert kept is not None
+    assert chat.made_request(kept) == made.request.id
+    assert kept["sel"] == [1, 2, 3]
 
 
 async def test_posts_are_listed_per_request_and_platform(world: World) -> None:

@@ -193,8 +193,7 @@ async def test_a_title_someone_else_requested_meanwhile_is_a_duplicate(
 async def test_notify_me_tells_a_second_user_when_the_title_is_approved(
     bot: TelegramWorld,
 ) -> None:
-    card = await bot.say(ALICE, "/movie inception", "Inception")
-    await bot.press(ALICE, card, "Request")
+    await bot.request_movie(ALICE, "inception")
     bobs_card = await bot.say(BOB, "/movie inception", "pending approval")
     assert "Request" not in labels(bobs_card)
 

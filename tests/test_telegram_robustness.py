@@ -11,7 +11,7 @@ import pytest
 from adapters.telegram import app as telegram_app
 from core import requests
 from core.domain import EventKind, Identity, MediaType, RequestStatus
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
     ADMIN_CHAT,
@@ -398,3 +398,63 @@ async def test_a_revoked_token_stops_the_bot_with_exit_code_one(
 
     assert await bot.stopped_by_itself(within=10) == 1
     assert any("no longer accepts the bot token" in r.getMessage() for r in caplog.records)
+
+
+async def choose_two_seasons(bot: TelegramWorld) -> SentMessage:
+    """Alice's season picker for Breaking Bad with seasons 1 and 2 chosen."""
+    card = await bot.say(ALICE, "/tv breaking bad", "Breaking Bad")
+    await bot.press(ALICE, card, "Choose seasons")
+    picker = await bot.changed(card, "choose seasons")
+    await bot.press(ALICE, picker, "1")
+    picker = await bot.changed(picker, "Chosen: 1")
+    await bot.press(ALICE, picker, "2")
+    return await bot.changed(picker, "Chosen: 1, 2")
+
+
+async def test_a_press_on_a_picker_whose_request_was_made_before_a_restart_tells_the_truth(
+    bot: TelegramWorld,
+) -> None:
+    picker = await choose_two_seasons(bot)
+    # The request is made, but the picker never shows it (as if the bot died right then).
+    bot.tg.fail(times=1, status=502, methods=["editMessageCaption", "editMessageText"])
+    await bot.press(ALICE, picker, "Request 2 seasons")
+    await bot.tg.wait_for(lambda: any(c.status == 502 for c in bot.tg.calls))
+    assert "Request 2 seasons" in labels(bot.tg.message(ALICE, picker.message_id))
+    await bot.restart()
+
+    query = bot.tg.press_button(ALICE, picker, "Request 2 seasons")
+    answer = await bot.answer_to(query)
+
+    assert answer.show_alert
+    assert answer.text == (
+        "✅ You asked for this already: #1 Breaking Bad (2008) · seasons 1, 2 · pending approval."
+    )
+    await bot.changed(picker, "You asked for this already: #1 Breaking Bad (2008)")
+    assert [r.season_numbers for r in await bot.requests()] == [(1, 2)]
+
+
+async def test_a_double_tap_on_request_seasons_asks_once_and_says_so(bot: TelegramWorld) -> None:
+    picker = await choose_two_seasons(bot)
+
+    first = bot.tg.press_button(ALICE, picker, "Request 2 seasons")
+    second = bot.tg.press_button(ALICE, picker, "Request 2 seasons")
+    answers = [await bot.answer_to(first), await bot.answer_to(second)]
+
+    assert [r.season_numbers for r in await bot.requests()] == [(1, 2)]
+    assert answers[1].text.startswith("✅ You asked for this already: #1 Breaking Bad (2008)")
+    assert "pending approval" in answers[1].text
+    await bot.changed(picker, lambda m: "choose seasons" not in text_of(m))
+
+
+async def test_a_picker_whose_request_was_withdrawn_says_so(bot: TelegramWorld) -> None:
+    picker = await choose_two_seasons(bot)
+    bot.tg.fail(times=1, status=502, methods=["editMessageCaption", "editMessageText"])
+    await bot.press(ALICE, picker, "Request 2 seasons")
+    await bot.tg.wait_for(lambda: any(c.status == 502 for c in bot.tg.calls))
+    alice = await bot.user_id(ALICE)
+    await requests.cancel_request(bot.services, alice, 1)
+
+    answer = await bot.answer_to(bot.tg.press_button(ALICE, picker, "✅ 1"))
+
+    assert answer.text == "↩️ You asked for this already (request #1), and it was withdrawn."
+    assert await bot.requests() == []

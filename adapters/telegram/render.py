@@ -129,6 +129,11 @@ def answer_text(text: str) -> str:
     return shorten(text, ANSWER_LIMIT)
 
 
+def plain(markup: str) -> str:
+    """The words of an HTML text, for a callback answer: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", markup))
+
+
 def title_line(title: str, year: int | None, media_type: MediaType) -> str:
     """``<b>The Matrix</b> (1999) · Movie``."""
     shown = f"<b>{esc(title)}</b>" + (f" ({year})" if year else "")
@@ -213,6 +218,13 @@ def outcome_of(result: CreateResult) -> str:
 def asked_already(existing: MediaRequest) -> str:
     """A second press on Request by the person who asked."""
     return asked_already_text(existing, esc)
+
+
+def made_already(request_id: int, request: MediaRequest | None) -> str:
+    """A press on a season picker that made its request already: what became of it."""
+    if request is None:
+        return f"↩️ You asked for this already (request #{request_id}), and it was withdrawn."
+    return asked_already(request)
 
 
 def already_available() -> str:

@@ -40,9 +40,9 @@ async def on_request(update: Update, context: Context) -> None:
     key, page, index = press.groups[0], int(press.groups[1]), int(press.groups[2])
     tmdb_id, media_type = callbacks.parse_title(press.groups[3], press.groups[4])
     async with press.deps.locks(card_lock(press)):  # a double tap asks once
-        await recall_search(press, key)
-        user = await press.user()
+        await recall_search(press, key)  # the one read the answer depends on
         await press.answer()
+        user = await press.user()
         back = [key, page, index]
         if media_type is MediaType.TV:
             await check_may_request(press.deps.services, user.id, MediaType.TV)
@@ -106,11 +106,15 @@ async def on_seasons(update: Update, context: Context) -> None:
         if state is None:
             raise UserFacing(EXPIRED)
         check_owner(press, state)
-        if op.startswith("i"):
+        keep = made = chat.made_request(state) is not None
+        if made:  # asked already (a double tap, or a crash before the outcome showed)
+            note = await _made_already(press, state)
+            op = "back"
+        elif op.startswith("i"):
             status = DisplayStatus(state["s"].get(op[1:], DisplayStatus.NOT_REQUESTED))
             await press.answer(f"Season {op[1:]} is {BADGES[status]}.")
             return
-        if op.startswith("ok") and op[2:] != str(len(state["sel"])):
+        elif op.startswith("ok") and op[2:] != str(len(state["sel"])):
             # The card had not caught up with the last taps when Request was pressed.
             count = len(state["sel"])
             await press.answer(f"You have {count} chosen now: press Request again to confirm.")
@@ -118,21 +122,54 @@ async def on_seasons(update: Update, context: Context) -> None:
         elif op.startswith("ok") and not state["sel"]:
             await press.answer("Choose at least one season first (or All).")
             return
-        elif op.startswith("ok") or op == "back":
-            await press.quickly(chat.forget(press.deps.services, PLATFORM, key))
+        elif op.startswith("ok"):
+            note, keep = await _request_seasons(press, key, state)
+            op = "back"
+        elif op == "back":
+            await press.answer()
+            note = ""
         elif not _change(state, op):
             await press.answer("Nothing to change there.")
             return
         else:
+            await press.answer()
             state["v"] = state.get("v", 0) + 1
             saving = chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
             await press.quickly(saving)
         press.deps.latest[key] = state.get("v", 0)
-    if op.startswith("ok") or op == "back":
-        await _finish(press, state, op)
+    if op == "back":
+        await back_to_card(press, state["back"], state["id"], MediaType.TV, note)
+        # Only now that the card has moved on: a press on the picker must find its state.
+        # One marked with the request it made stays until it expires, to tell of it.
+        if not keep:
+            await chat.forget(press.deps.services, PLATFORM, key)
     else:
         await press.answer()
         await _show_picker(press, key, state)
+
+
+async def _request_seasons(press: Press, key: str, state: dict[str, Any]) -> tuple[str, bool]:
+    """Request the chosen seasons, marking the picker's state with the request in the same
+    transaction: the outcome to show on the card, and whether a request was made."""
+    user = await press.user()
+    services = press.deps.services
+    asking = chat.request_from_flow(
+        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
+    )
+    result = await press.quickly(asking)
+    await press.answer()
+    return render.outcome_of(result), result.request is not None
+
+
+async def _made_already(press: Press, state: dict[str, Any]) -> str:
+    """Tell the presser what became of the request this picker made (by now); the note
+    for the card."""
+    request_id = chat.made_request(state)
+    assert request_id is not None
+    request = await press.quickly(requests.current_request(press.deps.services, request_id))
+    words = render.made_already(request_id, request)
+    await press.answer(render.plain(words), alert=True)
+    return words
 
 
 def _selectable(state: dict[str, Any]) -> list[int]:
@@ -159,20 +196,6 @@ def _change(state: dict[str, Any], op: str) -> bool:
         chosen ^= {number}
         state["sel"] = sorted(chosen)
     return (sorted(state["sel"]), state["pg"]) != before
-
-
-async def _finish(press: Press, state: dict[str, Any], op: str) -> None:
-    """Request the chosen seasons (or go back), then show the search card again."""
-    services = press.deps.services
-    user = await press.user()
-    await press.answer()
-    note = ""
-    if op.startswith("ok"):
-        result = await requests.create_request(
-            services, user.id, state["id"], MediaType.TV, state["sel"]
-        )
-        note = render.outcome_of(result)
-    await back_to_card(press, state["back"], state["id"], MediaType.TV, note)
 
 
 async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:
