@@ -458,3 +458,54 @@ async def test_a_picker_whose_request_was_withdrawn_says_so(bot: TelegramWorld) 
 
     assert answer.text == "↩️ You asked for this already (request #1), and it was withdrawn."
     assert await bot.requests() == []
+
+
+async def test_malformed_button_data_gets_a_plain_answer_and_no_traceback_in_the_log(
+    bot: TelegramWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    card = await bot.say(ALICE, "/movie inception", "Inception")
+    key = card.buttons[-1][0][1].split(":")[1]  # the key of Alice's search
+    malformed = [
+        "rb:ap:abc",
+        "rb:ap",
+        "rb:ap:",
+        "ap",
+        "ap:",
+        "ap:abc",
+        "ap:0",
+        "ap:-1",
+        "ap:1.5",
+        "ap:١٢",  # digits, but not ASCII ones
+        "ap:1\n",
+        "ap:" + "9" * 80,
+        "x" * 300,
+        "",
+        "ss:AAAAAAAA:ok",
+        "ss:AAAAAAAA:t1:x",
+        f"sr:{key}:0:0",
+        f"sr:{key}:999:999",
+        f"rq:{key}:1:0:t999999999",
+        "nt:m999999999",
+        "pd:999",
+        f"mr:{ALICE}:0",
+        f"cx:{ALICE}:999999999",
+        "dk:999",
+        "dc:999999999",
+    ]
+    answers = {}
+    for data in malformed:
+        answers[data] = await bot.answer_to(bot.tg.press(ALICE, card, data))
+    for data in ("rb:ap:abc", "rb:ap", "rb:ap:", "ap:abc", "ap:١٢", "ap:1\n", "x" * 300, ""):
+        assert answers[data].show_alert, data
+        assert answers[data].text.startswith("This button no longer works."), data
+    assert answers["dc:999999999"].text == "You are not allowed to decline requests."
+
+    await bot.settled()
+    troubles = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert troubles == []
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("adapters.")]
+    assert "unknown callback data 'rb:ap:abc' from user 1001" in logged
+    assert max(len(line) for line in logged) < 200  # overlong data is cut in the log
+    assert await bot.requests() == []
+    assert [c for c in bot.tg.errors if "not modified" not in str(c)] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 SLOW = "Telegram is slow right now. Please check whether that worked before trying again."
+STALE = "This button no longer works. Send /help to start again."
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
@@ -140,7 +142,13 @@ class Press:
         self.update = update
         self.query = query
         self.deps = deps(context)
-        self.groups: tuple[str, ...] = tuple(context.matches[0].groups()) if context.matches else ()
+        match = context.matches[0] if context.matches else None
+        if match is not None and not isinstance(match, re.Match):
+            # python-telegram-bot hands a query without data to the first handler with a
+            # pattern, its "match" being True: it is no button of ours.
+            log.info("callback query without data from user %s", query.from_user.id)
+            raise UserFacing(STALE)
+        self.groups: tuple[str, ...] = tuple(match.groups()) if match is not None else ()
         self.message = query.message if isinstance(query.message, Message) else None
         # One answer budget for the whole press, however many quick checks it makes.
         self._deadline = asyncio.get_running_loop().time() + self.deps.config.answer_budget

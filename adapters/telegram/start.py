@@ -7,9 +7,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
-from adapters.telegram import render
+from adapters.telegram import callbacks, render
 from adapters.telegram.callbacks import NOOP
-from adapters.telegram.common import Context, Press, UserFacing, acting_user
+from adapters.telegram.common import STALE, Context, Press, UserFacing, acting_user
 from core.domain import User
 from core.permissions import manages_requests, may_request
 
@@ -106,5 +106,7 @@ async def on_stale_button(update: Update, context: Context) -> None:
     if press.query.data == NOOP:
         await press.answer()
         return
-    log.info("unknown callback data %r from user %s", press.query.data, press.query.from_user.id)
-    raise UserFacing("This button no longer works. Send /help to start again.")
+    data = str(press.query.data)
+    shown = repr(data[: callbacks.MAX_BYTES]) + ("..." if len(data) > callbacks.MAX_BYTES else "")
+    log.info("unknown callback data %s from user %s", shown, press.query.from_user.id)
+    raise UserFacing(STALE)
