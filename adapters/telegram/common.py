@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
@@ -69,6 +70,9 @@ class Deps:
     answered: Recent[str, bool] = field(default_factory=Recent)  # callback query ids
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     latest: Recent[str, int] = field(default_factory=Recent)  # picker key -> state version
+    # The searches this process started, with their expiry: they never change, so a press
+    # on one of their cards is answered without reading them back from the database.
+    searches: Recent[str, tuple[dict[str, Any], datetime]] = field(default_factory=Recent)
 
 
 def deps(context: Context) -> Deps:

@@ -20,7 +20,13 @@ from adapters.telegram.common import (
     noop,
     show,
 )
-from adapters.telegram.search import check_owner, recall_search, show_result, show_title
+from adapters.telegram.search import (
+    check_owner,
+    kept_search,
+    recall_search,
+    show_result,
+    show_title,
+)
 from adapters.text import BADGES
 from adapters.text import count as plural
 from core import chat, requests
@@ -65,7 +71,7 @@ async def back_to_card(
     press: Press, back: list[Any], tmdb_id: int, media_type: MediaType, note: str = ""
 ) -> None:
     """Show the search card again (or the title alone, if its search expired meanwhile)."""
-    search_state = await chat.recall(press.deps.services, PLATFORM, back[0])
+    search_state = await kept_search(press.deps, back[0])
     if search_state is None:
         await show_title(press, tmdb_id, media_type, note)
     else:

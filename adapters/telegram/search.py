@@ -12,6 +12,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.common import (
     PLATFORM,
     Context,
+    Deps,
     Press,
     UserFacing,
     acting_user,
@@ -77,6 +78,7 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
     data: dict[str, object] = {"q": found.query, "t": media_type.value if media_type else None}
     data |= {"u": sender.id, "n": sender.first_name}
     key = await chat.remember(state.services, PLATFORM, data, SEARCH_TTL)
+    state.searches[key] = data, state.services.clock.now() + SEARCH_TTL
     text, markup, photo = card(key, found, 0)
     await send(context.bot, message.chat_id, text, markup, photo=photo, thread=thread_of(message))
 
@@ -132,11 +134,23 @@ def _action_row(
 
 async def recall_search(press: Press, key: str) -> dict[str, Any]:
     """The search behind a card's key, if it is still kept and the presser owns it."""
-    found = await press.quickly(chat.recall(press.deps.services, PLATFORM, key))
+    found = await press.quickly(kept_search(press.deps, key))
     if found is None:
         raise UserFacing(render.expired())
     check_owner(press, found)
     return found
+
+
+async def kept_search(state: Deps, key: str) -> dict[str, Any] | None:
+    """The search kept under ``key``: from memory when this process started it (not to be
+    changed), else from the database (after a restart); None once it expired."""
+    remembered = state.searches.get(key)
+    if remembered is not None:
+        data, expires_at = remembered
+        if state.services.clock.now() < expires_at:
+            return data
+        del state.searches[key]
+    return await chat.recall(state.services, PLATFORM, key)
 
 
 def check_owner(press: Press, state: dict[str, Any]) -> None:
