@@ -509,3 +509,26 @@ async def test_malformed_button_data_gets_a_plain_answer_and_no_traceback_in_the
     assert max(len(line) for line in logged) < 200  # overlong data is cut in the log
     assert await bot.requests() == []
     assert [c for c in bot.tg.errors if "not modified" not in str(c)] == []
+
+
+async def test_a_burst_of_presses_answers_every_spinner_before_any_press_asks_tmdb(
+    bot: TelegramWorld,
+) -> None:
+    people = list(range(7001, 7013))
+    cards = []
+    for n, person in enumerate(people):
+        bot.tg.add_user(person, f"Viewer {n}")
+        title = f"Burst{n:02d}"
+        bot.tmdb.add_movie(800_000 + n, title, "2021-01-01")
+        cards.append(await bot.say(person, f"/movie {title}", title))
+    bot.tmdb.requests.clear()
+
+    queries = [bot.tg.press_button(p, c, "Request") for p, c in zip(people, cards, strict=True)]
+    answers = [await bot.answer_to(q) for q in queries]
+    for card in cards:
+        await bot.changed(card, "Requested")
+
+    asked = bot.tmdb.arrivals()
+    assert len(asked) >= len(people)  # each request read its title from TMDb
+    assert max(a.at for a in answers) < min(asked)
+    assert len(await bot.requests()) == len(people)

@@ -11,6 +11,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from adapters.telegram import callbacks, render
+from adapters.telegram.common import Answers
 from adapters.telegram.flood import (
     MARGIN,
     WIRE,
@@ -253,3 +254,41 @@ async def test_a_draining_limiter_holds_the_outboxs_sends_but_not_the_handlers()
     with pytest.raises(asyncio.CancelledError):
         await held
     assert queued.times == []
+
+
+async def test_work_after_an_answer_waits_for_the_answers_in_flight() -> None:
+    answers = Answers(patience=10.0)
+    released = asyncio.Event()
+
+    async def answering() -> None:
+        with answers.sending():
+            await released.wait()
+
+    other = asyncio.create_task(answering())
+    await asyncio.sleep(0)  # the other answer is on its way
+    waiting = asyncio.create_task(answers.out())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    released.set()
+    await other
+    await asyncio.wait_for(waiting, 1.0)
+    await asyncio.wait_for(answers.out(), 1.0)  # nothing in flight: no wait at all
+
+
+async def test_an_answer_that_hangs_holds_the_other_presses_work_only_for_its_patience() -> None:
+    answers = Answers(patience=0.05)
+    hanging = asyncio.Event()
+
+    async def answering() -> None:
+        with answers.sending():
+            await hanging.wait()
+
+    stuck = asyncio.create_task(answering())
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(answers.out(), 1.0)
+    assert loop.time() - began >= 0.04
+    stuck.cancel()
+    await asyncio.gather(stuck, return_exceptions=True)
+    await asyncio.wait_for(answers.out(), 1.0)  # a cancelled answer is no longer in flight

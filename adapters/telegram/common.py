@@ -4,9 +4,10 @@ time, showing a card in place, and the one place where errors become words."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -60,6 +61,37 @@ class UserFacing(Exception):
         self.text = text
 
 
+class Answers:
+    """The callback answers on their way to Telegram. When many people press at once, each
+    press's own work (database, TMDb, the card's edit) waits until the answers in flight
+    are out, for up to ``patience`` seconds: every spinner stops first, then the work is
+    done, instead of the last presses' answers queueing behind the first presses' work."""
+
+    def __init__(self, patience: float = 0.25) -> None:
+        self.patience = patience
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """Count one answer in flight while the block runs."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def out(self) -> None:
+        """Return once no answer is in flight, or after ``patience`` seconds."""
+        if self._in_flight:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), self.patience)
+
+
 @dataclass
 class Deps:
     """What handlers need, kept in ``bot_data["deps"]`` of the application."""
@@ -73,6 +105,7 @@ class Deps:
     # The searches this process started, with their expiry: they never change, so a press
     # on one of their cards is answered without reading them back from the database.
     searches: Recent[str, tuple[dict[str, Any], datetime]] = field(default_factory=Recent)
+    answering: Answers = field(default_factory=Answers)
 
 
 def deps(context: Context) -> Deps:
@@ -186,10 +219,12 @@ async def answer(
         return False
     state.answered[query.id] = True
     try:
-        await query.answer(render.answer_text(text) if text else None, show_alert=alert)
+        with state.answering.sending():
+            await query.answer(render.answer_text(text) if text else None, show_alert=alert)
     except TelegramError as exc:  # too old (a long pause or a restart), or Telegram is slow
         log.info("callback query %s could not be answered: %s", query.id, exc)
         return False
+    await state.answering.out()
     return True
 
 
