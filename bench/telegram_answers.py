@@ -1,29 +1,39 @@
 """How fast Telegram button presses are answered while TMDb is slow.
 
-requestbot runs as `requestbot run` runs it (composition root, SQLite file, dispatcher)
-against the test suite's fake Bot API server and fake TMDb on 127.0.0.1. USERS people each
-search for a movie, then all press Request at the same moment while TMDb takes DELAY
-seconds to answer. Printed: the time from each press to its answerCallbackQuery (p50, p99,
-max; Telegram shows a spinner until then) and to the card showing the outcome.
+The test suite's fake Bot API server and fake TMDb run on 127.0.0.1 in this process, and
+requestbot runs as its own process with `requestbot run` (composition root, SQLite file,
+dispatcher), as it does in production, where Telegram is not in the bot's event loop. USERS
+people each search for a movie, then all press Request at the same moment while TMDb takes
+DELAY seconds to answer. Printed: the time from each press to its answerCallbackQuery
+(p50, p99, max; Telegram shows a spinner until then) and to the card showing the outcome.
 
-    python bench/telegram_answers.py [--users 50] [--tmdb-delay 1.5]
+``--in-process`` runs the bot in this process instead, in the same event loop as the
+fakes (as the test suite does): the fakes' own work then counts in the bot's latency.
+
+    python bench/telegram_answers.py [--users 50] [--tmdb-delay 1.5] [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import signal
 import statistics
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fakes live with the tests
 
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.fake_telegram import FakeTelegram, SentMessage  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
-from tests.telegram_world import TelegramWorld, running, text_of  # noqa: E402
+from tests.telegram_world import TelegramWorld, has, running, text_of  # noqa: E402
+
+SETTING_PREFIXES = ("TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "RADARR", "SONARR")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -31,36 +41,70 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def main(users: int, delay: float) -> None:
-    async with FakeTelegram() as tg, FakeTmdb() as tmdb:
-        tg.callback_answer_deadline = 60.0
-        with tempfile.TemporaryDirectory() as folder:
-            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
-            async with running(world):
-                people = list(range(5001, 5001 + users))
-                cards = []
-                for n, person in enumerate(people):
-                    tg.add_user(person, f"Viewer {n}")
-                    title = f"Bench{n:03d}"
-                    tmdb.add_movie(700_000 + n, title, "2020-01-01", poster_path=f"/{title}.jpg")
-                    cards.append(await world.say(person, f"/movie {title}", title, within=30))
-                tmdb.delay = delay
-                queries = [
-                    tg.press_button(person, card, "Request")
-                    for person, card in zip(people, cards, strict=True)
-                ]
-                answers = [await world.answer_to(q, within=60) for q in queries]
-                answered = [a.at - a.created_at for a in answers]
-                shown = []
-                for person, card, answer in zip(people, cards, answers, strict=True):
-                    done = await world.changed(
-                        card,
-                        lambda m: "Requested" in text_of(m) or "already" in text_of(m),
-                        within=120,
-                    )
-                    assert done.edited_at is not None, person
-                    shown.append(done.edited_at - answer.created_at)
-    print(f"{users} users pressed Request at once; TMDb answering in {delay:.1f} s")
+@contextlib.asynccontextmanager
+async def bot_process(tg: FakeTelegram, tmdb: FakeTmdb, folder: Path) -> AsyncIterator[None]:
+    """`requestbot run` in its own process against the fakes, stopped with SIGTERM."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=tg.token,
+        TELEGRAM_BASE_URL=tg.base_url,
+        TMDB_API_KEY=tmdb.api_key or "unused",
+        TMDB_BASE_URL=tmdb.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'requestbot.db'}",
+        LOG_LEVEL="WARNING",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--env-file", os.devnull, "run", cwd=folder, env=env
+    )
+    try:
+        await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=60)
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+async def say(tg: FakeTelegram, user: int, text: str, expect: str) -> SentMessage:
+    """Send ``text`` as ``user``; the bot's next message in that chat that shows ``expect``."""
+    before = tg.messages(user, include_deleted=True)
+    after = before[-1].message_id if before else 0
+    tg.send_text(user, text)
+    return await tg.wait_for_message(user, has(expect), after=after, timeout=30)
+
+
+async def measure(tg: FakeTelegram, tmdb: FakeTmdb, users: int, delay: float) -> None:
+    people = list(range(5001, 5001 + users))
+    cards = []
+    for n, person in enumerate(people):
+        tg.add_user(person, f"Viewer {n}")
+        title = f"Bench{n:03d}"
+        tmdb.add_movie(700_000 + n, title, "2020-01-01", poster_path=f"/{title}.jpg")
+        cards.append(await say(tg, person, f"/movie {title}", title))
+    tmdb.delay = delay
+    queries = [
+        tg.press_button(person, card, "Request") for person, card in zip(people, cards, strict=True)
+    ]
+    answers = [
+        await tg.wait_for(
+            lambda q=q: next((a for a in tg.answers if a.query_id == q), None), timeout=60
+        )
+        for q in queries
+    ]
+    answered = [a.at - a.created_at for a in answers]
+    shown = []
+    for card, answer in zip(cards, answers, strict=True):
+        done = await tg.wait_for(
+            lambda card=card: (
+                m
+                if "Requested" in text_of(m := tg.message(card.chat_id, card.message_id))
+                or "already" in text_of(m)
+                else None
+            ),
+            timeout=120,
+        )
+        assert done.edited_at is not None
+        shown.append(done.edited_at - answer.created_at)
     for name, values in (("answered", answered), ("card updated", shown)):
         print(
             f"  {name:<13} p50 {statistics.median(values) * 1000:7.0f} ms   "
@@ -69,9 +113,25 @@ async def main(users: int, delay: float) -> None:
         )
 
 
+async def main(users: int, delay: float, in_process: bool) -> None:
+    where = "in the fakes' process" if in_process else "in its own process"
+    print(f"{users} users press Request at once; TMDb answering in {delay:.1f} s; bot {where}")
+    async with FakeTelegram() as tg, FakeTmdb() as tmdb:
+        tg.callback_answer_deadline = 60.0
+        with tempfile.TemporaryDirectory() as folder:
+            if in_process:
+                world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
+                async with running(world):
+                    await measure(tg, tmdb, users, delay)
+            else:
+                async with bot_process(tg, tmdb, Path(folder)):
+                    await measure(tg, tmdb, users, delay)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--tmdb-delay", type=float, default=1.5)
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.tmdb_delay))
+    asyncio.run(main(args.users, args.tmdb_delay, args.in_process))
