@@ -514,11 +514,12 @@ async def test_a_press_after_a_crash_before_the_confirmation_tells_the_truth(
     await (await bot.click(ALICE, bot.message(card), "Request 2 seasons")).acked()
     await asyncio.wait_for(cut_short.reached.wait(), 10)
     [made] = await bot.requests()
-    if not marked:  # the crash came between the request and marking the picker with it
+    if not marked:  # a picker from before its mark was kept with the request
         key = picker.selects()[0]["custom_id"].split(":")[2]
         state = await chat.recall(bot.services, "discord", key)
         assert state is not None
-        del state["req"]
+        assert chat.made_request(state) == made.id  # written with the request itself
+        del state[chat.MADE]
         await chat.remember(bot.services, "discord", state, timedelta(hours=1), key=key)
     await bot.restart()  # a new bot on the same database file
     cut_short.end()

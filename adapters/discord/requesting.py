@@ -33,7 +33,6 @@ from core.search import seasons_left
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 25  # a select holds at most 25 options
 EXPIRED = "This season choice has expired. Run /request tv again."
-DONE = "req"  # in a picker's state: the id of the request it made
 
 
 async def on_request(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
@@ -113,12 +112,12 @@ async def on_choose(
     key, page = args[0], int(args[1])
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
-        if DONE not in state:
+        if chat.made_request(state) is None:
             on_page = set(_numbers(state)[page * PER_PAGE : (page + 1) * PER_PAGE])
             wanted = {int(v) for v in values if v.isdigit()} & set(_selectable(state)) & on_page
             state["sel"] = sorted((set(state["sel"]) - on_page) | wanted)
             await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
-    if DONE in state:
+    if chat.made_request(state) is not None:
         await _show_done(interaction, state)
         return
     await show(interaction, **picker(key, state))
@@ -132,7 +131,7 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
     note = ""
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
-        done = DONE in state
+        done = chat.made_request(state) is not None
         if done:
             pass  # whatever was pressed, the request is made: say so below
         elif op == "ok":
@@ -151,29 +150,28 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
 
 
 async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[str, Any]) -> str:
-    """Request the chosen seasons. The picker is kept, marked with the request, until it
-    expires: a press on it later (a double click, or after a crash that came before the
-    card showed the outcome) is told about the request, not that the choice expired."""
+    """Request the chosen seasons. The picker is kept, marked with the request in the
+    request's own transaction, until it expires: a press on it later (a double click, or
+    after a crash that came before the card showed the outcome) is told about the request,
+    not that the choice expired."""
     if not state["sel"]:
         raise UserFacing("Choose at least one season first (or press All).")
     services = deps(interaction).services
     user = await acting_user(interaction)
-    result = await requests.create_request(
-        services, user.id, state["id"], MediaType.TV, state["sel"]
+    result = await chat.request_from_flow(
+        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
     )
-    if result.request is None:  # made already, e.g. by a press a crash cut short
+    if result.request is None:  # these seasons were asked for already, e.g. in another flow
         own = [r for r in result.existing if r.requested_by.id == user.id]
         if own and set(state["sel"]) <= {n for r in own for n in r.season_numbers}:
             return "\n".join(render.asked_already(r) for r in own)
-        return render.outcome_of(result)
-    state[DONE] = result.request.id
-    await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
     return render.outcome_of(result)
 
 
 async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any]) -> None:
     """A picker whose request was made: the card, with where that request stands now."""
-    request_id = int(state[DONE])
+    request_id = chat.made_request(state)
+    assert request_id is not None
     current = await requests.current_request(deps(interaction).services, request_id)
     note = render.asked_already(current) if current else f"Request #{request_id} was withdrawn."
     await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
