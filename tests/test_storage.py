@@ -158,6 +158,14 @@ async def test_upgrade_by_url_creates_the_folder_and_can_run_again(tmp_path: Pat
     assert await current_revision(url) == head_revision() == "0004"
 
 
+def test_the_head_read_from_the_migration_files_is_alembics_own() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 async def test_an_unmigrated_database_has_no_revision(tmp_path: Path) -> None:
     assert await current_revision(sqlite_url(tmp_path)) is None
 
