@@ -8,6 +8,7 @@ import itertools
 from typing import Any
 
 import pytest
+from telegram import Bot
 from telegram.error import RetryAfter
 
 from adapters.telegram import callbacks, render
@@ -21,7 +22,9 @@ from adapters.telegram.flood import (
     is_limited,
     outbox,
 )
+from adapters.telegram.transport import aiohttp_request
 from core.domain import MediaType
+from tests.fake_telegram import FakeTelegram
 
 # ----- button data -------------------------------------------------------------------------
 
@@ -292,3 +295,13 @@ async def test_an_answer_that_hangs_holds_the_other_presses_work_only_for_its_pa
     stuck.cancel()
     await asyncio.gather(stuck, return_exceptions=True)
     await asyncio.wait_for(answers.out(), 1.0)  # a cancelled answer is no longer in flight
+
+
+async def test_the_bot_api_requests_open_again_after_a_shutdown(
+    fake_telegram: FakeTelegram,
+) -> None:
+    bot = Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=aiohttp_request())
+    for _ in range(2):  # python-telegram-bot reuses the transport when initialised again
+        async with bot:
+            assert (await bot.get_me()).id == bot.id
+    assert len(fake_telegram.calls_to("getMe")) >= 2

@@ -18,6 +18,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from adapters.telegram import callbacks
 from adapters.telegram.account import on_link, on_status
@@ -56,6 +57,7 @@ from adapters.telegram.start import (
     on_unknown_command,
     set_default_commands,
 )
+from adapters.telegram.transport import aiohttp_request
 from core.errors import ServiceRejected, ServiceUnavailable
 from core.services import Services
 
@@ -106,14 +108,16 @@ def build_application(
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
+        .request(aiohttp_request())
         .rate_limiter(FloodControl())
         .defaults(defaults)
         .concurrent_updates(True)
-        .get_updates_read_timeout(config.poll_timeout + 10)
         # Stopping cancels the long poll, whose connection may not be back in the pool when
         # the updater confirms the last updates; a second connection keeps that confirmation
         # from timing out (and the same updates from coming back after a restart).
-        .get_updates_connection_pool_size(2)
+        .get_updates_request(
+            HTTPXRequest(connection_pool_size=2, read_timeout=config.poll_timeout + 10)
+        )
         .build()
     )
     application.bot_data["deps"] = Deps(services, config, notifier)
