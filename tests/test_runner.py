@@ -4,6 +4,7 @@ its budget; the whole bot too, with notifications held up by flood control."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 from pathlib import Path
@@ -200,3 +201,18 @@ async def test_requestbot_run_stops_in_time_on_sigterm_and_sends_the_held_card_o
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), 30)
     assert len(cards()) == 1
+
+
+async def test_serving_moves_what_start_up_made_out_of_the_collectors_way() -> None:
+    stop = asyncio.Event()
+    started = asyncio.Event()
+
+    async def component() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    serving = asyncio.create_task(serve([Component("idle", component)], stop=stop, signals=()))
+    await asyncio.wait_for(started.wait(), 5)
+    assert gc.get_freeze_count() > 0  # start-up's objects sit in the permanent generation
+    stop.set()
+    assert await asyncio.wait_for(serving, 10) == 0
