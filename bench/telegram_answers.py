@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fakes live with the tests
 
-from tests.fake_telegram import FakeTelegram, SentMessage  # noqa: E402
+from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
-from tests.telegram_world import TelegramWorld, has, running, text_of  # noqa: E402
+from tests.telegram_world import TelegramWorld, running, text_of  # noqa: E402
 
 SETTING_PREFIXES = ("TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "RADARR", "SONARR")
 
@@ -65,43 +65,25 @@ async def bot_process(tg: FakeTelegram, tmdb: FakeTmdb, folder: Path) -> AsyncIt
         await asyncio.wait_for(process.wait(), 30)
 
 
-async def say(tg: FakeTelegram, user: int, text: str, expect: str) -> SentMessage:
-    """Send ``text`` as ``user``; the bot's next message in that chat that shows ``expect``."""
-    before = tg.messages(user, include_deleted=True)
-    after = before[-1].message_id if before else 0
-    tg.send_text(user, text)
-    return await tg.wait_for_message(user, has(expect), after=after, timeout=30)
-
-
-async def measure(tg: FakeTelegram, tmdb: FakeTmdb, users: int, delay: float) -> None:
+async def measure(world: TelegramWorld, users: int, delay: float) -> None:
+    tg, tmdb = world.tg, world.tmdb
     people = list(range(5001, 5001 + users))
     cards = []
     for n, person in enumerate(people):
         tg.add_user(person, f"Viewer {n}")
         title = f"Bench{n:03d}"
         tmdb.add_movie(700_000 + n, title, "2020-01-01", poster_path=f"/{title}.jpg")
-        cards.append(await say(tg, person, f"/movie {title}", title))
+        cards.append(await world.say(person, f"/movie {title}", title, within=30))
     tmdb.delay = delay
     queries = [
         tg.press_button(person, card, "Request") for person, card in zip(people, cards, strict=True)
     ]
-    answers = [
-        await tg.wait_for(
-            lambda q=q: next((a for a in tg.answers if a.query_id == q), None), timeout=60
-        )
-        for q in queries
-    ]
+    answers = [await world.answer_to(q, within=60) for q in queries]
     answered = [a.at - a.created_at for a in answers]
     shown = []
     for card, answer in zip(cards, answers, strict=True):
-        done = await tg.wait_for(
-            lambda card=card: (
-                m
-                if "Requested" in text_of(m := tg.message(card.chat_id, card.message_id))
-                or "already" in text_of(m)
-                else None
-            ),
-            timeout=120,
+        done = await world.changed(
+            card, lambda m: "Requested" in text_of(m) or "already" in text_of(m), within=120
         )
         assert done.edited_at is not None
         shown.append(done.edited_at - answer.created_at)
@@ -119,13 +101,15 @@ async def main(users: int, delay: float, in_process: bool) -> None:
     async with FakeTelegram() as tg, FakeTmdb() as tmdb:
         tg.callback_answer_deadline = 60.0
         with tempfile.TemporaryDirectory() as folder:
+            # The world's conversation helpers only talk to the fakes; in-process, the world
+            # also runs the bot.
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
             if in_process:
-                world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
                 async with running(world):
-                    await measure(tg, tmdb, users, delay)
+                    await measure(world, users, delay)
             else:
                 async with bot_process(tg, tmdb, Path(folder)):
-                    await measure(tg, tmdb, users, delay)
+                    await measure(world, users, delay)
 
 
 if __name__ == "__main__":
