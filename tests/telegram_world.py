@@ -276,6 +276,16 @@ class TelegramWorld:
         assert isinstance(found, SentMessage)
         return found
 
+    async def choose_two_seasons(self) -> SentMessage:
+        """Alice's season picker for Breaking Bad with seasons 1 and 2 chosen."""
+        card = await self.say(ALICE, "/tv breaking bad", "Breaking Bad")
+        await self.press(ALICE, card, "Choose seasons")
+        picker = await self.changed(card, "choose seasons")
+        await self.press(ALICE, picker, "1")
+        picker = await self.changed(picker, "Chosen: 1")
+        await self.press(ALICE, picker, "2")
+        return await self.changed(picker, "Chosen: 1, 2")
+
     async def request_movie(self, user: int, title: str) -> SentMessage:
         """Search for a movie as ``user`` and press Request; the card once it says so."""
         card = await self.say(user, f"/movie {title}", "Not requested")

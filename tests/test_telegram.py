@@ -79,13 +79,7 @@ async def test_a_long_show_is_requested_season_by_season_across_picker_pages(
 async def test_seasons_already_requested_are_shown_and_cannot_be_chosen_again(
     bot: TelegramWorld,
 ) -> None:
-    card = await bot.say(ALICE, "/tv breaking bad", "Breaking Bad")
-    await bot.press(ALICE, card, "Choose seasons")
-    picker = await bot.changed(card, "choose seasons")
-    await bot.press(ALICE, picker, "1")
-    picker = await bot.changed(picker, "Chosen: 1")
-    await bot.press(ALICE, picker, "2")
-    picker = await bot.changed(picker, "Chosen: 1, 2")
+    picker = await bot.choose_two_seasons()
     await bot.press(ALICE, picker, "Request 2 seasons")
     await bot.changed(picker, "Requested (seasons 1, 2)")
 

@@ -11,7 +11,7 @@ import pytest
 from adapters.telegram import app as telegram_app
 from core import requests
 from core.domain import EventKind, Identity, MediaType, RequestStatus
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
     ADMIN_CHAT,
@@ -400,21 +400,10 @@ async def test_a_revoked_token_stops_the_bot_with_exit_code_one(
     assert any("no longer accepts the bot token" in r.getMessage() for r in caplog.records)
 
 
-async def choose_two_seasons(bot: TelegramWorld) -> SentMessage:
-    """Alice's season picker for Breaking Bad with seasons 1 and 2 chosen."""
-    card = await bot.say(ALICE, "/tv breaking bad", "Breaking Bad")
-    await bot.press(ALICE, card, "Choose seasons")
-    picker = await bot.changed(card, "choose seasons")
-    await bot.press(ALICE, picker, "1")
-    picker = await bot.changed(picker, "Chosen: 1")
-    await bot.press(ALICE, picker, "2")
-    return await bot.changed(picker, "Chosen: 1, 2")
-
-
 async def test_a_press_on_a_picker_whose_request_was_made_before_a_restart_tells_the_truth(
     bot: TelegramWorld,
 ) -> None:
-    picker = await choose_two_seasons(bot)
+    picker = await bot.choose_two_seasons()
     # The request is made, but the picker never shows it (as if the bot died right then).
     bot.tg.fail(times=1, status=502, methods=["editMessageCaption", "editMessageText"])
     await bot.press(ALICE, picker, "Request 2 seasons")
@@ -434,7 +423,7 @@ async def test_a_press_on_a_picker_whose_request_was_made_before_a_restart_tells
 
 
 async def test_a_double_tap_on_request_seasons_asks_once_and_says_so(bot: TelegramWorld) -> None:
-    picker = await choose_two_seasons(bot)
+    picker = await bot.choose_two_seasons()
 
     first = bot.tg.press_button(ALICE, picker, "Request 2 seasons")
     second = bot.tg.press_button(ALICE, picker, "Request 2 seasons")
@@ -447,7 +436,7 @@ async def test_a_double_tap_on_request_seasons_asks_once_and_says_so(bot: Telegr
 
 
 async def test_a_picker_whose_request_was_withdrawn_says_so(bot: TelegramWorld) -> None:
-    picker = await choose_two_seasons(bot)
+    picker = await bot.choose_two_seasons()
     bot.tg.fail(times=1, status=502, methods=["editMessageCaption", "editMessageText"])
     await bot.press(ALICE, picker, "Request 2 seasons")
     await bot.tg.wait_for(lambda: any(c.status == 502 for c in bot.tg.calls))
