@@ -111,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _print_warnings(settings.warnings)
     command = args.command or ("run" if settings.platforms else "demo")
+    if command == "health":  # Docker runs it every minute: no database or chat library
+        from bot.health import health
+
+        return health(settings.general.database_url)
     _configure_logging(
         settings.general.log_level, command in ("console", "demo"), secrets(settings)
     )
@@ -134,8 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(commands.demo(settings, user, sys.stdin, sys.stdout))
         if command == "migrate":
             return run(commands.migrate(settings))
-        if command == "health":
-            return run(commands.health(settings))
         return run(commands.check(settings))
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -31,7 +31,7 @@ from bot.app import (
     telegram_config,
     tmdb_client,
 )
-from bot.health import beat, health_line, heartbeat_path
+from bot.health import beat, heartbeat_path
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
 from core import users
@@ -249,13 +249,6 @@ def _heartbeat(database_url: str) -> Callable[[], Awaitable[None]]:
         await beat(heartbeat_path(database_url))
 
     return beating
-
-
-async def health(settings: Settings) -> int:
-    """Exit 0 while `requestbot run` on this database is alive (its heartbeat is fresh)."""
-    alive, line = health_line(heartbeat_path(settings.general.database_url))
-    print(line, file=sys.stdout if alive else sys.stderr)
-    return 0 if alive else 1
 
 
 async def _startup_checks(settings: Settings, adapters: dict[str, ChatAdapter]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,3 +51,11 @@ def health_line(path: Path, now: float | None = None) -> tuple[bool, str]:
             f"requestbot health: FAILED (no heartbeat for {age:.0f} s: the bot is stuck)"
         )
     return True, f"requestbot health: ok (heartbeat {max(age, 0):.0f} s ago)"
+
+
+def health(database_url: str) -> int:
+    """`requestbot health`: exit 0 while `requestbot run` on this database is alive (its
+    heartbeat is fresh), 1 otherwise, with one line saying which."""
+    alive, line = health_line(heartbeat_path(database_url))
+    print(line, file=sys.stdout if alive else sys.stderr)
+    return 0 if alive else 1
