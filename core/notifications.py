@@ -353,13 +353,12 @@ class Dispatcher:
             )
             results: list[_Outcome] = []
             for outcome in outcomes:
-                if self._stopping and (outcome is None or isinstance(outcome, BaseException)):
-                    return  # the event's lease is given back, the rest sent after the restart
                 if outcome is None or isinstance(outcome, BaseException):
-                    log.error(
-                        "delivering event %d failed: %r; trying again later", event.id, outcome
-                    )
-                    self._flights.pop(event.id, None)  # its lease runs out
+                    if not self._stopping:  # stopping: its lease is given back instead
+                        log.error(
+                            "delivering event %d failed: %r; trying again later", event.id, outcome
+                        )
+                        self._flights.pop(event.id, None)  # its lease runs out
                     return
                 results.append(outcome)
             failed = any(f for f, _ in results)
@@ -380,14 +379,19 @@ class Dispatcher:
 
     async def _renew_leases(self) -> None:
         async with self._leases:
-            flights = list(self._flights.values())
-            if not flights or self._stopping:
+            if self._stopping:
                 return
-            until = self._clock.now() + timedelta(seconds=self.policy.lease)
+            await self._lease_flights(self._clock.now() + timedelta(seconds=self.policy.lease))
+
+    async def _lease_flights(self, until: datetime) -> int:
+        """Lease every event in flight until ``until`` (the lease lock held); how many."""
+        flights = list(self._flights.values())
+        if flights:
             async with self._uow() as uow:
                 for flight in flights:
                     await uow.events.reschedule(flight.event.id, flight.event.attempts, until)
                 await uow.commit()
+        return len(flights)
 
     async def _stop(self, passing: asyncio.Task[None] | None) -> None:
         """Stop within ``policy.drain`` seconds, leaving nothing half-said (see run)."""
@@ -398,7 +402,6 @@ class Dispatcher:
                 notifier.drain()
         if self._renewer is not None:
             self._renewer.cancel()
-        sends = [s for f in self._flights.values() for s in f.sends if s.task]
         try:
             async with asyncio.timeout(self.policy.drain):
                 if passing is not None:
@@ -423,22 +426,17 @@ class Dispatcher:
         finally:
             if passing is not None:
                 passing.cancel()
-            for send in sends:
-                _cancel(send.task)
-            for flight in self._flights.values():
+            for flight in self._flights.values():  # what the timeout cut short
+                for send in flight.sends:
+                    _cancel(send.task)
                 _cancel(flight.task)
 
     async def _give_back(self) -> None:
         """End the leases of the events not fully delivered, so a restart takes them now."""
         async with self._leases:
-            left = list(self._flights.values())
+            left = await self._lease_flights(self._clock.now())
             if left:
-                now = self._clock.now()
-                async with self._uow() as uow:
-                    for flight in left:
-                        await uow.events.reschedule(flight.event.id, flight.event.attempts, now)
-                    await uow.commit()
-                log.info("%d event(s) left for after the restart", len(left))
+                log.info("%d event(s) left for after the restart", left)
             self._flights.clear()
 
     async def _attempt(
