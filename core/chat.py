@@ -48,16 +48,27 @@ async def remember(
     if key is not None and not 0 < len(key) <= MAX_KEY:
         raise InvalidInput("chat state key", key[:40], f"must be 1 to {MAX_KEY} characters")
     chosen = key or new_key()
-    text = _encode(data)
 
     async def work(uow: UnitOfWork) -> str:
-        now = services.clock.now()
         if key is None:
-            await uow.chat_states.purge(now)
-        await uow.chat_states.put(platform, chosen, text, now, now + ttl)
+            await uow.chat_states.purge(services.clock.now())
+        await _put(uow, services, platform, chosen, data, ttl)
         return chosen
 
     return await in_transaction(services, work)
+
+
+async def _put(
+    uow: UnitOfWork,
+    services: Services,
+    platform: str,
+    key: str,
+    data: Mapping[str, Any],
+    ttl: timedelta,
+) -> None:
+    """Inside a transaction: keep ``data`` under ``key`` for ``ttl`` from now."""
+    now = services.clock.now()
+    await uow.chat_states.put(platform, key, _encode(data), now, now + ttl)
 
 
 async def recall(services: Services, platform: str, key: str) -> dict[str, Any] | None:
@@ -102,11 +113,8 @@ async def request_from_flow(
     what it made; when nothing was made the state is left as it was."""
 
     async def mark(uow: UnitOfWork, result: CreateResult) -> None:
-        if result.request is None:
-            return
-        now = services.clock.now()
-        done = _encode({**state, MADE: result.request.id})
-        await uow.chat_states.put(platform, key, done, now, now + ttl)
+        if result.request is not None:
+            await _put(uow, services, platform, key, {**state, MADE: result.request.id}, ttl)
 
     return await requests.create_request(
         services, actor_id, tmdb_id, media_type, seasons, then=mark
