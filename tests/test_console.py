@@ -107,6 +107,7 @@ request tv:1399 all
 frob\x1b[Anicate
 \x1b[A
 search {"x" * 200_000}
+# {"z" * 998}
 as ADMIN
 requests alice
 available 1
@@ -153,6 +154,10 @@ def test_typed_escape_sequences_are_neither_run_nor_echoed(slips: str) -> None:
     assert ESC not in slips
     assert 'Unknown command "frobnicate".' in section(slips, "frobnicate")
     assert "> [A" not in slips
+
+
+def test_a_line_just_at_the_limit_is_taken(slips: str) -> None:
+    assert slips.count("That line is too long") == 1  # the 200,007 one only
 
 
 def test_a_line_too_long_is_refused_with_its_length_and_not_echoed(slips: str) -> None:

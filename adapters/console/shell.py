@@ -94,7 +94,7 @@ class ConsoleShell:
         await self.deliver()
         await self._learn_names()
         async for raw in lines:
-            if isinstance(raw, Overlong) or len(raw) > MAX_LINE:
+            if isinstance(raw, Overlong) or len(raw.rstrip("\n")) > MAX_LINE:
                 self._refuse_long(raw, echo=echo)
                 continue
             line = render.clean_line(raw)
