@@ -85,11 +85,11 @@ def event_title(kind: EventKind, media_type: MediaType) -> str:
     }[kind]
 
 
-def seasons_text(seasons: tuple[int, ...]) -> str:
-    """``season 2`` / ``seasons 1, 2, 5``."""
+def seasons_text(seasons: Sequence[int], *, ranges: bool = False) -> str:
+    """``season 2`` / ``seasons 1, 2, 5`` (with ``ranges``, runs shortened: ``seasons 6–99``)."""
     if not seasons:
         return ""
-    numbers = ", ".join(str(n) for n in seasons)
+    numbers = number_ranges(seasons) if ranges else ", ".join(str(n) for n in seasons)
     return f"season {numbers}" if len(seasons) == 1 else f"seasons {numbers}"
 
 
@@ -313,21 +313,16 @@ def number_ranges(numbers: Sequence[int]) -> str:
     )
 
 
-def _season_numbers(numbers: Sequence[int]) -> str:
-    word = "season" if len(numbers) == 1 else "seasons"
-    return f"{word} {number_ranges(numbers)}"
-
-
 def _invalid_seasons(error: InvalidSeasons) -> str:
     """Which asked-for seasons do not exist, and which do (specials are season 0)."""
     if not error.unknown:
         return "This show has no seasons to request yet."
     regular = [n for n in error.available if n > 0]
-    has = f"the show has {_season_numbers(regular)}" if regular else "the show has no seasons yet"
+    has = f"the show has {seasons_text(regular, ranges=True) or 'no seasons yet'}"
     if error.specials:
         has += " and specials (season 0)"
     there = "There is no" if len(error.unknown) == 1 else "There are no"
-    return f"{there} {_season_numbers(error.unknown)}: {has}."
+    return f"{there} {seasons_text(error.unknown, ranges=True)}: {has}."
 
 
 def job_lines(states: list[JobState], now: datetime) -> list[str]:

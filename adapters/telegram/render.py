@@ -72,7 +72,7 @@ def units(text: str) -> int:
 
 def visible_length(markup: str) -> int:
     """How long Telegram considers an HTML text: tags dropped, entities decoded."""
-    return units(html.unescape(_TAG.sub("", markup)))
+    return units(plain(markup))
 
 
 def shorten(text: str, room: int) -> str:
@@ -117,11 +117,11 @@ def compose(head: Sequence[str], body: str, tail: Sequence[str], limit: int) -> 
 def _plain_fit(lines: Sequence[str], limit: int) -> str:
     """The lines without their markup, the longest cut in half until all fit: every line
     (the outcome, the request number) keeps its start."""
-    plain = [html.unescape(_TAG.sub("", line)) for line in lines if line]
-    while units("\n".join(plain)) > limit:
-        longest = max(range(len(plain)), key=lambda i: units(plain[i]))
-        plain[longest] = shorten(plain[longest], max(1, units(plain[longest]) // 2))
-    return esc("\n".join(plain))
+    words = [plain(line) for line in lines if line]
+    while units("\n".join(words)) > limit:
+        longest = max(range(len(words)), key=lambda i: units(words[i]))
+        words[longest] = shorten(words[longest], max(1, units(words[longest]) // 2))
+    return esc("\n".join(words))
 
 
 def answer_text(text: str) -> str:

@@ -33,6 +33,7 @@ from core import chat, requests
 from core.domain import DisplayStatus, MediaType, poster_url
 from core.errors import DuplicateRequest
 from core.requests import check_may_request
+from core.search import seasons_left
 
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 20
@@ -82,7 +83,7 @@ async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
     """Turn the card into a season picker for the show."""
     services = press.deps.services
     title = await requests.title_state(services, tmdb_id, MediaType.TV)
-    if not any(s is DisplayStatus.NOT_REQUESTED for s in title.seasons.values()):
+    if not seasons_left(title.seasons):
         note = "Every season is already requested or available."
         await back_to_card(press, back, tmdb_id, MediaType.TV, note)
         return
