@@ -119,7 +119,8 @@ class TelegramNotifier:
         own = f"chat:{_chat_of(notification.recipient)}"
         if notification.audience is not Audience.MANAGER:
             return (own,)
-        return (SHARED,) if self._config.admin_chat_id is not None else (own, SHARED)
+        # While the admin chat is down, cards go privately: so the private chat's lane too.
+        return (SHARED,) if self._admin_chat is not None else (own, SHARED)
 
     def drain(self) -> None:
         """core.ports.Drainable: the limiter puts no outbox send on the wire any more."""
