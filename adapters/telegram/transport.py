@@ -26,11 +26,9 @@ class _Transport(AiohttpTransport):
         self.client = None
 
 
-def aiohttp_request(pool_size: int = POOL_SIZE, **options: float | None) -> HTTPXRequest:
-    """An HTTPXRequest (python-telegram-bot's timeouts as ``options``) on aiohttp."""
-    limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+def aiohttp_request() -> HTTPXRequest:
+    """An HTTPXRequest (python-telegram-bot's own timeouts) on aiohttp."""
+    limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
     return HTTPXRequest(
-        connection_pool_size=pool_size,
-        httpx_kwargs={"transport": _Transport(limits=limits)},
-        **options,  # type: ignore[arg-type]
+        connection_pool_size=POOL_SIZE, httpx_kwargs={"transport": _Transport(limits=limits)}
     )
