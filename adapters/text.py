@@ -7,11 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from core.domain import (
+    Audience,
     DisplayStatus,
     EventKind,
     EventPayload,
     MediaRequest,
     MediaType,
+    Notification,
     QuotaReport,
     QuotaStatus,
     RequestStatus,
@@ -199,6 +201,35 @@ def card_outcome(
     return line
 
 
+def what_happened(note: Notification, *, esc: Escape, reason: Escape) -> str:
+    """The sentence of a private message that says what became of the request, to its
+    requester ("Your request ...") or to a manager. ``reason`` escapes (and may shorten) a
+    decline or failure reason."""
+    kind, payload = note.event.kind, note.event.payload
+    actor = esc(payload.actor_name or "the server")
+    yours = note.audience is Audience.REQUESTER
+    whose = "Your request" if yours else f"The request by {esc(payload.requested_by_name)}"
+    because = f": {reason(payload.reason.rstrip('.!'))}" if payload.reason else ""
+    match kind:
+        case EventKind.APPROVED if payload.reason == "retry":
+            return f"{whose} is being sent again by {actor}."
+        case EventKind.APPROVED:
+            return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
+        case EventKind.DECLINED:
+            return f"{whose} was declined by {actor}{because}."
+        case EventKind.FAILED:
+            return f"{whose} could not be sent to the downloader{because}. An admin can retry it."
+        case EventKind.AVAILABLE:
+            return "🎉 It's ready to watch now."
+        case EventKind.CANCELLED:
+            return f"{whose} was withdrawn by {actor}."
+        case EventKind.AUTO_APPROVED:
+            return f"{esc(payload.requested_by_name)} requested it; it was approved automatically."
+        case EventKind.PENDING:
+            return f"{esc(payload.requested_by_name)} requested it; it awaits approval."
+    return ""
+
+
 def quota_line(label: str, status: QuotaStatus, now: datetime) -> str:
     if status.limit is None:
         return f"{label}: unlimited ({status.used} in the last {status.days} days)"
@@ -213,8 +244,12 @@ def count(n: int, unit: str) -> str:
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
-def quota_use(status: QuotaStatus, unit: str) -> str:
-    """``2 of 5 movies in the last 7 days`` for an approval card (``unit`` singular)."""
+def quota_use(status: QuotaStatus | None, media_type: MediaType) -> str:
+    """``2 of 5 movies in the last 7 days`` for an approval card (seasons for a show);
+    nothing when the quota could not be read."""
+    if status is None:
+        return ""
+    unit = "movie" if media_type is MediaType.MOVIE else "season"
     days = f"in the last {status.days} day{'' if status.days == 1 else 's'}"
     if status.limit is None:
         return f"no limit ({count(status.used, unit)} {days})"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from core import requests
-from core.domain import ChatPost, CreateResult, MediaType
-from core.errors import InvalidInput
+from core.domain import ChatPost, CreateResult, MediaRequest, MediaType
+from core.errors import DuplicateRequest, InvalidInput
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
@@ -96,6 +97,28 @@ async def forget(services: Services, platform: str, key: str) -> None:
     await in_transaction(services, work)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a request from a chat came to: the core's result and, when the attempt only
+    repeated the asker's own earlier requests (a second press, another flow), those
+    requests in ``again``: asking twice is not an error, it is told where the first stands."""
+
+    result: CreateResult
+    again: tuple[MediaRequest, ...] = ()
+
+
+async def request_title(
+    services: Services,
+    actor_id: int,
+    tmdb_id: int,
+    media_type: MediaType,
+    seasons: Sequence[int] | None = None,
+) -> Asked:
+    """Ask for a title from a chat (a movie's Request button)."""
+    attempt = requests.create_request(services, actor_id, tmdb_id, media_type, seasons)
+    return await _asked(actor_id, seasons, attempt)
+
+
 async def request_from_flow(
     services: Services,
     platform: str,
@@ -106,7 +129,7 @@ async def request_from_flow(
     tmdb_id: int,
     media_type: MediaType,
     seasons: Sequence[int] | None = None,
-) -> CreateResult:
+) -> Asked:
     """Make the request a flow ends with (a season picker's Request) and, in the same
     transaction, keep the flow's state marked with the request's id (see made_request).
     So a press on the flow after a crash or restart, before its outcome was shown, can tell
@@ -116,9 +139,27 @@ async def request_from_flow(
         if result.request is not None:
             await _put(uow, services, platform, key, {**state, MADE: result.request.id}, ttl)
 
-    return await requests.create_request(
-        services, actor_id, tmdb_id, media_type, seasons, then=mark
-    )
+    attempt = requests.create_request(services, actor_id, tmdb_id, media_type, seasons, then=mark)
+    return await _asked(actor_id, seasons, attempt)
+
+
+async def _asked(
+    actor_id: int, seasons: Sequence[int] | None, attempt: Awaitable[CreateResult]
+) -> Asked:
+    try:
+        result = await attempt
+    except DuplicateRequest as duplicate:
+        if duplicate.existing.requested_by.id != actor_id:
+            raise
+        existing = (duplicate.existing,)
+        return Asked(CreateResult(None, False, existing=existing), again=existing)
+    if result.request is not None or result.already_available:
+        return Asked(result)
+    own = tuple(r for r in result.existing if r.requested_by.id == actor_id)
+    covered = {n for r in own for n in r.season_numbers}
+    if own and seasons is not None and set(seasons) <= covered:
+        return Asked(result, again=own)
+    return Asked(result)
 
 
 def made_request(state: Mapping[str, Any]) -> int | None:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 from core.domain import MediaType, QuotaLimits, QuotaReport, QuotaStatus, User
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import CoreError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
@@ -137,6 +137,19 @@ async def quota_of(services: Services, user_id: int) -> QuotaReport:
         return await _report(services, uow, user)
 
     return await in_transaction(services, work, write=False)
+
+
+async def counted_against(
+    services: Services, user_id: int, media_type: MediaType
+) -> QuotaStatus | None:
+    """The requester's quota that a request of ``media_type`` counts against (movies, or
+    seasons for a show), for the managers' card; None when it cannot be read now: the card
+    goes out without it rather than not at all."""
+    try:
+        report = await quota_of(services, user_id)
+    except CoreError:
+        return None
+    return report.movie if media_type is MediaType.MOVIE else report.tv
 
 
 async def get_defaults(services: Services) -> QuotaLimits:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,6 +50,39 @@ def offers_more_seasons(
     if media_type is not MediaType.TV or status not in WATCHABLE:
         return False
     return seasons is None or bool(seasons_left(seasons))
+
+
+class Ask(enum.Enum):
+    """How a title card offers to ask for a title."""
+
+    REQUEST = "request"  # a movie: asked for at once
+    CHOOSE_SEASONS = "choose"  # a show nobody asked for: the season picker
+    MORE_SEASONS = "more"  # a show under way: the picker, for the seasons nobody asked for
+
+
+@dataclass(frozen=True, slots=True)
+class TitleActions:
+    """What a title's card offers: a way to ask for it (or none), and "notify me"."""
+
+    ask: Ask | None
+    notify: bool
+
+
+def title_actions(
+    media_type: MediaType,
+    status: DisplayStatus,
+    seasons: Mapping[int, DisplayStatus] | None = None,
+) -> TitleActions:
+    """What a card offers for a title in ``status``: a request while nothing is under way,
+    more seasons of a show under way while some are left (``seasons``, when known), and
+    "notify me" while something is under way but not yet watchable. Every chat offers the
+    same; who may then do it is the core's check when the button is pressed."""
+    ask: Ask | None = None
+    if status in REQUESTABLE:
+        ask = Ask.CHOOSE_SEASONS if media_type is MediaType.TV else Ask.REQUEST
+    elif offers_more_seasons(media_type, status, seasons):
+        ask = Ask.MORE_SEASONS
+    return TitleActions(ask, status in WATCHABLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import pytest
 
 from core import chat
 from core.domain import ChatPost, DeliveryStatus, Event, EventKind, MediaType, QuotaLimits
-from core.errors import DeliveryFailed, InvalidInput, QuotaExceeded
+from core.errors import DeliveryFailed, DuplicateRequest, InvalidInput, QuotaExceeded
 from core.notifications import CHANNELS, Dispatcher
 from core.ports import Broadcaster
 from tests.core_fixtures import World, payload_for
@@ -76,14 +76,63 @@ async def test_a_flows_request_and_its_mark_commit_together_or_not_at_all(
     assert kept == state
     assert chat.made_request(kept) is None
 
-    made = await chat.request_from_flow(
+    asked = await chat.request_from_flow(
         world.services, "telegram", key, state, ttl, alice.id, show, MediaType.TV, [1, 2]
     )
+    made = asked.result
     assert made.request is not None
     kept = await chat.recall(world.services, "telegram", key)
     assert kept is not None
     assert chat.made_request(kept) == made.request.id
     assert kept["sel"] == [1, 2, 3]
+
+
+async def test_asking_again_for_one_s_own_movie_tells_where_the_first_request_stands(
+    world: World,
+) -> None:
+    alice = world.user("alice")
+    movie = world.movie()
+    first = await chat.request_title(world.services, alice.id, movie, MediaType.MOVIE)
+    assert first.result.request is not None
+    assert first.again == ()
+
+    again = await chat.request_title(world.services, alice.id, movie, MediaType.MOVIE)
+
+    assert again.result.request is None
+    assert [r.id for r in again.again] == [first.result.request.id]
+    assert world.kinds() == [EventKind.PENDING]  # nothing new was asked for
+
+
+async def test_asking_for_someone_else_s_pending_movie_is_still_a_duplicate(world: World) -> None:
+    alice, bob = world.user("alice"), world.user("bob")
+    movie = world.movie()
+    await chat.request_title(world.services, alice.id, movie, MediaType.MOVIE)
+
+    with pytest.raises(DuplicateRequest):
+        await chat.request_title(world.services, bob.id, movie, MediaType.MOVIE)
+
+
+async def test_a_flow_asking_again_for_one_s_own_seasons_is_told_of_them(world: World) -> None:
+    alice, bob = world.user("alice"), world.user("bob")
+    show = world.show(seasons=(1, 2, 3))
+    ttl = timedelta(days=1)
+    key = await chat.remember(world.services, "telegram", {"u": 5}, ttl)
+    mine = await chat.request_title(world.services, alice.id, show, MediaType.TV, [1, 2])
+    await chat.request_title(world.services, bob.id, show, MediaType.TV, [3])
+
+    again = await chat.request_from_flow(
+        world.services, "telegram", key, {}, ttl, alice.id, show, MediaType.TV, [2]
+    )
+    assert again.result.request is None
+    assert mine.result.request is not None
+    assert [r.id for r in again.again] == [mine.result.request.id]
+
+    # Seasons someone else asked for are not the asker's own: the result says who did.
+    others = await chat.request_from_flow(
+        world.services, "telegram", key, {}, ttl, alice.id, show, MediaType.TV, [3]
+    )
+    assert others.again == ()
+    assert bob.id in {r.requested_by.id for r in others.result.existing}
 
 
 async def test_posts_are_listed_per_request_and_platform(world: World) -> None:

@@ -10,7 +10,7 @@ from core import users
 from core.domain import QuotaLimits, QuotaReport, QuotaStatus, User
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Permission
-from core.quotas import get_defaults, get_quota, quota_of, set_defaults
+from core.quotas import counted_against, get_defaults, get_quota, quota_of, set_defaults
 from core.requests import create_request
 from core.services import CoreConfig
 from tests.core_fixtures import MOVIE, TV, World
@@ -152,6 +152,22 @@ async def test_the_bot_reads_any_users_quota_for_an_approval_card(world: World) 
     assert (report.movie.used, report.movie.limit) == (1, 2)
     with pytest.raises(NotFound):
         await quota_of(world.services, 999)
+
+
+async def test_a_card_shows_the_quota_its_request_counts_against(world: World) -> None:
+    limits = QuotaLimits(movie_limit=2, movie_days=7, tv_limit=5, tv_days=14)
+    world.configure(CoreConfig(quota_defaults=limits))
+    alice = world.user("alice")
+    await create_request(world.services, alice.id, world.movie(), MOVIE)
+
+    movies = await counted_against(world.services, alice.id, MOVIE)
+    seasons = await counted_against(world.services, alice.id, TV)
+
+    assert movies is not None
+    assert (movies.used, movies.limit, movies.days) == (1, 2, 7)
+    assert seasons is not None
+    assert (seasons.used, seasons.limit, seasons.days) == (0, 5, 14)
+    assert await counted_against(world.services, 999, MOVIE) is None  # the card goes without
 
 
 async def test_changing_the_defaults_needs_manage_settings(world: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain import DisplayStatus, MediaStatus, RequestStatus
+from core.domain import DisplayStatus, MediaStatus, MediaType, RequestStatus
 from core.errors import InvalidInput, ServiceUnavailable
 from core.permissions import Permission
 from core.ports import MediaState
@@ -15,7 +15,15 @@ from core.requests import (
     fail_request,
     mark_available,
 )
-from core.search import display_status, offers_more_seasons, search, seasons_left
+from core.search import (
+    Ask,
+    TitleActions,
+    display_status,
+    offers_more_seasons,
+    search,
+    seasons_left,
+    title_actions,
+)
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 
 D = DisplayStatus
@@ -225,3 +233,30 @@ def test_more_seasons_are_offered_only_while_some_are_left() -> None:
     taken = {1: D.PENDING, 2: D.AVAILABLE}
     assert seasons_left(taken) == ()
     assert not offers_more_seasons(TV, D.PARTIALLY_AVAILABLE, taken)
+
+
+@pytest.mark.parametrize(
+    ("media_type", "status", "ask", "notify"),
+    [
+        (MOVIE, D.NOT_REQUESTED, Ask.REQUEST, False),
+        (MOVIE, D.DECLINED, Ask.REQUEST, False),  # a declined title may be asked for again
+        (MOVIE, D.PENDING, None, True),
+        (MOVIE, D.AVAILABLE, None, False),
+        (MOVIE, D.BLOCKLISTED, None, False),
+        (TV, D.NOT_REQUESTED, Ask.CHOOSE_SEASONS, False),
+        (TV, D.APPROVED, Ask.MORE_SEASONS, True),
+        (TV, D.PARTIALLY_AVAILABLE, Ask.MORE_SEASONS, True),
+        (TV, D.AVAILABLE, None, False),
+    ],
+)
+def test_every_card_offers_what_the_title_s_status_allows(
+    media_type: MediaType, status: DisplayStatus, ask: Ask | None, notify: bool
+) -> None:
+    assert title_actions(media_type, status) == TitleActions(ask, notify)
+
+
+def test_a_show_whose_seasons_are_all_taken_offers_no_more_seasons() -> None:
+    taken = {1: D.PENDING, 2: D.AVAILABLE}
+    assert title_actions(TV, D.PARTIALLY_AVAILABLE, taken) == TitleActions(None, True)
+    left = {**taken, 3: D.NOT_REQUESTED}
+    assert title_actions(TV, D.PARTIALLY_AVAILABLE, left).ask is Ask.MORE_SEASONS

@@ -27,7 +27,7 @@ from adapters.discord.controls import Control, button, refuse
 from adapters.text import SHOWN_AS
 from core import quotas, requests, users
 from core.domain import EventKind, EventPayload, MediaRequest, MediaType, User
-from core.errors import CoreError, InvalidInput
+from core.errors import InvalidInput
 from core.permissions import describe, parse_permissions
 from core.services import Services
 
@@ -197,12 +197,7 @@ async def _pending_page(interaction: discord.Interaction[Any], offset: int) -> N
 
 async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:
     """The requester's use of the quota that the request counts against, for its card."""
-    try:
-        report = await quotas.quota_of(services, user_id)
-    except CoreError:
-        return ""
-    movie = media_type is MediaType.MOVIE
-    return text.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
+    return text.quota_use(await quotas.counted_against(services, user_id, media_type), media_type)
 
 
 async def on_permissions(

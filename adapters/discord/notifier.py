@@ -25,14 +25,13 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters import text
 from adapters.cards import as_it_is_now
 from adapters.discord import approvals, render
 from adapters.discord.approvals import card_buttons, card_of
 from adapters.discord.common import PLATFORM, frozen
 from adapters.discord.config import DiscordConfig
 from adapters.memory import KeyedLocks, Recent
-from core import chat, quotas
+from core import chat
 from core.domain import (
     Audience,
     ChatPost,
@@ -40,11 +39,10 @@ from core.domain import (
     EventKind,
     EventPayload,
     MediaRequest,
-    MediaType,
     Notification,
     User,
 )
-from core.errors import CoreError, DeliveryFailed
+from core.errors import DeliveryFailed
 from core.notifications import told_in_place
 from core.ports import SHARED
 from core.services import Services
@@ -215,14 +213,6 @@ class DiscordNotifier:
         )
         async with self._delivery(f"channel {here[-1].chat_id}"):
             await channel.send(render.failure_note(payload), reference=reference)
-
-    async def _quota_use(self, payload: EventPayload) -> str:
-        try:
-            report = await quotas.quota_of(self._services, payload.requested_by_id)
-        except CoreError:
-            return ""
-        movie = payload.media_type is MediaType.MOVIE
-        return text.quota_use(report.movie if movie else report.tv, "movie" if movie else "season")
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
         client = await self._ready_client()

@@ -23,9 +23,9 @@ from adapters.text import (
     request_line,
     requested_text,
     seasons_text,
+    what_happened,
 )
 from core.domain import (
-    Audience,
     CreateResult,
     DisplayStatus,
     EventKind,
@@ -268,7 +268,7 @@ def notification(note: Notification) -> discord.Embed:
     """A direct message about a change: Seerr's title, the title, what happened."""
     kind, payload = note.event.kind, note.event.payload
     embed = _event_embed(event_title(kind, payload.media_type), kind, payload)
-    embed.description = _what_happened(note)
+    embed.description = what_happened(note, esc=esc, reason=lambda text: shown(text, REASON))
     if kind is EventKind.AVAILABLE and payload.overview:
         embed.description += "\n\n" + shown(payload.overview, OVERVIEW)
     embed.add_field(name="Requested By", value=shown(payload.requested_by_name, 200))
@@ -277,35 +277,6 @@ def notification(note: Notification) -> discord.Embed:
         embed.add_field(name="Requested Seasons", value=cut(seasons_text(payload.seasons), 1000))
     embed.set_footer(text=f"Request #{payload.request_id}")
     return embed
-
-
-def _what_happened(note: Notification) -> str:
-    kind, payload = note.event.kind, note.event.payload
-    actor = esc(payload.actor_name or "the server")
-    whose = (
-        "Your request"
-        if note.audience is Audience.REQUESTER
-        else f"The request by {esc(payload.requested_by_name)}"
-    )
-    because = f": {shown(payload.reason.rstrip('.!'), REASON)}" if payload.reason else ""
-    match kind:
-        case EventKind.APPROVED if payload.reason == "retry":
-            return f"{whose} is being sent again by {actor}."
-        case EventKind.APPROVED:
-            return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
-        case EventKind.DECLINED:
-            return f"{whose} was declined by {actor}{because}."
-        case EventKind.FAILED:
-            return f"{whose} could not be sent to the downloader{because}. An admin can retry it."
-        case EventKind.AVAILABLE:
-            return "🎉 It's ready to watch now."
-        case EventKind.CANCELLED:
-            return f"{whose} was withdrawn by {actor}."
-        case EventKind.AUTO_APPROVED:
-            return f"{esc(payload.requested_by_name)} requested it; it was approved automatically."
-        case EventKind.PENDING:
-            return f"{esc(payload.requested_by_name)} requested it; it awaits approval."
-    return ""
 
 
 def announcement(payload: EventPayload) -> discord.Embed:

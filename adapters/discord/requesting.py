@@ -158,9 +158,10 @@ async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[
         raise UserFacing("Choose at least one season first (or press All).")
     services = deps(interaction).services
     user = await acting_user(interaction)
-    result = await chat.request_from_flow(
+    asked = await chat.request_from_flow(
         services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
     )
+    result = asked.result
     if result.request is None:  # these seasons were asked for already, e.g. in another flow
         own = [r for r in result.existing if r.requested_by.id == user.id]
         if own and set(state["sel"]) <= {n for r in own for n in r.season_numbers}:

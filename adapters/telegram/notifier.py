@@ -56,12 +56,11 @@ from core.domain import (
     Event,
     EventKind,
     EventPayload,
-    MediaType,
     Notification,
     User,
     poster_url,
 )
-from core.errors import CoreError, DeliveryFailed
+from core.errors import DeliveryFailed
 from core.notifications import told_in_place
 from core.ports import SHARED
 from core.services import Services
@@ -309,13 +308,10 @@ class TelegramNotifier:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _quota_line(self, payload: EventPayload) -> str:
-        try:
-            report = await quotas.quota_of(self._services, payload.requested_by_id)
-        except CoreError:
-            return ""
-        movie = payload.media_type is MediaType.MOVIE
-        status = report.movie if movie else report.tv
-        return text.quota_use(status, "movie" if movie else "season")
+        requester, media_type = payload.requested_by_id, payload.media_type
+        return text.quota_use(
+            await quotas.counted_against(self._services, requester, media_type), media_type
+        )
 
     async def _ready_bot(self) -> Bot:
         if self._bot is None:

@@ -24,9 +24,9 @@ from adapters.text import (
     request_line,
     requested_text,
     seasons_text,
+    what_happened,
 )
 from core.domain import (
-    Audience,
     CreateResult,
     DisplayStatus,
     EventKind,
@@ -298,7 +298,7 @@ def notification(note: Notification, *, photo: bool) -> str:
     lines = [
         f"<b>{esc(event_title(event.kind, payload.media_type))}</b>",
         *_what(payload),
-        _what_happened(note),
+        what_happened(note, esc=esc, reason=esc),
     ]
     body = shorten(payload.overview, CARD_OVERVIEW) if event.kind is EventKind.AVAILABLE else ""
     return compose(lines, body, [], CAPTION_LIMIT if photo else TEXT_LIMIT)
@@ -310,32 +310,6 @@ def _what(payload: EventPayload) -> list[str]:
     if payload.seasons:
         lines.append(esc(seasons_text(payload.seasons).capitalize()))
     return lines
-
-
-def _what_happened(note: Notification) -> str:
-    kind, payload = note.event.kind, note.event.payload
-    actor = esc(payload.actor_name or "the server")
-    yours = note.audience is Audience.REQUESTER
-    whose = "Your request" if yours else f"The request by {esc(payload.requested_by_name)}"
-    because = f": {esc(payload.reason.rstrip('.!'))}" if payload.reason else ""
-    match kind:
-        case EventKind.APPROVED if payload.reason == "retry":
-            return f"{whose} is being sent again by {actor}."
-        case EventKind.APPROVED:
-            return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."
-        case EventKind.DECLINED:
-            return f"{whose} was declined by {actor}{because}."
-        case EventKind.FAILED:
-            return f"{whose} could not be sent to the downloader{because}. An admin can retry it."
-        case EventKind.AVAILABLE:
-            return "🎉 It's ready to watch now."
-        case EventKind.CANCELLED:
-            return f"{whose} was withdrawn by {actor}."
-        case EventKind.AUTO_APPROVED:
-            return f"{esc(payload.requested_by_name)} requested it; it was approved automatically."
-        case EventKind.PENDING:
-            return f"{esc(payload.requested_by_name)} requested it; it awaits approval."
-    return ""
 
 
 def announcement(payload: EventPayload, *, photo: bool) -> str:

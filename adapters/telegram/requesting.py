@@ -163,7 +163,7 @@ async def _request_seasons(press: Press, key: str, state: dict[str, Any]) -> tup
     asking = chat.request_from_flow(
         services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
     )
-    result = await press.quickly(asking)
+    result = (await press.quickly(asking)).result
     await press.answer()
     return render.outcome_of(result), result.request is not None
 
