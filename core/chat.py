@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from core import requests
 from core.domain import ChatPost, CreateResult, MediaRequest, MediaType
@@ -112,11 +112,11 @@ async def request_title(
     actor_id: int,
     tmdb_id: int,
     media_type: MediaType,
-    seasons: Sequence[int] | None = None,
+    seasons: Sequence[int] | Literal["all"] | None = None,
 ) -> Asked:
     """Ask for a title from a chat (a movie's Request button)."""
     attempt = requests.create_request(services, actor_id, tmdb_id, media_type, seasons)
-    return await _asked(actor_id, seasons, attempt)
+    return await _asked(actor_id, attempt)
 
 
 async def request_from_flow(
@@ -140,12 +140,10 @@ async def request_from_flow(
             await _put(uow, services, platform, key, {**state, MADE: result.request.id}, ttl)
 
     attempt = requests.create_request(services, actor_id, tmdb_id, media_type, seasons, then=mark)
-    return await _asked(actor_id, seasons, attempt)
+    return await _asked(actor_id, attempt)
 
 
-async def _asked(
-    actor_id: int, seasons: Sequence[int] | None, attempt: Awaitable[CreateResult]
-) -> Asked:
+async def _asked(actor_id: int, attempt: Awaitable[CreateResult]) -> Asked:
     try:
         result = await attempt
     except DuplicateRequest as duplicate:
@@ -155,9 +153,13 @@ async def _asked(
         return Asked(CreateResult(None, False, existing=existing), again=existing)
     if result.request is not None or result.already_available:
         return Asked(result)
-    own = tuple(r for r in result.existing if r.requested_by.id == actor_id)
-    covered = {n for r in own for n in r.season_numbers}
-    if own and seasons is not None and set(seasons) <= covered:
+    asked = set(result.skipped_seasons)  # nothing was made: every season asked is taken
+    own = tuple(
+        r
+        for r in result.existing
+        if r.requested_by.id == actor_id and asked & set(r.season_numbers)
+    )
+    if own and asked <= {n for r in own for n in r.season_numbers}:
         return Asked(result, again=own)
     return Asked(result)
 

@@ -103,6 +103,7 @@ request tv:1396 0
 info tv:1396
 request tv:1396 1-99
 request tv:1396 1-3
+request tv:1396 0
 request tv:1399 all
 frob\x1b[Anicate
 \x1b[A
@@ -136,6 +137,12 @@ def test_the_specials_can_be_asked_for_and_info_shows_where_they_stand(slips: st
     )
     after = section(slips, "info tv:1396", last=True)
     assert 'Specials (season 0, not part of "all"): 9 episodes · requested, pending' in after
+
+
+def test_asking_again_for_one_s_own_seasons_tells_where_that_request_stands(slips: str) -> None:
+    assert section(slips, "request tv:1396 0", last=True) == (
+        "You asked for this already: #1 Breaking Bad (2008) · season 0 · pending approval."
+    )
 
 
 def test_seasons_beyond_the_show_are_refused_with_those_it_has(slips: str) -> None:

@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import count, describe_error, job_lines, quota_text, request_line
-from core import jobs, quotas, requests, search, users
+from core import chat, jobs, quotas, requests, search, users
 from core.domain import Identity, MediaStatus, MediaType, QuotaLimits, User
 from core.errors import CoreError, InvalidInput
 from core.notifications import Dispatcher
@@ -364,7 +364,11 @@ async def _request(shell: ConsoleShell, args: list[str]) -> None:
     if media_type is MediaType.MOVIE and seasons is not None:
         raise Usage("Movies have no seasons.")
     me = await shell.me()
-    result = await requests.create_request(shell.services, me.id, tmdb_id, media_type, seasons)
+    asked = await chat.request_title(shell.services, me.id, tmdb_id, media_type, seasons)
+    if asked.again:
+        shell.say("\n".join(f"You asked for this already: {request_line(r)}." for r in asked.again))
+        return
+    result = asked.result
     if result.request is None:
         if result.already_available:
             shell.say("That title is already available. Enjoy!")
