@@ -8,12 +8,13 @@ concurrent use cases really interleave.
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from core.domain import (
     CatalogueItem,
@@ -234,6 +235,11 @@ class FakeHealthCheck:
 
 
 # ----- the database -------------------------------------------------------------------
+#
+# The repositories follow storage/ wherever the Protocols leave a choice open (orders,
+# missing rows, name folding); tests/test_repository_contract.py runs the same tests on both.
+
+FIND_LIMIT = 50  # as storage's users.find
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +262,8 @@ class _RequestRow:
 @dataclass(slots=True)
 class _Tables:
     """Every table. Rows are immutable and replaced, never changed, so copying the
-    containers is enough to take a snapshot."""
+    containers is enough to take a snapshot. A table keyed by id holds its rows in id order
+    (a replaced row keeps its place), as SQL's ORDER BY id gives them."""
 
     users: dict[int, User] = field(default_factory=dict)
     media: dict[int, Media] = field(default_factory=dict)
@@ -273,21 +280,7 @@ class _Tables:
     accounts: dict[str, ServerAccount] = field(default_factory=dict)  # by server id
 
     def copy(self) -> _Tables:
-        return _Tables(
-            dict(self.users),
-            dict(self.media),
-            dict(self.requests),
-            dict(self.events),
-            set(self.given_up),
-            list(self.attempts),
-            dict(self.settings),
-            dict(self.last_ids),
-            dict(self.watchers),
-            dict(self.chat_states),
-            list(self.chat_posts),
-            dict(self.own_permissions),
-            dict(self.accounts),
-        )
+        return _Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
 
     def next_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
@@ -296,9 +289,61 @@ class _Tables:
     def owner_of(self, identity: Identity) -> User | None:
         return next((u for u in self.users.values() if identity in u.identities), None)
 
+    def add_user(
+        self,
+        display_name: str,
+        permissions: Permission,
+        identities: tuple[Identity, ...],
+        now: datetime,
+        quota: QuotaLimits | None = None,
+    ) -> User:
+        if any(self.owner_of(i) for i in identities):
+            raise Conflict(f"identity {identities[0]} is taken")
+        user = User(
+            self.next_id("users"),
+            display_name,
+            permissions,
+            identities,
+            quota=quota or QuotaLimits(),
+            created_at=now,
+        )
+        self.users[user.id] = user
+        self.own_permissions[user.id] = permissions
+        return user
+
+    def find_media(self, tmdb_id: int, media_type: MediaType) -> Media | None:
+        key = (tmdb_id, media_type)
+        return next((m for m in self.media.values() if (m.tmdb_id, m.media_type) == key), None)
+
+    def add_media(
+        self,
+        d: MediaDetails,
+        status: MediaStatus = MediaStatus.UNKNOWN,
+        season_statuses: Mapping[int, MediaStatus] | None = None,
+    ) -> Media:
+        media = Media(
+            id=self.next_id("media"),
+            tmdb_id=d.tmdb_id,
+            media_type=d.media_type,
+            title=d.title,
+            year=d.year,
+            poster_path=d.poster_path,
+            status=status,
+            tvdb_id=d.tvdb_id,
+            imdb_id=d.imdb_id,
+            overview=d.overview,
+            season_statuses=dict(season_statuses or {}),
+        )
+        self.media[media.id] = media
+        return self.media_row(media.id)
+
     def media_row(self, media_id: int) -> Media:
         media = self.media[media_id]
         return replace(media, season_statuses=dict(media.season_statuses))
+
+    def request_rows(self, keep: Callable[[_RequestRow], bool]) -> list[_RequestRow]:
+        """The requests ``keep`` keeps, oldest (lowest id) first."""
+        return [r for r in self.requests.values() if keep(r)]
 
     def request_row(self, row: _RequestRow) -> MediaRequest:
         return MediaRequest(
@@ -316,6 +361,11 @@ class _Tables:
             sent_at=row.sent_at,
             download_ref=row.download_ref,
         )
+
+    def request_page(
+        self, rows: list[_RequestRow], offset: int, limit: int
+    ) -> tuple[list[MediaRequest], int]:
+        return [self.request_row(r) for r in rows[offset : offset + limit]], len(rows)
 
 
 class InMemoryDatabase:
@@ -347,21 +397,7 @@ class InMemoryDatabase:
         quota: QuotaLimits | None = None,
         now: datetime = START,
     ) -> User:
-        tables = self._tables
-        idents = tuple(identities)
-        if any(tables.owner_of(i) for i in idents):
-            raise Conflict("identity taken")
-        user = User(
-            tables.next_id("users"),
-            display_name,
-            permissions,
-            idents,
-            quota=quota or QuotaLimits(),
-            created_at=now,
-        )
-        tables.users[user.id] = user
-        tables.own_permissions[user.id] = permissions
-        return user
+        return self._tables.add_user(display_name, permissions, tuple(identities), now, quota)
 
     def seed_media(
         self,
@@ -370,10 +406,7 @@ class InMemoryDatabase:
         *,
         season_statuses: Mapping[int, MediaStatus] | None = None,
     ) -> Media:
-        media = _new_media(self._tables, details)
-        media = replace(media, status=status, season_statuses=dict(season_statuses or {}))
-        self._tables.media[media.id] = media
-        return media
+        return self._tables.add_media(details, status, season_statuses)
 
     # -- inspection of the committed state --
 
@@ -381,10 +414,10 @@ class InMemoryDatabase:
         return self._tables.users.get(user_id)
 
     def users(self) -> list[User]:
-        return sorted(self._tables.users.values(), key=lambda u: u.id)
+        return list(self._tables.users.values())
 
     def media(self, tmdb_id: int, media_type: MediaType) -> Media | None:
-        found = _find_media(self._tables, tmdb_id, media_type)
+        found = self._tables.find_media(tmdb_id, media_type)
         return None if found is None else self._tables.media_row(found.id)
 
     def request(self, request_id: int) -> MediaRequest | None:
@@ -392,10 +425,10 @@ class InMemoryDatabase:
         return None if row is None else self._tables.request_row(row)
 
     def requests(self) -> list[MediaRequest]:
-        return [self._tables.request_row(r) for _, r in sorted(self._tables.requests.items())]
+        return [self._tables.request_row(r) for r in self._tables.requests.values()]
 
     def events(self) -> list[Event]:
-        return [e for _, e in sorted(self._tables.events.items())]
+        return list(self._tables.events.values())
 
     def given_up(self) -> set[int]:
         return set(self._tables.given_up)
@@ -411,27 +444,6 @@ class InMemoryDatabase:
 
     def chat_posts(self) -> list[ChatPost]:
         return list(self._tables.chat_posts)
-
-
-def _find_media(tables: _Tables, tmdb_id: int, media_type: MediaType) -> Media | None:
-    return next(
-        (m for m in tables.media.values() if (m.tmdb_id, m.media_type) == (tmdb_id, media_type)),
-        None,
-    )
-
-
-def _new_media(tables: _Tables, d: MediaDetails) -> Media:
-    return Media(
-        id=tables.next_id("media"),
-        tmdb_id=d.tmdb_id,
-        media_type=d.media_type,
-        title=d.title,
-        year=d.year,
-        poster_path=d.poster_path,
-        tvdb_id=d.tvdb_id,
-        imdb_id=d.imdb_id,
-        overview=d.overview,
-    )
 
 
 class InMemoryUnitOfWork:
@@ -525,17 +537,26 @@ class FakeUserRepository(_Repository):
         return (await self._read()).owner_of(identity)
 
     async def find(self, text: str) -> list[User]:
-        """Users whose display name, identity or media-server username contains ``text``."""
-        needle = text.strip().lower()
+        """Users whose display name or media-server username contains ``text`` (any case),
+        or who hold an identity with that id or that is ``platform:id``; exact names first,
+        at most FIND_LIMIT."""
+        needle = " ".join(text.split())
         if not needle:
             return []
+        wanted = needle.lower()
+        try:
+            identity: Identity | None = Identity.parse(needle)
+        except ValueError:
+            identity = None
 
         def matches(u: User) -> bool:
-            names = [u.display_name, u.media_server_username or ""]
-            names += [str(i) for i in u.identities]
-            return any(needle in n.lower() for n in names)
+            names = (u.display_name, u.media_server_username or "")
+            held = (i.external_id == needle or i == identity for i in u.identities)
+            return any(wanted in n.lower() for n in names) or any(held)
 
-        return sorted((u for u in (await self._read()).users.values() if matches(u)), key=_id)
+        found = [u for u in (await self._read()).users.values() if matches(u)]
+        found.sort(key=lambda u: u.display_name.lower() != wanted)  # stable: then by id
+        return found[:FIND_LIMIT]
 
     async def add(
         self,
@@ -544,28 +565,16 @@ class FakeUserRepository(_Repository):
         identity: Identity | None,
         now: datetime,
     ) -> User:
-        tables = await self._write()
-        if identity is not None and tables.owner_of(identity) is not None:
-            raise Conflict(f"identity {identity} is taken")
-        user = User(
-            tables.next_id("users"),
-            display_name,
-            permissions,
-            (identity,) if identity else (),
-            created_at=now,
-        )
-        tables.users[user.id] = user
-        tables.own_permissions[user.id] = permissions
-        return user
+        identities = (identity,) if identity else ()
+        return (await self._write()).add_user(display_name, permissions, identities, now)
 
     async def add_identity(self, user_id: int, identity: Identity) -> None:
+        """Conflict if anyone holds ``identity``, the user included (as a unique index)."""
         tables = await self._write()
         user = _get(tables.users, "user", user_id)
-        owner = tables.owner_of(identity)
-        if owner is not None and owner.id != user_id:
+        if tables.owner_of(identity) is not None:
             raise Conflict(f"identity {identity} is taken")
-        if owner is None:
-            tables.users[user_id] = replace(user, identities=(*user.identities, identity))
+        tables.users[user_id] = replace(user, identities=(*user.identities, identity))
 
     async def set_identity_username(self, identity: Identity, username: str | None) -> None:
         tables = await self._write()
@@ -573,24 +582,19 @@ class FakeUserRepository(_Repository):
         if owner is None:
             return
         renamed = tuple(
-            replace(i, username=username or None) if i == identity else i for i in owner.identities
+            replace(i, username=username) if i == identity else i for i in owner.identities
         )
         tables.users[owner.id] = replace(owner, identities=renamed)
 
     async def with_username(self, username: str) -> list[User]:
-        wanted = " ".join(username.split()).casefold()
+        wanted = _fold(username)
         users = (await self._read()).users.values()
-        found = [
-            u for u in users if any((i.username or "").casefold() == wanted for i in u.identities)
-        ]
-        return sorted(found, key=_id)
+        return [u for u in users if any(_fold(i.username) == wanted for i in u.identities)]
 
     async def with_media_server_username(self, username: str) -> User | None:
-        wanted = " ".join(username.split()).casefold()
-        users = sorted((await self._read()).users.values(), key=_id)
-        return next(
-            (u for u in users if (u.media_server_username or "").casefold() == wanted), None
-        )
+        wanted = _fold(username)
+        users = (await self._read()).users.values()
+        return next((u for u in users if _fold(u.media_server_username) == wanted), None)
 
     async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
         tables = await self._write()
@@ -603,7 +607,7 @@ class FakeUserRepository(_Repository):
     ) -> None:
         tables = await self._write()
         user = _get(tables.users, "user", user_id)
-        own = tables.own_permissions.get(user_id, Permission(user.permissions))
+        own = tables.own_permissions[user_id]
         tables.users[user_id] = replace(
             user, permissions=own | permissions, role_permissions=permissions
         )
@@ -633,16 +637,14 @@ class FakeUserRepository(_Repository):
         tables.users[user_id] = user
 
     async def page(self, offset: int = 0, limit: int = 50) -> list[User]:
-        users = sorted((await self._read()).users.values(), key=_id)
-        return users[offset : offset + limit]
+        return list((await self._read()).users.values())[offset : offset + limit]
 
     async def count(self) -> int:
         return len((await self._read()).users)
 
     async def with_any_permission(self, permissions: Permission) -> list[User]:
         wanted = permissions | Permission.ADMIN
-        users = (await self._read()).users.values()
-        return sorted((u for u in users if u.permissions & wanted), key=_id)
+        return [u for u in (await self._read()).users.values() if u.permissions & wanted]
 
 
 class FakeMediaRepository(_Repository):
@@ -654,26 +656,25 @@ class FakeMediaRepository(_Repository):
         self, tmdb_id: int, media_type: MediaType, *, for_update: bool = False
     ) -> Media | None:
         tables = await self._read()
-        found = _find_media(tables, tmdb_id, media_type)
+        found = tables.find_media(tmdb_id, media_type)
         return None if found is None else tables.media_row(found.id)
 
     async def upsert(self, details: MediaDetails, now: datetime) -> Media:
+        """Refreshes the metadata; outside ids the catalogue did not send are kept."""
         tables = await self._write()
-        found = _find_media(tables, details.tmdb_id, details.media_type)
+        found = tables.find_media(details.tmdb_id, details.media_type)
         if found is None:
-            media = _new_media(tables, details)
-        else:
-            media = replace(
-                found,
-                title=details.title,
-                year=details.year,
-                poster_path=details.poster_path,
-                overview=details.overview,
-                tvdb_id=details.tvdb_id,
-                imdb_id=details.imdb_id,
-            )
-        tables.media[media.id] = media
-        return tables.media_row(media.id)
+            return tables.add_media(details)
+        tables.media[found.id] = replace(
+            found,
+            title=details.title,
+            year=details.year,
+            poster_path=details.poster_path,
+            overview=details.overview,
+            tvdb_id=details.tvdb_id or found.tvdb_id,
+            imdb_id=details.imdb_id or found.imdb_id,
+        )
+        return tables.media_row(found.id)
 
     async def add_new(
         self,
@@ -683,31 +684,25 @@ class FakeMediaRepository(_Repository):
         tables = await self._write()
         added: set[MediaKey] = set()
         for details, status, seasons in titles:
-            key = (details.tmdb_id, details.media_type)
-            if key in added or _find_media(tables, *key) is not None:
-                continue
-            media = replace(
-                _new_media(tables, details), status=status, season_statuses=dict(seasons)
-            )
-            tables.media[media.id] = media
-            added.add(key)
+            if tables.find_media(details.tmdb_id, details.media_type) is None:
+                tables.add_media(details, status, seasons)
+                added.add((details.tmdb_id, details.media_type))
         return added
 
     async def ensure(self, details: MediaDetails, now: datetime) -> Media:
         tables = await self._write()
-        found = _find_media(tables, details.tmdb_id, details.media_type)
-        if found is None:
-            found = _new_media(tables, details)
-            tables.media[found.id] = found
-        return tables.media_row(found.id)
+        found = tables.find_media(details.tmdb_id, details.media_type)
+        return tables.add_media(details) if found is None else tables.media_row(found.id)
 
     async def set_status(
         self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
     ) -> None:
+        """A missing row is left alone (one UPDATE that matches nothing)."""
         tables = await self._write()
-        media = _get(tables.media, "media", media_id)
-        changed = replace(media, status_4k=status) if is_4k else replace(media, status=status)
-        tables.media[media_id] = changed
+        media = tables.media.get(media_id)
+        if media is not None:
+            changed = replace(media, status_4k=status) if is_4k else replace(media, status=status)
+            tables.media[media_id] = changed
 
     async def set_season_statuses(
         self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
@@ -721,14 +716,18 @@ class FakeMediaRepository(_Repository):
         tables = await self._read()
         found: dict[MediaKey, MediaState] = {}
         for tmdb_id, media_type in keys:
-            media = _find_media(tables, tmdb_id, media_type)
-            if media is None:
-                continue
-            rows = [r for r in tables.requests.values() if r.media_id == media.id and not r.is_4k]
-            rows.sort(key=_newest_first)
-            statuses = tuple(r.status for r in rows)
-            found[(tmdb_id, media_type)] = MediaState(tables.media_row(media.id), statuses)
+            media = tables.find_media(tmdb_id, media_type)
+            if media is not None:
+                found[(tmdb_id, media_type)] = MediaState(
+                    tables.media_row(media.id), _badges(tables, media.id)
+                )
         return found
+
+
+def _badges(tables: _Tables, media_id: int) -> tuple[RequestStatus, ...]:
+    """The statuses of a title's regular (not 4K) requests, newest first."""
+    rows = tables.request_rows(lambda r: r.media_id == media_id and not r.is_4k)
+    return tuple(r.status for r in reversed(rows))
 
 
 class FakeRequestRepository(_Repository):
@@ -748,10 +747,12 @@ class FakeRequestRepository(_Repository):
         modified_by: User | None,
         now: datetime,
     ) -> MediaRequest:
-        """Like the SQL one, returns the request built from the arguments (not read back)."""
+        """Like the SQL one, returns the request built from the arguments (not read back),
+        its times in UTC as a read gives them."""
         tables = await self._write()
         _get(tables.media, "media", media.id)
         _get(tables.users, "user", requested_by.id)
+        now = now.astimezone(UTC)
         numbers = tuple(sorted(set(seasons)))
         row = _RequestRow(
             id=tables.next_id("requests"),
@@ -810,15 +811,12 @@ class FakeRequestRepository(_Repository):
     ) -> list[MediaRequest]:
         tables = await self._read()
         wanted = None if kinds is None else set(kinds)
-        rows = sorted(
-            (
-                r
-                for r in tables.requests.values()
-                if r.status is RequestStatus.APPROVED
+        rows = tables.request_rows(
+            lambda r: (
+                r.status is RequestStatus.APPROVED
                 and (r.sent_at is not None) == sent
                 and (wanted is None or (tables.media[r.media_id].media_type, r.is_4k) in wanted)
-            ),
-            key=_oldest_first,
+            )
         )
         return [tables.request_row(r) for r in rows[:limit]]
 
@@ -831,36 +829,35 @@ class FakeRequestRepository(_Repository):
         return True
 
     async def delete(self, request_id: int) -> None:
-        tables = await self._write()
-        _get(tables.requests, "request", request_id)
-        del tables.requests[request_id]
+        """A request already gone is fine."""
+        (await self._write()).requests.pop(request_id, None)
 
     async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
         tables = await self._read()
-        rows = [
-            r
-            for r in tables.requests.values()
-            if r.media_id == media_id
-            and r.is_4k == is_4k
-            and r.status not in (RequestStatus.DECLINED, RequestStatus.COMPLETED)
-        ]
-        return [tables.request_row(r) for r in sorted(rows, key=_oldest_first)]
+        rows = tables.request_rows(
+            lambda r: (
+                r.media_id == media_id
+                and r.is_4k == is_4k
+                and r.status not in (RequestStatus.DECLINED, RequestStatus.COMPLETED)
+            )
+        )
+        return [tables.request_row(r) for r in rows]
 
     async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
         """Movies: requests; TV: requested seasons. Counted when created after ``since``
         (so a slot frees up exactly ``days`` after it was used) and not DECLINED."""
         tables = await self._read()
-        rows = [
-            r
-            for r in tables.requests.values()
-            if r.user_id == user_id
-            and tables.media[r.media_id].media_type is media_type
-            and r.created_at > since
-            and r.status is not RequestStatus.DECLINED
-        ]
+        rows = tables.request_rows(
+            lambda r: (
+                r.user_id == user_id
+                and tables.media[r.media_id].media_type is media_type
+                and r.created_at > since
+                and r.status is not RequestStatus.DECLINED
+                and (media_type is MediaType.MOVIE or bool(r.seasons))
+            )
+        )
         used = len(rows) if media_type is MediaType.MOVIE else sum(len(r.seasons) for r in rows)
-        oldest = min((r.created_at for r in rows), default=None)
-        return QuotaUsage(used, oldest)
+        return QuotaUsage(used, min((r.created_at for r in rows), default=None))
 
     async def for_user(
         self,
@@ -871,24 +868,14 @@ class FakeRequestRepository(_Repository):
         status: RequestStatus | None = None,
     ) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
-        rows = sorted(
-            (
-                r
-                for r in tables.requests.values()
-                if r.user_id == user_id and status in (None, r.status)
-            ),
-            key=_newest_first,
-        )
-        return [tables.request_row(r) for r in rows[offset : offset + limit]], len(rows)
+        rows = tables.request_rows(lambda r: r.user_id == user_id and status in (None, r.status))
+        return tables.request_page(rows[::-1], offset, limit)
 
     async def with_status(
         self, status: RequestStatus, offset: int = 0, limit: int = 20
     ) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
-        rows = sorted(
-            (r for r in tables.requests.values() if r.status is status), key=_oldest_first
-        )
-        return [tables.request_row(r) for r in rows[offset : offset + limit]], len(rows)
+        return tables.request_page(tables.request_rows(lambda r: r.status is status), offset, limit)
 
 
 class FakeAccountRepository(_Repository):
@@ -897,9 +884,8 @@ class FakeAccountRepository(_Repository):
         tables.accounts = {a.server_id: a for a in accounts}
 
     async def by_name(self, name: str) -> ServerAccount | None:
-        wanted = " ".join(name.split()).casefold()
-        found = (await self._read()).accounts.values()
-        return next((a for a in found if a.name.casefold() == wanted), None)
+        wanted = _fold(name)
+        return next((a for a in await self.all() if _fold(a.name) == wanted), None)
 
     async def all(self) -> list[ServerAccount]:
         return sorted((await self._read()).accounts.values(), key=lambda a: a.name.lower())
@@ -913,36 +899,29 @@ class FakeEventRepository(_Repository):
         return event
 
     async def due(self, now: datetime, limit: int = 50) -> list[Event]:
-        tables = await self._read()
-        due = [
-            e
-            for _, e in sorted(tables.events.items())
-            if e.delivered_at is None and (e.next_attempt_at is None or e.next_attempt_at <= now)
-        ]
-        return due[:limit]
+        events = (await self._read()).events.values()
+        return [e for e in events if _due(e, now)][:limit]
 
     async def get(self, event_id: int) -> Event | None:
         return (await self._read()).events.get(event_id)
 
     async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None:
         tables = await self._write()
-        tables.events[event_id] = replace(_get(tables.events, "event", event_id), delivered_at=now)
-        if gave_up:
+        if _change(tables.events, event_id, delivered_at=now) and gave_up:
             tables.given_up.add(event_id)
 
     async def claim(self, event_id: int, now: datetime, until: datetime) -> bool:
         tables = await self._write()
-        event = _get(tables.events, "event", event_id)
-        due = event.next_attempt_at is None or event.next_attempt_at <= now
-        if event.delivered_at is not None or not due:
-            return False
-        tables.events[event_id] = replace(event, next_attempt_at=until)
-        return True
+        event = tables.events.get(event_id)
+        return (
+            event is not None
+            and _due(event, now)
+            and _change(tables.events, event_id, next_attempt_at=until)
+        )
 
     async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None:
         tables = await self._write()
-        event = _get(tables.events, "event", event_id)
-        tables.events[event_id] = replace(event, attempts=attempts, next_attempt_at=next_attempt_at)
+        _change(tables.events, event_id, attempts=attempts, next_attempt_at=next_attempt_at)
 
     async def log(self, attempt: DeliveryAttempt) -> None:
         (await self._write()).attempts.append(attempt)
@@ -952,6 +931,12 @@ class FakeEventRepository(_Repository):
 
     async def pending_count(self) -> int:
         return sum(e.delivered_at is None for e in (await self._read()).events.values())
+
+
+def _due(event: Event, now: datetime) -> bool:
+    """Undelivered, and its next attempt (if set) is not after ``now``."""
+    waits = event.next_attempt_at is not None and event.next_attempt_at > now
+    return event.delivered_at is None and not waits
 
 
 class FakeSettingsRepository(_Repository):
@@ -1015,16 +1000,18 @@ def _get(table: dict[K, V], kind: str, key: K) -> V:
     return table[key]
 
 
-def _id(user: User) -> int:
-    return user.id
+def _change(table: dict[int, Event], key: int, **values: Any) -> bool:
+    """Replace the row with these values changed; False (and no change) if there is none,
+    as an UPDATE that matches no row."""
+    if key not in table:
+        return False
+    table[key] = replace(table[key], **values)
+    return True
 
 
-def _oldest_first(row: _RequestRow) -> tuple[datetime, int]:
-    return row.created_at, row.id
-
-
-def _newest_first(row: _RequestRow) -> tuple[float, int]:
-    return -row.created_at.timestamp(), -row.id
+def _fold(name: str | None) -> str | None:
+    """A name as compared: spaces collapsed, case folded (also beyond ASCII)."""
+    return None if name is None else " ".join(name.split()).casefold()
 
 
 # ----- notifier -----------------------------------------------------------------------
