@@ -874,6 +874,28 @@ async def test_adding_a_request_returns_what_reading_it_back_gives(backend: Back
     assert added.created_at.tzinfo is UTC
 
 
+async def test_a_status_change_sets_the_modifier_and_the_reasons_given(
+    backend: Backend,
+) -> None:
+    alice = await add_user(backend)
+    request_id = await add_request(backend, alice, movie(), status=RequestStatus.APPROVED)
+
+    async def fail_then_retry(uow: UnitOfWork) -> tuple[Any, Any]:
+        failed = await uow.requests.set_status(
+            request_id, RequestStatus.FAILED, NOW, modified_by_id=alice.id, fail_reason="gone"
+        )
+        retried = await uow.requests.set_status(
+            request_id, RequestStatus.APPROVED, NOW, modified_by_id=None
+        )
+        return failed, retried
+
+    failed, retried = await committed(backend, fail_then_retry)
+    assert (failed.fail_reason, failed.modified_by) == ("gone", alice)
+    # A retried request has not failed (yet): no stale reason on its card.
+    assert (retried.fail_reason, retried.modified_by) == (None, None)
+    assert await read(backend, lambda uow: uow.requests.get(request_id)) == retried
+
+
 async def test_declining_keeps_the_reason_and_deleting_removes_the_request(
     backend: Backend,
 ) -> None:

@@ -163,13 +163,12 @@ class SqlRequestRepository:
             "status": status.value,
             "updated_at": now,
             "modified_by_id": modified_by_id,
+            # A reason belongs to the status it came with: a retried request has not failed.
+            "decline_reason": decline_reason,
+            "fail_reason": fail_reason,
             # A request approved again (a retry) must be sent again.
             "sent_at": None,
         }
-        if decline_reason is not None:
-            values["decline_reason"] = decline_reason
-        if fail_reason is not None:
-            values["fail_reason"] = fail_reason
         result = await self._db.execute(
             update(requests_t).where(_r.id == request_id).values(values)
         )
