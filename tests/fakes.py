@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R", Event, Media)  # rows changed in place by _change
 PAGE_SIZE = 20
 
 
@@ -297,8 +298,9 @@ class _Tables:
         now: datetime,
         quota: QuotaLimits | None = None,
     ) -> User:
-        if any(self.owner_of(i) for i in identities):
-            raise Conflict(f"identity {identities[0]} is taken")
+        taken = next((i for i in identities if self.owner_of(i)), None)
+        if taken is not None:
+            raise Conflict(f"identity {taken} is taken")
         user = User(
             self.next_id("users"),
             display_name,
@@ -671,8 +673,8 @@ class FakeMediaRepository(_Repository):
             year=details.year,
             poster_path=details.poster_path,
             overview=details.overview,
-            tvdb_id=details.tvdb_id or found.tvdb_id,
-            imdb_id=details.imdb_id or found.imdb_id,
+            tvdb_id=found.tvdb_id if details.tvdb_id is None else details.tvdb_id,
+            imdb_id=found.imdb_id if details.imdb_id is None else details.imdb_id,
         )
         return tables.media_row(found.id)
 
@@ -698,11 +700,8 @@ class FakeMediaRepository(_Repository):
         self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
     ) -> None:
         """A missing row is left alone (one UPDATE that matches nothing)."""
-        tables = await self._write()
-        media = tables.media.get(media_id)
-        if media is not None:
-            changed = replace(media, status_4k=status) if is_4k else replace(media, status=status)
-            tables.media[media_id] = changed
+        column = "status_4k" if is_4k else "status"
+        _change((await self._write()).media, media_id, **{column: status})
 
     async def set_season_statuses(
         self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
@@ -1000,7 +999,7 @@ def _get(table: dict[K, V], kind: str, key: K) -> V:
     return table[key]
 
 
-def _change(table: dict[int, Event], key: int, **values: Any) -> bool:
+def _change(table: dict[int, R], key: int, **values: Any) -> bool:
     """Replace the row with these values changed; False (and no change) if there is none,
     as an UPDATE that matches no row."""
     if key not in table:
