@@ -50,6 +50,15 @@ TV = MediaType.TV
 T = TypeVar("T")
 
 
+# Sessions waiting for a lock while they hold one on a table of this test's schema (the
+# database may be shared with other test runs).
+_WAITERS_IN_THIS_SCHEMA = text(
+    "SELECT count(*) FROM pg_locks waiting WHERE NOT waiting.granted AND waiting.pid IN "
+    "(SELECT held.pid FROM pg_locks held JOIN pg_class c ON c.oid = held.relation "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema())"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Backend:
     """A unit-of-work factory, and what it runs on: the fakes' database or a SQL one."""
@@ -57,6 +66,10 @@ class Backend:
     uow: UnitOfWorkFactory
     memory: InMemoryDatabase | None = None
     storage: Storage | None = None
+
+    @classmethod
+    def on(cls, storage: Storage) -> Backend:
+        return cls(storage.uow, storage=storage)
 
     def writer_lock_is_free(self) -> bool:
         """Whether no write unit of work holds the back end's writer lock (if it has one)."""
@@ -77,14 +90,8 @@ class Backend:
         while asyncio.get_running_loop().time() < deadline:
             assert not task.done(), "the second transaction did not wait"
             async with self.storage.engine.connect() as conn:
-                waiting = await conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-            if waiting:
-                return
+                if await conn.scalar(_WAITERS_IN_THIS_SCHEMA):
+                    return
         raise AssertionError("the second transaction never started waiting")
 
 
@@ -106,7 +113,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         pytest.skip(NO_POSTGRES)
     url = sqlite_url(tmp_path) if request.param == "sqlite" else POSTGRES_URL
     async with open_storage(url) as opened:
-        yield Backend(opened.uow, storage=opened)
+        yield Backend.on(opened)
 
 
 # ----- arranging -----------------------------------------------------------------------
