@@ -82,26 +82,21 @@ Knobs (``reset()`` puts them back; it forgets what was seen, the library stays):
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 import datetime as dtm
 import hashlib
 import itertools
 import json
 import re
-import socket
-import time
 import unicodedata
-from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, ClassVar, Self
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, ClassVar
 
 import pytest
 from aiohttp import web
 
+from tests.fake_server import FakeService, Handler, SeenRequest
 from tests.fake_tmdb import BUILTIN_MOVIES, BUILTIN_SHOWS
 
 Json = dict[str, Any]
@@ -120,30 +115,12 @@ MINIMUM_AVAILABILITIES = ("announced", "inCinemas", "released")
 SERIES_TYPES = ("standard", "anime", "daily")
 
 
-@dataclass(frozen=True, slots=True)
-class SeenRequest:
-    """One request the fake received; ``body`` is the parsed JSON (or the raw text)."""
-
-    method: str
-    path: str
-    params: dict[str, str]
-    headers: dict[str, str]
-    body: Any
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Forced:
-    status: int
-    garbage: bool = False
-
-
 class _BadBody(Exception):
     """The request body is not JSON."""
 
 
-class _FakeArr:
-    """What Radarr and Sonarr share: the server, auth, knobs, profiles, queue, commands."""
+class _FakeArr(FakeService):
+    """What Radarr and Sonarr share: the routes, auth, knobs, profiles, queue, commands."""
 
     app_name: ClassVar[str]
     default_version: ClassVar[str]
@@ -151,12 +128,9 @@ class _FakeArr:
     command_names: ClassVar[tuple[str, ...]]
 
     def __init__(self, *, api_key: str | None) -> None:
-        self.api_key = api_key
-        self.delay = 0.0
+        super().__init__(api_key)
         self.grab = True
         self.version = self.default_version
-        self.calls: Counter[str] = Counter()
-        self.requests: list[SeenRequest] = []
         self.added: list[Json] = []
         self.updates: list[Json] = []
         self.commands: list[Json] = []
@@ -173,83 +147,18 @@ class _FakeArr:
             }
             for n, path in enumerate(self.root_paths, start=1)
         ]
-        self._default_key = api_key
-        self._forced: deque[_Forced] = deque()
         self._commands_run: dict[int, Json] = {}
         self._ids = itertools.count(1)
         self._queue_ids = itertools.count(1)
         self._command_ids = itertools.count(1)
         self._started_at = _now()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-        self._down = False
-        self._wake = asyncio.Event()
-
-    # ----- lifetime -------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        self._wake = asyncio.Event()
-        self._down = False
-        await self._listen(0)
-
-    async def stop(self) -> None:
-        """Stop listening; requests still being delayed are answered at once."""
-        self._wake.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def outage(self) -> None:
-        """Stop listening and drop open connections: connecting to the port is refused."""
-        if self._runner is None or self._down:
-            return
-        self._down = True
-        self._wake.set()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
-
-    async def restore(self) -> None:
-        """End an outage: listen again on the same port (retrying while it is busy)."""
-        if not self._down:
-            return
-        self._wake = asyncio.Event()
-        deadline = time.monotonic() + 5.0
-        while True:
-            try:
-                await self._listen(self._port)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.05)
-        self._down = False
-
-    @property
-    def down(self) -> bool:
-        """Whether an outage is on."""
-        return self._down
 
     @property
     def base_url(self) -> str:
         """What a user configures, like ``http://radarr:7878``: no ``/api``, no slash."""
-        return f"http://127.0.0.1:{self._port}"
+        return self.origin
 
-    async def _listen(self, port: int) -> None:
-        app = web.Application(middlewares=[self._middleware])
-        router = app.router
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(PREFIX + "/system/status", self._status)
         router.add_get(PREFIX + "/qualityprofile", self._profiles)
         router.add_get(PREFIX + "/rootfolder", self._root_folders)
@@ -257,88 +166,42 @@ class _FakeArr:
         router.add_get(PREFIX + "/command", self._command_list)
         router.add_get(PREFIX + "/command/{id:\\d+}", self._command_get)
         router.add_post(PREFIX + "/command", self._command_post)
-        self._add_routes(router)
-        # The access log would print every URL, apikey included: tests look for leaks.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        # The same port again after an outage, despite connections left in TIME_WAIT.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.close()
-            await runner.cleanup()
-            raise
-        self._port = sock.getsockname()[1]
-        self._runner = runner
-        await web.SockSite(runner, sock).start()
-
-    def _add_routes(self, router: web.UrlDispatcher) -> None:
-        raise NotImplementedError
 
     # ----- knobs ----------------------------------------------------------------------
 
-    def fail(self, times: int = 1, status: int = 500) -> None:
-        """Answer the next ``times`` requests with ``status`` and ``{"message": ...}``."""
-        self._forced.extend(_Forced(status) for _ in range(times))
-
-    def send_garbage(self, times: int = 1) -> None:
-        """Answer the next ``times`` requests with 200 and a body that is not JSON."""
-        self._forced.extend(_Forced(200, garbage=True) for _ in range(times))
-
     def reset(self) -> None:
         """Forget what was seen and every knob set; the library, queue and titles stay."""
-        self.api_key = self._default_key
-        self.delay = 0.0
+        super().reset()
         self.grab = True
         self.version = self.default_version
-        self.calls.clear()
-        self.requests.clear()
         self.added.clear()
         self.updates.clear()
         self.commands.clear()
-        self._forced.clear()
 
     # ----- the server -----------------------------------------------------------------
 
-    @web.middleware
-    async def _middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        self.calls[f"{request.method} {request.path}"] += 1
+    def _call_key(self, seen: SeenRequest) -> str:
+        return f"{seen.method} {seen.path}"
+
+    async def _seen_body(self, request: web.Request) -> Any:
         raw = await request.text()
         try:
-            body: Any = json.loads(raw) if raw else None
+            return json.loads(raw) if raw else None
         except ValueError:
-            body = raw
-        self.requests.append(
-            SeenRequest(
-                request.method,
-                request.path,
-                dict(request.query),
-                dict(request.headers),
-                body,
-                time.monotonic(),
-            )
-        )
-        if self.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.delay)
-        if self._down:
-            # An outage began while this request waited: the connection just drops.
-            raise asyncio.CancelledError
-        if not self._authorised(request):
-            return web.Response(status=401)
-        if self._forced:
-            forced = self._forced.popleft()
-            if forced.garbage:
-                return web.Response(text="<html>upstream error</html>", content_type="text/html")
-            return _message(forced.status, _REASONS.get(forced.status, "Internal Server Error"))
+            return raw
+
+    def _refuse(self, request: web.Request) -> web.Response | None:
+        return None if self._authorised(request) else web.Response(status=401)
+
+    def _error(self, status: int) -> web.Response:
+        return _message(status, _REASONS.get(status, "Internal Server Error"))
+
+    def _not_found(self) -> web.Response:
+        return web.Response(status=404)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            return await handler(request)
-        except web.HTTPNotFound:
-            return web.Response(status=404)
+            return await super()._answer(request, handler)
         except _BadBody:
             return _message(400, "Invalid JSON in the request body")
 
@@ -718,6 +581,7 @@ class FakeRadarr(_FakeArr):
     # ----- the server -----------------------------------------------------------------
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
+        super()._add_routes(router)
         router.add_get(PREFIX + "/movie", self._movies)
         router.add_get(PREFIX + "/movie/lookup", self._lookup)
         router.add_get(PREFIX + "/movie/lookup/tmdb", self._lookup_tmdb)
@@ -1070,6 +934,7 @@ class FakeSonarr(_FakeArr):
     # ----- the server -----------------------------------------------------------------
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
+        super()._add_routes(router)
         router.add_get(PREFIX + "/series", self._all_series)
         router.add_get(PREFIX + "/series/lookup", self._lookup)
         router.add_get(PREFIX + "/series/{id:\\d+}", self._series_get)

@@ -101,27 +101,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import hashlib
 import json
 import math
 import re
 import signal
-import socket
 import sys
-import time
 import uuid
-from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from aiohttp import web
+
+from tests.fake_server import FakeService
 
 Json = dict[str, Any]
 Handler = Callable[["_Call"], Awaitable[web.Response]]
@@ -139,23 +136,7 @@ _MOVIE, _SERIES, _SEASON, _EPISODE = 1, 2, 3, 4
 _TYPES = {"movie": "Movie", "series": "Series", "season": "Season", "episode": "Episode"}
 _GEN_TYPE = {_MOVIE: "Movie", _SERIES: "Series", _SEASON: "Season", _EPISODE: "Episode"}
 _ARTICLES = ("the ", "a ", "an ")
-
-
-@dataclass(frozen=True, slots=True)
-class SeenRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    params: dict[str, str]
-    headers: dict[str, str]
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Forced:
-    status: int
-    garbage: bool = False
+_ERROR_TEXTS = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
 
 
 @dataclass(slots=True)
@@ -294,7 +275,7 @@ class _Query:
     exclude_locations: set[str]
 
 
-class FakeJellyfin:
+class FakeJellyfin(FakeService):
     """A Jellyfin or Emby look-alike on a free port of 127.0.0.1; see the module docstring."""
 
     def __init__(
@@ -302,124 +283,24 @@ class FakeJellyfin:
     ) -> None:
         if kind not in ("jellyfin", "emby"):
             raise ValueError(f"kind must be 'jellyfin' or 'emby', not {kind!r}")
+        super().__init__(api_key)
         self.kind = kind
-        self.api_key = api_key
-        self.delay = 0.0
-        self.calls: Counter[str] = Counter()
-        self.requests: list[SeenRequest] = []
         self.server_id = _uuid(f"{kind}-server")
-        self._default_key = api_key
-        self._forced: deque[_Forced] = deque()
         self._items: dict[str, _Item] = {}
         self._children: dict[str, list[str]] = {}
         self._libraries: dict[str, _Item] = {}
         self._users: dict[str, Json] = {}
         self._generated: _Generated | None = None
         self._serial = 0
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-        self._down = False
-        self._wake = asyncio.Event()
         self._routes = self._make_routes()
         self._library("Music", "music")
         if builtin:
             _add_builtin_library(self)
 
-    # ----- lifetime -------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self, port: int = 0) -> None:
-        """Listen on ``port`` (a free one by default) of 127.0.0.1."""
-        self._wake = asyncio.Event()
-        self._down = False
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        # The access log would print every URL, api_key included: tests look for leaks.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await self._listen(port)
-
-    async def stop(self) -> None:
-        """Stop listening; requests still being delayed are answered at once."""
-        self._wake.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``, what a client is given as the server's address."""
-        return f"http://127.0.0.1:{self._port}"
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    async def outage(self) -> None:
-        """Stop listening and drop every open connection, until ``restore()``."""
-        if self._runner is None or self._down:
-            return
-        self._down = True
-        self._wake.set()
-        for site in list(self._runner.sites):
-            await site.stop()
-        if self._runner.server is not None:
-            for connection in self._runner.server.connections:
-                connection.force_close()
-
-    async def restore(self) -> None:
-        """Listen again, on the same port, after ``outage()``."""
-        if self._runner is None or not self._down:
-            return
-        self._wake = asyncio.Event()
-        await self._listen(self._port)
-        self._down = False
-
-    async def _listen(self, port: int) -> None:
-        assert self._runner is not None
-        for attempt in range(50):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                sock.close()
-                if port == 0 or attempt == 49:
-                    raise
-                await asyncio.sleep(0.02)
-                continue
-            self._port = sock.getsockname()[1]
-            await web.SockSite(self._runner, sock).start()
-            return
-
-    # ----- knobs ----------------------------------------------------------------------
-
-    def fail(self, times: int = 1, status: int = 500) -> None:
-        """Answer the next ``times`` requests with ``status`` and a plain-text body."""
-        self._forced.extend(_Forced(status) for _ in range(times))
-
-    def send_garbage(self, times: int = 1) -> None:
-        """Answer the next ``times`` requests with 200 and a body that is not JSON."""
-        self._forced.extend(_Forced(200, garbage=True) for _ in range(times))
-
-    def reset(self) -> None:
-        """Forget the calls seen and the knobs set; the library and users stay."""
-        self.api_key = self._default_key
-        self.delay = 0.0
-        self.calls.clear()
-        self.requests.clear()
-        self._forced.clear()
+        return self.origin
 
     # ----- the library ----------------------------------------------------------------
 
@@ -685,41 +566,24 @@ class FakeJellyfin:
             return path[len(EMBY_PREFIX) :] or "/"
         return path
 
-    @web.middleware
-    async def _middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        path = self._strip_prefix(request.path)
-        self.calls[path] += 1
-        self.requests.append(
-            SeenRequest(
-                request.method,
-                path,
-                dict(request.query),
-                dict(request.headers),
-                time.monotonic(),
-            )
-        )
-        if self.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.delay)
-        if self._down:
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=503)
-        route = self._route(path)
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/{tail:.*}", self._dispatch)
+
+    def _seen_path(self, request: web.Request) -> str:
+        return self._strip_prefix(request.path)
+
+    def _refuse(self, request: web.Request) -> web.Response | None:
+        route = self._route(self._strip_prefix(request.path))
         if route is None:
-            return web.Response(status=404, text="Not Found")
+            return self._error(404)
         if route[2] and not self._authorised(request):
-            return web.Response(status=401, text="Unauthorized")
-        if self._forced:
-            forced = self._forced.popleft()
-            if forced.garbage:
-                return web.Response(text="<html>Bad gateway</html>", content_type="text/html")
-            return web.Response(status=forced.status, text="Error processing request.")
-        if request.method not in ("GET", "HEAD"):
-            return web.Response(status=405, text="Method Not Allowed")
-        return await handler(request)
+            return self._error(401)
+        return None
+
+    def _error(self, status: int) -> web.Response:
+        return web.Response(
+            status=status, text=_ERROR_TEXTS.get(status, "Error processing request.")
+        )
 
     def _authorised(self, request: web.Request) -> bool:
         if self.api_key is None:
@@ -734,6 +598,8 @@ class FakeJellyfin:
         return False
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.method not in ("GET", "HEAD"):
+            return self._error(405)
         route = self._route(self._strip_prefix(request.path))
         assert route is not None
         query: dict[str, list[str]] = {}
@@ -744,7 +610,7 @@ class FakeJellyfin:
         except _BadRequest as error:
             return web.Response(status=400, text=str(error))
         except _NotFound:
-            return web.Response(status=404, text="Not Found")
+            return self._error(404)
 
     async def _system_info_public(self, call: _Call) -> web.Response:
         info = self._info()

@@ -56,21 +56,16 @@ Knobs (all plain attributes or methods; ``reset()`` puts them back):
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import math
-import socket
-import time
 import unicodedata
-from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import pytest
 from aiohttp import web
+
+from tests.fake_server import FakeService
 
 Json = dict[str, Any]
 
@@ -91,24 +86,7 @@ _ERRORS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SeenRequest:
-    """One request the fake received."""
-
-    path: str
-    params: dict[str, str]
-    headers: dict[str, str]
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Forced:
-    status: int
-    retry_after: float | None = None
-    garbage: bool = False
-
-
-class FakeTmdb:
+class FakeTmdb(FakeService):
     """A TMDb v3 look-alike on a random free port of 127.0.0.1; see the module docstring."""
 
     def __init__(
@@ -117,93 +95,23 @@ class FakeTmdb:
         api_key: str | None = DEFAULT_API_KEY,
         read_token: str | None = DEFAULT_READ_TOKEN,
     ) -> None:
-        self.api_key = api_key
+        super().__init__(api_key)
         self.read_token = read_token
-        self.delay = 0.0
-        self.calls: Counter[str] = Counter()
-        self.requests: list[SeenRequest] = []
         self.movies: dict[int, Json] = {}
         self.shows: dict[int, Json] = {}
         self.people: dict[int, Json] = {}
-        self._defaults = (api_key, read_token)
-        self._forced: deque[_Forced] = deque()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-        self._stopping = asyncio.Event()
+        self._default_token = read_token
         _add_builtin_titles(self)
-
-    # ----- lifetime -------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_get(PREFIX + "/search/{kind}", self._search)
-        app.router.add_get(PREFIX + "/movie/{id:\\d+}", self._movie)
-        app.router.add_get(PREFIX + "/tv/{id:\\d+}", self._tv)
-        app.router.add_get(PREFIX + "/configuration", self._configuration)
-        app.router.add_get(PREFIX + "/find/{id}", self._find)
-        # The access log would print every URL, api_key included: tests look for leaks.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-
-    async def stop(self) -> None:
-        """Stop listening; requests still being delayed are answered at once."""
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     @property
     def base_url(self) -> str:
         """The API root to give a client, like ``https://api.themoviedb.org/3``."""
-        return f"http://127.0.0.1:{self._port}{PREFIX}"
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:PORT``, without the ``/3``."""
-        return f"http://127.0.0.1:{self._port}"
-
-    # ----- knobs ----------------------------------------------------------------------
-
-    def rate_limit(self, times: int = 1, retry_after: float = 1) -> None:
-        """Answer the next ``times`` requests with 429 and ``Retry-After: retry_after``."""
-        self._forced.extend(_Forced(429, retry_after) for _ in range(times))
-
-    def fail(self, times: int = 1, status: int = 500) -> None:
-        """Answer the next ``times`` requests with ``status`` and TMDb's error body."""
-        self._forced.extend(_Forced(status) for _ in range(times))
-
-    def send_garbage(self, times: int = 1) -> None:
-        """Answer the next ``times`` requests with 200 and a body that is not JSON."""
-        self._forced.extend(_Forced(200, garbage=True) for _ in range(times))
+        return self.origin + PREFIX
 
     def reset(self) -> None:
         """Forget the calls seen and every knob set; the titles added stay."""
-        self.api_key, self.read_token = self._defaults
-        self.delay = 0.0
-        self.calls.clear()
-        self.requests.clear()
-        self._forced.clear()
-
-    def arrivals(self, path: str | None = None) -> list[float]:
-        """When the requests (to ``path``, or all) arrived, by ``time.monotonic()``."""
-        return [r.at for r in self.requests if path is None or r.path == path]
+        super().reset()
+        self.read_token = self._default_token
 
     def add_movie(
         self,
@@ -302,32 +210,21 @@ class FakeTmdb:
 
     # ----- the server -----------------------------------------------------------------
 
-    @web.middleware
-    async def _middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        path = request.path.removeprefix(PREFIX)
-        self.calls[path] += 1
-        self.requests.append(
-            SeenRequest(path, dict(request.query), dict(request.headers), time.monotonic())
-        )
-        if self.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.delay)
-        if not self._authorised(request):
-            return _error(401)
-        if self._forced:
-            forced = self._forced.popleft()
-            if forced.garbage:
-                return web.Response(text="<html>upstream error</html>", content_type="text/html")
-            headers = {}
-            if forced.retry_after is not None:
-                headers["Retry-After"] = f"{forced.retry_after:g}"
-            return _error(forced.status, headers)
-        try:
-            return await handler(request)
-        except web.HTTPNotFound:
-            return _error(404)
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(PREFIX + "/search/{kind}", self._search)
+        router.add_get(PREFIX + "/movie/{id:\\d+}", self._movie)
+        router.add_get(PREFIX + "/tv/{id:\\d+}", self._tv)
+        router.add_get(PREFIX + "/configuration", self._configuration)
+        router.add_get(PREFIX + "/find/{id}", self._find)
+
+    def _seen_path(self, request: web.Request) -> str:
+        return request.path.removeprefix(PREFIX)
+
+    def _refuse(self, request: web.Request) -> web.Response | None:
+        return None if self._authorised(request) else _error(401)
+
+    def _error(self, status: int) -> web.Response:
+        return _error(status)
 
     def _authorised(self, request: web.Request) -> bool:
         if self.api_key is None and self.read_token is None:
@@ -429,12 +326,10 @@ async def fake_tmdb() -> AsyncIterator[FakeTmdb]:
 # ----- payloads -------------------------------------------------------------------------
 
 
-def _error(status: int, headers: dict[str, str] | None = None) -> web.Response:
+def _error(status: int) -> web.Response:
     code, message = _ERRORS.get(status, (11, "Internal error: Something went wrong."))
     body = {"status_code": code, "status_message": message, "success": False}
-    return web.Response(
-        status=status, text=json.dumps(body), content_type="application/json", headers=headers
-    )
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
 
 
 _FIND_KEYS = (
