@@ -199,9 +199,9 @@ class _FakeArr(FakeService):
     def _not_found(self) -> web.Response:
         return web.Response(status=404)
 
-    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def _respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            return await super()._answer(request, handler)
+            return await super()._respond(request, handler)
         except _BadBody:
             return _message(400, "Invalid JSON in the request body")
 

@@ -142,7 +142,6 @@ import json
 import math
 import re
 import secrets
-import socket
 import time
 import zlib
 from collections import deque
@@ -156,8 +155,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import Any, NamedTuple, Self
 
 import discord.gateway
 import discord.http
@@ -165,8 +163,9 @@ import pytest
 import yarl
 from aiohttp import WSMsgType, web
 
+from tests.fake_server import HOST, FakeServer, Forced, Garbled, Hopeless, garbage, phrase
+
 Json = dict[str, Any]
-T = TypeVar("T")
 
 API_VERSION = 10
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -363,15 +362,6 @@ class _Checker:
 
 
 # ----- records ------------------------------------------------------------------------------
-
-
-class RequestRecord(NamedTuple):
-    """One REST request, as answered: arrival time (monotonic), method, path, status."""
-
-    at: float
-    method: str
-    path: str
-    status: int
 
 
 @dataclass(slots=True)
@@ -681,24 +671,18 @@ class FakeInteraction:
                 return self.shown
             if self.callbacks and not self.acknowledged:
                 last = self.callbacks[-1]
-                raise _Hopeless(
+                raise Hopeless(
                     f"interaction {self.id} ({self.name}) was never acknowledged: the callback"
                     f" got {last.status} {last.body}"
                 )
             if self.acknowledged and self.ack_type in (AUTOCOMPLETE_RESULT, MODAL):
-                raise _Hopeless(
+                raise Hopeless(
                     f"interaction {self.id} ({self.name}) was answered with callback type"
                     f" {self.ack_type}, which shows no message"
                 )
             return None
 
-        return await self._fake._until(
-            check, timeout, lambda: f"interaction {self.id} ({self.name}) to settle"
-        )
-
-
-class _Hopeless(Exception):
-    """Raised by a wait's check when what it waits for can no longer happen."""
+        return await self._fake.wait_for(check, timeout=timeout)
 
 
 # ----- gateway ------------------------------------------------------------------------------
@@ -821,19 +805,20 @@ class _Reply:
     body: Any = None
 
 
-@dataclass(slots=True)
-class _ForcedLimit:
-    method: str
-    pattern: re.Pattern[str]
-    retry_after: float
-    is_global: bool
+@dataclass(frozen=True, slots=True)
+class _Limit(Forced):
+    """A 429 ``rate_limit`` queued: for the whole bot (global) or one route's bucket."""
+
+    is_global: bool = False
 
 
 # ----- the fake -----------------------------------------------------------------------------
 
 
-class FakeDiscord:
+class FakeDiscord(FakeServer):
     """A Discord gateway + REST look-alike on a free port of 127.0.0.1; see the module doc."""
+
+    max_body_size = 64 * 1024 * 1024
 
     def __init__(
         self,
@@ -847,6 +832,7 @@ class FakeDiscord:
         bot_name: str = "requestbot",
         application_flags: int = (1 << 15) | (1 << 19) | (1 << 23),
     ) -> None:
+        super().__init__()
         self.token = token
         self.application_id = application_id
         self.guild_id = guild_id
@@ -861,7 +847,6 @@ class FakeDiscord:
         self.bucket_limit = 50
         self.bucket_window = 1.0
         self.allowed_intents = PRIVILEGED_INTENTS
-        self.requests: list[RequestRecord] = []
         self.violations: list[str] = []
         self.interactions: list[FakeInteraction] = []
         self.rate_limit_hits: list[RateLimitHit] = []
@@ -882,14 +867,10 @@ class FakeDiscord:
         self._by_id: dict[int, FakeInteraction] = {}
         self._by_token: dict[str, FakeInteraction] = {}
         self._commands: dict[int | None, list[Json]] = {}
-        self._forced: list[_ForcedLimit] = []
         self._stalls: list[Stall] = []
         self._buckets: dict[str, deque[float]] = {}
         self._sessions: dict[str, _Session] = {}
         self._connections: set[_Connection] = set()
-        self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
         self._routes = self._make_routes()
         self.bot.roles = (self._bot_role_id,)
         self.bot.joined_at = _iso_now()
@@ -901,30 +882,14 @@ class FakeDiscord:
 
     # ----- lifetime ---------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/", self._gateway)
+        router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._rest)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 (gateway at ``/``, REST under ``/api/v10``)."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_get("/", self._gateway)
-        app.router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._rest)
-        # The access log would print every URL, and interaction tokens are in them.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+    def _seen_path(self, request: web.Request) -> str | None:
+        """REST requests are recorded by their path after ``/api/v10``; the gateway is not."""
+        tail = request.match_info.get("tail")
+        return None if tail is None else "/" + tail
 
     async def stop(self) -> None:
         """Close every gateway connection (1001) and stop listening."""
@@ -933,20 +898,17 @@ class FakeDiscord:
         for conn in list(self._connections):
             conn.ready, conn.closed_by_server = False, True
             await conn.close(1001, "Going away")
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        self._bump()
+        await super().stop()
 
     @property
     def api_base(self) -> str:
         """What ``discord.http.Route.BASE`` should be: ``http://127.0.0.1:PORT/api/v10``."""
-        return f"http://127.0.0.1:{self._port}/api/v{API_VERSION}"
+        return f"{self.origin}/api/v{API_VERSION}"
 
     @property
     def gateway_url(self) -> str:
         """What ``DiscordWebSocket.DEFAULT_GATEWAY`` should be: ``ws://127.0.0.1:PORT/``."""
-        return f"ws://127.0.0.1:{self._port}/"
+        return f"ws://{HOST}:{self.port}/"
 
     @property
     def bot_user_id(self) -> int:
@@ -1067,53 +1029,10 @@ class FakeDiscord:
         Client is given less) after GUILD_CREATE."""
         await self.wait_for(lambda: self.live_sessions, timeout=timeout)
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:  # noqa: ASYNC109
-        """Return the predicate's first truthy value, re-evaluated after every change."""
-        failures: list[BaseException] = []
-
-        def check() -> T | None:
-            try:
-                value = predicate()
-            except (AssertionError, LookupError) as exc:
-                failures[:] = [exc]
-                return None
-            return value or None
-
-        def describe() -> str:
-            return "the predicate" + (f" (it last raised {failures[0]!r})" if failures else "")
-
-        return await self._until(check, timeout, describe)
-
-    async def _until(
-        self,
-        check: Callable[[], T | None],
-        timeout: float,  # noqa: ASYNC109
-        describe: Callable[[], str],
-    ) -> T:
-        """Evaluate ``check`` now and after every change until it returns non-None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            changed = self._changed
-            try:
-                value = check()
-            except _Hopeless as exc:
-                raise AssertionError(f"{exc}\n{self.dump()}") from None
-            if value is not None:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"waited {timeout:g} s for {describe()} in vain\n{self.dump()}"
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
-
     def dump(self) -> str:
         """The recent state, for failure messages."""
         lines = [f"live gateway sessions: {self.live_sessions} of {len(self._sessions)}"]
-        recent = self.requests[-10:]
-        lines.append("last requests:" if recent else "no requests")
-        lines += [f"  {r.method} {r.path} -> {r.status}" for r in recent]
+        lines.append(super()._report())
         lines.append(f"violations: {self.violations or 'none'}")
         for ix in self.interactions[-5:]:
             lines.append(
@@ -1122,10 +1041,8 @@ class FakeDiscord:
             )
         return "\n".join(lines)
 
-    def _bump(self) -> None:
-        """Wake everything waiting for a change."""
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
+    def _report(self) -> str:
+        return self.dump()
 
     # ----- knobs ------------------------------------------------------------------------
 
@@ -1139,9 +1056,8 @@ class FakeDiscord:
         is_global: bool = False,
     ) -> None:
         """Answer the next ``times`` matching requests with 429 and ``retry_after`` seconds."""
-        pattern = re.compile(path_regex)
-        limit = _ForcedLimit(method.upper(), pattern, retry_after, is_global)
-        self._forced.extend(limit for _ in range(times))
+        matches = _route_matcher(method, path_regex)
+        self._force(times, _Limit(429, retry_after, matches=matches, is_global=is_global))
 
     def stall(self, method: str, path_regex: str, times: int = 1) -> Stall:
         """Hold the next ``times`` matching requests (``re.search`` on the path after
@@ -2040,6 +1956,9 @@ class FakeDiscord:
         except _ApiError as error:
             headers |= error.headers
             response: web.StreamResponse = _json_response(error.body(), error.status, headers)
+        except Garbled:
+            response = garbage()
+            response.headers.update(headers)
         except Exception as exc:  # a bug in the fake: make it visible
             body = {"message": f"500: the fake crashed: {exc!r}", "code": 0}
             self.violations.append(f"{method} {path}: the fake crashed: {exc!r}")
@@ -2050,8 +1969,6 @@ class FakeDiscord:
                 response = web.Response(status=204, headers=headers)
             else:
                 response = _json_response(reply.body, reply.status, headers)
-        self.requests.append(RequestRecord(at, method, path, response.status))
-        self._bump()
         return response
 
     def _bucket_headers(self, route: _Route, params: dict[str, str], at: float) -> dict[str, str]:
@@ -2079,27 +1996,31 @@ class FakeDiscord:
                 hit.retried_at = at
 
     def _check_forced(self, method: str, path: str, at: float) -> None:
-        for index, forced in enumerate(self._forced):
-            if forced.method not in ("*", method) or not forced.pattern.search(path):
-                continue
-            del self._forced[index]
-            self.rate_limit_hits.append(RateLimitHit(method, path, forced.retry_after, at))
-            retry = forced.retry_after
-            headers = {
-                "Retry-After": str(max(1, math.ceil(retry))),
-                "X-RateLimit-Limit": str(self.bucket_limit),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
-                "X-RateLimit-Reset-After": f"{retry:.3f}",
-                "X-RateLimit-Scope": "global" if forced.is_global else "user",
-            }
-            if forced.is_global:
-                headers["X-RateLimit-Global"] = "true"
-                for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
-                    headers.pop(name)
-            message = "You are being rate limited."
-            body = {"message": message, "retry_after": retry, "global": forced.is_global}
-            raise _ApiError(429, message, headers=headers, extra=body)
+        forced = self._take_forced(method, path)
+        if forced is None:
+            return
+        if forced.garbage:
+            raise Garbled
+        retry = forced.retry_after
+        if retry is None:
+            raise _ApiError(forced.status, f"{forced.status}: {phrase(forced.status)}", 0)
+        is_global = isinstance(forced, _Limit) and forced.is_global
+        self.rate_limit_hits.append(RateLimitHit(method, path, retry, at))
+        headers = {
+            "Retry-After": str(max(1, math.ceil(retry))),
+            "X-RateLimit-Limit": str(self.bucket_limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
+            "X-RateLimit-Reset-After": f"{retry:.3f}",
+            "X-RateLimit-Scope": "global" if is_global else "user",
+        }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+            for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                headers.pop(name)
+        message = "You are being rate limited."
+        body = {"message": message, "retry_after": retry, "global": is_global}
+        raise _ApiError(429, message, headers=headers, extra=body)
 
     async def _check_stalled(self, method: str, path: str) -> None:
         for stall in self._stalls:
@@ -2674,6 +2595,12 @@ def _json_response(body: Any, status: int, headers: Mapping[str, str]) -> web.Re
     return web.Response(
         body=data, status=status, headers={**headers, "Content-Type": "application/json"}
     )
+
+
+def _route_matcher(method: str, path_regex: str) -> Callable[[str, str], bool]:
+    """Requests with this method (``"*"``: any) whose path ``re.search``-matches the regex."""
+    wanted, pattern = method.upper(), re.compile(path_regex)
+    return lambda m, path: wanted in ("*", m) and bool(pattern.search(path))
 
 
 def _iso_now() -> str:

@@ -43,6 +43,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -92,6 +93,14 @@ class Garbled(Exception):
 def garbage() -> web.Response:
     """200 with a body that is not JSON, like a proxy's error page."""
     return web.Response(text="<html>upstream error</html>", content_type="text/html")
+
+
+def phrase(status: int) -> str:
+    """HTTP's reason phrase for a status: ``"Bad Gateway"`` for 502."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class FakeServer:
@@ -301,7 +310,7 @@ class FakeServer:
                 request.transport.abort()
             return web.Response(status=503)
         try:
-            response = await self._answer(request, handler)
+            response = await self._respond(request, handler)
             seen.status = response.status
             return response
         finally:
@@ -315,7 +324,7 @@ class FakeServer:
         """The body to record (None: not read, so that the handler may stream it)."""
         return None
 
-    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def _respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Answer a recorded request once its delay is over."""
         return await handler(request)
 
@@ -343,7 +352,7 @@ class FakeService(FakeServer):
         super().reset()
         self.api_key = self._default_key
 
-    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def _respond(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         refused = self._refuse(request)
         if refused is not None:
             return refused

@@ -146,20 +146,18 @@ import hashlib
 import json
 import math
 import re
-import socket
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from http import HTTPStatus
-from types import TracebackType
-from typing import Any, NamedTuple, Protocol, Self, TypeAlias, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import pytest
 from aiohttp import web
 
+from tests.fake_server import FakeServer, Forced, Garbled, garbage, phrase
+
 Json = dict[str, Any]
-T = TypeVar("T")
 
 DEFAULT_TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvw"
 BOT_USER: Json = {
@@ -413,32 +411,14 @@ class _Query:
     answered: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _Forced:
-    """A queued 429 (``retry_after`` set) or failure status for matching calls."""
-
-    status: int
-    methods: frozenset[str] | None
-    chat_id: int | str | None = None
-    retry_after: int | None = None
-
-    def matches(self, method: str, chat_id: object) -> bool:
-        if self.methods is not None:
-            wanted = method.lower() in self.methods
-        elif self.retry_after is not None:
-            wanted = method in MESSAGE_METHODS
-        else:
-            wanted = method != "getUpdates"
-        return wanted and (self.chat_id is None or self.chat_id == chat_id)
-
-
 # ----- the fake -----------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """A Telegram Bot API look-alike on a random free port of 127.0.0.1; see the module doc."""
 
     def __init__(self, *, token: str = DEFAULT_TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.bot: Json = dict(BOT_USER)
         self.chats: dict[int, Json] = {}
@@ -456,17 +436,12 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._commands: dict[tuple[Any, ...], list[Json]] = {}
         self._files: dict[str, str] = {}
-        self._forced: list[_Forced] = []
         self._flood_all: deque[float] = deque()
         self._flood_chat: dict[int, deque[float]] = {}
         self._update_seq = 0
         self._query_seq = 0
         self._polls = 0
         self.polling = 0
-        self._changed = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
         self._set_default_knobs()
         self._routes = self._make_routes()
 
@@ -479,43 +454,16 @@ class FakeTelegram:
 
     # ----- lifetime ---------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/bot{token}/{method}", self._handle)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        self._stopping.clear()
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        # The access log would print every URL, and the token is in each of them.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-
-    async def stop(self) -> None:
-        """Stop listening; held getUpdates and delayed calls are answered at once."""
-        self._stopping.set()
-        self._bump()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def _seen_path(self, request: web.Request) -> None:
+        return None  # every call is recorded as an ApiCall once answered, in ``calls``
 
     @property
     def base_url(self) -> str:
         """What to give PTB as ``base_url``, like ``https://api.telegram.org/bot``."""
-        return f"http://127.0.0.1:{self._port}/bot"
+        return self.origin + "/bot"
 
     # ----- people and chats -------------------------------------------------------------
 
@@ -687,25 +635,6 @@ class FakeTelegram:
 
     # ----- waiting ----------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:  # noqa: ASYNC109
-        """Return the predicate's first truthy value, re-evaluated after every change."""
-        deadline = time.monotonic() + timeout
-        failure: BaseException | None = None
-        while True:
-            changed = self._changed
-            try:
-                value = predicate()
-            except (AssertionError, LookupError) as exc:
-                failure = exc
-            else:
-                if value:
-                    return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(self._timeout_report(timeout, failure))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
-
     async def wait_for_message(
         self,
         chat_id: int,
@@ -725,20 +654,12 @@ class FakeTelegram:
 
         return await self.wait_for(found, timeout=timeout)
 
-    def _timeout_report(self, timeout: float, failure: BaseException | None) -> str:
-        lines = [f"nothing matched within {timeout:g} s"]
-        if failure is not None:
-            lines[0] += f"; the predicate last raised {failure!r}"
+    def _report(self) -> str:
         recent = [c for c in self.calls if c.method != "getUpdates"][-10:]
-        lines.append("last calls (getUpdates left out):" if recent else "no calls but getUpdates")
+        lines = ["last calls (getUpdates left out):" if recent else "no calls but getUpdates"]
         lines += [f"  {_describe(call)}" for call in recent]
         lines.append(f"{len(self._pending)} update(s) not yet confirmed by getUpdates")
         return "\n".join(lines)
-
-    def _bump(self) -> None:
-        """Wake everything waiting for a change."""
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
 
     # ----- knobs ------------------------------------------------------------------------
 
@@ -751,24 +672,27 @@ class FakeTelegram:
         methods: Iterable[str] | None = None,
     ) -> None:
         """Answer the next ``times`` matching calls with 429 and ``retry_after``."""
-        names = None if methods is None else frozenset(m.lower() for m in methods)
-        forced = _Forced(429, names, chat_id, math.ceil(retry_after))
-        self._forced.extend(forced for _ in range(times))
+        matches = _calls_to(methods, MESSAGE_METHODS, chat_id)
+        self._force(times, Forced(429, math.ceil(retry_after), matches=matches))
 
     def fail(
         self, times: int = 1, status: int = 500, *, methods: Iterable[str] | None = None
     ) -> None:
         """Answer the next ``times`` matching calls (not getUpdates by default) with ``status``."""
-        names = None if methods is None else frozenset(m.lower() for m in methods)
-        self._forced.extend(_Forced(status, names) for _ in range(times))
+        self._force(times, Forced(status, matches=_calls_to(methods)))
+
+    def send_garbage(self, times: int = 1, *, methods: Iterable[str] | None = None) -> None:
+        """Answer the next ``times`` matching calls (not getUpdates by default) with 200 and a
+        body that is not JSON."""
+        self._force(times, Forced(200, garbage=True, matches=_calls_to(methods)))
 
     def reset(self) -> None:
         """Forget calls, answers, flood history and queued failures; knobs back to defaults."""
+        super().reset()
         self._set_default_knobs()
         self.calls.clear()
         self.answers.clear()
         self.flood_violations.clear()
-        self._forced.clear()
         self._flood_all.clear()
         self._flood_chat.clear()
 
@@ -810,6 +734,9 @@ class FakeTelegram:
         except _ApiError as error:
             self.calls.append(ApiCall(method, params, error.status, error.description, at))
             response = web.json_response(error.body(), status=error.status)
+        except Garbled:
+            self.calls.append(ApiCall(method, params, 200, "garbage: not JSON", at))
+            response = garbage()
         except Exception as exc:  # a bug in the fake: make it visible in calls and errors
             crash = _ApiError(500, f"Internal Server Error (the fake crashed: {exc!r})")
             self.calls.append(ApiCall(method, params, 500, crash.description, at))
@@ -828,21 +755,21 @@ class FakeTelegram:
         if method == "getUpdates":
             self._check_forced(method, p)
             return await self._get_updates(p, request)
-        if self.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.delay)
+        await self._pause()
         self._check_forced(method, p)
         return self._routes[method.lower()][1](p)
 
     def _check_forced(self, method: str, p: Json) -> None:
         chat = self._lookup(p.get("chat_id"))
         chat_id = chat["id"] if chat is not None else p.get("chat_id")
-        for index, forced in enumerate(self._forced):
-            if forced.matches(method, chat_id):
-                del self._forced[index]
-                if forced.retry_after is not None:
-                    raise _too_many(forced.retry_after)
-                raise _ApiError(forced.status, _phrase(forced.status))
+        forced = self._take_forced(method, chat_id)
+        if forced is None:
+            return
+        if forced.garbage:
+            raise Garbled
+        if forced.retry_after is not None:
+            raise _too_many(int(forced.retry_after))
+        raise _ApiError(forced.status, phrase(forced.status))
 
     # ----- updates ----------------------------------------------------------------------
 
@@ -862,7 +789,7 @@ class FakeTelegram:
                     return _superseded(request)
                 batch = self._deliverable(limit)
                 remaining = deadline - time.monotonic()
-                if batch or remaining <= 0 or self._stopping.is_set():
+                if batch or remaining <= 0 or self._closing.is_set():
                     return batch
                 if not held:
                     held, self.polling = True, self.polling + 1
@@ -1328,11 +1255,25 @@ def _as_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+def _calls_to(
+    methods: Iterable[str] | None,
+    default: frozenset[str] | None = None,
+    chat_id: int | str | None = None,
+) -> Callable[[str, object], bool]:
+    """Which calls a forced failure is for: the ``methods`` named (any case), else those of
+    ``default``, else every method but getUpdates; in ``chat_id`` only, when it is set."""
+    names = None if methods is None else frozenset(m.lower() for m in methods)
+
+    def matches(method: str, chat: object) -> bool:
+        if names is not None:
+            wanted = method.lower() in names
+        elif default is not None:
+            wanted = method in default
+        else:
+            wanted = method != "getUpdates"
+        return wanted and (chat_id is None or chat_id == chat)
+
+    return matches
 
 
 def _describe(call: ApiCall) -> str:
