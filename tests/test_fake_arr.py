@@ -544,10 +544,7 @@ async def test_an_outage_drops_a_request_in_flight_and_restore_twice_is_fine(
     fake_sonarr.delay = 5.0
     started = time.monotonic()
     slow = asyncio.create_task(sonarr.get("/series"))
-    for _ in range(200):
-        if fake_sonarr.requests:
-            break
-        await asyncio.sleep(0.01)
+    await fake_sonarr.wait_for(lambda: fake_sonarr.requests)
 
     await fake_sonarr.outage()
     with pytest.raises(httpx.TransportError):

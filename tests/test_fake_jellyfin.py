@@ -459,7 +459,7 @@ async def test_outage_drops_and_restore_listens_on_the_same_port(
     assert (await http.get("/System/Info")).status_code == 200  # a kept-alive connection
     jf.delay = 10.0
     pending = asyncio.create_task(http.get("/Items"))
-    await asyncio.sleep(0.1)
+    await jf.wait_for(lambda: jf.calls["/Items"])
     await jf.outage()
     with pytest.raises(httpx.TransportError):
         await asyncio.wait_for(pending, 2)
