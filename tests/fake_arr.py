@@ -60,24 +60,21 @@ id of its first episode). ``finish(...)`` completes them, ``progress(...)`` move
 
 Knobs (``reset()`` puts them back; it forgets what was seen, the library stays):
 
-- ``api_key`` (None accepts every request), ``delay`` (seconds before each answer),
-  ``grab``, Sonarr's ``language_profiles`` and both ``version``.
-- ``fail(times, status)``: the next ``times`` requests get ``status`` (500) with
-  ``{"message": ...}``; ``send_garbage(times)``: 200 with a body that is not JSON. Served
-  in the order queued, after the auth check.
-- ``await outage()``: the port refuses connections (requests in flight are dropped) until
-  ``await restore()`` listens again on the same port.
+- ``api_key`` (None accepts every request), ``grab``, Sonarr's ``language_profiles`` and
+  both ``version``.
+- lifetime, outages (``down`` tells whether one is on), ``delay``, ``fail(times, status)``
+  (with ``{"message": ...}``), ``send_garbage(times)``, ``rate_limit``, ``requests`` and
+  ``wait_for`` are tests/fake_server.py's; forced failures come after the auth check.
 - ``add_known(...)``: more titles to look up; ``add_existing(...)``: a title already in the
   library, as if added by hand; ``finish(...)``, ``progress(...)``.
-- ``calls``: a Counter of ``"METHOD /path"`` (``"POST /api/v3/movie"``); ``requests``:
-  every request with method, path, query, headers, JSON body and arrival time;
-  ``added`` / ``updates`` / ``commands``: every JSON object POSTed to movie|series, PUT to
-  movie|series/{id} and POSTed to command, kept before validation (failed ones too).
+- ``calls``: a Counter of ``"METHOD /path"`` (``"POST /api/v3/movie"``); ``requests``
+  record the JSON body (or the raw text) too; ``added`` / ``updates`` / ``commands``: every
+  JSON object POSTed to movie|series, PUT to movie|series/{id} and POSTed to command, kept
+  before validation (failed ones too).
 - ``library`` (id -> stored resource; Sonarr's without statistics), ``known`` (TMDb /
   TheTVDB id -> lookup resource), ``queue``, ``quality_profiles``, ``root_folders``, and
   Sonarr's ``language_profile_list``: plain attributes a test may edit. ``movie(tmdb_id)``
-  / ``series(tvdb_id)`` give a title's library resource (as served) or None; ``down``
-  tells whether an outage is on.
+  / ``series(tvdb_id)`` give a title's library resource (as served) or None.
 """
 
 from __future__ import annotations

@@ -100,8 +100,9 @@ types the interaction does not allow, and follow-ups before the acknowledgement 
 the window. A DM to a user added with ``dms_open=False`` gets 403 50007 "Cannot send messages
 to this user", which is not a violation: the bot must cope with it.
 
-Observing: ``requests`` (``RequestRecord(at, method, path, status)``, ``at`` by
-``time.monotonic()``, path after ``/api/v10``); ``interactions``; ``channel_messages``,
+Observing: ``requests`` (tests/fake_server.py's ``SeenRequest``: method, path after
+``/api/v10``, query, headers, arrival by ``time.monotonic()``, status once answered; the
+gateway is not recorded); ``interactions``; ``channel_messages``,
 ``dms``, ``message``; ``commands(guild_id=None)``; ``rate_limit_hits``; ``identify_count``,
 ``resume_count``, ``heartbeat_count``; ``gateway_queries`` (the query of each websocket,
 e.g. ``{"v": "10", "encoding": "json", "compress": "zlib-stream"}``); ``sent``
@@ -110,10 +111,11 @@ e.g. ``{"v": "10", "encoding": "json", "compress": "zlib-stream"}``); ``sent``
 every ``@everyone``/``@here``, ``<@id>`` and ``<@&id>`` in the content counts; with it, only
 the kinds in ``parse`` and the ids listed; "users" both in ``parse`` and listed is a 50035).
 
-Waiting without sleeps: ``await wait_for(predicate, timeout=10)`` re-evaluates a
-zero-argument predicate after every change (request, frame, dispatch) and returns its first
-truthy value; an AssertionError or LookupError from it counts as "not yet"; on timeout it
-raises AssertionError with the recent requests, violations and interactions.
+Waiting without sleeps: ``await wait_for(predicate, timeout=10)`` (tests/fake_server.py)
+re-evaluates a zero-argument predicate after every change (request, frame, dispatch) and
+returns its first truthy value; an AssertionError or LookupError from it counts as "not
+yet"; on timeout it raises AssertionError with the recent requests, violations and
+interactions.
 ``wait_ready``, ``FakeInteraction.acked`` and ``FakeInteraction.settled`` build on it.
 
 Knobs: ``ack_deadline`` (3.0), ``followup_window`` (900.0), ``heartbeat_interval`` (41250
@@ -128,6 +130,9 @@ gives up). Each shows up in ``rate_limit_hits`` with when it was given and when 
 request for the same method and path arrived. ``stall(method, path_regex, times=1)`` holds
 the next matching requests without applying them (its ``reached`` event is set when one
 arrives) until ``end()`` or the fake stops, then answers 503: a call a crash cut short.
+Lifetime, ``outage()`` / ``restore()``, ``delay`` (REST only), ``fail(times, status)`` and
+``send_garbage(times)`` (after the auth check, for any REST request) and ``reset()`` are
+tests/fake_server.py's.
 """
 
 from __future__ import annotations

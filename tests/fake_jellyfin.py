@@ -72,18 +72,12 @@ is ``DateCreated``: their dates are all in 2023 (older than the added items' def
 2024-01-01), one second apart in that order, so they come first in ascending order and
 last, newest first, in descending order.
 
-Knobs (plain attributes or methods; ``reset()`` puts the plain ones back):
-
-- ``api_key``: the key accepted; None accepts every request.
-- ``delay``: seconds to wait before answering every request.
-- ``fail(times, status)``: the next ``times`` requests get ``status`` (500 by default,
-  plain-text body); ``send_garbage(times)``: the next ``times`` get 200 with a body that is
-  not JSON. Queued failures are served in order, after the auth check.
-- ``await outage()``: stop listening (connections are refused) and drop the open ones,
-  requests being delayed included; ``await restore()`` listens again on the same port.
-- ``calls``: a Counter of requests per path as sent, without ``/emby`` (``"/Items"``,
-  ``"/Shows/<id>/Episodes"``), and ``requests``: every request seen (method, path, query,
-  headers, arrival time), including those answered with a forced failure.
+Lifetime (``start(port)`` too), outages, recorded requests, ``wait_for`` and the knobs every
+fake has (``delay``, ``fail(times, status)`` with a plain-text body, ``send_garbage(times)``,
+``rate_limit``) are tests/fake_server.py's; forced failures come after the auth check.
+``api_key`` is the key accepted (None accepts every request; ``reset()`` puts it back).
+``calls`` counts requests per path as sent, without ``/emby`` (``"/Items"``,
+``"/Shows/<id>/Episodes"``), and ``requests`` records them under that path too.
 
 Also at hand: ``base_url`` (``http://127.0.0.1:PORT``), ``port``, ``server_id``,
 ``library_id(name)``, ``user_id(name)`` and ``generated_id(kind, index)``.

@@ -247,7 +247,7 @@ class FakeServer:
 
     # ----- waiting --------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0) -> T:  # noqa: ASYNC109
         """Return the predicate's first truthy value, re-evaluated after every change."""
         deadline = time.monotonic() + timeout
         failure: BaseException | None = None

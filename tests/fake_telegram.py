@@ -110,10 +110,11 @@ Observing:
 - ``bot``: the bot's User JSON (getMe), ``token``, ``base_url``; ``chats``: the Chat JSON of
   every chat added, by id.
 
-Waiting without sleeps: ``await wait_for(predicate, timeout=10.0)`` evaluates the zero-argument
-predicate now and after every change (each answered call, each injected update) and returns
-its first truthy value; an AssertionError or LookupError raised by the predicate counts as
-"not yet". On timeout it raises AssertionError with the last 10 calls other than getUpdates.
+Waiting without sleeps: ``await wait_for(predicate, timeout=10.0)`` (tests/fake_server.py)
+evaluates the zero-argument predicate now and after every change (each answered call, each
+injected update) and returns its first truthy value; an AssertionError or LookupError raised
+by the predicate counts as "not yet". On timeout it raises AssertionError with the last 10
+calls other than getUpdates.
 ``await wait_for_message(chat_id, predicate=None, *, after=None, timeout=10.0)`` returns the
 oldest current bot message in the chat newer than ``after`` (a message reference or a
 message id) that satisfies the predicate.
@@ -128,8 +129,11 @@ failures; users, chats, messages, commands and updates stay):
 - ``fail(times=1, status=500, *, methods=None)``: the next ``times`` matching calls get
   ``status`` (500 "Internal Server Error", 502 "Bad Gateway", ...); ``methods`` defaults to
   every method but getUpdates, so a polling bot does not swallow the failure.
+  ``send_garbage(times=1, *, methods=None)``: the same with 200 and a body that is not JSON.
 - ``callback_answer_deadline`` (15.0 s), ``enforce_flood`` (True), ``private_burst`` (4),
   ``private_window`` (3.0 s).
+- lifetime and ``outage()`` / ``restore()`` are tests/fake_server.py's. The calls are
+  recorded in ``calls`` only: the base's ``requests`` stays empty.
 
 getUpdates follows Telegram: ``offset`` confirms (drops) every update with a smaller id (a
 negative one keeps only the last -offset), ``limit`` 1-100, ``timeout`` holds the request
@@ -446,7 +450,6 @@ class FakeTelegram(FakeServer):
         self._routes = self._make_routes()
 
     def _set_default_knobs(self) -> None:
-        self.delay = 0.0
         self.callback_answer_deadline = 15.0
         self.enforce_flood = True
         self.private_burst = 4

@@ -33,25 +33,20 @@ Search matches when every word of the query appears in the title or original tit
 ignoring case and accents ("amelie" finds Amélie, "千と千尋" finds Spirited Away), most
 popular first, as TMDb roughly does.
 
-Knobs (all plain attributes or methods; ``reset()`` puts them back):
+Lifetime, outages, recorded requests, ``wait_for`` and the knobs every fake has (``delay``,
+``fail(times, status)``, ``send_garbage(times)``, ``rate_limit(times, retry_after)``: 429
+with ``Retry-After``) are tests/fake_server.py's; forced failures get TMDb's error body and
+come after the auth check. Here (``reset()`` puts the knobs back; the titles added stay):
 
 - ``api_key`` / ``read_token``: the v3 key (``api_key`` query parameter) and the v4 token
   (``Authorization: Bearer``) accepted; anything else gets TMDb's 401. Set both to None to
   accept every request.
-- ``delay``: seconds to wait before answering every request (slow TMDb, timeouts).
-- ``rate_limit(times, retry_after)``: the next ``times`` requests get 429 with
-  ``Retry-After``.
-- ``fail(times, status)``: the next ``times`` requests get ``status`` (500 by default).
-- ``send_garbage(times)``: the next ``times`` requests get 200 with a body that is not JSON.
-  Queued failures are served in the order they were queued, after the auth check.
 - ``add_movie(...)``, ``add_tv(...)``, ``add_person(...)``: more titles; each returns the
   stored details payload, which a test may edit in place.
 - ``base_url`` (``http://127.0.0.1:PORT/3``) and ``origin`` (without ``/3``, e.g. to act
   as an HTTP proxy: it answers absolute-form requests too).
-- ``calls``: a Counter of requests per path (``"/search/multi"``, ``"/movie/603"``), and
-  ``requests``: every request seen, with its query parameters, headers and arrival time
-  (``time.monotonic()``), including those answered with a forced failure; ``arrivals()``
-  lists just the arrival times.
+- ``calls`` counts requests per path without ``/3`` (``"/search/multi"``, ``"/movie/603"``),
+  and ``requests`` records them under that path too.
 """
 
 from __future__ import annotations
