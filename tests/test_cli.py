@@ -129,7 +129,8 @@ def test_duplicates_and_missing_permissions_get_plain_answers(
     demo_run: subprocess.CompletedProcess[str],
 ) -> None:
     out = demo_run.stdout
-    assert "The Matrix (1999) was already requested by alice (pending approval)." in section(
+    # Asking again for one's own title is told where that request stands (as in the chats).
+    assert "You asked for this already: #1 The Matrix (1999) · pending approval." in section(
         out, "request movie:603"
     )
     assert "You are not allowed to approve requests." in section(out, "approve 1")
