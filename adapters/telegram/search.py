@@ -32,13 +32,18 @@ from core.domain import (
     label,
     poster_url,
 )
-from core.search import REQUESTABLE, WATCHABLE, SearchResults
+from core.search import Ask, SearchResults
 from core.services import Services
 from core.watching import watch_title
 
 SEARCH_TTL = timedelta(days=2)
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
 SKIPPED_PAGES = 3  # pages of people only (TMDb's multi search has them) skipped in a row
+ASK_WORDS = {
+    Ask.REQUEST: "Request",
+    Ask.CHOOSE_SEASONS: "Choose seasons",
+    Ask.MORE_SEASONS: "More seasons",
+}
 USAGE = {
     None: "What should I look for? Send /request and a title, e.g. /request The Matrix",
     MediaType.MOVIE: "Which movie? Send /movie and a title, e.g. /movie Inception",
@@ -119,14 +124,13 @@ def _nav_row(key: str, results: SearchResults, index: int) -> list[tuple[str, st
 def _action_row(
     key: str | None, page: int, index: int, result: SearchResult
 ) -> list[tuple[str, str]]:
-    item, status = result.item, result.status
+    item = result.item
+    offered = search.title_actions(item.media_type, result.status)
     row: list[tuple[str, str]] = []
-    is_tv = item.media_type is MediaType.TV
-    if key and (status in REQUESTABLE or (is_tv and status in WATCHABLE)):
-        words = "Choose seasons" if is_tv and status in REQUESTABLE else "Request"
-        words = "More seasons" if is_tv and status in WATCHABLE else words
-        row.append((words, callbacks.request(key, page, index, item.media_type, item.tmdb_id)))
-    if status in WATCHABLE:
+    if key and offered.ask is not None:
+        pressed = callbacks.request(key, page, index, item.media_type, item.tmdb_id)
+        row.append((ASK_WORDS[offered.ask], pressed))
+    if offered.notify:
         row.append(("🔔 Notify me", callbacks.notify(item.media_type, item.tmdb_id)))
     row.append(("TMDb ↗", f"https://www.themoviedb.org/{item.media_type.value}/{item.tmdb_id}"))
     return row
