@@ -435,6 +435,21 @@ async def test_a_double_tap_on_request_seasons_asks_once_and_says_so(bot: Telegr
     await bot.changed(picker, lambda m: "choose seasons" not in text_of(m))
 
 
+async def test_a_second_picker_asking_for_seasons_one_asked_for_already_says_where_they_stand(
+    bot: TelegramWorld,
+) -> None:
+    first = await bot.choose_two_seasons()
+    second = await bot.choose_two_seasons()  # another search, another picker
+    await bot.press(ALICE, first, "Request 2 seasons")
+    await bot.changed(first, "awaits approval")
+
+    await bot.press(ALICE, second, "Request 2 seasons")
+
+    told = await bot.changed(second, "You asked for this already: #1 Breaking Bad (2008)")
+    assert "Nothing left to request" not in text_of(told)
+    assert [r.season_numbers for r in await bot.requests()] == [(1, 2)]
+
+
 async def test_a_picker_whose_request_was_withdrawn_says_so(bot: TelegramWorld) -> None:
     picker = await bot.choose_two_seasons()
     bot.tg.fail(times=1, status=502, methods=["editMessageCaption", "editMessageText"])

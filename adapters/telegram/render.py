@@ -26,8 +26,8 @@ from adapters.text import (
     seasons_text,
     what_happened,
 )
+from core.chat import Asked
 from core.domain import (
-    CreateResult,
     DisplayStatus,
     EventKind,
     EventPayload,
@@ -206,8 +206,12 @@ def nothing_left(skipped: Sequence[int], existing: Sequence[MediaRequest]) -> st
     return nothing_left_text(skipped, existing, esc)
 
 
-def outcome_of(result: CreateResult) -> str:
-    """What became of a request attempt that broke no rule."""
+def outcome_of(asked: Asked) -> str:
+    """What became of a request attempt that broke no rule: asking again for one's own
+    title is told where the first request stands."""
+    if asked.again:
+        return "\n".join(asked_already(r) for r in asked.again)
+    result = asked.result
     if result.request is not None:
         return requested(result.request, result.auto_approved, result.skipped_seasons)
     if result.already_available:

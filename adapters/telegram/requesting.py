@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -31,9 +31,17 @@ from adapters.text import BADGES
 from adapters.text import count as plural
 from core import chat, requests
 from core.domain import DisplayStatus, MediaType, poster_url
-from core.errors import DuplicateRequest
 from core.requests import check_may_request
-from core.search import seasons_left
+from core.seasons import (
+    SeasonChoice,
+    choice_from_state,
+    choice_state,
+    choose_all,
+    choose_none,
+    start_choice,
+    toggle,
+    turn_page,
+)
 
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 20
@@ -55,17 +63,8 @@ async def on_request(update: Update, context: Context) -> None:
             await check_may_request(press.deps.services, user.id, MediaType.TV)
             await open_picker(press, tmdb_id, back)
             return
-        try:
-            result = await requests.create_request(
-                press.deps.services, user.id, tmdb_id, media_type
-            )
-        except DuplicateRequest as duplicate:
-            if duplicate.existing.requested_by.id != user.id:
-                raise
-            note = render.asked_already(duplicate.existing)
-        else:
-            note = render.outcome_of(result)
-        await back_to_card(press, back, tmdb_id, media_type, note)
+        asked = await chat.request_title(press.deps.services, user.id, tmdb_id, media_type)
+        await back_to_card(press, back, tmdb_id, media_type, render.outcome_of(asked))
 
 
 async def back_to_card(
@@ -83,11 +82,11 @@ async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
     """Turn the card into a season picker for the show."""
     services = press.deps.services
     title = await requests.title_state(services, tmdb_id, MediaType.TV)
-    if not seasons_left(title.seasons):
+    d, choice = title.details, start_choice(title.seasons, PER_PAGE)
+    if not choice.selectable:
         note = "Every season is already requested or available."
         await back_to_card(press, back, tmdb_id, MediaType.TV, note)
         return
-    d = title.details
     state = {
         "u": press.query.from_user.id,
         "n": press.query.from_user.first_name,
@@ -95,13 +94,11 @@ async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
         "title": d.title,
         "year": d.year,
         "poster": d.poster_path,
-        "s": {str(n): status.value for n, status in sorted(title.seasons.items())},
-        "sel": [],
-        "pg": 0,
+        **choice_state(choice),
         "back": back,
     }
     key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
-    await _show_picker(press, key, state)
+    await _show_picker(press, key, state, choice)
 
 
 async def on_seasons(update: Update, context: Context) -> None:
@@ -113,33 +110,36 @@ async def on_seasons(update: Update, context: Context) -> None:
         if state is None:
             raise UserFacing(EXPIRED)
         check_owner(press, state)
+        choice = choice_from_state(state, PER_PAGE)
         keep = made = chat.made_request(state) is not None
         if made:  # asked already (a double tap, or a crash before the outcome showed)
             note = await _made_already(press, state)
             op = "back"
         elif op.startswith("i"):
-            status = DisplayStatus(state["s"].get(op[1:], DisplayStatus.NOT_REQUESTED))
+            status = choice.status_of(int(op[1:]))
             await press.answer(f"Season {op[1:]} is {BADGES[status]}.")
             return
-        elif op.startswith("ok") and op[2:] != str(len(state["sel"])):
+        elif op.startswith("ok") and op[2:] != str(len(choice.chosen)):
             # The card had not caught up with the last taps when Request was pressed.
-            count = len(state["sel"])
+            count = len(choice.chosen)
             await press.answer(f"You have {count} chosen now: press Request again to confirm.")
             op = "refresh"
-        elif op.startswith("ok") and not state["sel"]:
+        elif op.startswith("ok") and not choice.chosen:
             await press.answer("Choose at least one season first (or All).")
             return
         elif op.startswith("ok"):
-            note, keep = await _request_seasons(press, key, state)
+            note, keep = await _request_seasons(press, key, state, choice.chosen)
             op = "back"
         elif op == "back":
             await press.answer()
             note = ""
-        elif not _change(state, op):
+        elif (changed := _changed(choice, op)) == choice:
             await press.answer("Nothing to change there.")
             return
         else:
             await press.answer()
+            choice = changed
+            state |= choice_state(choice)
             state["v"] = state.get("v", 0) + 1
             saving = chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
             await press.quickly(saving)
@@ -152,20 +152,22 @@ async def on_seasons(update: Update, context: Context) -> None:
             await chat.forget(press.deps.services, PLATFORM, key)
     else:
         await press.answer()
-        await _show_picker(press, key, state)
+        await _show_picker(press, key, state, choice)
 
 
-async def _request_seasons(press: Press, key: str, state: dict[str, Any]) -> tuple[str, bool]:
+async def _request_seasons(
+    press: Press, key: str, state: dict[str, Any], chosen: Sequence[int]
+) -> tuple[str, bool]:
     """Request the chosen seasons, marking the picker's state with the request in the same
     transaction: the outcome to show on the card, and whether a request was made."""
     user = await press.user()
     services = press.deps.services
     asking = chat.request_from_flow(
-        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
+        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
-    result = (await press.quickly(asking)).result
+    asked = await press.quickly(asking)
     await press.answer()
-    return render.outcome_of(result), result.request is not None
+    return render.outcome_of(asked), asked.result.request is not None
 
 
 async def _made_already(press: Press, state: dict[str, Any]) -> str:
@@ -179,33 +181,18 @@ async def _made_already(press: Press, state: dict[str, Any]) -> str:
     return words
 
 
-def _selectable(state: dict[str, Any]) -> list[int]:
-    return sorted(
-        int(n) for n, status in state["s"].items() if status == DisplayStatus.NOT_REQUESTED
-    )
-
-
-def _change(state: dict[str, Any], op: str) -> bool:
-    """Apply a toggle, page change, all or none to the picker state; False if nothing
-    changed."""
-    before = (sorted(state["sel"]), state["pg"])
-    selectable = _selectable(state)
+def _changed(choice: SeasonChoice, op: str) -> SeasonChoice:
+    """The choice after a toggle (``t3``), a page change (``p1``), All or None."""
     if op == "all":
-        state["sel"] = selectable
-    elif op == "none":
-        state["sel"] = []
-    elif op.startswith("p"):
-        pages = math.ceil(len(state["s"]) / PER_PAGE)
-        state["pg"] = min(max(0, int(op[1:])), pages - 1)
-    elif op.startswith("t") and int(op[1:]) in selectable:
-        number = int(op[1:])
-        chosen = set(state["sel"])
-        chosen ^= {number}
-        state["sel"] = sorted(chosen)
-    return (sorted(state["sel"]), state["pg"]) != before
+        return choose_all(choice)
+    if op == "none":
+        return choose_none(choice)
+    if op.startswith("p"):
+        return turn_page(choice, int(op[1:]))
+    return toggle(choice, int(op[1:]))
 
 
-async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:
+async def _show_picker(press: Press, key: str, state: dict[str, Any], choice: SeasonChoice) -> None:
     """Show the picker as the state says, unless a newer state is on its way: taps come
     faster than a chat may be edited, so only the latest of the waiting edits is made."""
     if press.message is None:
@@ -213,52 +200,45 @@ async def _show_picker(press: Press, key: str, state: dict[str, Any]) -> None:
     async with press.deps.locks(f"picker-card:{key}"):
         if press.deps.latest.get(key, 0) != state.get("v", 0):
             return
-        await _render_picker(press, key, state)
+        await _render_picker(press, key, state, choice)
 
 
-async def _render_picker(press: Press, key: str, state: dict[str, Any]) -> None:
+async def _render_picker(
+    press: Press, key: str, state: dict[str, Any], choice: SeasonChoice
+) -> None:
     assert press.message is not None
-    taken = {
-        int(n): DisplayStatus(status)
-        for n, status in state["s"].items()
-        if status != DisplayStatus.NOT_REQUESTED
-    }
     photo = poster_url(state.get("poster")) if press.message.photo else None
     text = render.season_picker(
-        state["title"], state.get("year"), state["sel"], taken, photo=photo is not None
+        state["title"], state.get("year"), choice.chosen, choice.taken, photo=photo is not None
     )
-    await show(press.message, text, picker_markup(key, state), photo=photo)
+    await show(press.message, text, picker_markup(key, choice), photo=photo)
 
 
-def picker_markup(key: str, state: dict[str, Any]) -> InlineKeyboardMarkup | None:
+def picker_markup(key: str, choice: SeasonChoice) -> InlineKeyboardMarkup | None:
     """Season toggles (ticked when chosen, badges when taken), pages, All / None, and
     Request / Back."""
-    numbers = sorted(int(n) for n in state["s"])
-    pages = max(1, math.ceil(len(numbers) / PER_PAGE))
-    page = min(state["pg"], pages - 1)
-    chosen = set(state["sel"])
     buttons = []
-    for number in numbers[page * PER_PAGE : (page + 1) * PER_PAGE]:
-        status = DisplayStatus(state["s"][str(number)])
+    for number in choice.on_page:
+        status = choice.status_of(number)
         if status is DisplayStatus.NOT_REQUESTED:
-            text = f"✅ {number}" if number in chosen else str(number)
+            text = f"✅ {number}" if number in choice.chosen else str(number)
             buttons.append((text, callbacks.seasons(key, f"t{number}")))
         else:
             buttons.append(
                 (f"{render.EMOJI[status]} {number}", callbacks.seasons(key, f"i{number}"))
             )
     rows = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
-    if pages > 1:
-        shown = numbers[page * PER_PAGE : (page + 1) * PER_PAGE]
+    if choice.pages > 1:
+        page, shown = min(choice.page, choice.pages - 1), choice.on_page
         nav = []
         if page > 0:
             nav.append(("« Earlier", callbacks.seasons(key, f"p{page - 1}")))
         nav.append(noop(f"Seasons {shown[0]}–{shown[-1]}"))
-        if page + 1 < pages:
+        if page + 1 < choice.pages:
             nav.append(("Later »", callbacks.seasons(key, f"p{page + 1}")))
         rows.append(nav)
     rows.append([("All", callbacks.seasons(key, "all")), ("None", callbacks.seasons(key, "none"))])
-    count = len(chosen)
+    count = len(choice.chosen)
     confirm = f"Request {plural(count, 'season')}" if count else "Request"
     rows.append(
         [
