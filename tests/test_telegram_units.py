@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import Answers
+from adapters.telegram.context import Answers
 from adapters.telegram.flood import (
     MARGIN,
     WIRE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from adapters.telegram import render
-from adapters.telegram.common import Context, acting_user, deps
+from adapters.telegram.context import Context, acting_user, deps
 from adapters.text import jobs_text, link_text
 from core import jobs, users
 

@@ -32,8 +32,9 @@ from adapters.telegram.approvals import (
     on_reason,
     on_retry,
 )
-from adapters.telegram.common import Deps, on_error
 from adapters.telegram.config import TelegramConfig
+from adapters.telegram.context import Deps
+from adapters.telegram.errors import on_error
 from adapters.telegram.flood import FloodControl
 from adapters.telegram.mine import (
     on_cancel,

@@ -9,6 +9,7 @@ the other is told who decided first.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,15 +19,8 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import (
-    PLATFORM,
-    Context,
-    Press,
-    acting_user,
-    deps,
-    keyboard,
-    log,
-)
+from adapters.telegram.context import Context, Press, acting_user, deps
+from adapters.telegram.messages import PLATFORM, keyboard
 from adapters.text import SHOWN_AS
 from core import chat, requests
 from core.domain import EventKind, EventPayload, MediaRequest, User
@@ -37,6 +31,8 @@ from core.errors import (
     NotFound,
 )
 from core.requests import snapshot
+
+log = logging.getLogger(__name__)
 
 PER_PAGE = 5
 PROMPT_TTL = timedelta(days=1)

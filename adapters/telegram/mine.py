@@ -7,17 +7,8 @@ import math
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import (
-    Context,
-    Press,
-    UserFacing,
-    acting_user,
-    card_lock,
-    deps,
-    keyboard,
-    noop,
-    show,
-)
+from adapters.telegram.context import Context, Press, UserFacing, acting_user, card_lock, deps
+from adapters.telegram.messages import keyboard, noop, show
 from adapters.text import request_line
 from core import quotas, requests
 from core.domain import RequestStatus, User

@@ -40,15 +40,9 @@ from adapters import text
 from adapters.cards import as_it_is_now
 from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import (
-    PLATFORM,
-    is_gone,
-    is_not_modified,
-    keyboard,
-    send,
-)
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, outbox, seconds
+from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, keyboard, send
 from core import chat, quotas
 from core.domain import (
     Audience,

@@ -10,16 +10,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import (
-    PLATFORM,
-    Context,
-    Press,
-    UserFacing,
-    card_lock,
-    keyboard,
-    noop,
-    show,
-)
+from adapters.telegram.context import Context, Press, UserFacing, card_lock
+from adapters.telegram.messages import PLATFORM, keyboard, noop, show
 from adapters.telegram.search import (
     check_owner,
     kept_search,

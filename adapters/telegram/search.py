@@ -9,21 +9,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.common import (
-    PLATFORM,
-    Context,
-    Deps,
-    Press,
-    UserFacing,
-    acting_user,
-    card_lock,
-    deps,
-    keyboard,
-    noop,
-    send,
-    show,
-    thread_of,
-)
+from adapters.telegram.context import Context, Deps, Press, UserFacing, acting_user, card_lock, deps
+from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
 from core import chat, requests, search
 from core.domain import (
     CatalogueItem,
