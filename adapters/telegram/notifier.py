@@ -23,7 +23,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -44,6 +44,7 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, outbox, seconds
 from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, keyboard, send
 from core import chat, quotas
+from core.decisions import Decision, open_decisions
 from core.domain import (
     Audience,
     ChatPost,
@@ -358,15 +359,18 @@ def _looks(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return text + "\x00" + (json.dumps(markup.to_dict(), sort_keys=True) if markup else "")
 
 
+_DECISIONS: dict[Decision, tuple[str, Callable[[int], str]]] = {
+    Decision.APPROVE: ("✅ Approve", callbacks.approve),
+    Decision.DECLINE: ("❌ Decline", callbacks.decline),
+    Decision.RETRY: ("🔁 Retry", callbacks.retry),
+}
+
+
 def card_buttons(payload: EventPayload, kind: EventKind) -> InlineKeyboardMarkup | None:
-    """Approve / Decline while pending, Retry once failed, nothing otherwise."""
-    request_id = payload.request_id
-    if kind is EventKind.PENDING:
-        approve = ("✅ Approve", callbacks.approve(request_id))
-        return keyboard([approve, ("❌ Decline", callbacks.decline(request_id))])
-    if kind is EventKind.FAILED:
-        return keyboard([("🔁 Retry", callbacks.retry(request_id))])
-    return None
+    """The decisions still open (core.decisions): Approve / Decline while pending, Retry
+    once failed, nothing otherwise."""
+    shown = (_DECISIONS[decision] for decision in open_decisions(kind))
+    return keyboard([(label, data(payload.request_id)) for label, data in shown])
 
 
 def _chat_of(user: User) -> int | None:
