@@ -27,11 +27,6 @@ class RequestStatus(enum.IntEnum):
     COMPLETED = 5
 
 
-ACTIVE_REQUEST_STATUSES = frozenset(
-    {RequestStatus.PENDING, RequestStatus.APPROVED, RequestStatus.FAILED}
-)
-
-
 class MediaStatus(enum.IntEnum):
     """Seerr's MediaStatus; also used for the status of single seasons."""
 
@@ -44,24 +39,6 @@ class MediaStatus(enum.IntEnum):
     DELETED = 7
 
 
-class NotificationType(enum.IntFlag):
-    """Seerr's notification bit flags."""
-
-    NONE = 0
-    MEDIA_PENDING = 2
-    MEDIA_APPROVED = 4
-    MEDIA_AVAILABLE = 8
-    MEDIA_FAILED = 16
-    TEST_NOTIFICATION = 32
-    MEDIA_DECLINED = 64
-    MEDIA_AUTO_APPROVED = 128
-    ISSUE_CREATED = 256
-    ISSUE_COMMENT = 512
-    ISSUE_RESOLVED = 1024
-    ISSUE_REOPENED = 2048
-    MEDIA_AUTO_REQUESTED = 4096
-
-
 class EventKind(enum.StrEnum):
     """A status change of a request, as written to the outbox."""
 
@@ -72,21 +49,6 @@ class EventKind(enum.StrEnum):
     FAILED = "failed"
     AVAILABLE = "available"
     CANCELLED = "cancelled"
-
-    @property
-    def notification_type(self) -> NotificationType:
-        """Seerr's notification type for this event (NONE where Seerr has none)."""
-        return _NOTIFICATION_TYPES.get(self, NotificationType.NONE)
-
-
-_NOTIFICATION_TYPES = {
-    EventKind.PENDING: NotificationType.MEDIA_PENDING,
-    EventKind.AUTO_APPROVED: NotificationType.MEDIA_AUTO_APPROVED,
-    EventKind.APPROVED: NotificationType.MEDIA_APPROVED,
-    EventKind.DECLINED: NotificationType.MEDIA_DECLINED,
-    EventKind.FAILED: NotificationType.MEDIA_FAILED,
-    EventKind.AVAILABLE: NotificationType.MEDIA_AVAILABLE,
-}
 
 
 class DisplayStatus(enum.StrEnum):
@@ -275,11 +237,6 @@ class MediaRequest:
     @property
     def season_numbers(self) -> tuple[int, ...]:
         return tuple(s.season_number for s in self.seasons)
-
-
-@dataclass(frozen=True, slots=True)
-class NewSeason:
-    season_number: int
 
 
 @dataclass(frozen=True, slots=True)
