@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from adapters.text import SHOWN_AS
 from core import requests
-from core.domain import EventKind, EventPayload
+from core.events import EventKind, EventPayload
 from core.services import Services
 
 

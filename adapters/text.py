@@ -6,19 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from core.domain import (
-    Audience,
-    DisplayStatus,
-    EventKind,
-    EventPayload,
-    MediaRequest,
-    MediaType,
-    Notification,
-    QuotaReport,
-    QuotaStatus,
-    RequestStatus,
-    User,
-)
+from core.domain import MediaRequest, QuotaReport, QuotaStatus, RequestStatus
 from core.errors import (
     AlreadyDecided,
     Blocklisted,
@@ -36,7 +24,10 @@ from core.errors import (
     ServiceUnavailable,
     TitleNotFound,
 )
+from core.events import Audience, EventKind, EventPayload, Notification
+from core.identity import User
 from core.jobs import JobState
+from core.media import DisplayStatus, MediaType
 
 STATUS_WORDS = {
     RequestStatus.PENDING: "pending approval",

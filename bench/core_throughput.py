@@ -24,15 +24,9 @@ import aiosqlite
 
 from adapters.clock import SystemClock
 from core import requests, users
-from core.domain import (
-    CatalogueItem,
-    Identity,
-    MediaDetails,
-    MediaType,
-    QuotaLimits,
-    SearchPage,
-)
 from core.errors import TitleNotFound
+from core.identity import Identity, QuotaLimits
+from core.media import CatalogueItem, MediaDetails, MediaType, SearchPage
 from core.permissions import Permission
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade

@@ -32,8 +32,8 @@ from pathlib import Path
 from adapters.clock import SystemClock
 from adapters.jellyfin import JellyfinClient
 from core import library
-from core.domain import MediaDetails, MediaType, SearchPage, SeasonInfo
 from core.errors import TitleNotFound
+from core.media import MediaDetails, MediaType, SearchPage, SeasonInfo
 from core.services import Services
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade
 

@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fakes live with the tests
 
 from core import requests  # noqa: E402
-from core.domain import EventKind, EventPayload, MediaType, RequestStatus  # noqa: E402
+from core.domain import RequestStatus  # noqa: E402
+from core.events import EventKind, EventPayload  # noqa: E402
+from core.media import MediaType  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
 from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld  # noqa: E402

@@ -23,9 +23,9 @@ from bot.settings import (
     TmdbSettings,
 )
 from core import fulfilment, library, users
-from core.domain import MediaType
 from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
+from core.media import MediaType
 from core.notifications import Dispatcher
 from core.ports import Catalogue, Downloader, MediaServer
 from core.services import CoreConfig, Services

@@ -35,8 +35,8 @@ from bot.health import beat, heartbeat_path
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
 from core import users
-from core.domain import Identity, QuotaLimits
 from core.errors import CoreError, ServiceRejected, ServiceUnavailable
+from core.identity import Identity, QuotaLimits
 from core.jobs import JobState, load_job_states
 from core.permissions import Permission
 from core.services import CoreConfig

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from core.domain import Identity, QuotaLimits
+from core.identity import Identity, QuotaLimits
 from core.permissions import Permission, parse_permissions
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"

@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from core import requests
-from core.domain import ChatPost, CreateResult, MediaRequest, MediaType
+from core.domain import ChatPost, CreateResult, MediaRequest
 from core.errors import DuplicateRequest, InvalidInput
+from core.media import MediaType
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from core.domain import EventKind
+from core.events import EventKind
 
 
 class Decision(enum.Enum):

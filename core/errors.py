@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.domain import Media, MediaRequest, MediaType, RequestStatus, User
+    from core.domain import MediaRequest, RequestStatus
+    from core.identity import User
+    from core.media import Media, MediaType
     from core.permissions import Permission
 
 

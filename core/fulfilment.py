@@ -18,9 +18,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from core.domain import DownloadOrder, MediaRequest, MediaStatus, MediaType
+from core.domain import DownloadOrder, MediaRequest
 from core.errors import CoreError, InvalidTransition, NotFound, ServiceUnavailable
 from core.library import plural
+from core.media import MediaStatus, MediaType
 from core.ports import Downloader, UnitOfWork
 from core.requests import fail_request, mark_available, mark_processing, moves_forward
 from core.services import Services, in_transaction

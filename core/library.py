@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.domain import LibraryItem, MediaDetails, MediaStatus, MediaType, label
 from core.errors import CoreError, TitleNotFound
-from core.ports import MediaKey, MediaServer, MediaState, UnitOfWork
+from core.media import LibraryItem, MediaDetails, MediaKey, MediaStatus, MediaType, label
+from core.ports import MediaServer, MediaState, UnitOfWork
 from core.requests import moves_forward, record_availability
 from core.services import Services, in_transaction
 

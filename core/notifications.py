@@ -20,16 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.domain import (
-    Audience,
-    DeliveryAttempt,
-    DeliveryStatus,
-    Event,
-    EventKind,
-    Notification,
-    User,
-)
 from core.errors import DeliveryFailed
+from core.events import Audience, DeliveryAttempt, DeliveryStatus, Event, EventKind, Notification
+from core.identity import User
 from core.lanes import Lanes, Ticket
 from core.permissions import Permission
 from core.ports import (

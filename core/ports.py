@@ -12,31 +12,20 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from core.domain import (
-    ChatPost,
-    DeliveryAttempt,
-    DownloadOrder,
+from core.domain import ChatPost, DownloadOrder, MediaRequest, RequestStatus
+from core.events import DeliveryAttempt, Event, EventKind, EventPayload, Notification
+from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.media import (
     DownloadProgress,
-    Event,
-    EventKind,
-    EventPayload,
-    Identity,
     LibraryItem,
     Media,
     MediaDetails,
-    MediaRequest,
+    MediaKey,
     MediaStatus,
     MediaType,
-    Notification,
-    QuotaLimits,
-    RequestStatus,
     SearchPage,
-    ServerAccount,
-    User,
 )
 from core.permissions import Permission
-
-MediaKey = tuple[int, MediaType]
 
 
 @dataclass(frozen=True, slots=True)

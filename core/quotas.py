@@ -6,8 +6,10 @@ import dataclasses
 import json
 from datetime import datetime, timedelta
 
-from core.domain import MediaType, QuotaLimits, QuotaReport, QuotaStatus, User
+from core.domain import QuotaReport, QuotaStatus
 from core.errors import CoreError, InvalidInput, NotFound, PermissionDenied
+from core.identity import QuotaLimits, User
+from core.media import MediaType
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction

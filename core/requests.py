@@ -7,20 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from core.domain import (
-    CreateResult,
-    DisplayStatus,
-    EventKind,
-    EventPayload,
-    Media,
-    MediaDetails,
-    MediaRequest,
-    MediaStatus,
-    MediaType,
-    QuotaStatus,
-    RequestStatus,
-    User,
-)
+from core.domain import CreateResult, MediaRequest, QuotaStatus, RequestStatus
 from core.errors import (
     AlreadyDecided,
     Blocklisted,
@@ -32,6 +19,9 @@ from core.errors import (
     PermissionDenied,
     QuotaExceeded,
 )
+from core.events import EventKind, EventPayload
+from core.identity import User
+from core.media import DisplayStatus, Media, MediaDetails, MediaStatus, MediaType
 from core.notifications import WATCHER_EVENTS
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork

@@ -6,15 +6,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.domain import (
-    DisplayStatus,
-    MediaStatus,
-    MediaType,
-    RequestStatus,
-    SearchResult,
-)
+from core.domain import RequestStatus
 from core.errors import InvalidInput
-from core.ports import MediaKey, MediaState, UnitOfWork
+from core.media import DisplayStatus, MediaKey, MediaStatus, MediaType, SearchResult
+from core.ports import MediaState, UnitOfWork
 from core.services import Services, in_transaction
 
 MAX_QUERY = 200

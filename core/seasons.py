@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.domain import DisplayStatus
+from core.media import DisplayStatus
 
 # The keys of a choice inside a flow's kept state (core.chat.remember): kept short, and
 # kept as they are, since pickers saved by an earlier version must still open.

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from core.domain import Identity, QuotaLimits
 from core.errors import Conflict
+from core.identity import Identity, QuotaLimits
 from core.permissions import Permission
 from core.ports import Catalogue, Clock, UnitOfWork, UnitOfWorkFactory
 

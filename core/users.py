@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from core.domain import Identity, QuotaLimits, ServerAccount, User
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
+from core.identity import Identity, QuotaLimits, ServerAccount, User
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
 from core.quotas import check_limits

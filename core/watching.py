@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.domain import Media, MediaStatus, MediaType
 from core.errors import NotFound
+from core.media import Media, MediaStatus, MediaType
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 

@@ -13,17 +13,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, select
 
-from core.domain import (
-    Identity,
-    Media,
-    MediaRequest,
-    MediaStatus,
-    MediaType,
-    QuotaLimits,
-    RequestStatus,
-    SeasonRequest,
-    User,
-)
+from core.domain import MediaRequest, RequestStatus, SeasonRequest
+from core.identity import Identity, QuotaLimits, User
+from core.media import Media, MediaStatus, MediaType
 from core.permissions import Permission
 from storage.sql import json_rows, rows_of
 from storage.tables import (

@@ -7,18 +7,10 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from core.domain import (
-    Event,
-    EventKind,
-    EventPayload,
-    Identity,
-    Media,
-    MediaRequest,
-    MediaType,
-    QuotaLimits,
-    RequestStatus,
-    User,
-)
+from core.domain import MediaRequest, RequestStatus
+from core.events import Event, EventKind, EventPayload
+from core.identity import Identity, QuotaLimits, User
+from core.media import Media, MediaType
 from core.permissions import Permission
 from core.services import CoreConfig, Services
 from tests.fakes import (

@@ -31,7 +31,8 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from core.domain import EventKind, MediaRequest
+from core.domain import MediaRequest
+from core.events import EventKind
 from core.services import Services
 from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fake_tmdb import FakeTmdb

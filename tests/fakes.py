@@ -16,39 +16,28 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from core.domain import (
+from core.domain import ChatPost, DownloadOrder, MediaRequest, RequestStatus, SeasonRequest
+from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
+from core.events import DeliveryAttempt, Event, EventKind, EventPayload, Notification
+from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.media import (
     CatalogueItem,
-    ChatPost,
-    DeliveryAttempt,
-    DownloadOrder,
     DownloadProgress,
-    Event,
-    EventKind,
-    EventPayload,
-    Identity,
     LibraryItem,
     Media,
     MediaDetails,
-    MediaRequest,
+    MediaKey,
     MediaStatus,
     MediaType,
-    Notification,
-    QuotaLimits,
-    RequestStatus,
     SearchPage,
     SeasonInfo,
-    SeasonRequest,
-    ServerAccount,
-    User,
 )
-from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
 from core.permissions import Permission
 from core.ports import (
     AccountRepository,
     ChatPostRepository,
     ChatStateRepository,
     EventRepository,
-    MediaKey,
     MediaRepository,
     MediaState,
     QuotaUsage,

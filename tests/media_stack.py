@@ -19,16 +19,11 @@ import pytest
 from bot.app import App, open_app
 from bot.settings import load_settings
 from core import requests, users
-from core.domain import (
-    Audience,
-    CreateResult,
-    EventKind,
-    Identity,
-    MediaRequest,
-    MediaType,
-    User,
-)
+from core.domain import CreateResult, MediaRequest
+from core.events import Audience, EventKind
+from core.identity import Identity, User
 from core.jobs import JobState
+from core.media import MediaType
 from tests.fake_arr import FakeRadarr, FakeSonarr
 from tests.fake_jellyfin import FakeJellyfin
 from tests.fake_tmdb import FakeTmdb

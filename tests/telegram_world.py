@@ -30,13 +30,9 @@ from bot.settings import (
     TmdbSettings,
 )
 from core import users
-from core.domain import (
-    DeliveryStatus,
-    EventKind,
-    Identity,
-    MediaRequest,
-    QuotaLimits,
-)
+from core.domain import MediaRequest
+from core.events import DeliveryStatus, EventKind
+from core.identity import Identity, QuotaLimits
 from core.permissions import ROLES, Permission
 from core.services import Services
 from tests.fake_telegram import FakeTelegram, SentMessage

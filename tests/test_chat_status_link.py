@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core import jobs, users
-from core.domain import ServerAccount
 from core.errors import ServiceUnavailable
+from core.identity import ServerAccount
 from core.jobs import Job, Scheduler
 from core.services import Services
 from tests import discord_world, telegram_world

@@ -21,8 +21,8 @@ from adapters.console.lines import MAX_LINE, Overlong, read_lines
 from adapters.console.render import clean_line, printable
 from adapters.console.shell import ConsoleShell
 from adapters.text import describe_error, number_ranges
-from core.domain import MediaType
 from core.errors import InvalidSeasons, QuotaExceeded
+from core.media import MediaType
 from tests.test_cli import ROOT, run_bot, section
 
 ESC = "\x1b"

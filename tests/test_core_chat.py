@@ -7,8 +7,11 @@ from datetime import timedelta
 import pytest
 
 from core import chat
-from core.domain import ChatPost, DeliveryStatus, Event, EventKind, MediaType, QuotaLimits
+from core.domain import ChatPost
 from core.errors import DeliveryFailed, DuplicateRequest, InvalidInput, QuotaExceeded
+from core.events import DeliveryStatus, Event, EventKind
+from core.identity import QuotaLimits
+from core.media import MediaType
 from core.notifications import CHANNELS, Dispatcher
 from core.ports import Broadcaster
 from tests.core_fixtures import World, payload_for

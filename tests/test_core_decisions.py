@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.decisions import Decision, open_decisions
-from core.domain import EventKind
+from core.events import EventKind
 
 
 @pytest.mark.parametrize(

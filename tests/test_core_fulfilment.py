@@ -8,18 +8,13 @@ from datetime import timedelta
 import pytest
 
 from core import fulfilment, jobs, library, requests, users
-from core.domain import (
-    DownloadProgress,
-    EventKind,
-    Identity,
-    LibraryItem,
-    MediaStatus,
-    RequestStatus,
-    ServerAccount,
-)
+from core.domain import RequestStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
+from core.events import EventKind
 from core.fulfilment import Downloaders
+from core.identity import Identity, ServerAccount
 from core.jobs import Job, Scheduler
+from core.media import DownloadProgress, LibraryItem, MediaStatus
 from core.permissions import Permission
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 from tests.fakes import FakeDownloader, FakeMediaServer

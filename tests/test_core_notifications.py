@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.clock import SystemClock
-from core.domain import Audience, DeliveryStatus, Event, EventKind, Notification, User
+from core.events import Audience, DeliveryStatus, Event, EventKind, Notification
+from core.identity import User
 from core.notifications import Dispatcher, DispatchPolicy
 from core.permissions import Permission
 from core.requests import create_request

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from core import users
-from core.domain import QuotaLimits, QuotaReport, QuotaStatus, User
+from core.domain import QuotaReport, QuotaStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.identity import QuotaLimits, User
 from core.permissions import Permission
 from core.quotas import counted_against, get_defaults, get_quota, quota_of, set_defaults
 from core.requests import create_request

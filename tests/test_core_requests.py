@@ -9,17 +9,7 @@ from typing import Literal
 
 import pytest
 
-from core.domain import (
-    DisplayStatus,
-    EventKind,
-    EventPayload,
-    MediaRequest,
-    MediaStatus,
-    MediaType,
-    QuotaLimits,
-    RequestStatus,
-    User,
-)
+from core.domain import MediaRequest, RequestStatus
 from core.errors import (
     AlreadyDecided,
     Blocklisted,
@@ -34,6 +24,9 @@ from core.errors import (
     ServiceUnavailable,
     TitleNotFound,
 )
+from core.events import EventKind, EventPayload
+from core.identity import QuotaLimits, User
+from core.media import DisplayStatus, MediaStatus, MediaType
 from core.permissions import Permission
 from core.requests import (
     approve_request,

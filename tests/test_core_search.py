@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain import DisplayStatus, MediaStatus, MediaType, RequestStatus
+from core.domain import RequestStatus
 from core.errors import InvalidInput, ServiceUnavailable
+from core.media import DisplayStatus, MediaStatus, MediaType
 from core.permissions import Permission
 from core.ports import MediaState
 from core.requests import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain import DisplayStatus
+from core.media import DisplayStatus
 from core.seasons import (
     SeasonChoice,
     choice_from_state,

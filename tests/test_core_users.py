@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from core.domain import Identity, QuotaLimits
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
+from core.identity import Identity, QuotaLimits
 from core.permissions import Permission
 from core.services import CoreConfig
 from core.users import (

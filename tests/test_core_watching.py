@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain import Audience, EventKind, MediaStatus
 from core.errors import NotFound
+from core.events import Audience, EventKind
+from core.media import MediaStatus
 from core.notifications import Dispatcher
 from core.permissions import Permission
 from core.requests import approve_request, create_request, decline_request, mark_available

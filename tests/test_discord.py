@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from core import chat
-from core.domain import EventKind, RequestStatus
+from core.domain import RequestStatus
+from core.events import EventKind
 from tests.discord_world import (
     ADMIN_CHANNEL,
     ALICE,

@@ -4,7 +4,7 @@ the outbox delivering for real."""
 from __future__ import annotations
 
 from core import requests, users
-from core.domain import Identity
+from core.identity import Identity
 from tests.discord_world import ADMIN_CHANNEL, ALICE, BOSS, DiscordWorld
 from tests.fake_discord import FakeMessage
 

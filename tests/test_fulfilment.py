@@ -11,15 +11,10 @@ import pytest
 from adapters.console.shell import ConsoleShell
 from bot.app import FULL_SCAN, RECENT_SCAN, SEND, SYNC
 from core import requests, search, users
-from core.domain import (
-    Audience,
-    DisplayStatus,
-    EventKind,
-    MediaStatus,
-    MediaType,
-    RequestStatus,
-)
+from core.domain import RequestStatus
 from core.errors import NotFound
+from core.events import Audience, EventKind
+from core.media import DisplayStatus, MediaStatus, MediaType
 from tests.media_stack import Stack
 
 MATRIX_RELOADED = 604  # in Radarr's catalogue, not in the fake Jellyfin's built-in library

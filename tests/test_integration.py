@@ -14,16 +14,10 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from core import requests, search, users
-from core.domain import (
-    DeliveryStatus,
-    DisplayStatus,
-    EventKind,
-    Identity,
-    MediaType,
-    QuotaLimits,
-    User,
-)
 from core.errors import AlreadyDecided, DuplicateRequest, QuotaExceeded
+from core.events import DeliveryStatus, EventKind
+from core.identity import Identity, QuotaLimits, User
+from core.media import DisplayStatus, MediaType
 from core.notifications import Dispatcher, DispatchPolicy
 from core.permissions import Permission
 from core.services import CoreConfig, Services

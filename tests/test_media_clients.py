@@ -14,15 +14,10 @@ import pytest
 
 from adapters.arr.client import ArrSettings, RadarrClient, SonarrClient
 from adapters.jellyfin.client import JellyfinClient
-from core.domain import (
-    DownloadOrder,
-    DownloadProgress,
-    LibraryItem,
-    MediaStatus,
-    MediaType,
-    ServerAccount,
-)
+from core.domain import DownloadOrder
 from core.errors import ServiceRejected, ServiceUnavailable
+from core.identity import ServerAccount
+from core.media import DownloadProgress, LibraryItem, MediaStatus, MediaType
 from tests.fake_arr import FakeRadarr, FakeSonarr
 from tests.fake_jellyfin import FakeJellyfin
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.console.offline_catalogue import PAGE_SIZE, OfflineCatalogue
-from core.domain import MediaType, SearchPage
 from core.errors import TitleNotFound
+from core.media import MediaType, SearchPage
 from core.ports import Catalogue, HealthCheck
 
 

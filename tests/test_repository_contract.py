@@ -18,23 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 from sqlalchemy import text
 
-from core.domain import (
-    ChatPost,
-    DeliveryAttempt,
-    DeliveryStatus,
-    EventKind,
-    EventPayload,
-    Identity,
-    MediaDetails,
-    MediaStatus,
-    MediaType,
-    QuotaLimits,
-    RequestStatus,
-    SeasonInfo,
-    ServerAccount,
-    User,
-)
+from core.domain import ChatPost, RequestStatus
 from core.errors import Conflict, NotFound
+from core.events import DeliveryAttempt, DeliveryStatus, EventKind, EventPayload
+from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.media import MediaDetails, MediaStatus, MediaType, SeasonInfo
 from core.permissions import Permission
 from storage.db import write_lock
 from tests.core_fixtures import payload_for

@@ -13,7 +13,7 @@ import pytest
 
 from bot.runner import STOP_BUDGET, Component, serve
 from core import requests
-from core.domain import MediaType
+from core.media import MediaType
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
 from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld, text_of

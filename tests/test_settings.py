@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import OUR_PREFIXES, SettingsError, load_settings
-from core.domain import Identity
+from core.identity import Identity
 from core.permissions import Permission
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,12 +19,9 @@ from sqlalchemy import event, inspect, text
 from sqlmodel import SQLModel
 
 from core import requests
-from core.domain import (
-    EventKind,
-    Identity,
-    MediaType,
-    QuotaLimits,
-)
+from core.events import EventKind
+from core.identity import Identity, QuotaLimits
+from core.media import MediaType
 from core.permissions import Permission
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade

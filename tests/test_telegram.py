@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import requests, users
-from core.domain import Identity, MediaType, QuotaLimits, RequestStatus
+from core.domain import RequestStatus
+from core.identity import Identity, QuotaLimits
+from core.media import MediaType
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (

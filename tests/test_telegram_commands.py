@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import requests
-from core.domain import MediaStatus, MediaType, QuotaLimits, RequestStatus
+from core.domain import RequestStatus
+from core.identity import QuotaLimits
+from core.media import MediaStatus, MediaType
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (

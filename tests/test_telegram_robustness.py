@@ -10,7 +10,10 @@ import pytest
 
 from adapters.telegram import app as telegram_app
 from core import requests
-from core.domain import EventKind, Identity, MediaType, RequestStatus
+from core.domain import RequestStatus
+from core.events import EventKind
+from core.identity import Identity
+from core.media import MediaType
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (

@@ -23,7 +23,7 @@ from adapters.telegram.flood import (
     outbox,
 )
 from adapters.telegram.transport import aiohttp_request
-from core.domain import MediaType
+from core.media import MediaType
 from tests.fake_telegram import FakeTelegram
 
 # ----- button data -------------------------------------------------------------------------

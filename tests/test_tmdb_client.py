@@ -15,8 +15,8 @@ import pytest
 from adapters.tmdb import mapping
 from adapters.tmdb.client import TmdbClient, is_read_token
 from adapters.tmdb.limiter import RateLimiter
-from core.domain import MediaType
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
+from core.media import MediaType
 from tests.fake_tmdb import DEFAULT_API_KEY, DEFAULT_READ_TOKEN, FakeTmdb
 
 

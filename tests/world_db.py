@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.domain import EventKind, MediaRequest, RequestStatus
+from core.domain import MediaRequest, RequestStatus
+from core.events import EventKind
 from core.services import Services
 
 

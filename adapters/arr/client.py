@@ -17,8 +17,9 @@ from typing import Any, Self
 import httpx
 
 from adapters.http import JsonApi, NotThere
-from core.domain import DownloadOrder, DownloadProgress, MediaStatus, MediaType
+from core.domain import DownloadOrder
 from core.errors import ServiceRejected, ServiceUnavailable
+from core.media import DownloadProgress, MediaStatus, MediaType
 
 log = logging.getLogger(__name__)
 

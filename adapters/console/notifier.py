@@ -6,7 +6,8 @@ from typing import TextIO
 
 from adapters.console.render import printable
 from adapters.text import event_summary, event_title
-from core.domain import Audience, Notification, User
+from core.events import Audience, Notification
+from core.identity import User
 from core.notifications import told_in_place
 
 PLATFORM = "console"

@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from core.domain import CatalogueItem, MediaDetails, MediaType, SearchPage, SeasonInfo
 from core.errors import InvalidInput, TitleNotFound
+from core.media import CatalogueItem, MediaDetails, MediaType, SearchPage, SeasonInfo
 
 PAGE_SIZE = 20  # TMDb's page size
 ARTICLES = ("the ", "a ", "an ")

@@ -6,7 +6,9 @@ import re
 import textwrap
 
 from adapters.text import BADGES, request_line, seasons_text
-from core.domain import MediaRequest, MediaType, RequestStatus, User, label, poster_url
+from core.domain import MediaRequest, RequestStatus
+from core.identity import User
+from core.media import MediaType, label, poster_url
 from core.permissions import describe
 from core.requests import TitleState
 from core.search import SearchResults

@@ -19,8 +19,9 @@ from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import count, describe_error, job_lines, quota_text, request_line
 from core import chat, jobs, quotas, requests, search, users
-from core.domain import Identity, MediaStatus, MediaType, QuotaLimits, User
 from core.errors import CoreError, InvalidInput
+from core.identity import Identity, QuotaLimits, User
+from core.media import MediaStatus, MediaType
 from core.notifications import Dispatcher
 from core.permissions import describe, parse_permissions
 from core.search import SearchResults

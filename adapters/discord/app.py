@@ -31,8 +31,8 @@ from adapters.discord.controls import (
 )
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.search import Suggestions
-from core.domain import MediaType
 from core.errors import ServiceRejected, ServiceUnavailable
+from core.media import MediaType
 from core.services import Services
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,11 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button, refuse
 from adapters.text import SHOWN_AS
 from core import quotas, requests, users
-from core.domain import EventKind, EventPayload, MediaRequest, MediaType, User
+from core.domain import MediaRequest
 from core.errors import InvalidInput
+from core.events import EventKind, EventPayload
+from core.identity import User
+from core.media import MediaType
 from core.permissions import describe, parse_permissions
 from core.services import Services
 

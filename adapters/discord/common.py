@@ -15,8 +15,8 @@ from adapters.discord import render
 from adapters.discord.config import DiscordConfig
 from adapters.memory import KeyedLocks
 from core import users
-from core.domain import Identity, User
 from core.errors import CoreError
+from core.identity import Identity, User
 from core.permissions import Permission
 from core.services import Services
 

@@ -12,8 +12,9 @@ from adapters.discord.common import acting_user, defer, deps, frozen, owner_only
 from adapters.discord.controls import Control, button
 from adapters.text import request_line
 from core import quotas, requests
-from core.domain import RequestStatus, User
+from core.domain import RequestStatus
 from core.errors import NotFound
+from core.identity import User
 from core.services import Services
 
 PER_PAGE = 10

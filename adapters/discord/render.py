@@ -25,20 +25,10 @@ from adapters.text import (
     seasons_text,
     what_happened,
 )
-from core.domain import (
-    CreateResult,
-    DisplayStatus,
-    EventKind,
-    EventPayload,
-    MediaRequest,
-    MediaType,
-    Notification,
-    QuotaReport,
-    SearchResult,
-    label,
-    poster_url,
-)
+from core.domain import CreateResult, MediaRequest, QuotaReport
 from core.errors import CoreError
+from core.events import EventKind, EventPayload, Notification
+from core.media import DisplayStatus, MediaType, SearchResult, label, poster_url
 
 # Discord's limits (PLATFORM_LIMITS.md).
 TITLE = 256

@@ -25,8 +25,8 @@ from adapters.discord.controls import Control, button, menu
 from adapters.discord.search import TYPES, show_result, show_title
 from adapters.text import BADGES
 from core import chat, requests
-from core.domain import DisplayStatus, MediaType
 from core.errors import DuplicateRequest
+from core.media import DisplayStatus, MediaType
 from core.requests import check_may_request
 from core.search import seasons_left
 

@@ -29,8 +29,8 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button
 from adapters.memory import Recent
 from core import chat, requests, search
-from core.domain import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
 from core.errors import CoreError
+from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
 from core.search import REQUESTABLE, WATCHABLE, SearchResults, offers_more_seasons
 from core.watching import watch_title
 

@@ -16,8 +16,9 @@ from typing import Any, Literal, Self
 import httpx
 
 from adapters.http import JsonApi, NotThere
-from core.domain import LibraryItem, MediaType, ServerAccount
 from core.errors import ServiceRejected, ServiceUnavailable
+from core.identity import ServerAccount
+from core.media import LibraryItem, MediaType
 
 log = logging.getLogger(__name__)
 

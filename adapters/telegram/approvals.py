@@ -23,13 +23,15 @@ from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard
 from adapters.text import SHOWN_AS
 from core import chat, requests
-from core.domain import EventKind, EventPayload, MediaRequest, User
+from core.domain import MediaRequest
 from core.errors import (
     AlreadyDecided,
     DeliveryFailed,
     InvalidTransition,
     NotFound,
 )
+from core.events import EventKind, EventPayload
+from core.identity import User
 from core.requests import snapshot
 
 log = logging.getLogger(__name__)

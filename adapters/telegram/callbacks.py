@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from core.domain import MediaType
+from core.media import MediaType
 
 MAX_BYTES = 64  # Telegram's limit on callback_data
 

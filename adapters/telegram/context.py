@@ -23,7 +23,7 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.messages import PLATFORM
 from adapters.telegram.notifier import TelegramNotifier
 from core import users
-from core.domain import Identity, User
+from core.identity import Identity, User
 from core.services import Services
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,9 @@ from adapters.telegram.context import Context, Press, UserFacing, acting_user, c
 from adapters.telegram.messages import keyboard, noop, show
 from adapters.text import request_line
 from core import quotas, requests
-from core.domain import RequestStatus, User
+from core.domain import RequestStatus
 from core.errors import NotFound
+from core.identity import User
 from core.services import Services
 
 PER_PAGE = 10

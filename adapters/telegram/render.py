@@ -27,16 +27,9 @@ from adapters.text import (
     what_happened,
 )
 from core.chat import Asked
-from core.domain import (
-    DisplayStatus,
-    EventKind,
-    EventPayload,
-    MediaRequest,
-    MediaType,
-    Notification,
-    QuotaReport,
-    SearchResult,
-)
+from core.domain import MediaRequest, QuotaReport
+from core.events import EventKind, EventPayload, Notification
+from core.media import DisplayStatus, MediaType, SearchResult
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -22,7 +22,7 @@ from adapters.telegram.search import (
 from adapters.text import BADGES
 from adapters.text import count as plural
 from core import chat, requests
-from core.domain import DisplayStatus, MediaType, poster_url
+from core.media import DisplayStatus, MediaType, poster_url
 from core.requests import check_may_request
 from core.seasons import (
     SeasonChoice,

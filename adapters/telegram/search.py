@@ -12,13 +12,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Deps, Press, UserFacing, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
 from core import chat, requests, search
-from core.domain import (
-    CatalogueItem,
-    MediaType,
-    SearchResult,
-    label,
-    poster_url,
-)
+from core.media import CatalogueItem, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults
 from core.services import Services
 from core.watching import watch_title

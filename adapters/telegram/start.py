@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from adapters.telegram import callbacks, render
 from adapters.telegram.callbacks import NOOP
 from adapters.telegram.context import STALE, Context, Press, UserFacing, acting_user
-from core.domain import User
+from core.identity import User
 from core.permissions import manages_requests, may_request
 
 log = logging.getLogger(__name__)

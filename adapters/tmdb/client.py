@@ -22,8 +22,8 @@ from adapters.tmdb import mapping
 from adapters.tmdb.auth import CredentialTransport, is_read_token
 from adapters.tmdb.cache import TtlCache
 from adapters.tmdb.limiter import RateLimiter
-from core.domain import MediaDetails, MediaType, SearchPage
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
+from core.media import MediaDetails, MediaType, SearchPage
 
 __all__ = ["DEFAULT_BASE_URL", "TmdbClient", "is_read_token"]
 

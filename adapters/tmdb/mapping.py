@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.domain import CatalogueItem, MediaDetails, MediaType, SearchPage, SeasonInfo
+from core.media import CatalogueItem, MediaDetails, MediaType, SearchPage, SeasonInfo
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.domain import ServerAccount
+from core.identity import ServerAccount
 from storage.sql import Db
 from storage.tables import media_server_accounts_t
 

@@ -9,15 +9,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 
-from core.domain import (
-    DeliveryAttempt,
-    DeliveryStatus,
-    Event,
-    EventKind,
-    EventPayload,
-    MediaType,
-    RequestStatus,
-)
+from core.domain import RequestStatus
+from core.events import DeliveryAttempt, DeliveryStatus, Event, EventKind, EventPayload
+from core.media import MediaType
 from storage.sql import Db
 from storage.tables import events_t, notification_logs_t
 

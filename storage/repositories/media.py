@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.domain import Media, MediaDetails, MediaStatus, MediaType, RequestStatus
-from core.ports import MediaKey, MediaState
+from core.domain import RequestStatus
+from core.media import Media, MediaDetails, MediaKey, MediaStatus, MediaType
+from core.ports import MediaState
 from storage.rows import media_columns, media_from, media_row_columns
 from storage.sql import Db, json_rows, rows_of
 from storage.tables import media_seasons_t, media_t, requests_t

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select, update
 
-from core.domain import Media, MediaRequest, MediaType, RequestStatus, SeasonRequest, User
+from core.domain import MediaRequest, RequestStatus, SeasonRequest
 from core.errors import NotFound
+from core.identity import User
+from core.media import Media, MediaType
 from core.ports import QuotaUsage
 from storage.rows import REQUEST_SELECT, request_from
 from storage.sql import Db

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 
-from core.domain import Identity, QuotaLimits, User
 from core.errors import NotFound
+from core.identity import Identity, QuotaLimits, User
 from core.permissions import Permission
 from storage.repositories.accounts import fold
 from storage.rows import user_columns, user_from

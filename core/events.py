@@ -1,0 +1,99 @@
+"""Domain values of events: a request's status change as the outbox holds it, and its delivery
+to each recipient."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.domain import RequestStatus
+from core.identity import User
+from core.media import MediaType, label
+
+
+class EventKind(enum.StrEnum):
+    """A status change of a request, as written to the outbox."""
+
+    PENDING = "pending"
+    AUTO_APPROVED = "auto_approved"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    FAILED = "failed"
+    AVAILABLE = "available"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class EventPayload:
+    """A snapshot of the request at the time of the change, so delivery needs no lookups."""
+
+    request_id: int
+    media_type: MediaType
+    tmdb_id: int
+    title: str
+    year: int | None
+    poster_path: str | None
+    overview: str
+    is_4k: bool
+    seasons: tuple[int, ...]
+    requested_by_id: int
+    requested_by_name: str
+    actor_id: int | None
+    actor_name: str | None
+    status: RequestStatus
+    reason: str | None = None
+    # Users who asked to hear about this title ("Notify me"), as they were when the change
+    # was recorded: the subscription may be gone by the time the event is delivered.
+    watcher_ids: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return label(self.title, self.year)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An outbox row: one status change, written with the change itself."""
+
+    id: int
+    kind: EventKind
+    payload: EventPayload
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+class Audience(enum.StrEnum):
+    """Why a user receives a notification."""
+
+    REQUESTER = "requester"
+    WATCHER = "watcher"  # asked to be told about this title ("Notify me")
+    MANAGER = "manager"
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    GAVE_UP = "gave_up"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One event for one recipient, handed to a notifier."""
+
+    event: Event
+    recipient: User
+    audience: Audience
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    event_id: int
+    notifier: str
+    recipient_id: int
+    status: DeliveryStatus
+    error: str | None
+    attempted_at: datetime

@@ -1,0 +1,78 @@
+"""Who uses the bot: chat identities, users with their permissions and quota limits, and the
+media server's accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.media import MediaType
+from core.permissions import Permission
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A chat account: ``discord:123``, ``telegram:456`` or ``console:alice``.
+
+    ``username`` is the account's handle on its platform as last seen (for linking to a
+    media-server account); it plays no part in equality: the account is the same.
+    """
+
+    platform: str
+    external_id: str
+    username: str | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """Parse ``platform:id``; raises ValueError on anything else."""
+        platform, sep, external_id = text.strip().partition(":")
+        if not sep or not platform or not external_id:
+            raise ValueError(f"not an identity (platform:id): {text!r}")
+        return cls(platform.lower(), external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaLimits:
+    """Movie and TV quota limits and windows (days): a user's own, where None falls back to
+    the global default, or the global defaults, where None (or a zero limit) is unlimited."""
+
+    movie_limit: int | None = None
+    movie_days: int | None = None
+    tv_limit: int | None = None
+    tv_days: int | None = None
+
+    def for_type(self, media_type: MediaType) -> tuple[int | None, int | None]:
+        """(limit, days) for movies or for TV."""
+        if media_type is MediaType.MOVIE:
+            return self.movie_limit, self.movie_days
+        return self.tv_limit, self.tv_days
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """``permissions`` is what the user holds: their own (set with set_permissions) together
+    with ``role_permissions``, those granted by their roles on a chat platform (a Discord
+    server's roles), which the adapter refreshes on every interaction."""
+
+    id: int
+    display_name: str
+    permissions: Permission
+    identities: tuple[Identity, ...] = ()
+    email: str | None = None
+    media_server_username: str | None = None
+    quota: QuotaLimits = QuotaLimits()
+    created_at: datetime | None = None
+    role_permissions: Permission = Permission.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAccount:
+    """A user account on the media server (Jellyfin/Emby)."""
+
+    server_id: str
+    name: str
+    is_admin: bool = False
+    disabled: bool = False
