@@ -18,7 +18,8 @@ from datetime import datetime
 
 from core.errors import CoreError, TitleNotFound
 from core.media import LibraryItem, MediaDetails, MediaKey, MediaStatus, MediaType, label
-from core.ports import MediaServer, MediaState, UnitOfWork
+from core.ports import MediaServer, UnitOfWork
+from core.request_repositories import MediaState
 from core.requests import moves_forward, record_availability
 from core.services import Services, in_transaction
 

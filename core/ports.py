@@ -1,4 +1,7 @@
-"""The ports: what the core needs from the outside world, as Protocols.
+"""The ports: what the core needs from the outside world, as Protocols: the clock, the
+catalogue, the media server, the downloaders, the notifiers, and the unit of work that holds
+the repositories (core/user_repositories.py, core/request_repositories.py,
+core/state_repositories.py).
 
 Adapters (TMDb, chat platforms) and storage implement them; tests/fakes.py has an
 in-memory fake of each.
@@ -6,43 +9,23 @@ in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Collection, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from core.domain import ChatPost, DownloadOrder, MediaRequest, RequestStatus
-from core.events import DeliveryAttempt, Event, EventKind, EventPayload, Notification
-from core.identity import Identity, QuotaLimits, ServerAccount, User
-from core.media import (
-    DownloadProgress,
-    LibraryItem,
-    Media,
-    MediaDetails,
-    MediaKey,
-    MediaStatus,
-    MediaType,
-    SearchPage,
+from core.domain import DownloadOrder
+from core.events import Event, Notification
+from core.identity import ServerAccount, User
+from core.media import DownloadProgress, LibraryItem, MediaDetails, MediaKey, MediaType, SearchPage
+from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
+from core.state_repositories import (
+    ChatPostRepository,
+    ChatStateRepository,
+    EventRepository,
+    SettingsRepository,
 )
-from core.permissions import Permission
-
-
-@dataclass(frozen=True, slots=True)
-class MediaState:
-    """A media row with the statuses of its regular (not 4K) requests, newest first, for the
-    badges shown next to search results."""
-
-    media: Media
-    request_statuses: tuple[RequestStatus, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class QuotaUsage:
-    """How much of a quota window is used, and the oldest counted request in it."""
-
-    used: int
-    oldest_at: datetime | None
+from core.user_repositories import AccountRepository, UserRepository
 
 
 class Clock(Protocol):
@@ -162,284 +145,6 @@ class Broadcaster(Protocol):
     async def publish(self, event: Event) -> bool:
         """Post or update what ``event`` changes in the shared chats: True if something was
         posted or edited, False if nothing there concerns it. Raises DeliveryFailed."""
-        ...
-
-
-class UserRepository(Protocol):
-    async def get(self, user_id: int, *, for_update: bool = False) -> User | None: ...
-
-    async def find_by_identity(self, identity: Identity) -> User | None: ...
-
-    async def find(self, text: str) -> list[User]:
-        """Users whose display name, identity or media-server username matches ``text``."""
-        ...
-
-    async def add(
-        self,
-        display_name: str,
-        permissions: Permission,
-        identity: Identity | None,
-        now: datetime,
-    ) -> User:
-        """A new user with its first identity (and that identity's platform username)."""
-        ...
-
-    async def add_identity(self, user_id: int, identity: Identity) -> None: ...
-
-    async def set_identity_username(self, identity: Identity, username: str | None) -> None: ...
-
-    async def with_username(self, username: str) -> list[User]:
-        """Users with a chat identity whose platform username is ``username`` (any case)."""
-        ...
-
-    async def with_media_server_username(self, username: str) -> User | None:
-        """The user linked to this media-server account name (any case)."""
-        ...
-
-    async def set_permissions(self, user_id: int, permissions: Permission, now: datetime) -> None:
-        """Replace the user's own permissions (those their roles grant stay)."""
-        ...
-
-    async def set_role_permissions(
-        self, user_id: int, permissions: Permission, now: datetime
-    ) -> None:
-        """Replace the permissions the user's chat-platform roles grant."""
-        ...
-
-    async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None: ...
-
-    async def set_profile(
-        self,
-        user_id: int,
-        now: datetime,
-        *,
-        display_name: str | None = None,
-        email: str | None = None,
-        media_server_username: str | None = None,
-    ) -> None: ...
-
-    async def page(self, offset: int = 0, limit: int = 50) -> list[User]:
-        """Users by id."""
-        ...
-
-    async def count(self) -> int: ...
-
-    async def with_any_permission(self, permissions: Permission) -> list[User]:
-        """Users holding any of ``permissions`` or ADMIN."""
-        ...
-
-
-class MediaRepository(Protocol):
-    async def get(self, media_id: int) -> Media | None: ...
-
-    async def get_by_tmdb(
-        self, tmdb_id: int, media_type: MediaType, *, for_update: bool = False
-    ) -> Media | None: ...
-
-    async def upsert(self, details: MediaDetails, now: datetime) -> Media:
-        """The media row for ``details``, created if missing, its metadata refreshed; locked
-        for the rest of the transaction."""
-        ...
-
-    async def ensure(self, details: MediaDetails, now: datetime) -> Media:
-        """The media row for ``details``, created from them if missing; an existing row
-        keeps its metadata (a media server's names are poorer than the catalogue's)."""
-        ...
-
-    async def add_new(
-        self,
-        titles: Sequence[tuple[MediaDetails, MediaStatus, dict[int, MediaStatus]]],
-        now: datetime,
-    ) -> set[MediaKey]:
-        """Insert rows (with their status and season statuses) for the titles that have
-        none, in one go; return the keys of those inserted (the others already had one)."""
-        ...
-
-    async def set_status(
-        self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
-    ) -> None: ...
-
-    async def set_season_statuses(
-        self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
-    ) -> None: ...
-
-    async def states(self, keys: Iterable[MediaKey]) -> dict[MediaKey, MediaState]:
-        """The state of every known title among ``keys``, in one query."""
-        ...
-
-
-class RequestRepository(Protocol):
-    async def get(self, request_id: int, *, for_update: bool = False) -> MediaRequest | None: ...
-
-    async def add(
-        self,
-        *,
-        media: Media,
-        requested_by: User,
-        status: RequestStatus,
-        is_4k: bool,
-        seasons: Sequence[int],
-        modified_by: User | None,
-        now: datetime,
-    ) -> MediaRequest:
-        """Insert a request (its seasons in its status) and return it, built from the
-        arguments: ``media`` and the users must be as they are in this transaction."""
-        ...
-
-    async def set_status(
-        self,
-        request_id: int,
-        status: RequestStatus,
-        now: datetime,
-        *,
-        modified_by_id: int | None,
-        decline_reason: str | None = None,
-        fail_reason: str | None = None,
-    ) -> MediaRequest: ...
-
-    async def delete(self, request_id: int) -> None: ...
-
-    async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
-        """Requests of this media that are neither DECLINED nor COMPLETED, oldest first."""
-        ...
-
-    async def usage(self, user_id: int, media_type: MediaType, since: datetime) -> QuotaUsage:
-        """Movie requests (TV: requested seasons) created strictly after ``since`` that were
-        not declined, and the oldest of them."""
-        ...
-
-    async def for_user(
-        self,
-        user_id: int,
-        offset: int = 0,
-        limit: int = 20,
-        *,
-        status: RequestStatus | None = None,
-    ) -> tuple[list[MediaRequest], int]:
-        """A page of the user's requests (only those in ``status``, if given), newest
-        first, and their total."""
-        ...
-
-    async def with_status(
-        self, status: RequestStatus, offset: int = 0, limit: int = 20
-    ) -> tuple[list[MediaRequest], int]:
-        """A page of requests in ``status``, oldest first, and their total."""
-        ...
-
-    async def approved(
-        self,
-        *,
-        sent: bool,
-        limit: int = 100,
-        kinds: Iterable[tuple[MediaType, bool]] | None = None,
-    ) -> list[MediaRequest]:
-        """APPROVED requests, oldest first: those handed to a downloader (``sent``) or
-        those still to hand over; with ``kinds``, only those of these (media type, 4K)."""
-        ...
-
-    async def mark_sent(self, request_id: int, download_ref: str, now: datetime) -> bool:
-        """Record that an APPROVED request reached its downloader; False (and no change)
-        when it is no longer APPROVED. Any later status change clears ``sent_at`` (a retried
-        request is sent again); ``download_ref`` stays as the last known place."""
-        ...
-
-
-class EventRepository(Protocol):
-    """The outbox and its delivery log."""
-
-    async def add(self, kind: EventKind, payload: EventPayload, now: datetime) -> Event: ...
-
-    async def due(self, now: datetime, limit: int = 50) -> list[Event]:
-        """Undelivered events whose next attempt is due, oldest first."""
-        ...
-
-    async def get(self, event_id: int) -> Event | None: ...
-
-    async def claim(self, event_id: int, now: datetime, until: datetime) -> bool:
-        """Lease an undelivered event that is due at ``now`` until ``until``, atomically:
-        of several dispatchers claiming one event at once, exactly one gets True."""
-        ...
-
-    async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None: ...
-
-    async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None: ...
-
-    async def log(self, attempt: DeliveryAttempt) -> None: ...
-
-    async def attempts(self, event_id: int) -> list[DeliveryAttempt]: ...
-
-    async def pending_count(self) -> int: ...
-
-
-class SettingsRepository(Protocol):
-    async def get(self, key: str, *, max_age: timedelta | None = None) -> str | None:
-        """The value stored under ``key``. With ``max_age``, a value this process read at
-        most that long ago will do, unless this process changed it since; another
-        process's change may then show up to ``max_age`` late."""
-        ...
-
-    async def set(self, key: str, value: str, now: datetime) -> None: ...
-
-
-class WatcherRepository(Protocol):
-    """Who asked to be told about a title ("Notify me")."""
-
-    async def add(self, user_id: int, media_id: int, now: datetime) -> bool:
-        """Subscribe the user; False if they already were."""
-        ...
-
-    async def user_ids(self, media_id: int) -> list[int]:
-        """The subscribers of a title, in the order they subscribed."""
-        ...
-
-    async def clear(self, media_id: int) -> None:
-        """Forget every subscription to a title (once they have been told)."""
-        ...
-
-
-class ChatStateRepository(Protocol):
-    """What a chat adapter keeps behind the short keys in its buttons, with an expiry."""
-
-    async def put(
-        self, platform: str, key: str, data: str, now: datetime, expires_at: datetime
-    ) -> None:
-        """Store ``data`` under (platform, key), replacing what was there."""
-        ...
-
-    async def get(self, platform: str, key: str, now: datetime) -> str | None:
-        """The data, or None when there is none or it expired before ``now``."""
-        ...
-
-    async def delete(self, platform: str, key: str) -> None: ...
-
-    async def purge(self, now: datetime) -> int:
-        """Delete what expired before ``now``; returns how many entries went."""
-        ...
-
-
-class ChatPostRepository(Protocol):
-    """Messages posted about requests (approval cards), to edit them later."""
-
-    async def add(self, post: ChatPost, now: datetime) -> None: ...
-
-    async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
-        """The posts about a request on one platform, oldest first."""
-        ...
-
-
-class AccountRepository(Protocol):
-    """The media server's user accounts, as last imported."""
-
-    async def replace(self, accounts: Sequence[ServerAccount], now: datetime) -> None:
-        """Make the stored accounts exactly ``accounts``."""
-        ...
-
-    async def by_name(self, name: str) -> ServerAccount | None:
-        """The account with this name (any case)."""
-        ...
-
-    async def all(self) -> list[ServerAccount]:
-        """Every account, by name."""
         ...
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from core.domain import RequestStatus
 from core.errors import InvalidInput
 from core.media import DisplayStatus, MediaKey, MediaStatus, MediaType, SearchResult
-from core.ports import MediaState, UnitOfWork
+from core.ports import UnitOfWork
+from core.request_repositories import MediaState
 from core.services import Services, in_transaction
 
 MAX_QUERY = 200

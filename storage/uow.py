@@ -26,18 +26,15 @@ from storage.repositories import (
 from storage.sql import Db, raise_translated
 
 if TYPE_CHECKING:
-    from core.ports import (
-        AccountRepository,
+    from core.ports import UnitOfWorkFactory
+    from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
+    from core.state_repositories import (
         ChatPostRepository,
         ChatStateRepository,
         EventRepository,
-        MediaRepository,
-        RequestRepository,
         SettingsRepository,
-        UnitOfWorkFactory,
-        UserRepository,
-        WatcherRepository,
     )
+    from core.user_repositories import AccountRepository, UserRepository
 
 
 class SqlUnitOfWork:

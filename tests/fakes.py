@@ -33,19 +33,20 @@ from core.media import (
     SeasonInfo,
 )
 from core.permissions import Permission
-from core.ports import (
-    AccountRepository,
-    ChatPostRepository,
-    ChatStateRepository,
-    EventRepository,
+from core.request_repositories import (
     MediaRepository,
     MediaState,
     QuotaUsage,
     RequestRepository,
-    SettingsRepository,
-    UserRepository,
     WatcherRepository,
 )
+from core.state_repositories import (
+    ChatPostRepository,
+    ChatStateRepository,
+    EventRepository,
+    SettingsRepository,
+)
+from core.user_repositories import AccountRepository, UserRepository
 
 if TYPE_CHECKING:
     from core.ports import Catalogue, Clock, HealthCheck, Notifier, UnitOfWorkFactory

@@ -8,7 +8,7 @@ from core.domain import RequestStatus
 from core.errors import InvalidInput, ServiceUnavailable
 from core.media import DisplayStatus, MediaStatus, MediaType
 from core.permissions import Permission
-from core.ports import MediaState
+from core.request_repositories import MediaState
 from core.requests import (
     approve_request,
     create_request,

@@ -1,4 +1,5 @@
-"""One repository per port in core.ports, on a unit of work's connection."""
+"""One repository per repository port of the core (core/*_repositories.py), on a unit of
+work's connection."""
 
 from storage.repositories.accounts import SqlAccountRepository
 from storage.repositories.chat import SqlChatPostRepository, SqlChatStateRepository

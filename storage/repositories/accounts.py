@@ -50,7 +50,7 @@ def _account(row: Sequence[Any]) -> ServerAccount:
 
 
 class SqlAccountRepository:
-    """core.ports.AccountRepository on SQL."""
+    """core.user_repositories.AccountRepository on SQL."""
 
     __slots__ = ("_db",)
 

@@ -47,7 +47,7 @@ def _put_statement(dialect: str) -> Any:
 
 
 class SqlChatStateRepository:
-    """core.ports.ChatStateRepository on SQL."""
+    """core.state_repositories.ChatStateRepository on SQL."""
 
     __slots__ = ("_db",)
 
@@ -84,7 +84,7 @@ class SqlChatStateRepository:
 
 
 class SqlChatPostRepository:
-    """core.ports.ChatPostRepository on SQL."""
+    """core.state_repositories.ChatPostRepository on SQL."""
 
     __slots__ = ("_db",)
 

@@ -92,7 +92,7 @@ def _event(row: Any) -> Event:
 
 
 class SqlEventRepository:
-    """core.ports.EventRepository on SQL."""
+    """core.state_repositories.EventRepository on SQL."""
 
     __slots__ = ("_db",)
 

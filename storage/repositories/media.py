@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import RequestStatus
 from core.media import Media, MediaDetails, MediaKey, MediaStatus, MediaType
-from core.ports import MediaState
+from core.request_repositories import MediaState
 from storage.rows import media_columns, media_from, media_row_columns
 from storage.sql import Db, json_rows, rows_of
 from storage.tables import media_seasons_t, media_t, requests_t
@@ -106,7 +106,7 @@ def _row(details: MediaDetails, status: MediaStatus, now: datetime) -> dict[str,
 
 
 class SqlMediaRepository:
-    """core.ports.MediaRepository on SQL."""
+    """core.request_repositories.MediaRepository on SQL."""
 
     __slots__ = ("_db", "_upsert_media", "_upsert_seasons")
 

@@ -12,7 +12,7 @@ from core.domain import MediaRequest, RequestStatus, SeasonRequest
 from core.errors import NotFound
 from core.identity import User
 from core.media import Media, MediaType
-from core.ports import QuotaUsage
+from core.request_repositories import QuotaUsage
 from storage.rows import REQUEST_SELECT, request_from
 from storage.sql import Db
 from storage.tables import media_t, requests_t, season_requests_t
@@ -91,7 +91,7 @@ _USAGE = {MediaType.MOVIE: _usage_query(seasons=False), MediaType.TV: _usage_que
 
 
 class SqlRequestRepository:
-    """core.ports.RequestRepository on SQL."""
+    """core.request_repositories.RequestRepository on SQL."""
 
     __slots__ = ("_db",)
 

@@ -65,7 +65,7 @@ class SettingsCache:
 
 
 class SqlSettingsRepository:
-    """core.ports.SettingsRepository on SQL."""
+    """core.state_repositories.SettingsRepository on SQL."""
 
     __slots__ = ("_cache", "_db", "_generation", "written")
 

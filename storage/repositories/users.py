@@ -53,7 +53,7 @@ _UPDATE = update(users_t).where(_u.id == bindparam("user_id"))
 
 
 class SqlUserRepository:
-    """core.ports.UserRepository on SQL."""
+    """core.user_repositories.UserRepository on SQL."""
 
     __slots__ = ("_db",)
 

@@ -24,7 +24,7 @@ def _add_statement(dialect: str) -> Any:
 
 
 class SqlWatcherRepository:
-    """core.ports.WatcherRepository on SQL."""
+    """core.request_repositories.WatcherRepository on SQL."""
 
     __slots__ = ("_db",)
 
