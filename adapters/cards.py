@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from adapters.text import SHOWN_AS
-from core import requests
+from core import outbox, queries
 from core.events import EventKind, EventPayload
 from core.services import Services
 
@@ -16,7 +16,7 @@ async def as_it_is_now(
     """The request as a card should show it: the event's own snapshot while the request is
     still where the event left it, else its present state (events are delivered one by one
     and retried, so an older one may arrive after a newer one)."""
-    current = await requests.current_request(services, payload.request_id)
+    current = await queries.current_request(services, payload.request_id)
     if current is None:  # cancelled (the row is gone)
         if kind is EventKind.CANCELLED:
             return payload, kind
@@ -25,4 +25,4 @@ async def as_it_is_now(
     if shown is kind or (shown, kind) == (EventKind.APPROVED, EventKind.AUTO_APPROVED):
         return payload, kind
     reason = current.decline_reason or current.fail_reason
-    return requests.snapshot(current, current.modified_by, reason), shown
+    return outbox.snapshot(current, current.modified_by, reason), shown

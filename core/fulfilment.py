@@ -18,12 +18,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from core.availability import mark_available, mark_processing, moves_forward
 from core.domain import DownloadOrder, MediaRequest
 from core.errors import CoreError, InvalidTransition, NotFound, ServiceUnavailable
 from core.library import plural
 from core.media import MediaStatus, MediaType
 from core.ports import Downloader, UnitOfWork
-from core.requests import fail_request, mark_available, mark_processing, moves_forward
+from core.requests import fail_request
 from core.services import Services, in_transaction
 
 log = logging.getLogger(__name__)

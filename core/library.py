@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.availability import moves_forward, record_availability
 from core.errors import CoreError, TitleNotFound
 from core.media import LibraryItem, MediaDetails, MediaKey, MediaStatus, MediaType, label
 from core.ports import MediaServer, UnitOfWork
 from core.request_repositories import MediaState
-from core.requests import moves_forward, record_availability
 from core.services import Services, in_transaction
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 POSTER_BASE = "https://image.tmdb.org/t/p/"
 ANIME_KEYWORD = "anime"  # TMDb keyword 210024, which Seerr also uses to spot anime
+SPECIALS = 0  # TMDb's season number for specials
 
 
 class MediaType(enum.StrEnum):

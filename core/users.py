@@ -25,6 +25,14 @@ def _clean_name(display_name: str, identity: Identity) -> str:
     return name or f"{identity.platform} user {identity.external_id}"
 
 
+async def load_user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) -> User:
+    """Inside a transaction: the user with this id (locked ``for_update``); NotFound if none."""
+    user = await uow.users.get(user_id, for_update=for_update)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
 async def _reloaded(uow: UnitOfWork, user_id: int) -> User:
     """The user as the transaction now sees it, after a change."""
     user = await uow.users.get(user_id)

@@ -18,7 +18,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.settings import load_settings
-from core import requests, users
+from core import queries, requests, users
 from core.domain import CreateResult, MediaRequest
 from core.events import Audience, EventKind
 from core.identity import Identity, User
@@ -66,7 +66,7 @@ class Stack:
         return approved
 
     async def current(self, request_id: int) -> MediaRequest:
-        found = await requests.current_request(self.app.services, request_id)
+        found = await queries.current_request(self.app.services, request_id)
         assert found is not None
         return found
 

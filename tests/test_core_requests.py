@@ -9,6 +9,7 @@ from typing import Literal
 
 import pytest
 
+from core.availability import mark_available
 from core.domain import MediaRequest, RequestStatus
 from core.errors import (
     AlreadyDecided,
@@ -28,6 +29,7 @@ from core.events import EventKind, EventPayload
 from core.identity import QuotaLimits, User
 from core.media import DisplayStatus, MediaStatus, MediaType
 from core.permissions import Permission
+from core.queries import get_request, my_requests, pending_requests, title_state, user_requests
 from core.requests import (
     approve_request,
     cancel_request,
@@ -35,13 +37,7 @@ from core.requests import (
     decision_pending,
     decline_request,
     fail_request,
-    get_request,
-    mark_available,
-    my_requests,
-    pending_requests,
     retry_request,
-    title_state,
-    user_requests,
 )
 from core.services import CoreConfig
 from tests.core_fixtures import MANAGER, MOVIE, TV, World

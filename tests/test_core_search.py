@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.availability import mark_available
 from core.domain import RequestStatus
 from core.errors import InvalidInput, ServiceUnavailable
 from core.media import DisplayStatus, MediaStatus, MediaType
 from core.permissions import Permission
 from core.request_repositories import MediaState
-from core.requests import (
-    approve_request,
-    create_request,
-    decline_request,
-    fail_request,
-    mark_available,
-)
+from core.requests import approve_request, create_request, decline_request, fail_request
 from core.search import (
     Ask,
     TitleActions,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from core.availability import mark_available
 from core.errors import NotFound
 from core.events import Audience, EventKind
 from core.media import MediaStatus
 from core.notifications import Dispatcher
 from core.permissions import Permission
-from core.requests import approve_request, create_request, decline_request, mark_available
+from core.requests import approve_request, create_request, decline_request
 from core.watching import watch_title
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 from tests.fakes import RecordingNotifier

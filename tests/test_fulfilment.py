@@ -10,7 +10,7 @@ import pytest
 
 from adapters.console.shell import ConsoleShell
 from bot.app import FULL_SCAN, RECENT_SCAN, SEND, SYNC
-from core import requests, search, users
+from core import queries, requests, search, users
 from core.domain import RequestStatus
 from core.errors import NotFound
 from core.events import Audience, EventKind
@@ -211,12 +211,12 @@ async def test_the_full_scan_marks_the_library_available_and_links_accounts(
     assert by_id[604] is DisplayStatus.NOT_REQUESTED
     amelie = await search.search(services, "amelie")
     assert amelie.results[0].status is DisplayStatus.AVAILABLE  # matched through its IMDb id
-    thrones = await requests.title_state(services, GAME_OF_THRONES, MediaType.TV)
+    thrones = await queries.title_state(services, GAME_OF_THRONES, MediaType.TV)
     assert thrones.status is DisplayStatus.PARTIALLY_AVAILABLE
     assert thrones.seasons[1] is DisplayStatus.AVAILABLE
     assert thrones.seasons[3] is DisplayStatus.PARTIALLY_AVAILABLE  # 5 of TMDb's 10
     assert thrones.seasons[4] is DisplayStatus.NOT_REQUESTED
-    breaking_bad = await requests.title_state(services, BREAKING_BAD, MediaType.TV)
+    breaking_bad = await queries.title_state(services, BREAKING_BAD, MediaType.TV)
     assert breaking_bad.status is DisplayStatus.AVAILABLE
 
     # Requests now say so.

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
-from core import requests, search, users
+from core import queries, requests, search, users
 from core.errors import AlreadyDecided, DuplicateRequest, QuotaExceeded
 from core.events import DeliveryStatus, EventKind
 from core.identity import Identity, QuotaLimits, User
@@ -226,5 +226,5 @@ async def test_a_4k_request_does_not_change_the_regular_search_badge(storage: St
 
     results = await search.search(services, "matrix")
     assert [r.status for r in results.results] == [DisplayStatus.NOT_REQUESTED]
-    state = await requests.title_state(services, 603, MOVIE)
+    state = await queries.title_state(services, 603, MOVIE)
     assert state.status is DisplayStatus.NOT_REQUESTED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import requests
+from core import availability, requests
 from core.domain import RequestStatus
 from core.identity import QuotaLimits
 from core.media import MediaStatus, MediaType
@@ -217,7 +217,7 @@ async def test_availability_is_announced_in_the_notify_chat_and_told_to_the_requ
         assert created.request is not None
         await requests.approve_request(bot.services, boss, created.request.id)
         seasons = {1: MediaStatus.AVAILABLE, 2: MediaStatus.AVAILABLE}
-        await requests.mark_available(bot.services, 1399, MediaType.TV, seasons)
+        await availability.mark_available(bot.services, 1399, MediaType.TV, seasons)
 
         news = await bot.tg.wait_for_message(NEWS_CHANNEL, has("now available"))
         assert text_of(news).startswith("🎉 Series now available\nGame of Thrones (2011) · TV show")

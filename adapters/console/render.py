@@ -10,7 +10,7 @@ from core.domain import MediaRequest, RequestStatus
 from core.identity import User
 from core.media import MediaType, label, poster_url
 from core.permissions import describe
-from core.requests import TitleState
+from core.queries import TitleState
 from core.search import SearchResults
 
 OVERVIEW = 160

@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import count, describe_error, job_lines, quota_text, request_line
-from core import chat, jobs, quotas, requests, search, users
+from core import availability, chat, jobs, queries, quotas, requests, search, users
 from core.errors import CoreError, InvalidInput
 from core.identity import Identity, QuotaLimits, User
 from core.media import MediaStatus, MediaType
@@ -348,7 +348,7 @@ async def _info(shell: ConsoleShell, args: list[str]) -> None:
     if not args:
         raise Usage("Which title?")
     tmdb_id, media_type = shell.target(args[0])
-    shell.say(render.title_card(await requests.title_state(shell.services, tmdb_id, media_type)))
+    shell.say(render.title_card(await queries.title_state(shell.services, tmdb_id, media_type)))
 
 
 @command(
@@ -403,10 +403,10 @@ async def _mine(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
     offset = (page - 1) * PAGE
     if who is None or who.lower() in ("me", "myself"):
-        found, total = await requests.my_requests(shell.services, me.id, offset, PAGE)
+        found, total = await queries.my_requests(shell.services, me.id, offset, PAGE)
         title = "Your requests"
     else:
-        user, found, total = await requests.user_requests(shell.services, me.id, who, offset, PAGE)
+        user, found, total = await queries.user_requests(shell.services, me.id, who, offset, PAGE)
         title = "Your requests" if user.id == me.id else f"Requests of {user.display_name}"
     shell.say(render.request_list(title, found, total, page, PAGE, show_requester=False))
 
@@ -414,7 +414,7 @@ async def _mine(shell: ConsoleShell, args: list[str]) -> None:
 @command("show", "show ID", "one request in detail")
 async def _show(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
-    request = await requests.get_request(shell.services, me.id, shell.request_id(args))
+    request = await queries.get_request(shell.services, me.id, shell.request_id(args))
     shell.say(render.request_detail(request))
 
 
@@ -430,7 +430,7 @@ async def _quota(shell: ConsoleShell, args: list[str]) -> None:
 async def _pending(shell: ConsoleShell, args: list[str]) -> None:
     page = shell.page_arg(args)
     me = await shell.me()
-    found, total = await requests.pending_requests(shell.services, me.id, (page - 1) * PAGE, PAGE)
+    found, total = await queries.pending_requests(shell.services, me.id, (page - 1) * PAGE, PAGE)
     shell.say(render.request_list("Pending requests", found, total, page, PAGE))
 
 
@@ -592,9 +592,9 @@ async def _status(shell: ConsoleShell, args: list[str]) -> None:
 )
 async def _available(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
-    request = await requests.get_request(shell.services, me.id, shell.request_id(args))
+    request = await queries.get_request(shell.services, me.id, shell.request_id(args))
     seasons = {n: MediaStatus.AVAILABLE for n in request.season_numbers} or None
-    done = await requests.mark_available(
+    done = await availability.mark_available(
         shell.services, request.media.tmdb_id, request.media.media_type, seasons
     )
     shell.say(

@@ -25,7 +25,7 @@ from adapters.discord.common import (
 )
 from adapters.discord.controls import Control, button, refuse
 from adapters.text import SHOWN_AS
-from core import quotas, requests, users
+from core import outbox, queries, quotas, requests, users
 from core.domain import MediaRequest
 from core.errors import InvalidInput
 from core.events import EventKind, EventPayload
@@ -58,7 +58,7 @@ def card_buttons(payload: EventPayload, kind: EventKind) -> list[Control]:
 def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
     """The card of a request as it is now."""
     reason = request.decline_reason or request.fail_reason
-    payload = requests.snapshot(request, request.modified_by, reason)
+    payload = outbox.snapshot(request, request.modified_by, reason)
     kind = SHOWN_AS[request.status]
     embed = render.approval_card(payload, kind, quota_use)
     return {"embed": embed, "view": frozen(*card_buttons(payload, kind))}
@@ -66,7 +66,7 @@ def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
 
 async def _refresh(interaction: discord.Interaction[Any], request_id: int) -> None:
     """Show the pressed card as the request is now (it was cancelled if it is gone)."""
-    current = await requests.current_request(deps(interaction).services, request_id)
+    current = await queries.current_request(deps(interaction).services, request_id)
     if current is None:
         await show(interaction, f"Request #{request_id} was withdrawn.", view=frozen())
         return
@@ -185,7 +185,7 @@ async def on_more_pending(
 async def _pending_page(interaction: discord.Interaction[Any], offset: int) -> None:
     services = deps(interaction).services
     user = await acting_user(interaction)
-    found, total = await requests.pending_requests(services, user.id, offset, PENDING_PAGE)
+    found, total = await queries.pending_requests(services, user.id, offset, PENDING_PAGE)
     if not found:
         await say(interaction, "Nothing is waiting for a decision. 🎉")
         return

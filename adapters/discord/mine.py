@@ -11,7 +11,7 @@ from adapters.discord import render
 from adapters.discord.common import acting_user, defer, deps, frozen, owner_only, show
 from adapters.discord.controls import Control, button
 from adapters.text import request_line
-from core import quotas, requests
+from core import queries, quotas, requests
 from core.domain import RequestStatus
 from core.errors import NotFound
 from core.identity import User
@@ -40,7 +40,7 @@ async def on_requests_page(
 
 
 async def _page(services: Services, user: User, owner: int, page: int) -> dict[str, Any]:
-    found, total = await requests.my_requests(services, user.id, (page - 1) * PER_PAGE, PER_PAGE)
+    found, total = await queries.my_requests(services, user.id, (page - 1) * PER_PAGE, PER_PAGE)
     pages = max(1, math.ceil(total / PER_PAGE))
     if not found and page > 1:  # the list shrank since the button was made
         return await _page(services, user, owner, pages)
@@ -84,7 +84,7 @@ async def on_cancel(interaction: discord.Interaction[Any], args: list[str], _: l
 
 
 async def _cancellable(services: Services, user: User, note: str | None) -> dict[str, Any]:
-    found, total = await requests.my_requests(
+    found, total = await queries.my_requests(
         services, user.id, 0, CANCELLABLE, status=RequestStatus.PENDING
     )
     lines = [note] if note else []

@@ -24,10 +24,10 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button, menu
 from adapters.discord.search import TYPES, show_result, show_title
 from adapters.text import BADGES
-from core import chat, requests
+from core import chat, queries, requests
 from core.errors import DuplicateRequest
 from core.media import DisplayStatus, MediaType
-from core.requests import check_may_request
+from core.queries import check_may_request
 from core.search import seasons_left
 
 PICKER_TTL = timedelta(days=1)
@@ -76,7 +76,7 @@ async def back_to_card(
 async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back: list[str]) -> None:
     """Turn the card into a season menu for the show."""
     services = deps(interaction).services
-    title = await requests.title_state(services, tmdb_id, MediaType.TV)
+    title = await queries.title_state(services, tmdb_id, MediaType.TV)
     if not seasons_left(title.seasons):
         note = "Every season is already requested or available."
         await back_to_card(interaction, back, tmdb_id, MediaType.TV, note)
@@ -173,7 +173,7 @@ async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any
     """A picker whose request was made: the card, with where that request stands now."""
     request_id = chat.made_request(state)
     assert request_id is not None
-    current = await requests.current_request(deps(interaction).services, request_id)
+    current = await queries.current_request(deps(interaction).services, request_id)
     note = render.asked_already(current) if current else f"Request #{request_id} was withdrawn."
     await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
 

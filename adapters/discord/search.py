@@ -28,7 +28,7 @@ from adapters.discord.common import (
 )
 from adapters.discord.controls import Control, button
 from adapters.memory import Recent
-from core import chat, requests, search
+from core import chat, queries, search
 from core.errors import CoreError
 from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
 from core.search import REQUESTABLE, WATCHABLE, SearchResults, offers_more_seasons
@@ -200,7 +200,7 @@ async def show_title(
     interaction: discord.Interaction[Any], tmdb_id: int, media_type: MediaType, note: str = ""
 ) -> None:
     """One title on its own card (a chosen suggestion, or a search that expired)."""
-    state = await requests.title_state(deps(interaction).services, tmdb_id, media_type)
+    state = await queries.title_state(deps(interaction).services, tmdb_id, media_type)
     d = state.details
     item = CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
     result = SearchResult(item, state.status)

@@ -22,7 +22,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard
 from adapters.text import SHOWN_AS
-from core import chat, requests
+from core import chat, queries, requests
 from core.domain import MediaRequest
 from core.errors import (
     AlreadyDecided,
@@ -32,7 +32,7 @@ from core.errors import (
 )
 from core.events import EventKind, EventPayload
 from core.identity import User
-from core.requests import snapshot
+from core.outbox import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def on_more_pending(update: Update, context: Context) -> None:
     press = Press(update, context)
     user = await press.user()
     page = int(press.groups[0])
-    listing = requests.pending_requests(press.deps.services, user.id, page * PER_PAGE, PER_PAGE)
+    listing = queries.pending_requests(press.deps.services, user.id, page * PER_PAGE, PER_PAGE)
     found, total = await press.quickly(listing)  # managers only: checked before anything
     await press.answer()
     if press.message is not None:
@@ -76,7 +76,7 @@ async def _pending_page(
     listed: tuple[list[MediaRequest], int] | None = None,
 ) -> None:
     state = deps(context)
-    found, total = listed or await requests.pending_requests(
+    found, total = listed or await queries.pending_requests(
         state.services, user.id, page * PER_PAGE, PER_PAGE
     )
     if not found:

@@ -10,7 +10,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Press, UserFacing, acting_user, card_lock, deps
 from adapters.telegram.messages import keyboard, noop, show
 from adapters.text import request_line
-from core import quotas, requests
+from core import queries, quotas, requests
 from core.domain import RequestStatus
 from core.errors import NotFound
 from core.identity import User
@@ -46,7 +46,7 @@ async def on_requests_page(update: Update, context: Context) -> None:
 async def _requests_page(
     services: Services, user: User, owner: int, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    found, total = await requests.my_requests(services, user.id, (page - 1) * PER_PAGE, PER_PAGE)
+    found, total = await queries.my_requests(services, user.id, (page - 1) * PER_PAGE, PER_PAGE)
     pages = max(1, math.ceil(total / PER_PAGE))
     if found == [] and page > 1:  # the list shrank since the button was made
         return await _requests_page(services, user, owner, pages)
@@ -104,7 +104,7 @@ async def on_cancel(update: Update, context: Context) -> None:
 async def _cancellable(
     services: Services, user: User, owner: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    found, total = await requests.my_requests(
+    found, total = await queries.my_requests(
         services, user.id, 0, CANCELLABLE, status=RequestStatus.PENDING
     )
     if not found:

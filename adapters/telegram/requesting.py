@@ -21,9 +21,9 @@ from adapters.telegram.search import (
 )
 from adapters.text import BADGES
 from adapters.text import count as plural
-from core import chat, requests
+from core import chat, queries
 from core.media import DisplayStatus, MediaType, poster_url
-from core.requests import check_may_request
+from core.queries import check_may_request
 from core.seasons import (
     SeasonChoice,
     choice_from_state,
@@ -73,7 +73,7 @@ async def back_to_card(
 async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
     """Turn the card into a season picker for the show."""
     services = press.deps.services
-    title = await requests.title_state(services, tmdb_id, MediaType.TV)
+    title = await queries.title_state(services, tmdb_id, MediaType.TV)
     d, choice = title.details, start_choice(title.seasons, PER_PAGE)
     if not choice.selectable:
         note = "Every season is already requested or available."
@@ -167,7 +167,7 @@ async def _made_already(press: Press, state: dict[str, Any]) -> str:
     for the card."""
     request_id = chat.made_request(state)
     assert request_id is not None
-    request = await press.quickly(requests.current_request(press.deps.services, request_id))
+    request = await press.quickly(queries.current_request(press.deps.services, request_id))
     words = render.made_already(request_id, request)
     await press.answer(render.plain(words), alert=True)
     return words

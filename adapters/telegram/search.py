@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Deps, Press, UserFacing, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
-from core import chat, requests, search
+from core import chat, queries, search
 from core.media import CatalogueItem, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults
 from core.services import Services
@@ -179,7 +179,7 @@ async def show_title(
     press: Press, tmdb_id: int, media_type: MediaType, note: str = ""
 ) -> Message | None:
     """Put a single title on the pressed card (its search has expired): no paging."""
-    state = await requests.title_state(press.deps.services, tmdb_id, media_type)
+    state = await queries.title_state(press.deps.services, tmdb_id, media_type)
     d = state.details
     item = CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
     result = SearchResult(item, state.status)
