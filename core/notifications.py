@@ -6,49 +6,33 @@ Each (event, notifier, recipient) delivery is recorded in the notification log; 
 repeats the ones that have not succeeded. A delivery is at least once: a message can be sent
 twice when the platform received it but we did not learn so (a crash between sending and
 logging, a send cut off by its timeout, an answer lost on the network).
+
+Who hears of an event is decided in core/audience.py; the sends of one event are made and
+logged in core/delivery.py; the leases on the outbox rows are kept in core/leases.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import heapq
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from core.errors import DeliveryFailed
-from core.events import Audience, DeliveryAttempt, DeliveryStatus, Event, EventKind, Notification
-from core.identity import User
-from core.lanes import Lanes, Ticket
-from core.permissions import Permission
+from core.delivery import Outcome, Sender
+from core.events import Event
+from core.leases import Flight, Leases
 from core.ports import (
-    SHARED,
-    Broadcaster,
     Clock,
     Drainable,
     Notifier,
-    Routed,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
 
 log = logging.getLogger(__name__)
-
-# Managers hear of new requests (pending, or approved automatically, as Seerr's
-# MEDIA_AUTO_APPROVED) and of failures they may need to retry.
-MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED, EventKind.FAILED})
-# Users who pressed "Notify me" on a title hear what its requester hears of its fate.
-WATCHER_EVENTS = frozenset(
-    {EventKind.APPROVED, EventKind.DECLINED, EventKind.FAILED, EventKind.AVAILABLE}
-)
-_FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
-MAX_ERROR = 500
-NOBODY = "none"  # the notifier named in the log when no notifier reaches a recipient
-CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no user has id 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,72 +57,6 @@ class DispatchPolicy:
     grace: float = 1.5
 
 
-def told_in_place(notification: Notification) -> bool:
-    """Whether the recipient already saw this where they acted: the requester is answered in
-    the chat when they make a request, and nobody needs telling what they did themselves."""
-    if notification.audience is not Audience.REQUESTER:
-        return False
-    payload = notification.event.payload
-    own_request = notification.event.kind is EventKind.PENDING and payload.actor_id is None
-    return own_request or payload.actor_id == notification.recipient.id
-
-
-async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
-    """Who hears of ``event``, each once: the requester always; managers of new pending and
-    failed ones; the title's watchers of its approval, decline, failure and availability."""
-    found: list[tuple[User, Audience]] = []
-    seen: set[int] = set()
-
-    def add(user: User | None, audience: Audience) -> None:
-        if user is not None and user.id not in seen:
-            seen.add(user.id)
-            found.append((user, audience))
-
-    add(await uow.users.get(event.payload.requested_by_id), Audience.REQUESTER)
-    if event.kind in MANAGER_EVENTS:
-        for manager in await uow.users.with_any_permission(Permission.MANAGE_REQUESTS):
-            add(manager, Audience.MANAGER)
-    if event.kind in WATCHER_EVENTS:
-        for user_id in event.payload.watcher_ids:
-            if user_id not in seen:
-                add(await uow.users.get(user_id), Audience.WATCHER)
-    return found
-
-
-def destinations(notifier: Notifier, notification: Notification) -> Collection[str]:
-    """The chats a send writes to: as the notifier says, else the recipient's own chat (and,
-    for a manager's card, the shared chats, so that no edit overtakes the card's post)."""
-    if isinstance(notifier, Routed):
-        return notifier.destinations(notification)
-    own = f"user:{notification.recipient.id}"
-    return (own, SHARED) if notification.audience is Audience.MANAGER else (own,)
-
-
-_Outcome = tuple[bool, float]  # (failed, retry_after) of one send
-
-
-@dataclass(slots=True)
-class _Send:
-    """One (notifier, recipient) delivery of an event, queued in the lanes of its chats."""
-
-    notifier: str
-    recipient_id: int
-    whom: str
-    start: Callable[[], Awaitable[bool]]
-    keys: Collection[str]
-    ticket: Ticket | None = None
-    task: asyncio.Task[_Outcome | None] | None = None
-
-
-@dataclass(slots=True)
-class _Flight:
-    """An event being delivered: leased, its sends queued or under way."""
-
-    event: Event
-    sends: list[_Send] = field(default_factory=list)
-    task: asyncio.Task[None] | None = None
-
-
 class Dispatcher:
     """Delivers outbox events to the registered notifiers, with retries and backoff.
 
@@ -158,15 +76,23 @@ class Dispatcher:
         self._clock = clock
         self._notifiers: list[Notifier] = list(notifiers)
         self.policy = policy or DispatchPolicy()
+        self._sender = Sender(uow, clock, self._notifiers, self._is_stopping, self._send_cutoff)
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
-        self._lanes = Lanes()
-        self._flights: dict[int, _Flight] = {}  # by event id
-        self._leases = asyncio.Lock()  # a lease renewal never undoes a settlement
+        self._leases = Leases(uow, clock)
+        self._flights = self._leases.flights  # the events being delivered, by id
         self._room = asyncio.Event()  # an event was settled (or the dispatcher stops)
         self._retries: list[datetime] = []  # a heap of the retries scheduled
         self._renewer: asyncio.Task[None] | None = None
         self._stopping = False  # run() was cancelled: start no send, admit no event
+
+    def _is_stopping(self) -> bool:
+        return self._stopping
+
+    def _send_cutoff(self) -> float:
+        # A send must end well inside the lease, or another dispatcher could take the event
+        # over and send it again; a hung platform must not stall its chats.
+        return min(self.policy.send_timeout, self.policy.lease * 0.75)
 
     def add_notifier(self, notifier: Notifier) -> None:
         """Register another notifier (an adapter that started late)."""
@@ -245,7 +171,7 @@ class Dispatcher:
                         return handled + claimed
                     # Lease each event just before queueing it; the lease is renewed while
                     # its sends wait their turn.
-                    if await self._claim(event):
+                    if await self._leases.claim(event, self.policy.lease):
                         await self._start(event)
                         claimed += 1
                 handled += claimed
@@ -259,92 +185,27 @@ class Dispatcher:
             await self._room.wait()
         return not self._stopping
 
-    async def _claim(self, event: Event) -> bool:
-        """Lease the event so that another dispatcher (another process) leaves it alone."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            claimed = await uow.events.claim(
-                event.id, now, now + timedelta(seconds=self.policy.lease)
-            )
-            await uow.commit()
-        if claimed:
-            self._flights[event.id] = _Flight(event)
-        return claimed
-
     async def _start(self, event: Event) -> None:
         flight = self._flights[event.id]
         try:
-            sends = await self._plan(event)
+            sends = await self._sender.plan(event)
         except BaseException:
             del self._flights[event.id]  # its lease runs out, and it is tried again
             raise
-        # Every send of the event joins its lanes at once, with no await in between, so
-        # that each lane holds the sends in the order of the events.
-        for send in sends:
-            send.ticket = self._lanes.join(send.keys)
-            send.task = asyncio.create_task(self._send(event, send))
+        self._sender.queue(event, sends)
         flight.sends = sends
         flight.task = asyncio.create_task(self._finish(flight))
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.create_task(self._keep_leases())
 
-    async def _plan(self, event: Event) -> list[_Send]:
-        """The sends the event still needs: one publish per Broadcaster, one send per
-        (notifier, recipient), less those already sent or given up on."""
-        async with self._uow(write=False) as uow:
-            targets = await recipients(uow, event)
-            done = {
-                (a.notifier, a.recipient_id)
-                for a in await uow.events.attempts(event.id)
-                if a.status in _FINAL
-            }
-        sends: list[_Send] = []
-        for notifier in self._notifiers:
-            if isinstance(notifier, Broadcaster) and (notifier.name, CHANNELS) not in done:
-                publish = functools.partial(notifier.publish, event)
-                shared = [f"{notifier.name}:{SHARED}"]
-                sends.append(_Send(notifier.name, CHANNELS, "its shared chats", publish, shared))
-        for user, audience in targets:
-            reaching = [n for n in self._notifiers if n.reaches(user)]
-            if not reaching and (NOBODY, user.id) not in done:
-                # Not an error (the user is only on a platform this deployment does not
-                # run), but the log should say why nothing was sent.
-                await self._log(
-                    event, NOBODY, user.id, DeliveryStatus.SKIPPED, "no notifier reaches this user"
-                )
-            for notifier in reaching:
-                if (notifier.name, user.id) in done:
-                    continue
-                notification = Notification(event, user, audience)
-                keys = [f"{notifier.name}:{k}" for k in destinations(notifier, notification)]
-                sending = functools.partial(notifier.send, notification)
-                sends.append(_Send(notifier.name, user.id, f"user {user.id}", sending, keys))
-        return sends
-
-    async def _send(self, event: Event, send: _Send) -> _Outcome | None:
-        """Wait for the send's turn in its lanes, send, log; None if it never started."""
-        assert send.ticket is not None
-        try:
-            await send.ticket.turn.wait()
-            if self._stopping:
-                return None
-            send.ticket.started = True
-            status, error, wait = await self._attempt(
-                send.notifier, event.id, send.whom, send.start()
-            )
-            await self._log(event, send.notifier, send.recipient_id, status, error)
-            return status is DeliveryStatus.FAILED, wait
-        finally:
-            self._lanes.leave(send.ticket)
-
-    async def _finish(self, flight: _Flight) -> None:
+    async def _finish(self, flight: Flight) -> None:
         """Settle the event once all its sends are done (unless the dispatcher stopped)."""
         event = flight.event
         try:
             outcomes = await asyncio.gather(
                 *(s.task for s in flight.sends if s.task), return_exceptions=True
             )
-            results: list[_Outcome] = []
+            results: list[Outcome] = []
             for outcome in outcomes:
                 if outcome is None or isinstance(outcome, BaseException):
                     if not self._stopping:  # stopping: its lease is given back instead
@@ -366,25 +227,9 @@ class Dispatcher:
         while self._flights and not self._stopping:
             await asyncio.sleep(self.policy.lease / 3)
             try:
-                await self._renew_leases()
+                await self._leases.renew(self.policy.lease, self._is_stopping)
             except Exception:
                 log.exception("could not renew the leases of the events being delivered")
-
-    async def _renew_leases(self) -> None:
-        async with self._leases:
-            if self._stopping:
-                return
-            await self._lease_flights(self._clock.now() + timedelta(seconds=self.policy.lease))
-
-    async def _lease_flights(self, until: datetime) -> int:
-        """Lease every event in flight until ``until`` (the lease lock held); how many."""
-        flights = list(self._flights.values())
-        if flights:
-            async with self._uow() as uow:
-                for flight in flights:
-                    await uow.events.reschedule(flight.event.id, flight.event.attempts, until)
-                await uow.commit()
-        return len(flights)
 
     async def _stop(self, passing: asyncio.Task[None] | None) -> None:
         """Stop within ``policy.drain`` seconds, leaving nothing half-said (see run)."""
@@ -410,7 +255,7 @@ class Dispatcher:
                     _cancel(send.task)
                 tasks = [f.task for f in self._flights.values() if f.task]
                 await asyncio.gather(*tasks, return_exceptions=True)
-                await self._give_back()
+                await self._leases.give_back()
         except TimeoutError:
             log.warning(
                 "stopped with %d event(s) still being delivered; they go after the restart",
@@ -424,75 +269,18 @@ class Dispatcher:
                     _cancel(send.task)
                 _cancel(flight.task)
 
-    async def _give_back(self) -> None:
-        """End the leases of the events not fully delivered, so a restart takes them now."""
-        async with self._leases:
-            left = await self._lease_flights(self._clock.now())
-            if left:
-                log.info("%d event(s) left for after the restart", left)
-            self._flights.clear()
-
-    async def _attempt(
-        self, notifier: str, event_id: int, whom: str, sending: Awaitable[bool]
-    ) -> tuple[DeliveryStatus, str | None, float]:
-        """Run one send (or publish) and classify its outcome: (status, error, retry_after)."""
-        try:
-            # A send must end well inside the lease, or another dispatcher could take the
-            # event over and send it again; a hung platform must not stall its chats.
-            async with asyncio.timeout(min(self.policy.send_timeout, self.policy.lease * 0.75)):
-                sent = await sending
-        except TimeoutError:
-            log.warning("%s took too long on event %d for %s", notifier, event_id, whom)
-            return DeliveryStatus.FAILED, "timed out", 0.0
-        except DeliveryFailed as exc:
-            # The notifier has said what matters (once per blocked user, say): the delivery
-            # log keeps the reason for every attempt.
-            log.info("%s could not tell %s of event %d: %s", notifier, whom, event_id, exc.reason)
-            status = DeliveryStatus.GAVE_UP if exc.permanent else DeliveryStatus.FAILED
-            return status, exc.reason[:MAX_ERROR], exc.retry_after or 0.0
-        except Exception as exc:
-            log.exception("%s failed on event %d for %s", notifier, event_id, whom)
-            return DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], 0.0
-        return (DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED), None, 0.0
-
-    async def _log(
-        self,
-        event: Event,
-        notifier: str,
-        recipient_id: int,
-        status: DeliveryStatus,
-        error: str | None,
-    ) -> None:
-        now = self._clock.now()
-        attempt = DeliveryAttempt(event.id, notifier, recipient_id, status, error, now)
-        async with self._uow() as uow:
-            await uow.events.log(attempt)
-            await uow.commit()
-
     async def _settle(self, event: Event, failed: bool, retry_after: float) -> None:
-        now = self._clock.now()
+        """Record the outcome of the event's round: exponential backoff (at least what a
+        platform asked for) until ``policy.max_attempts`` rounds are used up."""
         attempts = event.attempts + 1
-        async with self._leases:
-            async with self._uow() as uow:
-                if not failed:
-                    await uow.events.finish(event.id, now)
-                elif attempts >= self.policy.max_attempts:
-                    log.error(
-                        "giving up on event %d (%s) after %d attempts",
-                        event.id,
-                        event.kind,
-                        attempts,
-                    )
-                    await uow.events.finish(event.id, now, gave_up=True)
-                else:
-                    delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
-                    delay = max(delay, retry_after)
-                    due = now + timedelta(seconds=delay)
-                    await uow.events.reschedule(event.id, attempts, due)
-                    heapq.heappush(self._retries, due)
-                    self._wake.set()  # the running loop recomputes when to look again
-                await uow.commit()
-            self._flights.pop(event.id, None)
+        retry_in = None
+        if failed and attempts < self.policy.max_attempts:
+            delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
+            retry_in = max(delay, retry_after)
+        due = await self._leases.settle(event, failed=failed, retry_in=retry_in)
+        if due is not None:
+            heapq.heappush(self._retries, due)
+            self._wake.set()  # the running loop recomputes when to look again
 
 
 def _cancel(task: asyncio.Task[Any] | None) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from core.audience import WATCHER_EVENTS
 from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
 from core.identity import User
-from core.notifications import WATCHER_EVENTS
 from core.ports import UnitOfWork
 
 SYSTEM = None  # actor of changes made by jobs rather than people

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 
 from core import chat
+from core.delivery import CHANNELS
 from core.domain import ChatPost
 from core.errors import DeliveryFailed, DuplicateRequest, InvalidInput, QuotaExceeded
 from core.events import DeliveryStatus, Event, EventKind
 from core.identity import QuotaLimits
 from core.media import MediaType
-from core.notifications import CHANNELS, Dispatcher
+from core.notifications import Dispatcher
 from core.ports import Broadcaster
 from tests.core_fixtures import World, payload_for
 from tests.fakes import RecordingNotifier

@@ -6,9 +6,9 @@ from typing import TextIO
 
 from adapters.console.render import printable
 from adapters.text import event_summary, event_title
+from core.audience import told_in_place
 from core.events import Audience, Notification
 from core.identity import User
-from core.notifications import told_in_place
 
 PLATFORM = "console"
 

@@ -32,11 +32,11 @@ from adapters.discord.common import PLATFORM, frozen
 from adapters.discord.config import DiscordConfig
 from adapters.memory import KeyedLocks, Recent
 from core import chat
+from core.audience import told_in_place
 from core.domain import ChatPost, MediaRequest
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.identity import User
-from core.notifications import told_in_place
 from core.ports import SHARED
 from core.services import Services
 

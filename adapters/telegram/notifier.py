@@ -44,13 +44,13 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, outbox, seconds
 from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, keyboard, send
 from core import chat, quotas
+from core.audience import told_in_place
 from core.decisions import Decision, open_decisions
 from core.domain import ChatPost
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.identity import User
 from core.media import poster_url
-from core.notifications import told_in_place
 from core.ports import SHARED
 from core.services import Services
 
