@@ -1,4 +1,6 @@
-"""Users: registration on first contact, owners, permissions, quotas and linked identities."""
+"""Users: who is behind a chat identity (registered on first contact, bot owners made admins),
+their media-server accounts, and the user a typed name means. Managing them (permissions,
+quotas, profiles) is core/user_admin.py."""
 
 from __future__ import annotations
 
@@ -7,11 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
-from core.identity import Identity, QuotaLimits, ServerAccount, User
-from core.permissions import Permission, has_all, has_any
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.identity import Identity, ServerAccount, User
+from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
-from core.quotas import check_limits
 from core.services import Services, in_transaction
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ async def load_user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) 
     return user
 
 
-async def _reloaded(uow: UnitOfWork, user_id: int) -> User:
+async def reloaded(uow: UnitOfWork, user_id: int) -> User:
     """The user as the transaction now sees it, after a change."""
     user = await uow.users.get(user_id)
     assert user is not None, f"user {user_id} vanished inside its own transaction"
@@ -95,7 +96,7 @@ async def resolve_user(
             await uow.users.set_role_permissions(found.id, role_permissions, now)
         if handle and found.media_server_username is None:
             await _link_by_name(uow, found, handle, now)
-        return await _reloaded(uow, found.id)
+        return await reloaded(uow, found.id)
 
     return await in_transaction(services, register)
 
@@ -167,11 +168,11 @@ async def link_account(
         raise InvalidInput("media-server username", name, "must not be empty")
 
     async def work(uow: UnitOfWork) -> User:
-        actor = await _actor(uow, actor_id)
+        actor = await load_user(uow, actor_id)
         target_id = actor.id if user_id is None else user_id
         if target_id != actor.id and not has_any(actor.permissions, Permission.MANAGE_USERS):
             raise PermissionDenied("link another user", (Permission.MANAGE_USERS,))
-        target = await _target(uow, target_id)
+        target = await load_user(uow, target_id, for_update=True)
         account = await uow.accounts.by_name(wanted)
         if account is None:
             raise NotFound("media-server account", wanted)
@@ -188,152 +189,9 @@ async def link_account(
         await uow.users.set_profile(
             target.id, services.clock.now(), media_server_username=account.name
         )
-        return await _reloaded(uow, target.id)
+        return await reloaded(uow, target.id)
 
     return await in_transaction(services, work)
-
-
-async def _actor(uow: UnitOfWork, actor_id: int, *need: Permission) -> User:
-    actor = await uow.users.get(actor_id)
-    if actor is None:
-        raise NotFound("user", actor_id)
-    if need and not has_all(actor.permissions, *need):
-        raise PermissionDenied("manage users", need)
-    return actor
-
-
-async def _target(uow: UnitOfWork, user_id: int) -> User:
-    user = await uow.users.get(user_id, for_update=True)
-    if user is None:
-        raise NotFound("user", user_id)
-    return user
-
-
-def _is_owner(services: Services, user: User) -> bool:
-    return any(identity in services.config.owners for identity in user.identities)
-
-
-async def set_permissions(
-    services: Services, actor_id: int, user_id: int, permissions: Permission
-) -> User:
-    """Replace a user's own permissions (MANAGE_USERS; only an admin may grant, take or touch
-    ADMIN); what their chat roles grant stays, and comes on top."""
-
-    async def work(uow: UnitOfWork) -> User:
-        actor = await _actor(uow, actor_id, Permission.MANAGE_USERS)
-        target = await _target(uow, user_id)
-        actor_is_admin = bool(actor.permissions & Permission.ADMIN)
-        touches_admin = bool((target.permissions ^ permissions) & Permission.ADMIN)
-        if (touches_admin or target.permissions & Permission.ADMIN) and not actor_is_admin:
-            raise ProtectedUser(target.id, "only an admin may change an admin or grant ADMIN")
-        if _is_owner(services, target) and not permissions & Permission.ADMIN:
-            raise ProtectedUser(target.id, "bot owners always keep ADMIN")
-        await uow.users.set_permissions(target.id, permissions, services.clock.now())
-        return await _reloaded(uow, target.id)
-
-    return await in_transaction(services, work)
-
-
-async def set_user_quota(
-    services: Services, actor_id: int, user_id: int, quota: QuotaLimits
-) -> User:
-    """Set a user's own quota limits and windows (MANAGE_USERS); None falls back to defaults."""
-    check_limits(quota)
-
-    async def work(uow: UnitOfWork) -> User:
-        await _actor(uow, actor_id, Permission.MANAGE_USERS)
-        target = await _target(uow, user_id)
-        await uow.users.set_quota(target.id, quota, services.clock.now())
-        return await _reloaded(uow, target.id)
-
-    return await in_transaction(services, work)
-
-
-async def update_profile(
-    services: Services,
-    actor_id: int,
-    user_id: int,
-    *,
-    display_name: str | None = None,
-    email: str | None = None,
-    media_server_username: str | None = None,
-) -> User:
-    """Change a user's name, email or media-server username (oneself, or MANAGE_USERS)."""
-    if display_name is not None and not display_name.strip():
-        raise InvalidInput("display name", display_name, "must not be empty")
-    if email is not None and email and "@" not in email:
-        raise InvalidInput("email", email, "is not an email address")
-
-    async def work(uow: UnitOfWork) -> User:
-        actor = await _actor(uow, actor_id)
-        if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("edit another user", (Permission.MANAGE_USERS,))
-        target = await _target(uow, user_id)
-        await uow.users.set_profile(
-            target.id,
-            services.clock.now(),
-            display_name=" ".join(display_name.split())[:MAX_NAME] if display_name else None,
-            email=email,
-            media_server_username=media_server_username,
-        )
-        return await _reloaded(uow, target.id)
-
-    return await in_transaction(services, work)
-
-
-async def link_identity(
-    services: Services, actor_id: int, user_id: int, identity: Identity
-) -> User:
-    """Attach another chat identity to a user (MANAGE_USERS), so one person has one quota."""
-
-    async def work(uow: UnitOfWork) -> User:
-        await _actor(uow, actor_id, Permission.MANAGE_USERS)
-        target = await _target(uow, user_id)
-        existing = await uow.users.find_by_identity(identity)
-        if existing is not None and existing.id != target.id:
-            raise InvalidInput("identity", str(identity), f"already belongs to user {existing.id}")
-        if existing is None:
-            await uow.users.add_identity(target.id, identity)
-        return await _reloaded(uow, target.id)
-
-    return await in_transaction(services, work)
-
-
-async def get_user(services: Services, actor_id: int, user_id: int) -> User:
-    """One user (oneself, or anyone with MANAGE_USERS)."""
-
-    async def work(uow: UnitOfWork) -> User:
-        actor = await _actor(uow, actor_id)
-        if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("view another user", (Permission.MANAGE_USERS,))
-        user = await uow.users.get(user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        return user
-
-    return await in_transaction(services, work, write=False)
-
-
-async def list_users(
-    services: Services, actor_id: int, offset: int = 0, limit: int = 50
-) -> tuple[list[User], int]:
-    """A page of users and the total (MANAGE_USERS)."""
-
-    async def work(uow: UnitOfWork) -> tuple[list[User], int]:
-        await _actor(uow, actor_id, Permission.MANAGE_USERS)
-        return await uow.users.page(offset, limit), await uow.users.count()
-
-    return await in_transaction(services, work, write=False)
-
-
-async def find_users(services: Services, actor_id: int, text: str) -> list[User]:
-    """Users matching a name or identity (MANAGE_USERS)."""
-
-    async def work(uow: UnitOfWork) -> list[User]:
-        await _actor(uow, actor_id, Permission.MANAGE_USERS)
-        return await uow.users.find(text)
-
-    return await in_transaction(services, work, write=False)
 
 
 async def identity_in_any_case(services: Services, identity: Identity) -> Identity:

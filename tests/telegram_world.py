@@ -29,7 +29,7 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from core import users
+from core import user_admin, users
 from core.domain import MediaRequest
 from core.events import DeliveryStatus, EventKind
 from core.identity import Identity, QuotaLimits
@@ -183,12 +183,12 @@ class TelegramWorld:
         """Give a Telegram user a role (admin, moderator, user, guest), as the owner would."""
         boss = await self.user_id(BOSS, "Boss")
         target = await self.user_id(telegram_id, name)
-        await users.set_permissions(self.services, boss, target, ROLES[role])
+        await user_admin.set_permissions(self.services, boss, target, ROLES[role])
 
     async def set_permissions(self, telegram_id: int, permissions: Permission) -> None:
         boss = await self.user_id(BOSS, "Boss")
         target = await self.user_id(telegram_id)
-        await users.set_permissions(self.services, boss, target, permissions)
+        await user_admin.set_permissions(self.services, boss, target, permissions)
 
     async def requests(self) -> list[MediaRequest]:
         """Every request in the database, oldest first."""

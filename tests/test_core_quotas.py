@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import users
+from core import user_admin
 from core.domain import QuotaReport, QuotaStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.identity import QuotaLimits, User
@@ -229,4 +229,4 @@ async def test_quota_limits_and_windows_out_of_bounds_are_refused(
     with pytest.raises(InvalidInput):
         await set_defaults(world.services, admin.id, limits)
     with pytest.raises(InvalidInput):
-        await users.set_user_quota(world.services, admin.id, alice.id, limits)
+        await user_admin.set_user_quota(world.services, admin.id, alice.id, limits)

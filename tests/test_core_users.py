@@ -10,18 +10,16 @@ from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
 from core.identity import Identity, QuotaLimits
 from core.permissions import Permission
 from core.services import CoreConfig
-from core.users import (
+from core.user_admin import (
     find_users,
     get_user,
-    identity_in_any_case,
     link_identity,
     list_users,
-    platform_ids,
-    resolve_user,
     set_permissions,
     set_user_quota,
     update_profile,
 )
+from core.users import identity_in_any_case, platform_ids, resolve_user
 from tests.core_fixtures import World
 
 P = Permission

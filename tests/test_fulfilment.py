@@ -10,7 +10,7 @@ import pytest
 
 from adapters.console.shell import ConsoleShell
 from bot.app import FULL_SCAN, RECENT_SCAN, SEND, SYNC
-from core import queries, requests, search, users
+from core import queries, requests, search, user_admin, users
 from core.domain import RequestStatus
 from core.errors import NotFound
 from core.events import Audience, EventKind
@@ -229,7 +229,7 @@ async def test_the_full_scan_marks_the_library_available_and_links_accounts(
     assert set(rest.skipped_seasons) == {1, 2, 3}
 
     # Accounts: "Alice" on the server is the console user alice.
-    alice = await users.get_user(services, stack.alice.id, stack.alice.id)
+    alice = await user_admin.get_user(services, stack.alice.id, stack.alice.id)
     assert alice.media_server_username == "Alice"
     assert "3 media-server accounts" in state.result
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 
-from core import queries, requests, search, users
+from core import queries, requests, search, user_admin, users
 from core.errors import AlreadyDecided, DuplicateRequest, QuotaExceeded
 from core.events import DeliveryStatus, EventKind
 from core.identity import Identity, QuotaLimits, User
@@ -39,7 +39,7 @@ async def person(services: Services, name: str, perms: Permission | None = None)
     user = await users.resolve_user(services, Identity("discord", name), name)
     if perms is not None:
         admin = await users.resolve_user(services, ADMIN, "admin")
-        user = await users.set_permissions(services, admin.id, user.id, perms)
+        user = await user_admin.set_permissions(services, admin.id, user.id, perms)
     return user
 
 
@@ -60,7 +60,7 @@ async def test_100_simultaneous_requests_by_one_user_with_a_quota_of_3_create_ex
     services = services_on(storage, catalogue, clock)
     admin = await users.resolve_user(services, ADMIN, "admin")
     alice = await person(services, "alice")
-    await users.set_user_quota(services, admin.id, alice.id, QuotaLimits(3, 7))
+    await user_admin.set_user_quota(services, admin.id, alice.id, QuotaLimits(3, 7))
 
     outcomes = await asyncio.gather(
         *(requests.create_request(services, alice.id, n, MOVIE) for n in range(1, 101)),
@@ -159,7 +159,7 @@ async def test_undelivered_events_are_delivered_after_a_restart(storage: Storage
     services = services_on(storage, catalogue, clock)
     admin = await users.resolve_user(services, ADMIN, "admin")
     alice = await person(services, "alice")
-    await users.link_identity(services, admin.id, alice.id, Identity("telegram", "42"))
+    await user_admin.link_identity(services, admin.id, alice.id, Identity("telegram", "42"))
     movie = await requests.create_request(services, alice.id, 603, MOVIE)
     show = await requests.create_request(services, alice.id, 1396, MediaType.TV, [1, 2])
     assert movie.request is not None

@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import count, describe_error, job_lines, quota_text, request_line
-from core import availability, chat, jobs, queries, quotas, requests, search, users
+from core import availability, chat, jobs, queries, quotas, requests, search, user_admin, users
 from core.errors import CoreError, InvalidInput
 from core.identity import Identity, QuotaLimits, User
 from core.media import MediaStatus, MediaType
@@ -188,10 +188,10 @@ class ConsoleShell:
 
     async def find_user(self, me: User, who: str) -> User:
         if who.isdigit():
-            return await users.get_user(self.services, me.id, _number(who, "user number"))
+            return await user_admin.get_user(self.services, me.id, _number(who, "user number"))
         if who.lower() in ("me", "myself", self.user_name.lower()):
             return me
-        found = await users.find_users(self.services, me.id, who)
+        found = await user_admin.find_users(self.services, me.id, who)
         exact = [u for u in found if u.display_name.lower() == who.lower()]
         if len(exact) == 1 or len(found) == 1:
             return (exact or found)[0]
@@ -468,7 +468,7 @@ async def _retry(shell: ConsoleShell, args: list[str]) -> None:
 async def _users(shell: ConsoleShell, args: list[str]) -> None:
     page = shell.page_arg(args)
     me = await shell.me()
-    found, total = await users.list_users(shell.services, me.id, (page - 1) * PAGE, PAGE)
+    found, total = await user_admin.list_users(shell.services, me.id, (page - 1) * PAGE, PAGE)
     shell.say(f"Users ({total}):\n" + "\n".join(render.user_line(u) for u in found))
 
 
@@ -487,7 +487,7 @@ async def _permissions(shell: ConsoleShell, args: list[str]) -> None:
         perms = parse_permissions(" ".join(args[1:]))
     except ValueError as exc:
         raise Usage(str(exc)) from None
-    updated = await users.set_permissions(shell.services, me.id, target.id, perms)
+    updated = await user_admin.set_permissions(shell.services, me.id, target.id, perms)
     shell.say(f"{updated.display_name} now has: {describe(updated.permissions)}.")
 
 
@@ -512,7 +512,7 @@ async def _setquota(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
     target = await shell.find_user(me, args[0])
     limits = _changed_limits(target.quota, args[1:])
-    await users.set_user_quota(shell.services, me.id, target.id, limits)
+    await user_admin.set_user_quota(shell.services, me.id, target.id, limits)
     report = await quotas.get_quota(shell.services, me.id, target.id)
     shell.say(f"Quota of {target.display_name}:\n" + quota_text(report, shell.services.clock.now()))
 
@@ -562,7 +562,7 @@ async def _link(shell: ConsoleShell, args: list[str]) -> None:
         identity = None
     if identity is not None:
         target = await shell.find_user(me, args[0])
-        updated = await users.link_identity(shell.services, me.id, target.id, identity)
+        updated = await user_admin.link_identity(shell.services, me.id, target.id, identity)
         shell.say(render.user_line(updated).strip())
         return
     # link ACCOUNT [USER]: oneself, or (managers) someone else, to a media-server account.

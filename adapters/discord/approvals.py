@@ -25,7 +25,7 @@ from adapters.discord.common import (
 )
 from adapters.discord.controls import Control, button, refuse
 from adapters.text import SHOWN_AS
-from core import outbox, queries, quotas, requests, users
+from core import outbox, queries, quotas, requests, user_admin, users
 from core.domain import MediaRequest
 from core.errors import InvalidInput
 from core.events import EventKind, EventPayload
@@ -212,14 +212,14 @@ async def on_permissions(
     actor = await acting_user(interaction)
     target = await users.resolve_user(services, identity_of(member.id), member.display_name)
     if grant is None:
-        target = await users.get_user(services, actor.id, target.id)
+        target = await user_admin.get_user(services, actor.id, target.id)
         await say(interaction, _permissions_line(target))
         return
     try:
         wanted = parse_permissions(grant)
     except ValueError as exc:
         raise InvalidInput("permissions", grant, str(exc)) from exc
-    target = await users.set_permissions(services, actor.id, target.id, wanted)
+    target = await user_admin.set_permissions(services, actor.id, target.id, wanted)
     await say(interaction, "Done. " + _permissions_line(target))
 
 
