@@ -11,11 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -54,7 +55,14 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _blank_is_none(value: Any) -> Any:
+    """A setting left blank (or only spaces) is not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+T = TypeVar("T")
 HttpUrl = Annotated[str, AfterValidator(_url)]
+BlankIsNone = Annotated[T | None, BeforeValidator(_blank_is_none)]
 QuotaLimit = Annotated[int | None, Field(ge=0, le=100_000)]
 QuotaDays = Annotated[int | None, Field(ge=0, le=3650)]
 
@@ -116,15 +124,10 @@ class TmdbSettings(_Section):
 
     model_config = SettingsConfigDict(env_prefix="TMDB_")
 
-    api_key: SecretStr | None = None
+    api_key: BlankIsNone[SecretStr] = None
     base_url: HttpUrl = "https://api.themoviedb.org/3"
     language: str = "en-US"
     timeout: float = Field(default=5.0, gt=0, le=60)
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
 
 def _chat(value: int | str) -> int | str:
@@ -163,7 +166,8 @@ def _token(value: Any, shape: re.Pattern[str], looks: str) -> Any:
     (a pasted client secret, a ``Bot `` prefix, quotes, a line cut short)."""
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
-    if value is None or not str(value).strip():
+    value = _blank_is_none(value)
+    if value is None:
         return None
     if not shape.fullmatch(str(value).strip()):
         raise ValueError(f"does not look like a bot token ({looks})")
@@ -237,21 +241,12 @@ class DiscordSettings(_Section):
         return _role_permissions(value)
 
 
-def _blank(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 class MediaServerSettings(_Section):
     """The media server (Jellyfin, or Emby through the same client) and its API key."""
 
-    jellyfin_url: HttpUrl | None = None
-    jellyfin_api_key: SecretStr | None = None
+    jellyfin_url: BlankIsNone[HttpUrl] = None
+    jellyfin_api_key: BlankIsNone[SecretStr] = None
     media_server_type: Literal["jellyfin", "emby"] = "jellyfin"
-
-    @field_validator("jellyfin_url", "jellyfin_api_key", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return _blank(value)
 
     @field_validator("media_server_type", mode="before")
     @classmethod
@@ -270,15 +265,10 @@ class MediaServerSettings(_Section):
 
 
 class _ArrSettings(_Section):
-    url: HttpUrl | None = None
-    api_key: SecretStr | None = None
-    quality_profile: str | None = None
-    root_folder: str | None = None
-
-    @field_validator("url", "api_key", "quality_profile", "root_folder", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return _blank(value)
+    url: BlankIsNone[HttpUrl] = None
+    api_key: BlankIsNone[SecretStr] = None
+    quality_profile: BlankIsNone[str] = None
+    root_folder: BlankIsNone[str] = None
 
     @model_validator(mode="after")
     def _complete(self) -> Self:

@@ -209,6 +209,22 @@ def test_misspelt_names_in_the_file_and_the_environment_are_pointed_out(
     )
 
 
+def test_a_setting_of_only_spaces_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TMDB_API_KEY", "TELEGRAM_BOT_TOKEN", "JELLYFIN_URL", "JELLYFIN_API_KEY"):
+        monkeypatch.setenv(name, "  ")
+    for part in ("URL", "API_KEY", "QUALITY_PROFILE", "ROOT_FOLDER"):
+        monkeypatch.setenv(f"SONARR_{part}", " ")
+
+    settings = load_settings(None)
+
+    assert settings.tmdb.api_key is None
+    assert settings.platforms == []
+    assert not settings.media_server.configured
+    assert not settings.sonarr.configured
+    assert settings.sonarr.quality_profile is None
+    assert settings.sonarr.root_folder is None
+
+
 def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_OWNERS", "discord:123, telegram:456")
     monkeypatch.setenv("DEFAULT_PERMISSIONS", "REQUEST|AUTO_APPROVE_MOVIE")
