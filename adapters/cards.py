@@ -9,6 +9,12 @@ from core import outbox, queries
 from core.events import EventKind, EventPayload
 from core.services import Services
 
+# An approved request's card keeps showing how it came to be approved.
+_SHOWN_ALIKE = {
+    (EventKind.APPROVED, EventKind.AUTO_APPROVED),
+    (EventKind.APPROVED, EventKind.RETRIED),
+}
+
 
 async def as_it_is_now(
     services: Services, payload: EventPayload, kind: EventKind
@@ -22,7 +28,7 @@ async def as_it_is_now(
             return payload, kind
         return replace(payload, actor_id=None, actor_name=None), EventKind.CANCELLED
     shown = SHOWN_AS[current.status]
-    if shown is kind or (shown, kind) == (EventKind.APPROVED, EventKind.AUTO_APPROVED):
+    if shown is kind or (shown, kind) in _SHOWN_ALIKE:
         return payload, kind
     reason = current.decline_reason or current.fail_reason
     return outbox.snapshot(current, current.modified_by, reason), shown

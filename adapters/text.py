@@ -71,6 +71,7 @@ def event_title(kind: EventKind, media_type: MediaType) -> str:
         EventKind.PENDING: f"New {word} Request",
         EventKind.AUTO_APPROVED: f"{word} Request Automatically Approved",
         EventKind.APPROVED: f"{word} Request Approved",
+        EventKind.RETRIED: f"{word} Request Approved",  # Seerr has no word for a retry
         EventKind.DECLINED: f"{word} Request Declined",
         EventKind.FAILED: f"{word} Request Failed",
         EventKind.AVAILABLE: f"{word} Now Available",
@@ -94,8 +95,8 @@ def event_summary(kind: EventKind, payload: EventPayload) -> str:
         EventKind.PENDING: f"{payload.requested_by_name} requested {what}; it awaits approval.",
         EventKind.AUTO_APPROVED: f"{payload.requested_by_name} requested {what}; "
         "it was approved automatically.",
-        EventKind.APPROVED: f"{what} was approved by {by}"
-        + (" and is being sent again." if payload.reason == "retry" else "."),
+        EventKind.APPROVED: f"{what} was approved by {by}.",
+        EventKind.RETRIED: f"{what} was approved by {by} and is being sent again.",
         EventKind.DECLINED: f"{what} was declined by {by}"
         + (f": {payload.reason}" if payload.reason else "."),
         EventKind.FAILED: f"{what} could not be sent to the downloader"
@@ -138,6 +139,7 @@ Escape = Callable[[str], str]
 
 CARD_OUTCOMES = {
     EventKind.APPROVED: "✅ Approved by {actor}",
+    EventKind.RETRIED: "🔁 Sent again by {actor}",
     EventKind.AUTO_APPROVED: "✅ Approved automatically",
     EventKind.DECLINED: "❌ Declined by {actor}",
     EventKind.CANCELLED: "↩️ Withdrawn by {actor}",
@@ -182,8 +184,6 @@ def card_outcome(
     """A card's status line: pending, or who decided what."""
     actor = esc(payload.actor_name or "the server")
     reason = esc(shorten(payload.reason or ""))
-    if kind is EventKind.APPROVED and payload.reason == "retry":
-        return f"🔁 Sent again by {actor}"
     if kind is EventKind.CANCELLED and payload.actor_name is None:
         return "↩️ Withdrawn"
     line = CARD_OUTCOMES[kind].format(actor=actor, reason=reason or "no reason given")
@@ -202,7 +202,7 @@ def what_happened(note: Notification, *, esc: Escape, reason: Escape) -> str:
     whose = "Your request" if yours else f"The request by {esc(payload.requested_by_name)}"
     because = f": {reason(payload.reason.rstrip('.!'))}" if payload.reason else ""
     match kind:
-        case EventKind.APPROVED if payload.reason == "retry":
+        case EventKind.RETRIED:
             return f"{whose} is being sent again by {actor}."
         case EventKind.APPROVED:
             return f"{whose} was approved by {actor}. I'll tell you when it's ready to watch."

@@ -13,7 +13,13 @@ from core.ports import UnitOfWork
 MANAGER_EVENTS = frozenset({EventKind.PENDING, EventKind.AUTO_APPROVED, EventKind.FAILED})
 # Users who pressed "Notify me" on a title hear what its requester hears of its fate.
 WATCHER_EVENTS = frozenset(
-    {EventKind.APPROVED, EventKind.DECLINED, EventKind.FAILED, EventKind.AVAILABLE}
+    {
+        EventKind.APPROVED,
+        EventKind.RETRIED,
+        EventKind.DECLINED,
+        EventKind.FAILED,
+        EventKind.AVAILABLE,
+    }
 )
 
 

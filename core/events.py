@@ -18,6 +18,8 @@ class EventKind(enum.StrEnum):
     PENDING = "pending"
     AUTO_APPROVED = "auto_approved"
     APPROVED = "approved"
+    # A failed request sent again: approved once more (for Seerr, MEDIA_APPROVED again).
+    RETRIED = "retried"
     DECLINED = "declined"
     FAILED = "failed"
     AVAILABLE = "available"

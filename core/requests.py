@@ -211,7 +211,8 @@ async def cancel_request(services: Services, actor_id: int, request_id: int) -> 
 
 
 async def retry_request(services: Services, actor_id: int, request_id: int) -> MediaRequest:
-    """Send a failed request again: it becomes APPROVED (MANAGE_REQUESTS)."""
+    """Send a failed request again: it becomes APPROVED (MANAGE_REQUESTS), and the event
+    says it was retried."""
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await _manager(uow, actor_id, "retry requests")
@@ -226,7 +227,7 @@ async def retry_request(services: Services, actor_id: int, request_id: int) -> M
         await advance_media(
             uow, media, MediaStatus.PROCESSING, request.season_numbers, request.is_4k, now
         )
-        await record_event(uow, EventKind.APPROVED, updated, actor, now, "retry")
+        await record_event(uow, EventKind.RETRIED, updated, actor, now)
         return updated
 
     return await in_transaction(services, work, wakes=True)

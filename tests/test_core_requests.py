@@ -846,8 +846,7 @@ async def test_retrying_a_failed_request_approves_it_again(
     assert retried.status is R.APPROVED
     assert retried.modified_by == boss
     assert world.media(created.media.tmdb_id).status is M.PROCESSING
-    assert world.events()[-1].kind is K.APPROVED
-    assert world.events()[-1].payload.reason == "retry"
+    assert world.events()[-1].kind is K.RETRIED
 
 
 async def test_failing_or_completing_a_request_keeps_who_approved_it(
@@ -981,7 +980,7 @@ async def test_every_status_change_writes_exactly_one_event_of_the_right_kind(
     steps: list[tuple[Callable[[], Awaitable[object]], EventKind]] = [
         (lambda: approve_request(world.services, boss.id, first.id), K.APPROVED),
         (lambda: fail_request(world.services, first.id, "boom"), K.FAILED),
-        (lambda: retry_request(world.services, boss.id, first.id), K.APPROVED),
+        (lambda: retry_request(world.services, boss.id, first.id), K.RETRIED),
         (lambda: mark_available(world.services, first.media.tmdb_id, MOVIE), K.AVAILABLE),
         (lambda: create_request(world.services, alice.id, world.movie(), MOVIE), K.PENDING),
         (lambda: decline_request(world.services, boss.id, 2), K.DECLINED),

@@ -5,12 +5,20 @@ from __future__ import annotations
 import pytest
 
 from core.availability import mark_available
+from core.domain import MediaRequest
 from core.errors import NotFound
 from core.events import Audience, EventKind
+from core.identity import User
 from core.media import MediaStatus
 from core.notifications import Dispatcher
 from core.permissions import Permission
-from core.requests import approve_request, create_request, decline_request
+from core.requests import (
+    approve_request,
+    create_request,
+    decline_request,
+    fail_request,
+    retry_request,
+)
 from core.watching import watch_title
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 from tests.fakes import RecordingNotifier
@@ -75,17 +83,23 @@ async def test_an_unknown_user_cannot_watch(world: World) -> None:
         await watch_title(world.services, 99, world.movie(), MOVIE)
 
 
-async def test_watchers_hear_of_approval_and_availability_but_not_of_the_new_request(
-    world: World,
-) -> None:
+async def requested_and_watched(world: World) -> tuple[User, User, User, MediaRequest]:
+    """Alice requests a movie that Bob watches; the boss (not on Discord) approves it."""
     alice, bob = world.user("alice"), world.user("bob")
     boss = world.user("boss", MANAGER, platforms=("console",))
     movie = world.movie()
     created = await create_request(world.services, alice.id, movie, MOVIE)
     await watch_title(world.services, bob.id, movie, MOVIE)
     assert created.request is not None
-    await approve_request(world.services, boss.id, created.request.id)
-    await mark_available(world.services, movie, MOVIE)
+    approved = await approve_request(world.services, boss.id, created.request.id)
+    return alice, bob, boss, approved
+
+
+async def test_watchers_hear_of_approval_and_availability_but_not_of_the_new_request(
+    world: World,
+) -> None:
+    alice, bob, _, request = await requested_and_watched(world)
+    await mark_available(world.services, request.media.tmdb_id, MOVIE)
     discord = RecordingNotifier("discord")
 
     await Dispatcher(world.uow, world.clock, [discord]).deliver_due()
@@ -98,6 +112,21 @@ async def test_watchers_hear_of_approval_and_availability_but_not_of_the_new_req
     ]
     watcher_audiences = {n.audience for n in discord.sent if n.recipient.id == bob.id}
     assert watcher_audiences == {Audience.WATCHER}
+
+
+async def test_watchers_hear_of_a_failure_and_of_the_retry_as_the_requester_does(
+    world: World,
+) -> None:
+    alice, bob, boss, request = await requested_and_watched(world)
+    await fail_request(world.services, request.id, "Radarr answered 503")
+    await retry_request(world.services, boss.id, request.id)
+    discord = RecordingNotifier("discord")
+
+    await Dispatcher(world.uow, world.clock, [discord]).deliver_due()
+
+    heard = [EventKind.APPROVED, EventKind.FAILED, EventKind.RETRIED]
+    assert discord.sent_to(bob.id) == heard
+    assert discord.sent_to(alice.id) == [EventKind.PENDING, *heard]
 
 
 async def test_watchers_are_forgotten_once_the_whole_title_is_available(world: World) -> None:

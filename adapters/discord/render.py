@@ -44,6 +44,7 @@ EVENT_COLOURS = {
     EventKind.PENDING: ORANGE,
     EventKind.AUTO_APPROVED: PURPLE,
     EventKind.APPROVED: PURPLE,
+    EventKind.RETRIED: PURPLE,
     EventKind.AVAILABLE: GREEN,
     EventKind.DECLINED: RED,
     EventKind.FAILED: RED,

@@ -294,7 +294,7 @@ async def on_retry(update: Update, context: Context) -> None:
     retrying = requests.retry_request(services, user.id, int(press.groups[0]))
     retried = await press.quickly(retrying)
     await press.answer(f"Sending {retried.media.label} again.")
-    await refresh_cards(context, snapshot(retried, user, "retry"), EventKind.APPROVED)
+    await refresh_cards(context, snapshot(retried, user), EventKind.RETRIED)
 
 
 def _show_decided(context: Context, decided: AlreadyDecided) -> None:
