@@ -7,6 +7,7 @@ included, in test_repository_contract.py."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
 from storage.db import SQLITE_POOL_SIZE
 from storage.migrate import current_revision_of, head_revision
+from storage.repositories.events import dump_payload, load_payload
 from tests.fakes import FakeCatalogue, FakeClock
 from tests.storage_fixtures import Storage, open_storage, sqlite_url
 from tests.test_repository_contract import NOW, Backend, add_request, add_user, payload, show
@@ -52,7 +54,29 @@ async def test_upgrade_by_url_creates_the_folder_and_can_run_again(tmp_path: Pat
     url = sqlite_url(tmp_path / "nested")
     await upgrade(url)
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0004"
+    assert await current_revision(url) == head_revision() == "0005"
+
+
+async def test_approvals_marked_retry_become_retried_events_on_upgrade(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    await upgrade(url, "0004")
+    marked = dump_payload(dataclasses.replace(payload(), reason="retry"))
+    plain = dump_payload(dataclasses.replace(payload(), reason=None))
+    path = tmp_path / "data" / "requestbot.db"
+    async with aiosqlite.connect(path) as db:
+        await db.executemany(
+            "INSERT INTO events (kind, payload, created_at, attempts, gave_up) "
+            "VALUES (?, ?, '2026-12-01 12:00:00', 0, 0)",
+            [("approved", marked), ("approved", plain), ("declined", marked)],
+        )
+        await db.commit()
+
+    await upgrade(url)
+
+    async with aiosqlite.connect(path) as db:
+        rows = await (await db.execute("SELECT kind, payload FROM events ORDER BY id")).fetchall()
+    kinds = [(kind, load_payload(text).reason) for kind, text in rows]
+    assert kinds == [("retried", None), ("approved", None), ("declined", "retry")]
 
 
 def test_the_head_read_from_the_migration_files_is_alembics_own() -> None:
