@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -24,11 +23,11 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button, menu
 from adapters.discord.search import TYPES, show_result, show_title
 from adapters.text import BADGES
-from core import chat, queries, requests
+from core import chat, queries, requests, seasons
 from core.errors import DuplicateRequest
 from core.media import DisplayStatus, MediaType
 from core.queries import check_may_request
-from core.search import seasons_left
+from core.seasons import SeasonChoice
 
 PICKER_TTL = timedelta(days=1)
 PER_PAGE = 25  # a select holds at most 25 options
@@ -77,7 +76,8 @@ async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back:
     """Turn the card into a season menu for the show."""
     services = deps(interaction).services
     title = await queries.title_state(services, tmdb_id, MediaType.TV)
-    if not seasons_left(title.seasons):
+    choice = seasons.start_choice(title.seasons, PER_PAGE)
+    if not choice.selectable:
         note = "Every season is already requested or available."
         await back_to_card(interaction, back, tmdb_id, MediaType.TV, note)
         return
@@ -87,9 +87,7 @@ async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back:
         "id": tmdb_id,
         "title": d.title,
         "year": d.year,
-        "s": {str(n): status.value for n, status in sorted(title.seasons.items())},
-        "sel": [],
-        "pg": 0,
+        **seasons.choice_state(choice),
         "back": back,
     }
     key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
@@ -110,13 +108,12 @@ async def on_choose(
     """The season menu of one page: what is chosen there replaces that page's choice."""
     await defer(interaction, update=True)
     key, page = args[0], int(args[1])
+    numbers = [int(v) for v in values if v.isdigit()]
     async with deps(interaction).locks(f"picker:{key}"):
         state = await _recall_picker(interaction, key)
         if chat.made_request(state) is None:
-            on_page = set(_numbers(state)[page * PER_PAGE : (page + 1) * PER_PAGE])
-            wanted = {int(v) for v in values if v.isdigit()} & set(_selectable(state)) & on_page
-            state["sel"] = sorted((set(state["sel"]) - on_page) | wanted)
-            await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
+            choice = seasons.choose_on_page(_choice(state), page, numbers)
+            await _keep(interaction, key, state, choice)
     if chat.made_request(state) is not None:
         await _show_done(interaction, state)
         return
@@ -139,8 +136,7 @@ async def on_picker(interaction: discord.Interaction[Any], args: list[str], _: l
         elif op == "back":
             await chat.forget(services, PLATFORM, key)
         else:
-            _change(state, op)
-            await chat.remember(services, PLATFORM, state, PICKER_TTL, key=key)
+            await _keep(interaction, key, state, _changed(_choice(state), op))
     if done:
         await _show_done(interaction, state)
     elif op in ("ok", "back"):
@@ -154,17 +150,18 @@ async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[
     request's own transaction, until it expires: a press on it later (a double click, or
     after a crash that came before the card showed the outcome) is told about the request,
     not that the choice expired."""
-    if not state["sel"]:
+    chosen = list(_choice(state).chosen)
+    if not chosen:
         raise UserFacing("Choose at least one season first (or press All).")
     services = deps(interaction).services
     user = await acting_user(interaction)
     asked = await chat.request_from_flow(
-        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, state["sel"]
+        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
     result = asked.result
     if result.request is None:  # these seasons were asked for already, e.g. in another flow
         own = [r for r in result.existing if r.requested_by.id == user.id]
-        if own and set(state["sel"]) <= {n for r in own for n in r.season_numbers}:
+        if own and set(chosen) <= {n for r in own for n in r.season_numbers}:
             return "\n".join(render.asked_already(r) for r in own)
     return render.outcome_of(result)
 
@@ -178,69 +175,67 @@ async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any
     await back_to_card(interaction, state["back"], state["id"], MediaType.TV, note)
 
 
-def _numbers(state: dict[str, Any]) -> list[int]:
-    return sorted(int(n) for n in state["s"])
+def _choice(state: dict[str, Any]) -> SeasonChoice:
+    """The picker's season choice, kept in its state (also by pickers saved before)."""
+    return seasons.choice_from_state(state, PER_PAGE)
 
 
-def _selectable(state: dict[str, Any]) -> list[int]:
-    return [n for n in _numbers(state) if state["s"][str(n)] == DisplayStatus.NOT_REQUESTED]
+async def _keep(
+    interaction: discord.Interaction[Any], key: str, state: dict[str, Any], choice: SeasonChoice
+) -> None:
+    state.update(seasons.choice_state(choice))
+    await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
 
 
-def _change(state: dict[str, Any], op: str) -> None:
+def _changed(choice: SeasonChoice, op: str) -> SeasonChoice:
+    """All, None, or a page (the custom_id's shape admits nothing else)."""
     if op == "all":
-        state["sel"] = _selectable(state)
-    elif op == "none":
-        state["sel"] = []
-    elif op.startswith("p") and op[1:].isdigit():
-        pages = math.ceil(len(state["s"]) / PER_PAGE)
-        state["pg"] = min(max(0, int(op[1:])), pages - 1)
+        return seasons.choose_all(choice)
+    if op == "none":
+        return seasons.choose_none(choice)
+    return seasons.turn_page(choice, int(op.removeprefix("p")))
 
 
 def picker(key: str, state: dict[str, Any]) -> dict[str, Any]:
     """The season menu of the current page, paging, All / None, Request and Back."""
-    numbers = _numbers(state)
-    pages = max(1, math.ceil(len(numbers) / PER_PAGE))
-    page = min(state["pg"], pages - 1)
-    chosen = set(state["sel"])
-    shown = numbers[page * PER_PAGE : (page + 1) * PER_PAGE]
-    options = []
-    for number in shown:
-        status = DisplayStatus(state["s"][str(number)])
-        free = status is DisplayStatus.NOT_REQUESTED
-        options.append(
-            discord.SelectOption(
-                label=f"Season {number}",
-                value=str(number),
-                description=None if free else f"{BADGES[status].capitalize()}: not requestable",
-                emoji=None if free else render.EMOJI[status],
-                default=number in chosen,
-            )
-        )
-    where = f" ({shown[0]}–{shown[-1]})" if pages > 1 else ""
+    choice = _choice(state)
+    choice = seasons.turn_page(choice, choice.page)  # held to the pages there are
+    shown = choice.on_page
+    options = [_option(n, choice.status_of(n), n in choice.chosen) for n in shown]
+    where = f" ({shown[0]}–{shown[-1]})" if choice.pages > 1 else ""
     items: list[Control] = [
-        menu(options, "ss", key, page, placeholder=f"Choose seasons{where}", row=0)
-    ]
-    if pages > 1:
-        if page > 0:
-            items.append(
-                button(
-                    f"« Seasons {numbers[(page - 1) * PER_PAGE]}+", "sp", key, f"p{page - 1}", row=1
-                )
-            )
-        if page + 1 < pages:
-            items.append(button(f"Seasons {shown[-1] + 1}+ »", "sp", key, f"p{page + 1}", row=1))
-    items += [
+        menu(options, "ss", key, choice.page, placeholder=f"Choose seasons{where}", row=0),
+        *_paging(key, choice),
         button("All", "sp", key, "all", row=2),
         button("None", "sp", key, "none", row=2),
     ]
-    count = len(chosen)
+    count = len(choice.chosen)
     confirm = f"Request {text.count(count, 'season')}" if count else "Request"
     items += [
         button(confirm, "sp", key, "ok", style=discord.ButtonStyle.primary, row=3),
         button("‹ Back", "sp", key, "back", row=3),
     ]
-    taken = {
-        int(n): DisplayStatus(s) for n, s in state["s"].items() if s != DisplayStatus.NOT_REQUESTED
-    }
-    embed = render.season_picker(state["title"], state.get("year"), sorted(chosen), taken)
+    embed = render.season_picker(state["title"], state.get("year"), choice.chosen, choice.taken)
     return {"embed": embed, "view": frozen(*items)}
+
+
+def _option(number: int, status: DisplayStatus, chosen: bool) -> discord.SelectOption:
+    free = status is DisplayStatus.NOT_REQUESTED
+    return discord.SelectOption(
+        label=f"Season {number}",
+        value=str(number),
+        description=None if free else f"{BADGES[status].capitalize()}: not requestable",
+        emoji=None if free else render.EMOJI[status],
+        default=chosen,
+    )
+
+
+def _paging(key: str, choice: SeasonChoice) -> list[Control]:
+    page, items = choice.page, []
+    if page > 0:
+        first = choice.numbers[(page - 1) * PER_PAGE]
+        items.append(button(f"« Seasons {first}+", "sp", key, f"p{page - 1}", row=1))
+    if page + 1 < choice.pages:
+        after = choice.on_page[-1] + 1
+        items.append(button(f"Seasons {after}+ »", "sp", key, f"p{page + 1}", row=1))
+    return items
