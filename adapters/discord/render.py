@@ -25,6 +25,7 @@ from adapters.text import (
     seasons_text,
     what_happened,
 )
+from core.chat import Asked
 from core.domain import CreateResult, MediaRequest, QuotaReport
 from core.errors import CoreError
 from core.events import EventKind, EventPayload, Notification
@@ -187,6 +188,14 @@ def outcome_of(result: CreateResult) -> str:
 
 def asked_already(existing: MediaRequest) -> str:
     return asked_already_text(existing, esc)
+
+
+def asked(outcome: Asked) -> str:
+    """What became of a request from a chat; one that only repeated the asker's own
+    requests is told where each of them stands."""
+    if outcome.again:
+        return "\n".join(asked_already(r) for r in outcome.again)
+    return outcome_of(outcome.result)
 
 
 def watching(title: str, added: bool, available: bool) -> str:

@@ -23,8 +23,7 @@ from adapters.discord.common import (
 from adapters.discord.controls import Control, button, menu
 from adapters.discord.search import TYPES, show_result, show_title
 from adapters.text import BADGES
-from core import chat, queries, requests, seasons
-from core.errors import DuplicateRequest
+from core import chat, queries, seasons
 from core.media import DisplayStatus, MediaType
 from core.queries import check_may_request
 from core.seasons import SeasonChoice
@@ -45,15 +44,8 @@ async def on_request(interaction: discord.Interaction[Any], args: list[str], _: 
         await open_picker(interaction, tmdb_id, back)
         return
     async with deps(interaction).locks(f"request:{user.id}:{tmdb_id}"):  # a double click
-        try:
-            result = await requests.create_request(services, user.id, tmdb_id, media_type)
-        except DuplicateRequest as duplicate:
-            if duplicate.existing.requested_by.id != user.id:
-                raise
-            note = render.asked_already(duplicate.existing)
-        else:
-            note = render.outcome_of(result)
-    await back_to_card(interaction, back, tmdb_id, media_type, note)
+        asked = await chat.request_title(services, user.id, tmdb_id, media_type)
+    await back_to_card(interaction, back, tmdb_id, media_type, render.asked(asked))
 
 
 async def back_to_card(
@@ -158,12 +150,7 @@ async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[
     asked = await chat.request_from_flow(
         services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
-    result = asked.result
-    if result.request is None:  # these seasons were asked for already, e.g. in another flow
-        own = [r for r in result.existing if r.requested_by.id == user.id]
-        if own and set(chosen) <= {n for r in own for n in r.season_numbers}:
-            return "\n".join(render.asked_already(r) for r in own)
-    return render.outcome_of(result)
+    return render.asked(asked)
 
 
 async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any]) -> None:
