@@ -31,7 +31,7 @@ from adapters.memory import Recent
 from core import chat, queries, search
 from core.errors import CoreError
 from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
-from core.search import REQUESTABLE, WATCHABLE, SearchResults, offers_more_seasons
+from core.search import Ask, SearchResults
 from core.watching import watch_title
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ CHOSEN = re.compile(r"(?P<type>movie|tv):(?P<id>\d{1,10})")
 EXPIRED_SEARCH = "This search has expired. Run /request again."
 TYPES = {"m": MediaType.MOVIE, "t": MediaType.TV}
 LETTER = {MediaType.MOVIE: "m", MediaType.TV: "t"}
+ASK_BUTTONS = {  # a show's Request opens the season picker
+    Ask.REQUEST: ("Request", discord.ButtonStyle.primary),
+    Ask.CHOOSE_SEASONS: ("Request", discord.ButtonStyle.primary),
+    Ask.MORE_SEASONS: ("More seasons", discord.ButtonStyle.secondary),
+}
 
 
 class Suggestions:
@@ -182,16 +187,15 @@ def _actions(
     index: int,
     seasons: Mapping[int, DisplayStatus] | None,
 ) -> list[Control]:
-    item, status = result.item, result.status
+    item = result.item
+    offer = search.title_actions(item.media_type, result.status, seasons)
     back = (key, page, index) if key else ()
     letter = LETTER[item.media_type]
-    if status in REQUESTABLE:
-        style = discord.ButtonStyle.primary
-        return [button("Request", "rq", letter, item.tmdb_id, *back, style=style, row=0)]
     items = []
-    if offers_more_seasons(item.media_type, status, seasons):
-        items.append(button("More seasons", "rq", letter, item.tmdb_id, *back, row=0))
-    if status in WATCHABLE:
+    if offer.ask is not None:
+        label, style = ASK_BUTTONS[offer.ask]
+        items.append(button(label, "rq", letter, item.tmdb_id, *back, style=style, row=0))
+    if offer.notify:
         items.append(button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0))
     return items
 
