@@ -7,7 +7,8 @@ from typing import Any
 import discord
 
 from adapters.discord import render
-from adapters.discord.common import acting_user, defer, deps, show
+from adapters.discord.context import acting_user, deps
+from adapters.discord.replies import defer, show
 from adapters.text import jobs_text, link_text
 from core import jobs, users
 

@@ -16,19 +16,9 @@ from discord import app_commands
 
 from adapters.discord import account as account_commands
 from adapters.discord import approvals, mine, requesting, search
-from adapters.discord.common import Deps, deps, report_error
 from adapters.discord.config import DiscordConfig
-from adapters.discord.controls import (
-    HANDLERS,
-    ID,
-    KEY,
-    LETTER,
-    SMALL,
-    SNOWFLAKE,
-    Control,
-    Verb,
-    unknown_component,
-)
+from adapters.discord.context import Deps, deps, report_error
+from adapters.discord.controls import Control, Handler, Registry, unknown_component
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.search import Suggestions
 from core.errors import ServiceRejected, ServiceUnavailable
@@ -37,18 +27,19 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-BUTTONS: dict[str, Verb] = {
-    "pg": Verb(search.on_page, f"{KEY}:{SMALL}:{SMALL}"),
-    "nt": Verb(search.on_notify, f"{LETTER}:{ID}"),
-    "rq": Verb(requesting.on_request, f"{LETTER}:{ID}(?::{KEY}:{SMALL}:{SMALL})?"),
-    "ss": Verb(requesting.on_choose, f"{KEY}:{SMALL}"),
-    "sp": Verb(requesting.on_picker, f"{KEY}:(?:all|none|ok|back|p{SMALL})"),
-    "ap": Verb(approvals.on_approve, ID),
-    "de": Verb(approvals.on_decline, ID),
-    "rt": Verb(approvals.on_retry, ID),
-    "pm": Verb(approvals.on_more_pending, ID),
-    "mr": Verb(mine.on_requests_page, f"{SNOWFLAKE}:{SMALL}"),
-    "cx": Verb(mine.on_cancel, ID),
+# verb -> the handler of its buttons and menus (their custom_id shapes: controls.SHAPES).
+BUTTONS: dict[str, Handler] = {
+    "pg": search.on_page,
+    "nt": search.on_notify,
+    "rq": requesting.on_request,
+    "ss": requesting.on_choose,
+    "sp": requesting.on_picker,
+    "ap": approvals.on_approve,
+    "de": approvals.on_decline,
+    "rt": approvals.on_retry,
+    "pm": approvals.on_more_pending,
+    "mr": mine.on_requests_page,
+    "cx": mine.on_cancel,
 }
 MAX_START_DELAY = 60.0
 
@@ -74,7 +65,7 @@ class Commands(app_commands.CommandTree["RequestBot"]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        """Errors of every slash command, in plain words (common.report_error)."""
+        """Errors of every slash command, in plain words (context.report_error)."""
         await report_error(interaction, error)
 
 
@@ -89,6 +80,7 @@ class RequestBot(discord.Client):
     def __init__(self, found: Deps) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=MENTIONS)
         self.deps = found
+        self.registry = Registry(BUTTONS, report_error)
         self.suggestions = Suggestions(found.config.autocomplete_budget)
         self.tree = Commands(self)
         _add_commands(self.tree)
@@ -96,7 +88,6 @@ class RequestBot(discord.Client):
     async def setup_hook(self) -> None:
         """Answer our buttons from any message (persistent, across restarts), then make the
         slash commands known to Discord."""
-        HANDLERS.update(BUTTONS)
         self.add_dynamic_items(Control)
         guild_id = self.deps.config.guild_id
         try:

@@ -10,29 +10,15 @@ from typing import Any
 
 import discord
 
-from adapters import text
 from adapters.discord import render
-from adapters.discord.common import (
-    PREFIX,
-    acting_user,
-    defer,
-    deps,
-    frozen,
-    identity_of,
-    report_error,
-    say,
-    show,
-)
-from adapters.discord.controls import Control, button, refuse
-from adapters.text import SHOWN_AS
-from core import outbox, queries, quotas, requests, user_admin, users
-from core.domain import MediaRequest
+from adapters.discord.cards import card_of, quota_use
+from adapters.discord.context import acting_user, deps, identity_of, report_error
+from adapters.discord.controls import PREFIX, button, refuse
+from adapters.discord.replies import defer, frozen, say, show
+from core import queries, requests, user_admin, users
 from core.errors import InvalidInput
-from core.events import EventKind, EventPayload
 from core.identity import User
-from core.media import MediaType
 from core.permissions import describe, parse_permissions
-from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +26,6 @@ DECLINE_MODAL = re.compile(PREFIX + r"dm:(?P<id>\d{1,18})")
 REASON = 300
 EXPIRED_FORM = "That form has expired. Press the button again."
 PENDING_PAGE = 4  # cards per /pending answer, and one more message for "More"
-
-
-def card_buttons(payload: EventPayload, kind: EventKind) -> list[Control]:
-    """Approve / Decline while pending, Retry once failed, nothing otherwise."""
-    request_id = payload.request_id
-    if kind is EventKind.PENDING:
-        return [
-            button("Approve", "ap", request_id, style=discord.ButtonStyle.success, emoji="✅"),
-            button("Decline", "de", request_id, style=discord.ButtonStyle.danger, emoji="✖️"),
-        ]
-    if kind is EventKind.FAILED:
-        return [button("Retry", "rt", request_id, style=discord.ButtonStyle.primary, emoji="🔁")]
-    return []
-
-
-def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
-    """The card of a request as it is now."""
-    reason = request.decline_reason or request.fail_reason
-    payload = outbox.snapshot(request, request.modified_by, reason)
-    kind = SHOWN_AS[request.status]
-    embed = render.approval_card(payload, kind, quota_use)
-    return {"embed": embed, "view": frozen(*card_buttons(payload, kind))}
 
 
 async def _refresh(interaction: discord.Interaction[Any], request_id: int) -> None:
@@ -196,11 +160,6 @@ async def _pending_page(interaction: discord.Interaction[Any], offset: int) -> N
         await say(interaction, **card_of(request, use))
     if shown < total:
         await say(interaction, view=frozen(button(f"More ({total - shown} left)", "pm", shown)))
-
-
-async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:
-    """The requester's use of the quota that the request counts against, for its card."""
-    return text.quota_use(await quotas.counted_against(services, user_id, media_type), media_type)
 
 
 async def on_permissions(

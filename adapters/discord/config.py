@@ -1,4 +1,5 @@
-"""The Discord adapter's plain configuration (bot/ fills it from the settings)."""
+"""The Discord adapter's plain configuration (bot/ fills it from the settings), and the
+platform name its users are known by in the core."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from core.permissions import Permission
 
+PLATFORM = "discord"
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 

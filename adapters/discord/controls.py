@@ -1,54 +1,78 @@
 """Buttons and menus. Every one is a ``rb:<verb>:<args>`` custom_id answered by one
 registered DynamicItem, so that each keeps working on any message and after a restart;
-its state is in the custom_id (a request id) or in the database behind a short key."""
+its state is in the custom_id (a request id) or in the database behind a short key. Which
+handler answers each verb is the app's to say (a Registry on the client)."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
-from adapters.discord.common import EXPIRED, PREFIX, report_error, say
+from adapters.discord.replies import say
 
 log = logging.getLogger(__name__)
 
+PREFIX = "rb:"  # every custom_id this bot makes starts with it
+EXPIRED = "This button has expired or is not one of mine. Run the command again to start over."
+
+# A verb's handler(interaction, args, selected values); what becomes of its errors.
 Handler = Callable[[discord.Interaction[Any], list[str], list[str]], Awaitable[None]]
+Reporter = Callable[[discord.Interaction[Any], BaseException], Awaitable[None]]
 TEMPLATE = re.compile(PREFIX + r"(?P<verb>[a-z]{1,4})(?::(?P<args>[A-Za-z0-9_:\-]{0,80}))?")
 
-# The pieces of a custom_id's arguments, for ``Verb`` shapes.
+# The pieces of a custom_id's arguments, for SHAPES.
 KEY = r"[A-Za-z0-9_\-]{1,40}"  # a core.chat key
 ID = r"\d{1,18}"  # a database id: within SQLite's 64-bit integers
 SNOWFLAKE = r"\d{1,20}"  # a Discord id
 SMALL = r"\d{1,4}"  # a page or a position
 LETTER = r"[mt]"  # movie or TV
 
+# The shape of each verb's arguments (a regular expression over the ``:``-joined
+# arguments): a custom_id of another shape (forged, cut short, from an older version)
+# never reaches the handler.
+SHAPES = {
+    "pg": f"{KEY}:{SMALL}:{SMALL}",  # a search's page and result
+    "nt": f"{LETTER}:{ID}",  # notify me of a title
+    "rq": f"{LETTER}:{ID}(?::{KEY}:{SMALL}:{SMALL})?",  # request a title (from a search)
+    "ss": f"{KEY}:{SMALL}",  # the season menu of a picker's page
+    "sp": f"{KEY}:(?:all|none|ok|back|p{SMALL})",  # the season picker's buttons
+    "ap": ID,  # approve
+    "de": ID,  # decline
+    "rt": ID,  # retry
+    "pm": ID,  # more of /pending, from this offset
+    "mr": f"{SNOWFLAKE}:{SMALL}",  # a page of someone's /requests
+    "cx": ID,  # withdraw
+}
+
+
+def fits(verb: str, args: str) -> bool:
+    shape = SHAPES.get(verb)
+    return shape is not None and re.fullmatch(shape, args) is not None
+
 
 @dataclass(frozen=True, slots=True)
-class Verb:
-    """A verb's handler(interaction, args, selected values) and the shape of its arguments
-    (a regular expression over the ``:``-joined arguments): a custom_id of another shape
-    (forged, cut short, from an older version) never reaches the handler."""
+class Registry:
+    """What answers our controls (the client carries it, ``interaction.client.registry``):
+    a handler for every verb, and the one place where their errors become words."""
 
-    handler: Handler
-    shape: str
+    handlers: Mapping[str, Handler]
+    report: Reporter
 
-    def accepts(self, args: str) -> bool:
-        return re.fullmatch(self.shape, args) is not None
-
-
-# verb -> Verb; filled by the app.
-HANDLERS: dict[str, Verb] = {}
+    def __post_init__(self) -> None:
+        odd = set(self.handlers) ^ set(SHAPES)
+        if odd:
+            raise ValueError(f"every verb needs both a shape and a handler: {sorted(odd)}")
 
 
 def custom_id(verb: str, *args: object) -> str:
     text = ":".join([PREFIX + verb, *(str(a) for a in args)])
     assert TEMPLATE.fullmatch(text), text  # our own ids always fit Discord's 100 characters
-    known = HANDLERS.get(verb)
-    assert known is None or known.accepts(":".join(str(a) for a in args)), text
+    assert fits(verb, ":".join(str(a) for a in args)), text
     return text
 
 
@@ -71,17 +95,18 @@ class Control(discord.ui.DynamicItem[discord.ui.Item[Any]], template=TEMPLATE):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Run the verb's handler if the arguments have its shape; errors become words in
         one place."""
+        registry: Registry = interaction.client.registry
         match = TEMPLATE.fullmatch(self.custom_id)
-        verb = HANDLERS.get(match["verb"]) if match else None
-        raw = (match["args"] or "") if match else ""
-        if verb is None or not verb.accepts(raw):
+        verb, raw = (match["verb"], match["args"] or "") if match else ("", "")
+        handler = registry.handlers.get(verb)
+        if handler is None or not fits(verb, raw):
             await refuse(interaction, self.custom_id)
             return
         values = list(getattr(self.item, "values", []) or [])
         try:
-            await verb.handler(interaction, raw.split(":") if raw else [], values)
+            await handler(interaction, raw.split(":") if raw else [], values)
         except Exception as error:
-            await report_error(interaction, error)
+            await registry.report(interaction, error)
 
 
 async def unknown_component(interaction: discord.Interaction[Any]) -> None:

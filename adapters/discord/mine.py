@@ -8,8 +8,9 @@ from typing import Any
 import discord
 
 from adapters.discord import render
-from adapters.discord.common import acting_user, defer, deps, frozen, owner_only, show
+from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
+from adapters.discord.replies import defer, frozen, show
 from adapters.text import request_line
 from core import queries, quotas, requests
 from core.domain import RequestStatus

@@ -26,10 +26,10 @@ import aiohttp
 import discord
 
 from adapters.cards import as_it_is_now
-from adapters.discord import approvals, render
-from adapters.discord.approvals import card_buttons, card_of
-from adapters.discord.common import PLATFORM, frozen
-from adapters.discord.config import DiscordConfig
+from adapters.discord import render
+from adapters.discord.cards import card_buttons, card_of, quota_use
+from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.replies import frozen
 from adapters.memory import KeyedLocks, Recent
 from core import chat
 from core.audience import told_in_place
@@ -144,12 +144,10 @@ class DiscordNotifier:
         """Post the card of a request as it is now and remember it, so that decisions
         anywhere edit it."""
         payload, kind = await as_it_is_now(self._services, payload, kind)
-        quota_use = ""
+        use = ""
         if kind is EventKind.PENDING:
-            quota_use = await approvals.quota_use(
-                self._services, payload.requested_by_id, payload.media_type
-            )
-        embed = render.approval_card(payload, kind, quota_use)
+            use = await quota_use(self._services, payload.requested_by_id, payload.media_type)
+        embed = render.approval_card(payload, kind, use)
         view = frozen(*card_buttons(payload, kind))
         async with self._delivery(f"channel {getattr(channel, 'id', '?')}"):
             message = await channel.send(embed=embed, view=view)

@@ -10,17 +10,10 @@ import discord
 
 from adapters import text
 from adapters.discord import render
-from adapters.discord.common import (
-    PLATFORM,
-    UserFacing,
-    acting_user,
-    defer,
-    deps,
-    frozen,
-    owner_only,
-    show,
-)
+from adapters.discord.config import PLATFORM
+from adapters.discord.context import UserFacing, acting_user, deps, owner_only
 from adapters.discord.controls import Control, button, menu
+from adapters.discord.replies import defer, frozen, show
 from adapters.discord.search import TYPES, show_result, show_title
 from adapters.text import BADGES
 from core import chat, queries, seasons

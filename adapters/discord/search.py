@@ -15,18 +15,10 @@ import discord
 from discord import app_commands
 
 from adapters.discord import render
-from adapters.discord.common import (
-    PLATFORM,
-    Deps,
-    UserFacing,
-    acting_user,
-    defer,
-    deps,
-    frozen,
-    owner_only,
-    show,
-)
+from adapters.discord.config import PLATFORM
+from adapters.discord.context import Deps, UserFacing, acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
+from adapters.discord.replies import defer, frozen, show
 from adapters.memory import Recent
 from core import chat, queries, search
 from core.errors import CoreError

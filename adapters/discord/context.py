@@ -1,18 +1,19 @@
-"""What every handler shares: its dependencies, who is acting (with their roles read again),
-answering inside Discord's 3 s, building components, and the one place where errors become
-words."""
+"""What every handler shares: its dependencies, who is acting (with their roles read
+again), whose menu it is, and the one place where errors become words."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from adapters.discord import render
-from adapters.discord.config import DiscordConfig
+from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.replies import say
 from adapters.memory import KeyedLocks
 from core import users
 from core.errors import CoreError
@@ -20,16 +21,9 @@ from core.identity import Identity, User
 from core.permissions import Permission
 from core.services import Services
 
-if TYPE_CHECKING:
-    from adapters.discord.notifier import DiscordNotifier
-
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
-PREFIX = "rb:"  # every custom_id this bot makes starts with it
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
-THINKING = "requestbot-thinking"  # interaction.extras: the deferred answer is not replaced yet
-EXPIRED = "This button has expired or is not one of mine. Run the command again to start over."
 
 
 class UserFacing(Exception):
@@ -84,71 +78,6 @@ async def acting_user(interaction: discord.Interaction[Any]) -> User:
         role_permissions=granted,
         username=person.name,
     )
-
-
-def frozen(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A view to send or edit with. Every item is a registered DynamicItem, answered whatever
-    message it is on and after a restart; the view is stopped so that discord.py does not
-    also keep it per message (it would call each item twice, and hold it for ever)."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
-
-
-async def defer(interaction: discord.Interaction[Any], *, update: bool = False) -> None:
-    """Acknowledge first, work afterwards: Discord gives 3 s, TMDb and the database may need
-    more. ``update``: the answer will replace the message the component is on."""
-    if interaction.response.is_done():
-        return
-    if update:
-        await interaction.response.defer()
-    else:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        interaction.extras[THINKING] = True
-
-
-async def say(
-    interaction: discord.Interaction[Any],
-    text: str | None = None,
-    *,
-    embed: discord.Embed | None = None,
-    embeds: Sequence[discord.Embed] = (),
-    view: discord.ui.View | None = None,
-) -> None:
-    """Tell the user privately, whether or not the interaction was acknowledged yet."""
-    many = list(embeds) if embeds else ([embed] if embed else [])
-    if interaction.extras.pop(THINKING, False):  # the first answer replaces "thinking…"
-        await interaction.edit_original_response(content=text, embeds=many, view=view)
-        return
-    kwargs: dict[str, Any] = {"content": text, "embeds": many, "ephemeral": True}
-    if view is not None:
-        kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
-
-
-async def show(
-    interaction: discord.Interaction[Any],
-    content: str | None = None,
-    *,
-    embed: discord.Embed | None = None,
-    embeds: Sequence[discord.Embed] = (),
-    view: discord.ui.View | None = None,
-) -> None:
-    """Replace what the user sees: the deferred "thinking" answer of a command, or the
-    message a component is on."""
-    many = list(embeds) if embeds else ([embed] if embed else [])
-    if interaction.response.is_done():
-        interaction.extras.pop(THINKING, None)
-        await interaction.edit_original_response(content=content, embeds=many, view=view)
-    elif interaction.type is discord.InteractionType.component:
-        await interaction.response.edit_message(content=content, embeds=many, view=view)
-    else:
-        await say(interaction, content, embeds=many, view=view)
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
