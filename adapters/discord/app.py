@@ -1,6 +1,6 @@
 """The Discord adapter: a discord.py client with its slash commands, one registered
 DynamicItem for every button and menu, and one error hook, in the event loop of the rest
-of requestbot."""
+of requestbot (what answers what: commands.py)."""
 
 from __future__ import annotations
 
@@ -12,35 +12,18 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
-from discord import app_commands
 
-from adapters.discord import account as account_commands
-from adapters.discord import approvals, mine, requesting, search
+from adapters.discord import commands
+from adapters.discord.autocomplete import Suggestions
 from adapters.discord.config import DiscordConfig
-from adapters.discord.context import Deps, deps, report_error
-from adapters.discord.controls import Control, Handler, Registry, unknown_component
+from adapters.discord.context import Deps
+from adapters.discord.controls import Control
 from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.search import Suggestions
 from core.errors import ServiceRejected, ServiceUnavailable
-from core.media import MediaType
 from core.services import Services
 
 log = logging.getLogger(__name__)
 
-# verb -> the handler of its buttons and menus (their custom_id shapes: controls.SHAPES).
-BUTTONS: dict[str, Handler] = {
-    "pg": search.on_page,
-    "nt": search.on_notify,
-    "rq": requesting.on_request,
-    "ss": requesting.on_choose,
-    "sp": requesting.on_picker,
-    "ap": approvals.on_approve,
-    "de": approvals.on_decline,
-    "rt": approvals.on_retry,
-    "pm": approvals.on_more_pending,
-    "mr": mine.on_requests_page,
-    "cx": mine.on_cancel,
-}
 MAX_START_DELAY = 60.0
 
 
@@ -61,14 +44,6 @@ def point_at(config: DiscordConfig) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-class Commands(app_commands.CommandTree["RequestBot"]):
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        """Errors of every slash command, in plain words (context.report_error)."""
-        await report_error(interaction, error)
-
-
 # No message may ping everyone, a role or a user by what it says: the only mention the bot
 # makes, of someone whose DMs are closed, names that user in its own send (the notifier).
 MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)
@@ -80,10 +55,10 @@ class RequestBot(discord.Client):
     def __init__(self, found: Deps) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=MENTIONS)
         self.deps = found
-        self.registry = Registry(BUTTONS, report_error)
+        self.registry = commands.REGISTRY
         self.suggestions = Suggestions(found.config.autocomplete_budget)
-        self.tree = Commands(self)
-        _add_commands(self.tree)
+        self.tree = commands.Commands(self)
+        commands.add_commands(self.tree)
 
     async def setup_hook(self) -> None:
         """Answer our buttons from any message (persistent, across restarts), then make the
@@ -110,85 +85,12 @@ class RequestBot(discord.Client):
         log.info("Discord: connected as %s (id %s)", self.user, self.user.id)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """What discord.py routes nowhere: modals (handled here so that one opened before a
-        restart still works) and buttons that are not ours."""
-        if interaction.type is discord.InteractionType.modal_submit:
-            await approvals.on_modal(interaction)
-        elif interaction.type is discord.InteractionType.component:
-            await unknown_component(interaction)
+        """Modals, and controls that are not ours (commands.unrouted)."""
+        await commands.unrouted(interaction)
 
     async def close(self) -> None:
         await self.suggestions.close()
         await super().close()
-
-
-def _add_commands(tree: Commands) -> None:
-    group = app_commands.Group(name="request", description="Ask for a movie or a show")
-
-    @group.command(name="movie", description="Ask for a movie")
-    @app_commands.describe(title="Start typing, then pick one of the suggestions")
-    async def request_movie(
-        interaction: discord.Interaction[Any], title: app_commands.Range[str, 1, 100]
-    ) -> None:
-        await search.on_request(interaction, MediaType.MOVIE, title)
-
-    @group.command(name="tv", description="Ask for a show (you choose the seasons)")
-    @app_commands.describe(title="Start typing, then pick one of the suggestions")
-    async def request_tv(
-        interaction: discord.Interaction[Any], title: app_commands.Range[str, 1, 100]
-    ) -> None:
-        await search.on_request(interaction, MediaType.TV, title)
-
-    @request_movie.autocomplete("title")
-    async def movie_titles(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await _suggest(interaction, MediaType.MOVIE, current)
-
-    @request_tv.autocomplete("title")
-    async def show_titles(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await _suggest(interaction, MediaType.TV, current)
-
-    tree.add_command(group)
-    simple = (
-        ("requests", "Your requests and where they stand", mine.on_my_requests),
-        ("quota", "How many requests you have left", mine.on_quota),
-        ("cancel", "Withdraw one of your pending requests", mine.on_cancel_command),
-        ("pending", "Requests awaiting a decision (managers)", approvals.on_pending),
-        ("status", "The library scans and download checks", account_commands.on_status),
-    )
-    for name, description, handler in simple:
-        tree.add_command(app_commands.Command(name=name, description=description, callback=handler))
-
-    @tree.command(name="link", description="Link your media-server (Jellyfin/Emby) account")
-    @app_commands.describe(account="Your username on the media server (empty: just show)")
-    async def link(
-        interaction: discord.Interaction[Any],
-        account: app_commands.Range[str, 1, 100] | None = None,
-    ) -> None:
-        await account_commands.on_link(interaction, account)
-
-    @tree.command(name="permissions", description="See or set what someone may do (admins)")
-    @app_commands.describe(
-        user="Whose permissions",
-        grant="New permissions, e.g. user, moderator, or REQUEST|AUTO_APPROVE (empty: just show)",
-    )
-    @app_commands.rename(grant="set")
-    async def permissions(
-        interaction: discord.Interaction[Any],
-        user: discord.User,
-        grant: app_commands.Range[str, 1, 200] | None = None,
-    ) -> None:
-        await approvals.on_permissions(interaction, user, grant)
-
-
-async def _suggest(
-    interaction: discord.Interaction[Any], media_type: MediaType, current: str
-) -> list[app_commands.Choice[str]]:
-    client: RequestBot = interaction.client
-    return await client.suggestions.choices(deps(interaction), media_type, current)
 
 
 async def check(config: DiscordConfig) -> str:

@@ -1,5 +1,5 @@
 """Managers' side: Approve / Decline (with a modal for the reason) / Retry on a request's card,
-/pending, and /permissions for admins. The core decides who may and who was first."""
+and /pending. The core decides who may and who was first."""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ import discord
 
 from adapters.discord import render
 from adapters.discord.cards import card_of, quota_use
-from adapters.discord.context import acting_user, deps, identity_of, report_error
+from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, button, refuse
 from adapters.discord.replies import defer, frozen, say, show
-from core import queries, requests, user_admin, users
-from core.errors import InvalidInput
-from core.identity import User
-from core.permissions import describe, parse_permissions
+from core import queries, requests
 
 log = logging.getLogger(__name__)
 
@@ -160,30 +157,3 @@ async def _pending_page(interaction: discord.Interaction[Any], offset: int) -> N
         await say(interaction, **card_of(request, use))
     if shown < total:
         await say(interaction, view=frozen(button(f"More ({total - shown} left)", "pm", shown)))
-
-
-async def on_permissions(
-    interaction: discord.Interaction[Any], member: discord.User | discord.Member, grant: str | None
-) -> None:
-    """/permissions user: [set:]: show what someone may do, or replace their own permissions."""
-    await defer(interaction)
-    services = deps(interaction).services
-    actor = await acting_user(interaction)
-    target = await users.resolve_user(services, identity_of(member.id), member.display_name)
-    if grant is None:
-        target = await user_admin.get_user(services, actor.id, target.id)
-        await say(interaction, _permissions_line(target))
-        return
-    try:
-        wanted = parse_permissions(grant)
-    except ValueError as exc:
-        raise InvalidInput("permissions", grant, str(exc)) from exc
-    target = await user_admin.set_permissions(services, actor.id, target.id, wanted)
-    await say(interaction, "Done. " + _permissions_line(target))
-
-
-def _permissions_line(user: User) -> str:
-    line = f"**{render.esc(user.display_name)}** holds {describe(user.permissions)}"
-    if user.role_permissions:
-        line += f" ({describe(user.role_permissions)} from their Discord roles)"
-    return line + "."

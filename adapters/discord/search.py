@@ -1,32 +1,24 @@
-"""/request movie|tv: autocomplete from TMDb while the user types, then a private card with
-the poster and status, paged with Prev / Next, and Request (or Notify me)."""
+"""/request movie|tv: a private card with the poster and status of the chosen title or of
+each search result, paged with Prev / Next, and Request (or Notify me)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import discord
-from discord import app_commands
 
 from adapters.discord import render
 from adapters.discord.config import PLATFORM
-from adapters.discord.context import Deps, UserFacing, acting_user, deps, owner_only
+from adapters.discord.context import UserFacing, acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import defer, frozen, show
-from adapters.memory import Recent
 from core import chat, queries, search
-from core.errors import CoreError
-from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label
+from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult
 from core.search import Ask, SearchResults
 from core.watching import watch_title
-
-log = logging.getLogger(__name__)
 
 SEARCH_TTL = timedelta(days=2)
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
@@ -39,83 +31,6 @@ ASK_BUTTONS = {  # a show's Request opens the season picker
     Ask.CHOOSE_SEASONS: ("Request", discord.ButtonStyle.primary),
     Ask.MORE_SEASONS: ("More seasons", discord.ButtonStyle.secondary),
 }
-
-
-class Suggestions:
-    """Autocomplete answers: TMDb gets a budget inside Discord's 3 s; past it, what the cache
-    has for the longest typed prefix (or nothing). The search goes on in the background and
-    fills the cache for the next keystroke."""
-
-    def __init__(self, budget: float) -> None:
-        self.budget = budget
-        self._cache: Recent[tuple[str, str], list[app_commands.Choice[str]]] = Recent()
-        self._running: dict[tuple[str, str], asyncio.Task[list[app_commands.Choice[str]]]] = {}
-
-    async def choices(
-        self, found: Deps, media_type: MediaType, typed: str
-    ) -> list[app_commands.Choice[str]]:
-        query = " ".join(typed.split()).casefold()[:100]
-        if len(query) < 2:
-            return []
-        key = (media_type.value, query)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        task = self._running.get(key)
-        if task is None:
-            task = asyncio.create_task(self._fetch(found, media_type, query, key))
-            task.add_done_callback(_settled)
-            self._running[key] = task
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), self.budget)
-        except TimeoutError:
-            return self._closest(media_type, query)
-        except CoreError:  # TMDb down or refusing: say nothing rather than fail (_settled logs)
-            return self._closest(media_type, query)
-
-    async def _fetch(
-        self, found: Deps, media_type: MediaType, query: str, key: tuple[str, str]
-    ) -> list[app_commands.Choice[str]]:
-        try:
-            results = await search.search(found.services, query, 1, media_type)
-            choices = [_choice(r.item) for r in results.results if r.item.media_type is media_type]
-            self._cache[key] = choices[:25]
-            return choices[:25]
-        finally:
-            self._running.pop(key, None)
-
-    def _closest(self, media_type: MediaType, query: str) -> list[app_commands.Choice[str]]:
-        for end in range(len(query) - 1, 1, -1):
-            cached = self._cache.get((media_type.value, query[:end]))
-            if cached is not None:
-                return cached
-        return []
-
-    async def close(self) -> None:
-        for task in list(self._running.values()):
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-
-
-def _settled(task: asyncio.Task[list[app_commands.Choice[str]]]) -> None:
-    """Every search's end is looked at, also one whose answer came too late: a shield
-    whose waiter timed out stops watching its task, and an exception nobody retrieves
-    ends as "Task exception was never retrieved" in the log."""
-    if task.cancelled():
-        return
-    error = task.exception()
-    if isinstance(error, CoreError):
-        log.info("autocomplete search: %s", error)
-    elif error is not None:
-        log.error("autocomplete search failed", exc_info=error)
-
-
-def _choice(item: CatalogueItem) -> app_commands.Choice[str]:
-    return app_commands.Choice(
-        name=render.cut(label(item.title, item.year), 100),
-        value=f"{item.media_type.value}:{item.tmdb_id}",
-    )
 
 
 async def on_request(
@@ -185,8 +100,8 @@ def _actions(
     letter = LETTER[item.media_type]
     items = []
     if offer.ask is not None:
-        label, style = ASK_BUTTONS[offer.ask]
-        items.append(button(label, "rq", letter, item.tmdb_id, *back, style=style, row=0))
+        words, style = ASK_BUTTONS[offer.ask]
+        items.append(button(words, "rq", letter, item.tmdb_id, *back, style=style, row=0))
     if offer.notify:
         items.append(button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0))
     return items

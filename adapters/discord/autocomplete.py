@@ -1,0 +1,96 @@
+"""Suggestions from TMDb while the user types a title of /request movie|tv; picking one
+gives the command ``movie:603`` (or ``tv:1396``) instead of the typed words."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from discord import app_commands
+
+from adapters.discord import render
+from adapters.discord.context import Deps
+from adapters.memory import Recent
+from core import search
+from core.errors import CoreError
+from core.media import CatalogueItem, MediaType, label
+
+log = logging.getLogger(__name__)
+
+
+class Suggestions:
+    """Autocomplete answers: TMDb gets a budget inside Discord's 3 s; past it, what the cache
+    has for the longest typed prefix (or nothing). The search goes on in the background and
+    fills the cache for the next keystroke."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self._cache: Recent[tuple[str, str], list[app_commands.Choice[str]]] = Recent()
+        self._running: dict[tuple[str, str], asyncio.Task[list[app_commands.Choice[str]]]] = {}
+
+    async def choices(
+        self, found: Deps, media_type: MediaType, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        query = " ".join(typed.split()).casefold()[:100]
+        if len(query) < 2:
+            return []
+        key = (media_type.value, query)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        task = self._running.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch(found, media_type, query, key))
+            task.add_done_callback(_settled)
+            self._running[key] = task
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.budget)
+        except TimeoutError:
+            return self._closest(media_type, query)
+        except CoreError:  # TMDb down or refusing: say nothing rather than fail (_settled logs)
+            return self._closest(media_type, query)
+
+    async def _fetch(
+        self, found: Deps, media_type: MediaType, query: str, key: tuple[str, str]
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            results = await search.search(found.services, query, 1, media_type)
+            choices = [_choice(r.item) for r in results.results if r.item.media_type is media_type]
+            self._cache[key] = choices[:25]
+            return choices[:25]
+        finally:
+            self._running.pop(key, None)
+
+    def _closest(self, media_type: MediaType, query: str) -> list[app_commands.Choice[str]]:
+        for end in range(len(query) - 1, 1, -1):
+            cached = self._cache.get((media_type.value, query[:end]))
+            if cached is not None:
+                return cached
+        return []
+
+    async def close(self) -> None:
+        for task in list(self._running.values()):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _settled(task: asyncio.Task[list[app_commands.Choice[str]]]) -> None:
+    """Every search's end is looked at, also one whose answer came too late: a shield
+    whose waiter timed out stops watching its task, and an exception nobody retrieves
+    ends as "Task exception was never retrieved" in the log."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if isinstance(error, CoreError):
+        log.info("autocomplete search: %s", error)
+    elif error is not None:
+        log.error("autocomplete search failed", exc_info=error)
+
+
+def _choice(item: CatalogueItem) -> app_commands.Choice[str]:
+    return app_commands.Choice(
+        name=render.cut(label(item.title, item.year), 100),
+        value=f"{item.media_type.value}:{item.tmdb_id}",
+    )

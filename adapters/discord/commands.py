@@ -1,0 +1,119 @@
+"""What answers what: the slash commands, the handler of each button and menu verb, and
+what discord.py routes nowhere (modals, controls that are not ours)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import account as account_commands
+from adapters.discord import admin, approvals, mine, requesting, search
+from adapters.discord.autocomplete import Suggestions
+from adapters.discord.context import deps, report_error
+from adapters.discord.controls import Handler, Registry, unknown_component
+from core.media import MediaType
+
+# verb -> the handler of its buttons and menus (their custom_id shapes: controls.SHAPES).
+BUTTONS: Mapping[str, Handler] = {
+    "pg": search.on_page,
+    "nt": search.on_notify,
+    "rq": requesting.on_request,
+    "ss": requesting.on_choose,
+    "sp": requesting.on_picker,
+    "ap": approvals.on_approve,
+    "de": approvals.on_decline,
+    "rt": approvals.on_retry,
+    "pm": approvals.on_more_pending,
+    "mr": mine.on_requests_page,
+    "cx": mine.on_cancel,
+}
+REGISTRY = Registry(BUTTONS, report_error)  # the client carries it, for controls.Control
+
+
+class Commands(app_commands.CommandTree[discord.Client]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """Errors of every slash command, in plain words (context.report_error)."""
+        await report_error(interaction, error)
+
+
+async def unrouted(interaction: discord.Interaction[Any]) -> None:
+    """What discord.py routes nowhere: modals (handled here so that one opened before a
+    restart still works) and buttons that are not ours."""
+    if interaction.type is discord.InteractionType.modal_submit:
+        await approvals.on_modal(interaction)
+    elif interaction.type is discord.InteractionType.component:
+        await unknown_component(interaction)
+
+
+def add_commands(tree: Commands) -> None:
+    group = app_commands.Group(name="request", description="Ask for a movie or a show")
+
+    @group.command(name="movie", description="Ask for a movie")
+    @app_commands.describe(title="Start typing, then pick one of the suggestions")
+    async def request_movie(
+        interaction: discord.Interaction[Any], title: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await search.on_request(interaction, MediaType.MOVIE, title)
+
+    @group.command(name="tv", description="Ask for a show (you choose the seasons)")
+    @app_commands.describe(title="Start typing, then pick one of the suggestions")
+    async def request_tv(
+        interaction: discord.Interaction[Any], title: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await search.on_request(interaction, MediaType.TV, title)
+
+    @request_movie.autocomplete("title")
+    async def movie_titles(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await _suggest(interaction, MediaType.MOVIE, current)
+
+    @request_tv.autocomplete("title")
+    async def show_titles(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await _suggest(interaction, MediaType.TV, current)
+
+    tree.add_command(group)
+    simple = (
+        ("requests", "Your requests and where they stand", mine.on_my_requests),
+        ("quota", "How many requests you have left", mine.on_quota),
+        ("cancel", "Withdraw one of your pending requests", mine.on_cancel_command),
+        ("pending", "Requests awaiting a decision (managers)", approvals.on_pending),
+        ("status", "The library scans and download checks", account_commands.on_status),
+    )
+    for name, description, handler in simple:
+        tree.add_command(app_commands.Command(name=name, description=description, callback=handler))
+
+    @tree.command(name="link", description="Link your media-server (Jellyfin/Emby) account")
+    @app_commands.describe(account="Your username on the media server (empty: just show)")
+    async def link(
+        interaction: discord.Interaction[Any],
+        account: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await account_commands.on_link(interaction, account)
+
+    @tree.command(name="permissions", description="See or set what someone may do (admins)")
+    @app_commands.describe(
+        user="Whose permissions",
+        grant="New permissions, e.g. user, moderator, or REQUEST|AUTO_APPROVE (empty: just show)",
+    )
+    @app_commands.rename(grant="set")
+    async def permissions(
+        interaction: discord.Interaction[Any],
+        user: discord.User,
+        grant: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        await admin.on_permissions(interaction, user, grant)
+
+
+async def _suggest(
+    interaction: discord.Interaction[Any], media_type: MediaType, current: str
+) -> list[app_commands.Choice[str]]:
+    suggestions: Suggestions = interaction.client.suggestions
+    return await suggestions.choices(deps(interaction), media_type, current)
