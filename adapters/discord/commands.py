@@ -34,6 +34,8 @@ REGISTRY = Registry(BUTTONS, report_error)  # the client carries it, for control
 
 
 class Commands(app_commands.CommandTree[discord.Client]):
+    """The slash commands, whose errors all become words in one place."""
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
@@ -51,6 +53,7 @@ async def unrouted(interaction: discord.Interaction[Any]) -> None:
 
 
 def add_commands(tree: Commands) -> None:
+    """Every slash command, each calling its handler."""
     group = app_commands.Group(name="request", description="Ask for a movie or a show")
 
     @group.command(name="movie", description="Ask for a movie")
