@@ -1,6 +1,6 @@
-"""A request's card for managers, as it is now: its embed, and the decisions it offers
-(Approve / Decline while pending, Retry once failed). Cards are posted by the notifier and
-shown again by the managers' buttons."""
+"""A request's card for managers, as it is now: its embed, and a button for each decision
+still open (core.decisions). The notifier posts cards; the managers' buttons show them
+again."""
 
 from __future__ import annotations
 
@@ -14,23 +14,28 @@ from adapters.discord.controls import Control, button
 from adapters.discord.replies import frozen
 from adapters.text import SHOWN_AS
 from core import outbox, quotas
+from core.decisions import Decision, open_decisions
 from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
 from core.media import MediaType
 from core.services import Services
 
+# Each decision's button: label, verb, style, emoji.
+DECISION_BUTTONS = {
+    Decision.APPROVE: ("Approve", "ap", discord.ButtonStyle.success, "✅"),
+    Decision.DECLINE: ("Decline", "de", discord.ButtonStyle.danger, "✖️"),
+    Decision.RETRY: ("Retry", "rt", discord.ButtonStyle.primary, "🔁"),
+}
+
 
 def card_buttons(payload: EventPayload, kind: EventKind) -> list[Control]:
-    """Approve / Decline while pending, Retry once failed, nothing otherwise."""
-    request_id = payload.request_id
-    if kind is EventKind.PENDING:
-        return [
-            button("Approve", "ap", request_id, style=discord.ButtonStyle.success, emoji="✅"),
-            button("Decline", "de", request_id, style=discord.ButtonStyle.danger, emoji="✖️"),
-        ]
-    if kind is EventKind.FAILED:
-        return [button("Retry", "rt", request_id, style=discord.ButtonStyle.primary, emoji="🔁")]
-    return []
+    """A button for each decision still open (core.decisions): Approve / Decline while
+    pending, Retry once failed, nothing otherwise."""
+    shown = [DECISION_BUTTONS[decision] for decision in open_decisions(kind)]
+    return [
+        button(label, verb, payload.request_id, style=style, emoji=emoji)
+        for label, verb, style, emoji in shown
+    ]
 
 
 def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
