@@ -3,6 +3,7 @@ media server's accounts."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,15 @@ class User:
     quota: QuotaLimits = QuotaLimits()
     created_at: datetime | None = None
     role_permissions: Permission = Permission.NONE
+
+    def numeric_id(self, platform: str) -> int | None:
+        """The user's id on a platform whose ids are numbers (a Telegram chat, a Discord
+        user), or None when they have none there."""
+        for identity in self.identities:
+            if identity.platform == platform:
+                with contextlib.suppress(ValueError):
+                    return int(identity.external_id)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ across a restart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -25,6 +24,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.attached import Attached
 from adapters.cards import as_it_is_now
 from adapters.discord import render
 from adapters.discord.cards import card_buttons, card_of, quota_use
@@ -42,7 +42,6 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT = 30.0
 CARD = "approval"
 DM_CLOSED = 50007  # Discord's "Cannot send messages to this user"
 RATE_LIMITED_AGAIN = 5.0  # seconds, when discord.py's own retries did not get through
@@ -56,26 +55,23 @@ class DiscordNotifier:
     def __init__(self, services: Services, config: DiscordConfig) -> None:
         self._services = services
         self._config = config
-        self._client: discord.Client | None = None
-        self._ready = asyncio.Event()
+        self._client: Attached[discord.Client] = Attached("Discord")
         self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
         self._cards = KeyedLocks()  # one update of a request's cards at a time
 
     def attach(self, client: discord.Client) -> None:
-        self._client = client
-        self._ready.set()
+        self._client.attach(client)
 
     def detach(self) -> None:
-        self._ready.clear()
-        self._client = None
+        self._client.detach()
 
     def reaches(self, user: User) -> bool:
-        return _discord_id(user) is not None
+        return user.numeric_id(PLATFORM) is not None
 
     def destinations(self, notification: Notification) -> tuple[str, ...]:
         """core.ports.Routed: the recipient's DMs; for a manager's card sent as a DM (no
         admin channel) also the shared channels, whose edits must come after it."""
-        own = f"user:{_discord_id(notification.recipient)}"
+        own = f"user:{notification.recipient.numeric_id(PLATFORM)}"
         if notification.audience is Audience.MANAGER and self._config.admin_channel_id is None:
             return (own, SHARED)
         return (own,)
@@ -83,7 +79,7 @@ class DiscordNotifier:
     async def send(self, notification: Notification) -> bool:
         """Tell one recipient; False when Discord has nothing to add for them."""
         event, user = notification.event, notification.recipient
-        user_id = _discord_id(user)
+        user_id = user.numeric_id(PLATFORM)
         if user_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
@@ -108,7 +104,7 @@ class DiscordNotifier:
         """DMs closed: say it in the notify channel, mentioning only that user."""
         channel_id = self._config.notify_channel_id
         assert channel_id is not None
-        channel = (await self._ready_client()).get_partial_messageable(channel_id)
+        channel = (await self._client.ready()).get_partial_messageable(channel_id)
         async with self._delivery(f"the notify channel {channel_id}"):
             await channel.send(
                 f"<@{user_id}> (your direct messages are closed, so here it is):",
@@ -123,7 +119,7 @@ class DiscordNotifier:
         done = False
         if kind is not EventKind.PENDING:
             done = await self.update_cards(payload, kind) > 0
-        client = await self._ready_client()
+        client = await self._client.ready()
         admin, public = self._config.admin_channel_id, self._config.notify_channel_id
         if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
             await self.post_card(client.get_partial_messageable(admin), payload, kind)
@@ -161,7 +157,7 @@ class DiscordNotifier:
         """Edit every card of the request to show it as it is now; returns how many show it.
         Cards deleted meanwhile, or in channels the bot lost, are skipped."""
         async with self._cards(str(payload.request_id)):
-            client = await self._ready_client()
+            client = await self._client.ready()
             payload, kind = await as_it_is_now(self._services, payload, kind)
             embed = render.approval_card(payload, kind)
             view = frozen(*card_buttons(payload, kind))
@@ -206,21 +202,11 @@ class DiscordNotifier:
             await channel.send(render.failure_note(payload), reference=reference)
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
-        client = await self._ready_client()
+        client = await self._client.ready()
         async with self._delivery(f"user {user_id}"):
             user = client.get_user(user_id) or await client.fetch_user(user_id)
             return user.dm_channel or await user.create_dm()
         raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _ready_client(self) -> discord.Client:
-        if self._client is None:
-            try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    await self._ready.wait()
-            except TimeoutError:
-                raise DeliveryFailed("the Discord adapter is not running") from None
-        assert self._client is not None
-        return self._client
 
     @contextlib.asynccontextmanager
     async def _delivery(self, where: str) -> AsyncIterator[None]:
@@ -251,11 +237,3 @@ def _dm_closed(failure: DeliveryFailed) -> bool:
 def _looks(embed: discord.Embed, view: discord.ui.View) -> str:
     shown: dict[str, Any] = {"embed": embed.to_dict(), "components": view.to_components()}
     return json.dumps(shown, sort_keys=True, default=str)
-
-
-def _discord_id(user: User) -> int | None:
-    for identity in user.identities:
-        if identity.platform == PLATFORM:
-            with contextlib.suppress(ValueError):
-                return int(identity.external_id)
-    return None

@@ -18,7 +18,6 @@ trouble as worth retrying. The outbox does the retrying, so nothing is lost on a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -37,6 +36,7 @@ from telegram.error import (
 )
 
 from adapters import text
+from adapters.attached import Attached
 from adapters.cards import as_it_is_now
 from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import callbacks, render
@@ -56,7 +56,6 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT = 30.0
 ADMIN_RETRY = 600.0  # seconds before an admin chat that failed for good is tried again
 CARD = "approval"
 
@@ -69,8 +68,7 @@ class TelegramNotifier:
     def __init__(self, services: Services, config: TelegramConfig) -> None:
         self._services = services
         self._config = config
-        self._bot: Bot | None = None
-        self._ready = asyncio.Event()
+        self._bot: Attached[Bot] = Attached("Telegram")
         self._unreachable: set[str] = set()  # chats already logged as unusable
         self._admin_down_until = 0.0  # the admin chat failed for good: cards go to managers
         # What each card shows now, as this process last set it: an edit that would change
@@ -81,16 +79,14 @@ class TelegramNotifier:
 
     def attach(self, bot: Bot) -> None:
         """Start delivering through ``bot`` (once the application is initialised)."""
-        self._bot = bot
-        self._ready.set()
+        self._bot.attach(bot)
 
     def detach(self) -> None:
         """Stop delivering (the application has stopped): sends wait, then fail."""
-        self._ready.clear()
-        self._bot = None
+        self._bot.detach()
 
     def reaches(self, user: User) -> bool:
-        return _chat_of(user) is not None
+        return user.numeric_id(PLATFORM) is not None
 
     @property
     def _admin_chat(self) -> int | None:
@@ -104,7 +100,7 @@ class TelegramNotifier:
         publish of its event (which tells whether the admin chat works, else the card goes
         privately) and before the edits of later events: in the shared chats' lane, and
         without an admin chat in the manager's private chat's too."""
-        own = f"chat:{_chat_of(notification.recipient)}"
+        own = f"chat:{notification.recipient.numeric_id(PLATFORM)}"
         if notification.audience is not Audience.MANAGER:
             return (own,)
         # While the admin chat is down, cards go privately: so the private chat's lane too.
@@ -112,7 +108,7 @@ class TelegramNotifier:
 
     def drain(self) -> None:
         """core.ports.Drainable: the limiter puts no outbox send on the wire any more."""
-        limiter = getattr(self._bot, "rate_limiter", None)
+        limiter = getattr(self._bot.current, "rate_limiter", None)
         if isinstance(limiter, FloodControl):
             limiter.drain()
 
@@ -124,7 +120,7 @@ class TelegramNotifier:
     async def _send(self, notification: Notification) -> bool:
         event, user = notification.event, notification.recipient
         payload, kind = event.payload, event.kind
-        chat_id = _chat_of(user)
+        chat_id = user.numeric_id(PLATFORM)
         if chat_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
@@ -136,7 +132,7 @@ class TelegramNotifier:
             if kind is EventKind.FAILED:
                 await self._announce_failure(chat_id, payload)
                 return True
-        bot = await self._ready_bot()
+        bot = await self._bot.ready()
         photo = poster_url(payload.poster_path)
         text = render.notification(notification, photo=photo is not None)
         async with self._delivery(chat_id):
@@ -212,7 +208,7 @@ class TelegramNotifier:
         """Edit every card posted about the request to show it as it is now (``kind``'s
         outcome, unless the request has moved on since); returns how many show it. Cards
         deleted meanwhile, or in chats the bot has left, are skipped."""
-        bot = await self._ready_bot()
+        bot = await self._bot.ready()
         async with self._cards(str(payload.request_id)):
             return await self._update_cards(bot, payload, kind)
 
@@ -244,7 +240,7 @@ class TelegramNotifier:
         if not here:
             await self.post_card(chat_id, payload, EventKind.FAILED)
             return
-        bot = await self._ready_bot()
+        bot = await self._bot.ready()
         reason = render.esc(render.shorten(payload.reason or "no reason given", render.CARD_REASON))
         text = (
             f"⚠️ Request #{payload.request_id} ({render.esc(payload.label)}) could not be sent "
@@ -289,7 +285,7 @@ class TelegramNotifier:
         kind: EventKind,
         markup: InlineKeyboardMarkup | None = None,
     ) -> Message:
-        bot = await self._ready_bot()
+        bot = await self._bot.ready()
         photo = poster_url(payload.poster_path)
         text = layout(payload, kind, photo=photo is not None)
         async with self._delivery(chat_id):
@@ -301,16 +297,6 @@ class TelegramNotifier:
         return text.quota_use(
             await quotas.counted_against(self._services, requester, media_type), media_type
         )
-
-    async def _ready_bot(self) -> Bot:
-        if self._bot is None:
-            try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    await self._ready.wait()
-            except TimeoutError:
-                raise DeliveryFailed("the Telegram adapter is not running") from None
-        assert self._bot is not None
-        return self._bot
 
     @contextlib.asynccontextmanager
     async def _delivery(self, chat_id: int | str) -> AsyncIterator[None]:
@@ -365,15 +351,6 @@ def card_buttons(payload: EventPayload, kind: EventKind) -> InlineKeyboardMarkup
     once failed, nothing otherwise."""
     shown = (_DECISIONS[decision] for decision in open_decisions(kind))
     return keyboard([(label, data(payload.request_id)) for label, data in shown])
-
-
-def _chat_of(user: User) -> int | None:
-    """The private chat of a user's Telegram identity (its id is the user id)."""
-    for identity in user.identities:
-        if identity.platform == PLATFORM:
-            with contextlib.suppress(ValueError):
-                return int(identity.external_id)
-    return None
 
 
 def _is_person(chat_id: int | str) -> bool:
