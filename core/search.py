@@ -27,6 +27,7 @@ WATCHABLE = frozenset(
     }
 )
 MAX_PAGE = 500  # TMDb's own limit
+SKIPPED_PAGES = 3  # pages of people only (a multi search has them) skipped in a row
 
 
 def seasons_left(seasons: Mapping[int, DisplayStatus]) -> tuple[int, ...]:
@@ -147,3 +148,22 @@ async def search(
         total_results=found.total_results,
         results=tuple(results),
     )
+
+
+async def titles_page(
+    services: Services,
+    query: str,
+    page: int = 1,
+    media_type: MediaType | None = None,
+    step: int = 1,
+) -> SearchResults:
+    """A page of results with a movie or show on it, for paging through a search: the
+    catalogue's multi search pages people too, and a page of people only is skipped in the
+    direction of travel (``step``: 1 onwards, -1 back), a few at most."""
+    found = await search(services, query, page, media_type)
+    for _ in range(SKIPPED_PAGES):
+        following = found.page + step
+        if found.results or not 1 <= following <= found.total_pages:
+            break
+        found = await search(services, query, following, media_type)
+    return found

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from core.availability import mark_available
 from core.domain import RequestStatus
 from core.errors import InvalidInput, ServiceUnavailable
-from core.media import DisplayStatus, MediaStatus, MediaType
+from core.media import DisplayStatus, MediaStatus, MediaType, SearchPage
 from core.permissions import Permission
 from core.request_repositories import MediaState
 from core.requests import approve_request, create_request, decline_request, fail_request
@@ -19,6 +21,7 @@ from core.search import (
     search,
     seasons_left,
     title_actions,
+    titles_page,
 )
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 
@@ -256,3 +259,29 @@ def test_a_show_whose_seasons_are_all_taken_offers_no_more_seasons() -> None:
     assert title_actions(TV, D.PARTIALLY_AVAILABLE, taken) == TitleActions(None, True)
     left = {**taken, 3: D.NOT_REQUESTED}
     assert title_actions(TV, D.PARTIALLY_AVAILABLE, left).ask is Ask.MORE_SEASONS
+
+
+async def test_paging_skips_pages_of_people_only_in_the_direction_of_travel(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(100):  # five pages of 20
+        world.movie(f"Star {n}", 2000)
+    people_only = {2, 3}  # a multi search's pages that hold only people
+    real = world.catalogue.search
+
+    async def search_with_people(
+        query: str, page: int = 1, media_type: MediaType | None = None
+    ) -> SearchPage:
+        found = await real(query, page, media_type)
+        return dataclasses.replace(found, items=()) if page in people_only else found
+
+    monkeypatch.setattr(world.catalogue, "search", search_with_people)
+
+    onwards = await titles_page(world.services, "star", 2)
+    back = await titles_page(world.services, "star", 3, step=-1)
+    people_only.update({4, 5})
+    beyond = await titles_page(world.services, "star", 2)
+
+    assert (onwards.page, len(onwards.results)) == (4, 20)
+    assert (back.page, len(back.results)) == (1, 20)
+    assert (beyond.page, beyond.results) == (5, ())  # no title is left onwards: none is shown

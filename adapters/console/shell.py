@@ -318,9 +318,9 @@ async def _search(shell: ConsoleShell, args: list[str]) -> None:
     await _show_page(shell, 1)
 
 
-async def _show_page(shell: ConsoleShell, page: int) -> None:
+async def _show_page(shell: ConsoleShell, page: int, step: int = 1) -> None:
     query, media_type = shell._query
-    results = await search.search(shell.services, query, page, media_type)
+    results = await search.titles_page(shell.services, query, page, media_type, step)
     shell._results = results
     shell.say(render.search_results(results))
 
@@ -340,7 +340,7 @@ async def _prev(shell: ConsoleShell, args: list[str]) -> None:
     if shell._results is None or shell._results.page <= 1:
         shell.say("This is the first page.")
         return
-    await _show_page(shell, shell._results.page - 1)
+    await _show_page(shell, shell._results.page - 1, step=-1)
 
 
 @command("info", "info N | movie:ID | tv:ID", "details, seasons and status of a title")

@@ -14,12 +14,10 @@ from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thr
 from core import chat, queries, search
 from core.media import CatalogueItem, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults
-from core.services import Services
 from core.watching import watch_title
 
 SEARCH_TTL = timedelta(days=2)
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
-SKIPPED_PAGES = 3  # pages of people only (TMDb's multi search has them) skipped in a row
 ASK_WORDS = {
     Ask.REQUEST: "Request",
     Ask.CHOOSE_SEASONS: "Choose seasons",
@@ -57,7 +55,7 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
         return
     state = deps(context)
     await acting_user(update, context)
-    found = await results_page(state.services, query, 1, media_type)
+    found = await search.titles_page(state.services, query, 1, media_type)
     if not found.results:
         await message.reply_text(render.nothing_found(found.query or query))
         return
@@ -151,7 +149,7 @@ async def show_result(
     """Put result ``index`` of ``page`` of the kept search on the pressed card."""
     media_type = MediaType(state["t"]) if state.get("t") else None
     step = -1 if index >= LAST else 1
-    results = await results_page(press.deps.services, state["q"], page, media_type, step)
+    results = await search.titles_page(press.deps.services, state["q"], page, media_type, step)
     if not results.results:
         raise UserFacing("There are no more movies or shows in these results.")
     index = min(index, len(results.results) - 1)
@@ -159,20 +157,6 @@ async def show_result(
     if press.message is None:
         return None
     return await show(press.message, text, markup, photo=photo, new_photo=not note)
-
-
-async def results_page(
-    services: Services, query: str, page: int, media_type: MediaType | None, step: int = 1
-) -> SearchResults:
-    """A page of results with a movie or show on it: TMDb's multi search pages people too,
-    and a page of people only is skipped (in the direction of travel, a few at most)."""
-    found = await search.search(services, query, page, media_type)
-    for _ in range(SKIPPED_PAGES):
-        following = found.page + step
-        if found.results or not 1 <= following <= found.total_pages:
-            break
-        found = await search.search(services, query, following, media_type)
-    return found
 
 
 async def show_title(
