@@ -178,6 +178,13 @@ def asked_already_text(existing: MediaRequest, esc: Escape) -> str:
     return f"✅ You asked for this already: {esc(request_line(existing))}."
 
 
+def withdrawn_text(cancelled: MediaRequest | None, esc: Escape) -> str:
+    """A press on a pending request's withdraw button: done, or done already."""
+    if cancelled is None:
+        return "Already withdrawn."
+    return f"Withdrawn: {esc(cancelled.media.label)}."
+
+
 def card_outcome(
     kind: EventKind, payload: EventPayload, *, esc: Escape, shorten: Callable[[str], str]
 ) -> str:

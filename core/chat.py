@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from core import requests
 from core.domain import ChatPost, CreateResult, MediaRequest
-from core.errors import DuplicateRequest, InvalidInput
+from core.errors import DuplicateRequest, InvalidInput, NotFound
 from core.media import MediaType
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
@@ -163,6 +163,15 @@ async def _asked(actor_id: int, attempt: Awaitable[CreateResult]) -> Asked:
     if own and asked <= {n for r in own for n in r.season_numbers}:
         return Asked(result, again=own)
     return Asked(result)
+
+
+async def withdraw(services: Services, actor_id: int, request_id: int) -> MediaRequest | None:
+    """Withdraw one's pending request from a chat's list; None when it is gone already (a
+    second press, or withdrawn elsewhere meanwhile): pressing twice is not an error."""
+    try:
+        return await requests.cancel_request(services, actor_id, request_id)
+    except NotFound:
+        return None
 
 
 def made_request(state: Mapping[str, Any]) -> int | None:

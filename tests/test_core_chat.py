@@ -9,7 +9,13 @@ import pytest
 from core import chat
 from core.delivery import CHANNELS
 from core.domain import ChatPost
-from core.errors import DeliveryFailed, DuplicateRequest, InvalidInput, QuotaExceeded
+from core.errors import (
+    DeliveryFailed,
+    DuplicateRequest,
+    InvalidInput,
+    PermissionDenied,
+    QuotaExceeded,
+)
 from core.events import DeliveryStatus, Event, EventKind
 from core.identity import QuotaLimits
 from core.media import MediaType
@@ -137,6 +143,23 @@ async def test_a_flow_asking_again_for_one_s_own_seasons_is_told_of_them(world: 
     )
     assert others.again == ()
     assert bob.id in {r.requested_by.id for r in others.result.existing}
+
+
+async def test_withdrawing_twice_is_told_it_is_done_already(world: World) -> None:
+    alice, bob = world.user("alice"), world.user("bob")
+    asked = await chat.request_title(world.services, alice.id, world.movie(), MediaType.MOVIE)
+    assert asked.result.request is not None
+    request_id = asked.result.request.id
+
+    with pytest.raises(PermissionDenied):  # only the requester (or a manager) withdraws
+        await chat.withdraw(world.services, bob.id, request_id)
+    first = await chat.withdraw(world.services, alice.id, request_id)
+    again = await chat.withdraw(world.services, alice.id, request_id)
+
+    assert first is not None
+    assert first.id == request_id
+    assert again is None
+    assert world.kinds() == [EventKind.PENDING, EventKind.CANCELLED]
 
 
 async def test_posts_are_listed_per_request_and_platform(world: World) -> None:

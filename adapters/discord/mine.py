@@ -11,10 +11,9 @@ from adapters.discord import render
 from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import defer, frozen, show
-from adapters.text import request_line
-from core import queries, quotas, requests
+from adapters.text import request_line, withdrawn_text
+from core import chat, queries, quotas
 from core.domain import RequestStatus
-from core.errors import NotFound
 from core.identity import User
 from core.services import Services
 
@@ -76,11 +75,8 @@ async def on_cancel(interaction: discord.Interaction[Any], args: list[str], _: l
     request_id = int(args[0])
     services = deps(interaction).services
     user = await acting_user(interaction)
-    try:
-        cancelled = await requests.cancel_request(services, user.id, request_id)
-        note = f"Withdrawn: {render.esc(cancelled.media.label)}."
-    except NotFound:
-        note = "Already withdrawn."
+    cancelled = await chat.withdraw(services, user.id, request_id)
+    note = withdrawn_text(cancelled, render.esc)
     await show(interaction, **await _cancellable(services, user, note))
 
 

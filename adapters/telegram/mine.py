@@ -9,10 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Press, UserFacing, acting_user, card_lock, deps
 from adapters.telegram.messages import keyboard, noop, show
-from adapters.text import request_line
-from core import queries, quotas, requests
+from adapters.text import request_line, withdrawn_text
+from core import chat, queries, quotas
 from core.domain import RequestStatus
-from core.errors import NotFound
 from core.identity import User
 from core.services import Services
 
@@ -91,11 +90,8 @@ async def on_cancel(update: Update, context: Context) -> None:
     services = press.deps.services
     async with press.deps.locks(card_lock(press)):  # a double tap withdraws once
         user = await press.user()
-        try:
-            cancelled = await press.quickly(requests.cancel_request(services, user.id, request_id))
-            await press.answer(f"Withdrawn: {cancelled.media.label}.")
-        except NotFound:
-            await press.answer("Already withdrawn.")
+        cancelled = await press.quickly(chat.withdraw(services, user.id, request_id))
+        await press.answer(withdrawn_text(cancelled, str))
         if press.message is not None:
             text, markup = await _cancellable(services, user, owner)
             await show(press.message, text, markup)
