@@ -46,7 +46,7 @@ from storage.migrate import current_revision_of, head_revision
 if TYPE_CHECKING:
     # The chat libraries load only for the platforms configured (each costs 0.2-0.3 s).
     from adapters.discord import DiscordAdapter
-    from adapters.telegram import TelegramAdapter
+    from adapters.telegram import TelegramAdapter, TelegramConfig
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,14 @@ class ChatAdapter(Protocol):
 
 def _telegram_adapter(settings: Settings, app: App) -> TelegramAdapter:
     """The Telegram adapter, its notifier registered with the dispatcher."""
+    return telegram_adapter(app, telegram_config(settings.telegram))
+
+
+def telegram_adapter(app: App, config: TelegramConfig) -> TelegramAdapter:
+    """The Telegram adapter on ``config``, its notifier registered with the dispatcher."""
     from adapters.telegram import TelegramAdapter
 
-    adapter = TelegramAdapter(app.services, telegram_config(settings.telegram))
+    adapter = TelegramAdapter(app.services, config)
     app.dispatcher.add_notifier(adapter.notifier)
     return adapter
 

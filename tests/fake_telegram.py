@@ -131,7 +131,9 @@ failures; users, chats, messages, commands and updates stay):
   every method but getUpdates, so a polling bot does not swallow the failure.
   ``send_garbage(times=1, *, methods=None)``: the same with 200 and a body that is not JSON.
 - ``callback_answer_deadline`` (15.0 s), ``enforce_flood`` (True), ``private_burst`` (4),
-  ``private_window`` (3.0 s).
+  ``private_window`` (3.0 s), ``flood_scale`` (1.0: every flood window, the private one
+  included, is that many times as long; a bot told the same scale keeps to the same rules
+  sooner).
 - lifetime and ``outage()`` / ``restore()`` are tests/fake_server.py's. The calls are
   recorded in ``calls`` only: the base's ``requests`` stays empty.
 
@@ -454,6 +456,7 @@ class FakeTelegram(FakeServer):
         self.enforce_flood = True
         self.private_burst = 4
         self.private_window = 3.0
+        self.flood_scale = 1.0
 
     # ----- lifetime ---------------------------------------------------------------------
 
@@ -932,13 +935,14 @@ class FakeTelegram(FakeServer):
             return
         now = time.monotonic()
         per_chat = self._flood_chat.setdefault(chat_id, deque())
-        horizon = now - max(GROUP_RATE[1], self.private_window, GLOBAL_RATE[1])
+        scale = self.flood_scale
+        horizon = now - max(GROUP_RATE[1], self.private_window, GLOBAL_RATE[1]) * scale
         for times in (self._flood_all, per_chat):
             while times and times[0] <= horizon:
                 times.popleft()
         limit, window = GROUP_RATE if chat_id < 0 else (self.private_burst, self.private_window)
-        waits = [_window_wait(self._flood_all, *GLOBAL_RATE, now)]
-        waits.append(_window_wait(per_chat, limit, window, now))
+        waits = [_window_wait(self._flood_all, GLOBAL_RATE[0], GLOBAL_RATE[1] * scale, now)]
+        waits.append(_window_wait(per_chat, limit, window * scale, now))
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             self.flood_violations.append(FloodViolation(method, chat_id, now))

@@ -1,9 +1,13 @@
 """requestbot running for real against fake Telegram and TMDb servers on 127.0.0.1.
 
 The bot is started the way ``requestbot run`` starts it: the composition root opens a real
-SQLite file (migrated) and a TMDb client on the fake TMDb, the Telegram adapter comes from
-the same registry, and the dispatcher runs beside it under bot.runner.serve. Tests talk to
-it only as Telegram users would: through the fake Bot API server.
+SQLite file (migrated) and a TMDb client on the fake TMDb, the Telegram adapter is built as
+the registry builds it, and the dispatcher runs beside it under bot.runner.serve. Tests talk
+to it only as Telegram users would: through the fake Bot API server.
+
+The bot and the fake server keep Telegram's flood rules on windows ``FLOOD_SCALE`` times as
+long, so that a conversation does not wait out real seconds; the flood rules themselves are
+tested on the real windows (test_telegram_units.py, test_fake_telegram.py).
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from bot.app import App, open_app
-from bot.commands import PLATFORM_ADAPTERS
+from bot.app import App, open_app, telegram_config
+from bot.commands import telegram_adapter
 from bot.runner import Component, serve
 from bot.settings import (
     DiscordSettings,
@@ -46,6 +50,7 @@ MOD = 9002  # a moderator: MANAGE_REQUESTS
 ALICE = 1001
 BOB = 1002
 CAROL = 1003
+FLOOD_SCALE = 0.1
 
 
 def text_of(message: SentMessage) -> str:
@@ -79,6 +84,7 @@ class TelegramWorld:
     _task: asyncio.Task[int] | None = None
 
     def __post_init__(self) -> None:
+        self.tg.flood_scale = FLOOD_SCALE
         self.tg.add_user(BOSS, "Boss", username="boss")
         self.tg.add_user(MOD, "Mo", username="mo")
         self.tg.add_user(ALICE, "Alice", username="alice")
@@ -130,7 +136,8 @@ class TelegramWorld:
         settings = self.settings()
         self._stack = AsyncExitStack()
         self.app = await self._stack.enter_async_context(open_app(settings))
-        components = [PLATFORM_ADAPTERS["telegram"](settings, self.app)]
+        config = replace(telegram_config(settings.telegram), flood_scale=FLOOD_SCALE)
+        components = [Component("telegram", telegram_adapter(self.app, config).run)]
         components.append(Component("notifications", self.app.dispatcher.run))
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(serve(components, stop=self._stop, signals=()))

@@ -35,7 +35,7 @@ from adapters.telegram.approvals import (
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.context import Deps
 from adapters.telegram.errors import on_error
-from adapters.telegram.flood import FloodControl
+from adapters.telegram.flood import FloodControl, FloodRates
 from adapters.telegram.mine import (
     on_cancel,
     on_cancel_command,
@@ -110,7 +110,7 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .request(aiohttp_request())
-        .rate_limiter(FloodControl())
+        .rate_limiter(FloodControl(FloodRates().scaled(config.flood_scale)))
         .defaults(defaults)
         .concurrent_updates(True)
         # Stopping cancels the long poll, whose connection may not be back in the pool when

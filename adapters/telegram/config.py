@@ -10,7 +10,9 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     """``admin_chat_id``: where approval cards go (None: to each manager privately);
-    ``notify_chat_id``: where "now available" is announced (None: nowhere public)."""
+    ``notify_chat_id``: where "now available" is announced (None: nowhere public);
+    ``flood_scale``: how long the flood windows kept are, as a share of Telegram's (1.0;
+    shorter for a test server that enforces the same rules on shorter windows)."""
 
     token: str
     base_url: str = DEFAULT_BASE_URL
@@ -19,6 +21,7 @@ class TelegramConfig:
     poll_timeout: int = 30
     # How long a button press may wait for its quick checks before it is answered anyway.
     answer_budget: float = 0.5
+    flood_scale: float = 1.0
 
     @property
     def base_file_url(self) -> str:

@@ -14,6 +14,9 @@ the last N messages of each chat.
 - everything together: at most 30 in any second;
 - everything else (callback answers, getMe, setMyCommands, deletions) goes straight through.
 
+Those are ``FloodRates()``; ``FloodRates().scaled(f)`` keeps the counts on windows ``f``
+times as long (a test server that enforces the same rules on shorter windows).
+
 A 429 pauses that chat for exactly ``retry_after`` seconds and then retries, up to
 ``max_retries`` times; after that the RetryAfter reaches the caller (the notifier turns it
 into a delivery retried later by the outbox).
@@ -32,6 +35,7 @@ import logging
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -132,23 +136,33 @@ class Window:
         self._answered.set()
 
 
+@dataclass(frozen=True, slots=True)
+class FloodRates:
+    """The windows kept: everything together, each group or channel, each private chat."""
+
+    overall: Rate = (30, 1.0)
+    group: Rate = (20, 60.0)
+    private: Rate = (3, 3.0)
+
+    def scaled(self, factor: float) -> FloodRates:
+        """The same numbers of messages in windows ``factor`` times as long."""
+
+        def scale(rate: Rate) -> Rate:
+            return rate[0], rate[1] * factor
+
+        return FloodRates(scale(self.overall), scale(self.group), scale(self.private))
+
+
 class FloodControl(BaseRateLimiter[int]):
     """A python-telegram-bot rate limiter: per-chat and overall buckets, exact 429 pauses.
 
     ``rate_limit_args`` of a single call, if given, is the number of retries for that call.
     """
 
-    def __init__(
-        self,
-        *,
-        overall: Rate = (30, 1.0),
-        group: Rate = (20, 60.0),
-        private: Rate = (3, 3.0),
-        max_retries: int = 2,
-    ) -> None:
-        self._overall = Window(*overall)
-        self._group_rate = group
-        self._private_rate = private
+    def __init__(self, rates: FloodRates = FloodRates(), *, max_retries: int = 2) -> None:
+        self._overall = Window(*rates.overall)
+        self._group_rate = rates.group
+        self._private_rate = rates.private
         self._max_retries = max_retries
         self._windows: dict[str, Window] = {}
         self._paused_until: dict[str, float] = {}
