@@ -26,7 +26,7 @@ from core import fulfilment, library, users
 from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
 from core.media import MediaType
-from core.notifications import Dispatcher
+from core.notifications import Dispatcher, DispatchPolicy
 from core.ports import Catalogue, Downloader, MediaServer
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine
@@ -225,9 +225,11 @@ async def open_app(
     catalogue: Catalogue | None = None,
     database_url: str | None = None,
     config: CoreConfig | None = None,
+    delivery: DispatchPolicy | None = None,
 ) -> AsyncIterator[App]:
     """Migrate and open the database, open the catalogue, the media server and the
-    downloaders, wire the core and its jobs; close all on exit."""
+    downloaders, wire the core and its jobs; close all on exit. ``delivery`` is how the
+    outbox retries (production's backoff unless given)."""
     url = database_url or settings.general.database_url
     async with AsyncExitStack() as stack:
         engine = create_engine(url)
@@ -246,7 +248,7 @@ async def open_app(
         downloaders = Downloaders(routes)
         uow = SqlUnitOfWorkFactory(engine)
         clock = SystemClock()
-        dispatcher = Dispatcher(uow, clock)
+        dispatcher = Dispatcher(uow, clock, policy=delivery)
         scheduler: Scheduler | None = None
 
         def written() -> None:

@@ -7,7 +7,9 @@ to it only as Telegram users would: through the fake Bot API server.
 
 The bot and the fake server keep Telegram's flood rules on windows ``FLOOD_SCALE`` times as
 long, so that a conversation does not wait out real seconds; the flood rules themselves are
-tested on the real windows (test_telegram_units.py, test_fake_telegram.py).
+tested on the real windows (test_telegram_units.py, test_fake_telegram.py). The outbox
+retries a failed delivery after ``DELIVERY.base_delay`` (or the retry_after asked for), not
+after production's 5 s.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from core import user_admin, users
 from core.domain import MediaRequest
 from core.events import DeliveryStatus, EventKind
 from core.identity import Identity, QuotaLimits
+from core.notifications import DispatchPolicy
 from core.permissions import ROLES, Permission
 from core.services import Services
 from tests.fake_telegram import FakeTelegram, SentMessage
@@ -51,6 +54,7 @@ ALICE = 1001
 BOB = 1002
 CAROL = 1003
 FLOOD_SCALE = 0.1
+DELIVERY = DispatchPolicy(base_delay=0.5)
 
 
 def text_of(message: SentMessage) -> str:
@@ -135,7 +139,7 @@ class TelegramWorld:
         """Start the bot as `requestbot run` does, and wait until it polls."""
         settings = self.settings()
         self._stack = AsyncExitStack()
-        self.app = await self._stack.enter_async_context(open_app(settings))
+        self.app = await self._stack.enter_async_context(open_app(settings, delivery=DELIVERY))
         config = replace(telegram_config(settings.telegram), flood_scale=FLOOD_SCALE)
         components = [Component("telegram", telegram_adapter(self.app, config).run)]
         components.append(Component("notifications", self.app.dispatcher.run))
