@@ -2,21 +2,26 @@
 when TEST_DATABASE_URL is set (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test).
 
 Each PostgreSQL test gets a schema of its own (dropped afterwards) through the search_path
-of every connection of its engine, so tests never see each other's rows.
+of every connection of its engine, so tests never see each other's rows. Under pytest-xdist
+each worker works in a database of its own beside that one (``test_gw0``, ..., created when
+first needed and kept for the next run): the migration's advisory lock is per database, so
+workers do not queue for each other's migrations.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import SqlUnitOfWorkFactory, create_engine
@@ -55,9 +60,38 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     TEST_DATABASE_URL). A PostgreSQL URL is shared: use open_storage to get a schema."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """TEST_DATABASE_URL, or under pytest-xdist this worker's database beside it."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    return POSTGRES_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return POSTGRES_URL
+    shared = make_url(POSTGRES_URL)
+    own = shared.set(database=f"{shared.database}_{worker}")
+    # In a thread of its own: an async fixture may ask for this one inside its event loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _create_database(POSTGRES_URL, str(own.database))).result()
+    return own.render_as_string(hide_password=False)
+
+
+async def _create_database(url: str, name: str) -> None:
+    """Create database ``name`` through a connection to ``url`` unless it exists."""
+    engine = create_engine(url)
+    try:
+        async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            found = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not found:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

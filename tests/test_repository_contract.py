@@ -27,7 +27,7 @@ from core.permissions import Permission
 from storage.db import write_lock
 from tests.core_fixtures import payload_for
 from tests.fakes import InMemoryDatabase, InMemoryUnitOfWorkFactory
-from tests.storage_fixtures import NO_POSTGRES, POSTGRES_URL, Storage, open_storage, sqlite_url
+from tests.storage_fixtures import Storage, open_storage, sqlite_url
 
 if TYPE_CHECKING:
     from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -97,9 +97,10 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         db = InMemoryDatabase()
         yield Backend(InMemoryUnitOfWorkFactory(db), memory=db)
         return
-    if request.param == "postgresql" and not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else POSTGRES_URL
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = request.getfixturevalue("postgres_url")
     async with open_storage(url) as opened:
         yield Backend.on(opened)
 
