@@ -17,6 +17,7 @@ from adapters.telegram.flood import (
     MARGIN,
     WIRE,
     FloodControl,
+    FloodRates,
     Window,
     is_group,
     is_limited,
@@ -152,6 +153,11 @@ def test_the_overall_window_runs_at_95_percent_of_telegrams_rate_or_more() -> No
 
     assert 0.95 * 30 <= 30 / overall.period < 30  # never faster than Telegram allows
     assert group.period >= 60.1  # a long window keeps at least the margin it had
+
+
+def test_telegrams_flood_rates_scaled_keep_their_counts_on_shorter_windows() -> None:
+    assert FloodRates() == FloodRates(overall=(30, 1.0), group=(20, 60.0), private=(3, 3.0))
+    assert FloodRates().scaled(0.5) == FloodRates((30, 0.5), (20, 30.0), (3, 1.5))
 
 
 async def test_a_message_counts_until_a_period_after_its_answer() -> None:
