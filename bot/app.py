@@ -46,6 +46,7 @@ FULL_SCAN = "full library scan"
 SEND = "send approved"
 SYNC = "download sync"
 RECENT_SLACK = timedelta(minutes=5)  # overlap between recently-added scans
+JOBS_START_DELAY = 1.0  # seconds from start-up to the jobs' first runs
 
 
 @dataclass
@@ -226,10 +227,12 @@ async def open_app(
     database_url: str | None = None,
     config: CoreConfig | None = None,
     delivery: DispatchPolicy | None = None,
+    jobs_start_delay: float = JOBS_START_DELAY,
 ) -> AsyncIterator[App]:
     """Migrate and open the database, open the catalogue, the media server and the
     downloaders, wire the core and its jobs; close all on exit. ``delivery`` is how the
-    outbox retries (production's backoff unless given)."""
+    outbox retries (production's backoff unless given); the jobs first run
+    ``jobs_start_delay`` seconds after the scheduler starts."""
     url = database_url or settings.general.database_url
     async with AsyncExitStack() as stack:
         engine = create_engine(url)
@@ -265,5 +268,5 @@ async def open_app(
         )
         jobs = build_jobs(settings, services, media_server, downloaders)
         if jobs:
-            scheduler = Scheduler(services, jobs)
+            scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
         yield App(services, dispatcher, url, scheduler)

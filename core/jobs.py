@@ -145,7 +145,7 @@ class Scheduler:
         return await self._run(self._jobs[name])
 
     async def _loop(self, job: Job) -> None:
-        delay = await self._first_delay(job)
+        delay = await self.first_delay(job.name)
         while True:
             try:
                 async with asyncio.timeout(delay):
@@ -156,7 +156,11 @@ class Scheduler:
             await self._run(job)
             delay = job.interval
 
-    async def _first_delay(self, job: Job) -> float:
+    async def first_delay(self, name: str) -> float:
+        """Seconds from the scheduler's start to the job's first run: soon, unless the job
+        catches up and its last good run is more recent than its interval (a daily scan
+        after a restart waits for its turn)."""
+        job = self._jobs[name]
         if not job.catch_up:
             return self._start_delay
         try:

@@ -82,6 +82,7 @@ class Dispatcher:
         self._leases = Leases(uow, clock)
         self._flights = self._leases.flights  # the events being delivered, by id
         self._room = asyncio.Event()  # an event was settled (or the dispatcher stops)
+        self._finished = asyncio.Event()  # set (and replaced) when an event's delivery ends
         self._retries: list[datetime] = []  # a heap of the retries scheduled
         self._renewer: asyncio.Task[None] | None = None
         self._stopping = False  # run() was cancelled: start no send, admit no event
@@ -101,6 +102,11 @@ class Dispatcher:
     def wake(self) -> None:
         """Ask for a delivery pass now (called after a commit that wrote events)."""
         self._wake.set()
+
+    def next_finish(self) -> asyncio.Event:
+        """An asyncio event set when the next event's delivery ends (delivered, to be tried
+        again, or given up), its outcome stored: to wait for the outbox without polling."""
+        return self._finished
 
     async def run(self) -> None:
         """Deliver due events until cancelled, waking on ``wake()``, when a retry is due, or
@@ -219,6 +225,8 @@ class Dispatcher:
             await self._settle(event, failed, max((w for _, w in results), default=0.0))
         finally:
             self._room.set()
+            self._finished.set()
+            self._finished = asyncio.Event()
             if not self._flights and self._renewer is not None:
                 self._renewer.cancel()
 

@@ -172,10 +172,11 @@ class DiscordWorld:
         """Wait until the outbox has delivered every event."""
         async with asyncio.timeout(within):
             while True:
+                finished = self.app.dispatcher.next_finish()
                 async with self.services.uow(write=False) as uow:
                     if not await uow.events.pending_count():
                         return
-                await asyncio.sleep(0.05)
+                await finished.wait()
 
     # -- conversations ---------------------------------------------------------------
 

@@ -107,7 +107,9 @@ async def stack(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(None)
-    async with open_app(settings) as app:
+    # The jobs run when a test runs them, or when an approval wakes the sending job: their
+    # first runs are an hour away, their timers minutes long.
+    async with open_app(settings, jobs_start_delay=3600) as app:
         notifier = RecordingNotifier("console")
         app.dispatcher.add_notifier(notifier)
         people = [

@@ -216,8 +216,11 @@ class TelegramWorld:
     async def settled(self, within: float = 20.0) -> None:
         """Wait until the outbox has delivered every event."""
         async with asyncio.timeout(within):
-            while await self.undelivered():  # noqa: ASYNC110 - polling the database
-                await asyncio.sleep(0.05)
+            while True:
+                finished = self.app.dispatcher.next_finish()
+                if not await self.undelivered():
+                    return
+                await finished.wait()
 
     async def deliveries(self) -> list[tuple[int, str, int, DeliveryStatus]]:
         """(event id, notifier, recipient, status) of every delivery attempt logged."""

@@ -445,6 +445,24 @@ async def test_a_stopping_dispatcher_finishes_the_event_in_hand_and_starts_no_ot
     assert world.db.attempts(second.id) == []
 
 
+async def test_waiting_for_the_next_finish_needs_no_polling(world: World) -> None:
+    alice = world.user("alice")
+    event = await add_event(world, K.APPROVED, alice)
+    running = dispatcher(world, RecordingNotifier("discord"))
+    finished = running.next_finish()
+    assert not finished.is_set()
+
+    task = asyncio.create_task(running.run())
+    try:
+        await asyncio.wait_for(finished.wait(), 5)
+        assert event_now(world, event.id).delivered_at is not None  # stored by then
+        assert not running.next_finish().is_set()  # a fresh one, for the next
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
 class HangingNotifier(RecordingNotifier):
     """A platform that never answers."""
 

@@ -317,16 +317,12 @@ async def test_with_the_scheduler_running_an_approval_reaches_radarr_at_once(
     assert created.request is not None
     running = asyncio.create_task(scheduler.run())
     try:
-        # The timers are minutes long: only the approval's wake-up can send it this soon.
-        await asyncio.sleep(1.2)  # the jobs' first runs after start-up
-        before = len(stack.radarr.added)
+        # The jobs' first runs are an hour away and their timers minutes long (the stack):
+        # only the approval's wake-up can send it now.
         await stack.approve(created.request.id)
-        async with asyncio.timeout(5):
-            while not stack.radarr.added[before:]:  # noqa: ASYNC110 - a fake's record
-                await asyncio.sleep(0.02)
+        added = await stack.radarr.wait_for(lambda: stack.radarr.added, timeout=5)
     finally:
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
             await running
-    assert before == 0
-    assert stack.radarr.added[0]["tmdbId"] == MATRIX_RELOADED
+    assert [movie["tmdbId"] for movie in added] == [MATRIX_RELOADED]

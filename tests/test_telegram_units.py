@@ -194,9 +194,11 @@ class FakeTelegramCall:
         self.refusals = refusals
         self.retry_after = retry_after
         self.times: list[float] = []
+        self.called = asyncio.Event()
 
     async def __call__(self) -> dict[str, Any]:
         self.times.append(asyncio.get_running_loop().time())
+        self.called.set()
         if self.refusals:
             self.refusals -= 1
             raise RetryAfter(self.retry_after)
@@ -232,7 +234,7 @@ async def test_other_chats_and_callback_answers_do_not_wait_for_a_paused_chat() 
     paused = FakeTelegramCall(refusals=1, retry_after=2)
     loop = asyncio.get_running_loop()
     waiting = asyncio.create_task(call(limiter, "sendMessage", 42, paused))
-    await asyncio.sleep(0.05)
+    await paused.called.wait()  # refused with a 429: chat 42 is paused now
     start = loop.time()
 
     await call(limiter, "sendMessage", 43, FakeTelegramCall(0, 0))
