@@ -228,7 +228,8 @@ class FakeHealthCheck:
 # ----- the database -------------------------------------------------------------------
 #
 # The repositories follow storage/ wherever the Protocols leave a choice open (orders,
-# missing rows, name folding); tests/test_repository_contract.py runs the same tests on both.
+# missing rows, name folding); tests/integration/test_repository_contract.py runs the
+# same tests on both.
 
 FIND_LIMIT = 50  # as storage's users.find
 

@@ -23,7 +23,7 @@ from adapters.console.shell import ConsoleShell
 from adapters.text import describe_error, number_ranges
 from core.errors import InvalidSeasons, QuotaExceeded
 from core.media import MediaType
-from tests.test_cli import ROOT, run_bot, section
+from tests.e2e.test_cli import ROOT, run_bot, section
 
 ESC = "\x1b"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -20,7 +20,7 @@ from tests.fake_jellyfin import FakeJellyfin
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SETTING_PREFIXES = (
     "TMDB_",
     "TELEGRAM_",

@@ -30,8 +30,15 @@ from storage.db import SQLITE_POOL_SIZE
 from storage.migrate import current_revision_of, head_revision
 from storage.repositories.events import dump_payload, load_payload
 from tests.fakes import FakeCatalogue, FakeClock
+from tests.integration.test_repository_contract import (
+    NOW,
+    Backend,
+    add_request,
+    add_user,
+    payload,
+    show,
+)
 from tests.storage_fixtures import Storage, open_storage, sqlite_url
-from tests.test_repository_contract import NOW, Backend, add_request, add_user, payload, show
 
 # ----- migrations ----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from bot.settings import OUR_PREFIXES, SettingsError, load_settings
 from core.identity import Identity
 from core.permissions import Permission
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
 DISCORD_TOKEN = "MTM3MDAwMDAwMDAwMDAwMDAwMQ.GfAkE0.fake-discord-token-for-tests-only"
 SETTING_NAMES = (

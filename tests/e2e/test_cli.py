@@ -11,7 +11,7 @@ import pytest
 
 from bot.health import STALE_AFTER, health_line, heartbeat_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 DEMO_SCRIPT = """\
 whoami

@@ -16,7 +16,7 @@ import pytest
 from tests.fake_jellyfin import DEFAULT_API_KEY, FakeJellyfin
 
 Json = dict[str, Any]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = f'MediaBrowser Client="requestbot", Device="tests", DeviceId="1", Token="{DEFAULT_API_KEY}"'
 
 

@@ -14,10 +14,10 @@ import pytest
 from bot.runner import STOP_BUDGET, Component, serve
 from core import requests
 from core.media import MediaType
+from tests.e2e.test_cli_services import start_bot
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import DEFAULT_API_KEY, FakeTmdb
 from tests.telegram_world import ADMIN_CHAT, ALICE, BOSS, TelegramWorld, text_of
-from tests.test_cli_services import start_bot
 
 
 class Looper:
