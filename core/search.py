@@ -11,6 +11,7 @@ from core.errors import InvalidInput
 from core.media import DisplayStatus, MediaKey, MediaStatus, MediaType, SearchResult
 from core.ports import UnitOfWork
 from core.request_repositories import MediaState
+from core.seasons import seasons_left
 from core.services import Services, in_transaction
 
 MAX_QUERY = 200
@@ -28,12 +29,6 @@ WATCHABLE = frozenset(
 )
 MAX_PAGE = 500  # TMDb's own limit
 SKIPPED_PAGES = 3  # pages of people only (a multi search has them) skipped in a row
-
-
-def seasons_left(seasons: Mapping[int, DisplayStatus]) -> tuple[int, ...]:
-    """The seasons one may still ask for, from each season's status: neither requested
-    nor here."""
-    return tuple(sorted(n for n, st in seasons.items() if st is DisplayStatus.NOT_REQUESTED))
 
 
 def offers_more_seasons(

@@ -17,6 +17,12 @@ from core.media import DisplayStatus
 _SEASONS, _CHOSEN, _PAGE = "s", "sel", "pg"
 
 
+def seasons_left(statuses: Mapping[int, DisplayStatus]) -> tuple[int, ...]:
+    """The seasons one may still ask for, from each season's status: neither requested
+    nor here."""
+    return tuple(sorted(n for n, st in statuses.items() if st is DisplayStatus.NOT_REQUESTED))
+
+
 @dataclass(frozen=True, slots=True)
 class SeasonChoice:
     """A show's seasons with each one's status, the chosen ones, and the page shown
@@ -32,10 +38,14 @@ class SeasonChoice:
         """Every season, in order."""
         return tuple(sorted(self.statuses))
 
+    def __post_init__(self) -> None:
+        # The page shown is always one there is (a show can lose seasons between taps).
+        object.__setattr__(self, "page", min(max(0, self.page), self.pages - 1))
+
     @property
     def selectable(self) -> tuple[int, ...]:
         """The seasons one may still ask for: neither requested nor here."""
-        return tuple(n for n in self.numbers if self.statuses[n] is DisplayStatus.NOT_REQUESTED)
+        return seasons_left(self.statuses)
 
     @property
     def taken(self) -> dict[int, DisplayStatus]:
@@ -51,7 +61,7 @@ class SeasonChoice:
     @property
     def on_page(self) -> tuple[int, ...]:
         """The seasons of the page shown."""
-        start = min(self.page, self.pages - 1) * self.per_page
+        start = self.page * self.per_page
         return self.numbers[start : start + self.per_page]
 
     def status_of(self, number: int) -> DisplayStatus:
@@ -89,7 +99,7 @@ def choose_on_page(choice: SeasonChoice, page: int, numbers: Iterable[int]) -> S
 
 def turn_page(choice: SeasonChoice, page: int) -> SeasonChoice:
     """Show another page (held to the pages there are)."""
-    return replace(choice, page=min(max(0, page), choice.pages - 1))
+    return replace(choice, page=page)
 
 
 def choice_state(choice: SeasonChoice) -> dict[str, Any]:

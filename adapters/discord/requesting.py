@@ -179,7 +179,6 @@ def _changed(choice: SeasonChoice, op: str) -> SeasonChoice:
 def picker(key: str, state: dict[str, Any]) -> dict[str, Any]:
     """The season menu of the current page, paging, All / None, Request and Back."""
     choice = _choice(state)
-    choice = seasons.turn_page(choice, choice.page)  # held to the pages there are
     shown = choice.on_page
     options = [_option(n, choice.status_of(n), n in choice.chosen) for n in shown]
     where = f" ({shown[0]}–{shown[-1]})" if choice.pages > 1 else ""

@@ -221,7 +221,7 @@ def picker_markup(key: str, choice: SeasonChoice) -> InlineKeyboardMarkup | None
             )
     rows = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
     if choice.pages > 1:
-        page, shown = min(choice.page, choice.pages - 1), choice.on_page
+        page, shown = choice.page, choice.on_page
         nav = []
         if page > 0:
             nav.append(("« Earlier", callbacks.seasons(key, f"p{page - 1}")))

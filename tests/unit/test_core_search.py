@@ -19,10 +19,10 @@ from core.search import (
     display_status,
     offers_more_seasons,
     search,
-    seasons_left,
     title_actions,
     titles_page,
 )
+from core.seasons import seasons_left
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 
 D = DisplayStatus

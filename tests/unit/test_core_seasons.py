@@ -60,6 +60,8 @@ def test_pages_hold_per_page_seasons_and_turning_stays_within_them() -> None:
     assert last.on_page == tuple(range(41, 46))
     assert turn_page(last, -1).page == 0
     assert show(0).pages == 1
+    # A page beyond the show (it lost seasons since) is held to the last one.
+    assert SeasonChoice(choice.statuses, 20, page=9).page == 2
 
 
 def test_a_page_s_menu_replaces_that_page_s_choice_only() -> None:
