@@ -181,8 +181,8 @@ class TelegramSettings(_Section):
 
     bot_token: SecretStr | None = None
     base_url: Annotated[HttpUrl, AfterValidator(_bot_api)] = "https://api.telegram.org/bot"
-    admin_chat_id: int | None = None
-    notify_chat_id: Annotated[int | str, AfterValidator(_chat)] | None = None
+    admin_chat_id: BlankIsNone[int] = None
+    notify_chat_id: BlankIsNone[Annotated[int | str, AfterValidator(_chat)]] = None
     poll_timeout: int = Field(default=30, ge=1, le=60)
 
     @field_validator("bot_token", mode="before")
@@ -218,9 +218,9 @@ class DiscordSettings(_Section):
     model_config = SettingsConfigDict(env_prefix="DISCORD_")
 
     bot_token: SecretStr | None = None
-    guild_id: int | None = None
-    admin_channel_id: int | None = None
-    notify_channel_id: int | None = None
+    guild_id: BlankIsNone[int] = None
+    admin_channel_id: BlankIsNone[int] = None
+    notify_channel_id: BlankIsNone[int] = None
     role_permissions: Annotated[dict[int, Permission], NoDecode] = Field(default_factory=dict)
     api_base_url: HttpUrl = "https://discord.com/api/v10"
     gateway_url: Annotated[str, AfterValidator(_websocket)] = "wss://gateway.discord.gg/"
@@ -308,7 +308,7 @@ class SonarrSettings(_ArrSettings):
 
     model_config = SettingsConfigDict(env_prefix="SONARR_")
 
-    language_profile: str | None = None
+    language_profile: BlankIsNone[str] = None
 
 
 class Sonarr4kSettings(SonarrSettings):

@@ -212,8 +212,12 @@ def test_misspelt_names_in_the_file_and_the_environment_are_pointed_out(
 def test_a_setting_of_only_spaces_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TMDB_API_KEY", "TELEGRAM_BOT_TOKEN", "JELLYFIN_URL", "JELLYFIN_API_KEY"):
         monkeypatch.setenv(name, "  ")
-    for part in ("URL", "API_KEY", "QUALITY_PROFILE", "ROOT_FOLDER"):
+    for part in ("URL", "API_KEY", "QUALITY_PROFILE", "ROOT_FOLDER", "LANGUAGE_PROFILE"):
         monkeypatch.setenv(f"SONARR_{part}", " ")
+    for name in ("ADMIN_CHAT_ID", "NOTIFY_CHAT_ID"):
+        monkeypatch.setenv(f"TELEGRAM_{name}", " ")
+    for name in ("GUILD_ID", "ADMIN_CHANNEL_ID", "NOTIFY_CHANNEL_ID"):
+        monkeypatch.setenv(f"DISCORD_{name}", " ")
 
     settings = load_settings(None)
 
@@ -223,6 +227,10 @@ def test_a_setting_of_only_spaces_is_not_set(monkeypatch: pytest.MonkeyPatch) ->
     assert not settings.sonarr.configured
     assert settings.sonarr.quality_profile is None
     assert settings.sonarr.root_folder is None
+    assert settings.sonarr.language_profile is None
+    assert (settings.telegram.admin_chat_id, settings.telegram.notify_chat_id) == (None, None)
+    discord = settings.discord
+    assert (discord.guild_id, discord.admin_channel_id, discord.notify_channel_id) == (None,) * 3
 
 
 def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
