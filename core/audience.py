@@ -35,7 +35,8 @@ def told_in_place(notification: Notification) -> bool:
 
 async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
     """Who hears of ``event``, each once: the requester always; managers of new pending and
-    failed ones; the title's watchers of its approval, decline, failure and availability."""
+    failed ones; the title's watchers of its approval (or retry), decline, failure and
+    availability."""
     found: list[tuple[User, Audience]] = []
     seen: set[int] = set()
 

@@ -1,6 +1,8 @@
-"""What chat adapters remember between messages, kept in the database so that it survives
-a restart: the state behind the short keys in their buttons, and the messages they posted
-about each request (to edit them when the request changes)."""
+"""What a chat front end asks of the core beyond the use cases themselves: what it
+remembers between messages, kept in the database so that it survives a restart (the state
+behind the short keys in its buttons, the messages it posted about each request, to edit
+them when the request changes), and the chat-side rules of asking and withdrawing (asking
+twice for one's own title, or pressing withdraw twice, is not an error)."""
 
 from __future__ import annotations
 
@@ -115,7 +117,7 @@ async def request_title(
     media_type: MediaType,
     seasons: Sequence[int] | Literal["all"] | None = None,
 ) -> Asked:
-    """Ask for a title from a chat (a movie's Request button)."""
+    """Ask for a title from a chat or the console: a movie, or seasons of a show."""
     attempt = requests.create_request(services, actor_id, tmdb_id, media_type, seasons)
     return await _asked(actor_id, attempt)
 

@@ -104,8 +104,9 @@ class Dispatcher:
         self._wake.set()
 
     def next_finish(self) -> asyncio.Event:
-        """An asyncio event set when the next event's delivery ends (delivered, to be tried
-        again, or given up), its outcome stored: to wait for the outbox without polling."""
+        """An asyncio event set when the next event's delivery ends: delivered, to be tried
+        again or given up (its outcome stored by then), or left for its lease to run out
+        after a send crashed. For waiting on the outbox without polling it."""
         return self._finished
 
     async def run(self) -> None:

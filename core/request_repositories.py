@@ -96,7 +96,10 @@ class RequestRepository(Protocol):
         modified_by_id: int | None,
         decline_reason: str | None = None,
         fail_reason: str | None = None,
-    ) -> MediaRequest: ...
+    ) -> MediaRequest:
+        """Move a request to ``status``. Both reasons are replaced by those given: a reason
+        belongs to the status it came with (a retried request has not failed)."""
+        ...
 
     async def delete(self, request_id: int) -> None: ...
 

@@ -16,7 +16,7 @@ import aiosqlite
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlmodel import SQLModel
 
 from core import requests
@@ -27,7 +27,7 @@ from core.permissions import Permission
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
 from storage.db import SQLITE_POOL_SIZE
-from storage.migrate import current_revision_of, head_revision
+from storage.migrate import alembic_config, current_revision_of, head_revision
 from storage.repositories.events import dump_payload, load_payload
 from tests.fakes import FakeCatalogue, FakeClock
 from tests.integration.test_repository_contract import (
@@ -80,10 +80,28 @@ async def test_approvals_marked_retry_become_retried_events_on_upgrade(tmp_path:
 
     await upgrade(url)
 
-    async with aiosqlite.connect(path) as db:
-        rows = await (await db.execute("SELECT kind, payload FROM events ORDER BY id")).fetchall()
-    kinds = [(kind, load_payload(text).reason) for kind, text in rows]
-    assert kinds == [("retried", None), ("approved", None), ("declined", "retry")]
+    async def kinds() -> list[tuple[str, str | None]]:
+        async with aiosqlite.connect(path) as db:
+            query = "SELECT kind, payload FROM events ORDER BY id"
+            rows = await (await db.execute(query)).fetchall()
+        return [(kind, load_payload(text).reason) for kind, text in rows]
+
+    assert await kinds() == [("retried", None), ("approved", None), ("declined", "retry")]
+
+    def downgrade(conn: Connection) -> None:
+        from alembic import command
+
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(downgrade)
+    finally:
+        await engine.dispose()
+    assert await kinds() == [("approved", "retry"), ("approved", None), ("declined", "retry")]
 
 
 def test_the_head_read_from_the_migration_files_is_alembics_own() -> None:

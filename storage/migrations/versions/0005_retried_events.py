@@ -27,8 +27,11 @@ _EVENTS = sa.table(
 
 def _convert(old_kind: str, old_reason: str | None, new_kind: str, new_reason: str | None) -> None:
     bind = op.get_bind()
+    marked = f'%"reason":{json.dumps(old_reason)}%'  # as the payloads are written
     rows = bind.execute(
-        sa.select(_EVENTS.c.id, _EVENTS.c.payload).where(_EVENTS.c.kind == old_kind)
+        sa.select(_EVENTS.c.id, _EVENTS.c.payload).where(
+            _EVENTS.c.kind == old_kind, _EVENTS.c.payload.like(marked)
+        )
     ).all()
     for event_id, text in rows:
         payload = json.loads(text)
