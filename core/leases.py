@@ -48,6 +48,11 @@ class Leases:
             self.flights[event.id] = Flight(event)
         return claimed
 
+    def abandon(self, event_id: int) -> None:
+        """Take an event out of flight without settling it (its delivery broke): its lease
+        runs out, and a dispatcher tries it again then."""
+        self.flights.pop(event_id, None)
+
     async def renew(self, seconds: float, stopping: Callable[[], bool]) -> None:
         """Lease every event in flight for another ``seconds``, unless the dispatcher is
         stopping by the time the lock is taken."""

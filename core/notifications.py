@@ -197,7 +197,7 @@ class Dispatcher:
         try:
             sends = await self._sender.plan(event)
         except BaseException:
-            del self._flights[event.id]  # its lease runs out, and it is tried again
+            self._leases.abandon(event.id)  # tried again once its lease runs out
             raise
         self._sender.queue(event, sends)
         flight.sends = sends
@@ -219,7 +219,7 @@ class Dispatcher:
                         log.error(
                             "delivering event %d failed: %r; trying again later", event.id, outcome
                         )
-                        self._flights.pop(event.id, None)  # its lease runs out
+                        self._leases.abandon(event.id)
                     return
                 results.append(outcome)
             failed = any(f for f, _ in results)
