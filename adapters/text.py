@@ -173,6 +173,9 @@ def nothing_left_text(skipped: Sequence[int], existing: Sequence[MediaRequest], 
     return "\n".join(lines)
 
 
+EVERY_SEASON_TAKEN = "Every season is already requested or available."
+
+
 def asked_already_text(existing: MediaRequest, esc: Escape) -> str:
     """A second press on Request by the person who asked."""
     return f"✅ You asked for this already: {esc(request_line(existing))}."

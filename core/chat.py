@@ -24,6 +24,9 @@ KEY_BYTES = 6  # 8 URL-safe characters: short enough for any button, 2**48 to gu
 MAX_KEY = 40
 MAX_STATE = 16_000  # characters of JSON; buttons keep small things (a query, a selection)
 MADE = "made"  # in a finished flow's state: the id of the request it made
+# How long a chat keeps a flow: a search card's results, a season picker's choice.
+SEARCH_TTL = timedelta(days=2)
+PICKER_TTL = timedelta(days=1)
 
 
 def new_key() -> str:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -15,13 +14,12 @@ from adapters.discord.context import UserFacing, acting_user, deps, owner_only
 from adapters.discord.controls import Control, button, menu
 from adapters.discord.replies import defer, frozen, show
 from adapters.discord.search import TYPES, show_result, show_title
-from adapters.text import BADGES
+from adapters.text import BADGES, EVERY_SEASON_TAKEN
 from core import chat, queries, seasons
 from core.media import DisplayStatus, MediaType
 from core.queries import check_may_request
 from core.seasons import SeasonChoice
 
-PICKER_TTL = timedelta(days=1)
 PER_PAGE = 25  # a select holds at most 25 options
 EXPIRED = "This season choice has expired. Run /request tv again."
 
@@ -63,7 +61,7 @@ async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back:
     title = await queries.title_state(services, tmdb_id, MediaType.TV)
     choice = seasons.start_choice(title.seasons, PER_PAGE)
     if not choice.selectable:
-        note = "Every season is already requested or available."
+        note = EVERY_SEASON_TAKEN
         await back_to_card(interaction, back, tmdb_id, MediaType.TV, note)
         return
     d = title.details
@@ -75,7 +73,7 @@ async def open_picker(interaction: discord.Interaction[Any], tmdb_id: int, back:
         **seasons.choice_state(choice),
         "back": back,
     }
-    key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
+    key = await chat.remember(services, PLATFORM, state, chat.PICKER_TTL)
     await show(interaction, **picker(key, state))
 
 
@@ -141,7 +139,7 @@ async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[
     services = deps(interaction).services
     user = await acting_user(interaction)
     asked = await chat.request_from_flow(
-        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
+        services, PLATFORM, key, state, chat.PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
     return render.asked(asked)
 
@@ -164,7 +162,7 @@ async def _keep(
     interaction: discord.Interaction[Any], key: str, state: dict[str, Any], choice: SeasonChoice
 ) -> None:
     state.update(seasons.choice_state(choice))
-    await chat.remember(deps(interaction).services, PLATFORM, state, PICKER_TTL, key=key)
+    await chat.remember(deps(interaction).services, PLATFORM, state, chat.PICKER_TTL, key=key)
 
 
 def _changed(choice: SeasonChoice, op: str) -> SeasonChoice:

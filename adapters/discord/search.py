@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -20,7 +19,6 @@ from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult
 from core.search import Ask, SearchResults
 from core.watching import watch_title
 
-SEARCH_TTL = timedelta(days=2)
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
 CHOSEN = re.compile(r"(?P<type>movie|tv):(?P<id>\d{1,10})")
 EXPIRED_SEARCH = "This search has expired. Run /request again."
@@ -49,7 +47,7 @@ async def on_request(
         await show(interaction, render.nothing_found(results.query or title))
         return
     data = {"q": results.query, "t": media_type.value, "u": interaction.user.id}
-    key = await chat.remember(found.services, PLATFORM, data, SEARCH_TTL)
+    key = await chat.remember(found.services, PLATFORM, data, chat.SEARCH_TTL)
     await show(interaction, **card(key, results, 0))
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -19,7 +18,7 @@ from adapters.telegram.search import (
     show_result,
     show_title,
 )
-from adapters.text import BADGES
+from adapters.text import BADGES, EVERY_SEASON_TAKEN
 from adapters.text import count as plural
 from core import chat, queries
 from core.media import DisplayStatus, MediaType, poster_url
@@ -35,7 +34,6 @@ from core.seasons import (
     turn_page,
 )
 
-PICKER_TTL = timedelta(days=1)
 PER_PAGE = 20
 PER_ROW = 5
 EXPIRED = "This season choice has expired. Send /tv and the title to start again."
@@ -76,7 +74,7 @@ async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
     title = await queries.title_state(services, tmdb_id, MediaType.TV)
     d, choice = title.details, start_choice(title.seasons, PER_PAGE)
     if not choice.selectable:
-        note = "Every season is already requested or available."
+        note = EVERY_SEASON_TAKEN
         await back_to_card(press, back, tmdb_id, MediaType.TV, note)
         return
     state = {
@@ -89,7 +87,7 @@ async def open_picker(press: Press, tmdb_id: int, back: list[Any]) -> None:
         **choice_state(choice),
         "back": back,
     }
-    key = await chat.remember(services, PLATFORM, state, PICKER_TTL)
+    key = await chat.remember(services, PLATFORM, state, chat.PICKER_TTL)
     await _show_picker(press, key, state, choice)
 
 
@@ -133,7 +131,7 @@ async def on_seasons(update: Update, context: Context) -> None:
             choice = changed
             state |= choice_state(choice)
             state["v"] = state.get("v", 0) + 1
-            saving = chat.remember(press.deps.services, PLATFORM, state, PICKER_TTL, key=key)
+            saving = chat.remember(press.deps.services, PLATFORM, state, chat.PICKER_TTL, key=key)
             await press.quickly(saving)
         press.deps.latest[key] = state.get("v", 0)
     if op == "back":
@@ -155,7 +153,7 @@ async def _request_seasons(
     user = await press.user()
     services = press.deps.services
     asking = chat.request_from_flow(
-        services, PLATFORM, key, state, PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
+        services, PLATFORM, key, state, chat.PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
     asked = await press.quickly(asking)
     await press.answer()

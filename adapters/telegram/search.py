@@ -3,7 +3,6 @@ Request (or Notify me) button."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -16,7 +15,6 @@ from core.media import CatalogueItem, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults
 from core.watching import watch_title
 
-SEARCH_TTL = timedelta(days=2)
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
 ASK_WORDS = {
     Ask.REQUEST: "Request",
@@ -61,8 +59,8 @@ async def _search(update: Update, context: Context, media_type: MediaType | None
         return
     data: dict[str, object] = {"q": found.query, "t": media_type.value if media_type else None}
     data |= {"u": sender.id, "n": sender.first_name}
-    key = await chat.remember(state.services, PLATFORM, data, SEARCH_TTL)
-    state.searches[key] = data, state.services.clock.now() + SEARCH_TTL
+    key = await chat.remember(state.services, PLATFORM, data, chat.SEARCH_TTL)
+    state.searches[key] = data, state.services.clock.now() + chat.SEARCH_TTL
     text, markup, photo = card(key, found, 0)
     await send(context.bot, message.chat_id, text, markup, photo=photo, thread=thread_of(message))
 
