@@ -1,4 +1,4 @@
-"""What a request's card shows, shared by the chat adapters' notifiers."""
+"""What a request's card shows, shared by the chat adapters (their notifiers and buttons)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from adapters.text import SHOWN_AS
 from core import outbox, queries
+from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
 from core.services import Services
 
@@ -14,6 +15,13 @@ _SHOWN_ALIKE = {
     (EventKind.APPROVED, EventKind.AUTO_APPROVED),
     (EventKind.APPROVED, EventKind.RETRIED),
 }
+
+
+def as_it_stands(request: MediaRequest) -> tuple[EventPayload, EventKind]:
+    """A card of ``request`` as it is now: its snapshot, with who last moved it and why it
+    was declined or failed, and the event kind its status shows as."""
+    reason = request.decline_reason or request.fail_reason
+    return outbox.snapshot(request, request.modified_by, reason), SHOWN_AS[request.status]
 
 
 async def as_it_is_now(
@@ -30,5 +38,4 @@ async def as_it_is_now(
     shown = SHOWN_AS[current.status]
     if shown is kind or (shown, kind) in _SHOWN_ALIKE:
         return payload, kind
-    reason = current.decline_reason or current.fail_reason
-    return outbox.snapshot(current, current.modified_by, reason), shown
+    return as_it_stands(current)

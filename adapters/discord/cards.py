@@ -9,11 +9,11 @@ from typing import Any
 import discord
 
 from adapters import text
+from adapters.cards import as_it_stands
 from adapters.discord import render
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import frozen
-from adapters.text import SHOWN_AS
-from core import outbox, quotas
+from core import quotas
 from core.decisions import Decision, open_decisions
 from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
@@ -38,13 +38,15 @@ def card_buttons(payload: EventPayload, kind: EventKind) -> list[Control]:
     ]
 
 
-def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
-    """The card of a request as it is now."""
-    reason = request.decline_reason or request.fail_reason
-    payload = outbox.snapshot(request, request.modified_by, reason)
-    kind = SHOWN_AS[request.status]
+def card(payload: EventPayload, kind: EventKind, quota_use: str = "") -> dict[str, Any]:
+    """The card of a request as ``kind`` left it: its embed and its buttons."""
     embed = render.approval_card(payload, kind, quota_use)
     return {"embed": embed, "view": frozen(*card_buttons(payload, kind))}
+
+
+def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
+    """The card of a request as it is now."""
+    return card(*as_it_stands(request), quota_use)
 
 
 async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:

@@ -18,10 +18,10 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import TelegramError
 
+from adapters.cards import as_it_stands
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard
-from adapters.text import SHOWN_AS
 from core import chat, queries, requests
 from core.domain import MediaRequest
 from core.errors import (
@@ -300,11 +300,8 @@ async def on_retry(update: Update, context: Context) -> None:
 def _show_decided(context: Context, decided: AlreadyDecided) -> None:
     """Bring stale cards up to date (someone else decided first, here or elsewhere), in
     the background: the presser's answer, saying who decided, goes first."""
-    request = decided.request
-    reason = request.decline_reason or request.fail_reason
-    payload = snapshot(request, decided.decided_by, reason)
     if context.application.running:  # not while stopping: the outbox will see to it
-        context.application.create_task(refresh_cards(context, payload, SHOWN_AS[request.status]))
+        context.application.create_task(refresh_cards(context, *as_it_stands(decided.request)))
 
 
 async def refresh_cards(context: Context, payload: EventPayload, kind: EventKind) -> None:
