@@ -10,12 +10,15 @@ from typing import Any
 
 import discord
 
+from adapters.cards import as_it_stands
 from adapters.discord import render
-from adapters.discord.cards import card_of, quota_use
+from adapters.discord.cards import card, card_of, quota_use
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, button, refuse
 from adapters.discord.replies import defer, frozen, say, show
 from core import queries, requests
+from core.events import EventKind, EventPayload
+from core.outbox import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +34,16 @@ async def _refresh(interaction: discord.Interaction[Any], request_id: int) -> No
     if current is None:
         await show(interaction, f"Request #{request_id} was withdrawn.", view=frozen())
         return
-    await show(interaction, **card_of(current))
+    await _show(interaction, *as_it_stands(current))
+
+
+async def _show(
+    interaction: discord.Interaction[Any], payload: EventPayload, kind: EventKind
+) -> None:
+    """Show the pressed card as ``kind`` left the request; the outbox need not edit it."""
+    await show(interaction, **card(payload, kind))
     if interaction.message is not None:
-        deps(interaction).notifier.shown_by_hand(interaction.message, current)
+        deps(interaction).notifier.shown_by_hand(interaction.message, payload, kind)
 
 
 async def on_approve(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
@@ -52,8 +62,8 @@ async def on_retry(interaction: discord.Interaction[Any], args: list[str], _: li
     request_id = int(args[0])
     user = await acting_user(interaction)
     async with deps(interaction).locks(f"decide:{request_id}"):
-        await requests.retry_request(deps(interaction).services, user.id, request_id)
-        await _refresh(interaction, request_id)
+        retried = await requests.retry_request(deps(interaction).services, user.id, request_id)
+        await _show(interaction, snapshot(retried, user), EventKind.RETRIED)
 
 
 class DeclineModal(discord.ui.Modal):

@@ -27,13 +27,12 @@ import discord
 from adapters.attached import Attached
 from adapters.cards import as_it_is_now
 from adapters.discord import render
-from adapters.discord.cards import card_buttons, card_of, quota_use
+from adapters.discord.cards import card, quota_use
 from adapters.discord.config import PLATFORM, DiscordConfig
-from adapters.discord.replies import frozen
 from adapters.memory import KeyedLocks, Recent
 from core import chat
 from core.audience import told_in_place
-from core.domain import ChatPost, MediaRequest
+from core.domain import ChatPost
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.identity import User
@@ -143,15 +142,14 @@ class DiscordNotifier:
         use = ""
         if kind is EventKind.PENDING:
             use = await quota_use(self._services, payload.requested_by_id, payload.media_type)
-        embed = render.approval_card(payload, kind, use)
-        view = frozen(*card_buttons(payload, kind))
+        shown = card(payload, kind, use)
         async with self._delivery(f"channel {getattr(channel, 'id', '?')}"):
-            message = await channel.send(embed=embed, view=view)
+            message = await channel.send(**shown)
         post = ChatPost(
             PLATFORM, str(message.channel.id), str(message.id), payload.request_id, CARD
         )
         await chat.record_post(self._services, post)
-        self._shown[(message.channel.id, message.id)] = _looks(embed, view)
+        self._shown[(message.channel.id, message.id)] = _looks(**shown)
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
         """Edit every card of the request to show it as it is now; returns how many show it.
@@ -159,9 +157,8 @@ class DiscordNotifier:
         async with self._cards(str(payload.request_id)):
             client = await self._client.ready()
             payload, kind = await as_it_is_now(self._services, payload, kind)
-            embed = render.approval_card(payload, kind)
-            view = frozen(*card_buttons(payload, kind))
-            looks = _looks(embed, view)
+            shown = card(payload, kind)
+            looks = _looks(**shown)
             edited = 0
             for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
                 where = (int(post.chat_id), int(post.message_id))
@@ -171,7 +168,7 @@ class DiscordNotifier:
                 message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
                 try:
                     async with self._delivery(f"card {where[1]} in channel {where[0]}"):
-                        await message.edit(embed=embed, view=view)
+                        await message.edit(**shown)
                 except DeliveryFailed as exc:
                     if not exc.permanent:
                         raise
@@ -180,10 +177,12 @@ class DiscordNotifier:
                 edited += 1
             return edited
 
-    def shown_by_hand(self, message: discord.Message, request: MediaRequest) -> None:
-        """A button handler has just shown ``request`` on this card: the outbox need not."""
-        card = card_of(request)
-        self._shown[(message.channel.id, message.id)] = _looks(card["embed"], card["view"])
+    def shown_by_hand(
+        self, message: discord.Message, payload: EventPayload, kind: EventKind
+    ) -> None:
+        """A button handler has just shown the request on this card as ``kind`` left it:
+        the outbox need not."""
+        self._shown[(message.channel.id, message.id)] = _looks(**card(payload, kind))
 
     async def _note_failure(self, channel: discord.abc.Messageable, payload: EventPayload) -> None:
         """A failure: a reply to the request's card in that channel (whose edit shows Retry),

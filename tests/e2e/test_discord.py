@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from core import chat
+from core import chat, requests, users
 from core.domain import RequestStatus
 from core.events import EventKind
+from core.identity import Identity
 from tests.discord_world import (
     ADMIN_CHANNEL,
     ALICE,
@@ -159,6 +160,43 @@ async def test_an_approval_card_still_works_after_a_restart(discord_bot: Discord
     await bot.changed(admin_card, "Approved by Mo")
     await bot.settled()
     assert any("Movie Request Approved" in m.text() for m in bot.discord.dms(ALICE))
+
+
+def shown_by(state: dict[str, Any]) -> str:
+    """What a card showed in one of its former states (a message's ``history``)."""
+    embeds, components = state.get("embeds", []), state.get("components", [])
+    return FakeMessage(0, 0, 0, state.get("content", ""), embeds, components).text()
+
+
+async def test_a_manager_retries_a_failed_request_from_its_card_and_it_says_sent_again(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await bot.request_movie(ALICE, "The Matrix")
+    await bot.settled()
+    [admin_card] = bot.admin_cards()
+    boss = await users.resolve_user(bot.services, Identity("discord", str(BOSS)), "Boss")
+    await requests.approve_request(bot.services, boss.id, 1)
+    await requests.fail_request(bot.services, 1, "Radarr answered 503")
+    failed = await bot.changed(admin_card, "⚠️ Failed: Radarr answered 503")
+    assert [b["label"] for b in failed.buttons()] == ["Retry"]
+    await bot.settled()
+    before = len(failed.history)
+
+    retry = await bot.click(BOSS, failed, "Retry")
+    await retry.acked()
+
+    card = await bot.changed(admin_card, "🔁 Sent again by Boss")
+    assert card.buttons() == []
+    assert card.embeds[0]["color"] == 10181046  # Seerr's approved purple
+    await bot.settled()
+    since = [shown_by(state) for state in card.history[before:]] + [card.text()]
+    assert not any("Approved by" in shown for shown in since), since  # at once, not later
+    told = bot.discord.dms(ALICE)[-1]
+    assert "Your request is being sent again by Boss." in told.text()
+    assert told.embeds[0]["color"] == 10181046
+    [request] = await bot.requests()
+    assert request.status is RequestStatus.APPROVED
 
 
 async def test_thirty_people_asking_while_tmdb_is_slow_are_all_acknowledged_in_time(
