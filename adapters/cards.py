@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from adapters import text
 from adapters.text import SHOWN_AS
-from core import outbox, queries
+from core import outbox, queries, quotas
 from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
+from core.media import MediaType
 from core.services import Services
 
 # An approved request's card keeps showing how it came to be approved.
@@ -39,3 +41,8 @@ async def as_it_is_now(
     if shown is kind or (shown, kind) in _SHOWN_ALIKE:
         return payload, kind
     return as_it_stands(current)
+
+
+async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:
+    """The requester's use of the quota that the request counts against, for its card."""
+    return text.quota_use(await quotas.counted_against(services, user_id, media_type), media_type)

@@ -10,9 +10,9 @@ from typing import Any
 
 import discord
 
-from adapters.cards import as_it_stands
+from adapters.cards import as_it_stands, quota_use
 from adapters.discord import render
-from adapters.discord.cards import card, card_of, quota_use
+from adapters.discord.cards import card, card_of
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, button, refuse
 from adapters.discord.replies import defer, frozen, say, show

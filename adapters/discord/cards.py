@@ -8,17 +8,13 @@ from typing import Any
 
 import discord
 
-from adapters import text
 from adapters.cards import as_it_stands
 from adapters.discord import render
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import frozen
-from core import quotas
 from core.decisions import Decision, open_decisions
 from core.domain import MediaRequest
 from core.events import EventKind, EventPayload
-from core.media import MediaType
-from core.services import Services
 
 # Each decision's button: label, verb, style, emoji.
 DECISION_BUTTONS = {
@@ -47,8 +43,3 @@ def card(payload: EventPayload, kind: EventKind, quota_use: str = "") -> dict[st
 def card_of(request: MediaRequest, quota_use: str = "") -> dict[str, Any]:
     """The card of a request as it is now."""
     return card(*as_it_stands(request), quota_use)
-
-
-async def quota_use(services: Services, user_id: int, media_type: MediaType) -> str:
-    """The requester's use of the quota that the request counts against, for its card."""
-    return text.quota_use(await quotas.counted_against(services, user_id, media_type), media_type)

@@ -25,9 +25,9 @@ import aiohttp
 import discord
 
 from adapters.attached import Attached
-from adapters.cards import as_it_is_now
+from adapters.cards import as_it_is_now, quota_use
 from adapters.discord import render
-from adapters.discord.cards import card, quota_use
+from adapters.discord.cards import card
 from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.memory import KeyedLocks, Recent
 from core import chat

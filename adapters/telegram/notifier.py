@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -35,17 +35,16 @@ from telegram.error import (
     TelegramError,
 )
 
-from adapters import text
 from adapters.attached import Attached
-from adapters.cards import as_it_is_now
+from adapters.cards import as_it_is_now, quota_use
 from adapters.memory import KeyedLocks, Recent
-from adapters.telegram import callbacks, render
+from adapters.telegram import render
+from adapters.telegram.cards import card_buttons
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, outbox, seconds
-from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, keyboard, send
-from core import chat, quotas
+from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, send
+from core import chat
 from core.audience import told_in_place
-from core.decisions import Decision, open_decisions
 from core.domain import ChatPost
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
@@ -190,7 +189,10 @@ class TelegramNotifier:
         """Post the card of a request as it is now (with the requester's quota use while it
         awaits a decision) and remember it, so that decisions anywhere edit it."""
         payload, kind = await self._now(payload, kind)
-        quota_line = await self._quota_line(payload) if kind is EventKind.PENDING else ""
+        quota_line = ""
+        if kind is EventKind.PENDING:
+            requester, media_type = payload.requested_by_id, payload.media_type
+            quota_line = await quota_use(self._services, requester, media_type)
 
         def layout(p: EventPayload, k: EventKind, *, photo: bool) -> str:
             return render.approval_card(p, k, quota_line=quota_line, photo=photo)
@@ -292,12 +294,6 @@ class TelegramNotifier:
             return await send(bot, chat_id, text, markup, photo=photo)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _quota_line(self, payload: EventPayload) -> str:
-        requester, media_type = payload.requested_by_id, payload.media_type
-        return text.quota_use(
-            await quotas.counted_against(self._services, requester, media_type), media_type
-        )
-
     @contextlib.asynccontextmanager
     async def _delivery(self, chat_id: int | str) -> AsyncIterator[None]:
         """Telegram's errors as the outbox understands them."""
@@ -337,20 +333,6 @@ def _announcement(payload: EventPayload, kind: EventKind, *, photo: bool) -> str
 
 def _looks(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return text + "\x00" + (json.dumps(markup.to_dict(), sort_keys=True) if markup else "")
-
-
-_DECISIONS: dict[Decision, tuple[str, Callable[[int], str]]] = {
-    Decision.APPROVE: ("✅ Approve", callbacks.approve),
-    Decision.DECLINE: ("❌ Decline", callbacks.decline),
-    Decision.RETRY: ("🔁 Retry", callbacks.retry),
-}
-
-
-def card_buttons(payload: EventPayload, kind: EventKind) -> InlineKeyboardMarkup | None:
-    """The decisions still open (core.decisions): Approve / Decline while pending, Retry
-    once failed, nothing otherwise."""
-    shown = (_DECISIONS[decision] for decision in open_decisions(kind))
-    return keyboard([(label, data(payload.request_id)) for label, data in shown])
 
 
 def _is_person(chat_id: int | str) -> bool:
