@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from core.chat import Asked
 from core.domain import MediaRequest, QuotaReport, QuotaStatus, RequestStatus
 from core.errors import (
     AlreadyDecided,
@@ -176,9 +177,26 @@ def nothing_left_text(skipped: Sequence[int], existing: Sequence[MediaRequest], 
 EVERY_SEASON_TAKEN = "Every season is already requested or available."
 
 
+ASKED_ALREADY = "You asked for this already: {}."  # the console's words, without the mark
+
+
 def asked_already_text(existing: MediaRequest, esc: Escape) -> str:
     """A second press on Request by the person who asked."""
-    return f"✅ You asked for this already: {esc(request_line(existing))}."
+    return "✅ " + ASKED_ALREADY.format(esc(request_line(existing)))
+
+
+def asked_text(asked: Asked, esc: Escape, *, available_mark: str) -> str:
+    """What became of a request from a chat that broke no rule; one that only repeated the
+    asker's own requests is told where each of them stands. ``available_mark`` is the
+    chat's emoji for a title that is available already."""
+    if asked.again:
+        return "\n".join(asked_already_text(r, esc) for r in asked.again)
+    result = asked.result
+    if result.request is not None:
+        return requested_text(result.request, result.auto_approved, result.skipped_seasons)
+    if result.already_available:
+        return f"{available_mark} Already available on the server. Enjoy!"
+    return nothing_left_text(result.skipped_seasons, result.existing, esc)
 
 
 def withdrawn_text(cancelled: MediaRequest | None, esc: Escape) -> str:

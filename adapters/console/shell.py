@@ -17,7 +17,14 @@ from typing import Literal, TextIO
 
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
-from adapters.text import count, describe_error, job_lines, quota_text, request_line
+from adapters.text import (
+    ASKED_ALREADY,
+    count,
+    describe_error,
+    job_lines,
+    quota_text,
+    request_line,
+)
 from core import availability, chat, jobs, queries, quotas, requests, search, user_admin, users
 from core.errors import CoreError, InvalidInput
 from core.identity import Identity, QuotaLimits, User
@@ -367,7 +374,7 @@ async def _request(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
     asked = await chat.request_title(shell.services, me.id, tmdb_id, media_type, seasons)
     if asked.again:
-        shell.say("\n".join(f"You asked for this already: {request_line(r)}." for r in asked.again))
+        shell.say("\n".join(ASKED_ALREADY.format(request_line(r)) for r in asked.again))
         return
     result = asked.result
     if result.request is None:

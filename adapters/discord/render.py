@@ -14,19 +14,18 @@ from adapters.text import (
     BADGES,
     STATUS_WORDS,
     asked_already_text,
+    asked_text,
     card_outcome,
     describe_error,
     event_title,
     kind_word,
-    nothing_left_text,
     quota_line,
     request_line,
-    requested_text,
     seasons_text,
     what_happened,
 )
 from core.chat import Asked
-from core.domain import CreateResult, MediaRequest, QuotaReport
+from core.domain import MediaRequest, QuotaReport
 from core.errors import CoreError
 from core.events import EventKind, EventPayload, Notification
 from core.media import DisplayStatus, MediaType, SearchResult, label, poster_url
@@ -173,29 +172,15 @@ def season_picker(
 # ----- outcomes ----------------------------------------------------------------------
 
 
-def requested(request: MediaRequest, auto_approved: bool, skipped: Sequence[int]) -> str:
-    return requested_text(request, auto_approved, skipped)
-
-
-def outcome_of(result: CreateResult) -> str:
-    """What became of a request attempt that broke no rule."""
-    if result.request is not None:
-        return requested(result.request, result.auto_approved, result.skipped_seasons)
-    if result.already_available:
-        return "🟢 Already available on the server. Enjoy!"
-    return nothing_left_text(result.skipped_seasons, result.existing, esc)
+def outcome_of(asked: Asked) -> str:
+    """What became of a request attempt that broke no rule: asking again for one's own
+    title is told where the first request stands."""
+    return asked_text(asked, esc, available_mark=EMOJI[DisplayStatus.AVAILABLE])
 
 
 def asked_already(existing: MediaRequest) -> str:
+    """A second press on Request by the person who asked."""
     return asked_already_text(existing, esc)
-
-
-def asked(outcome: Asked) -> str:
-    """What became of a request from a chat; one that only repeated the asker's own
-    requests is told where each of them stands."""
-    if outcome.again:
-        return "\n".join(asked_already(r) for r in outcome.again)
-    return outcome_of(outcome.result)
 
 
 def watching(title: str, added: bool, available: bool) -> str:

@@ -36,7 +36,7 @@ async def on_request(interaction: discord.Interaction[Any], args: list[str], _: 
         return
     async with deps(interaction).locks(f"request:{user.id}:{tmdb_id}"):  # a double click
         asked = await chat.request_title(services, user.id, tmdb_id, media_type)
-    await back_to_card(interaction, back, tmdb_id, media_type, render.asked(asked))
+    await back_to_card(interaction, back, tmdb_id, media_type, render.outcome_of(asked))
 
 
 async def back_to_card(
@@ -141,7 +141,7 @@ async def _confirm(interaction: discord.Interaction[Any], key: str, state: dict[
     asked = await chat.request_from_flow(
         services, PLATFORM, key, state, chat.PICKER_TTL, user.id, state["id"], MediaType.TV, chosen
     )
-    return render.asked(asked)
+    return render.outcome_of(asked)
 
 
 async def _show_done(interaction: discord.Interaction[Any], state: dict[str, Any]) -> None:

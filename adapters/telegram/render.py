@@ -16,13 +16,12 @@ from datetime import datetime
 from adapters.text import (
     BADGES,
     asked_already_text,
+    asked_text,
     card_outcome,
     event_title,
     kind_word,
-    nothing_left_text,
     quota_text,
     request_line,
-    requested_text,
     seasons_text,
     what_happened,
 )
@@ -189,27 +188,10 @@ def season_picker(
 # ----- outcomes of a request ---------------------------------------------------------
 
 
-def requested(request: MediaRequest, auto_approved: bool, skipped: Sequence[int]) -> str:
-    """What happened to the user's request, in one or two lines."""
-    return requested_text(request, auto_approved, skipped)
-
-
-def nothing_left(skipped: Sequence[int], existing: Sequence[MediaRequest]) -> str:
-    """Seerr's "No seasons available to request": why, and who asked already."""
-    return nothing_left_text(skipped, existing, esc)
-
-
 def outcome_of(asked: Asked) -> str:
     """What became of a request attempt that broke no rule: asking again for one's own
     title is told where the first request stands."""
-    if asked.again:
-        return "\n".join(asked_already(r) for r in asked.again)
-    result = asked.result
-    if result.request is not None:
-        return requested(result.request, result.auto_approved, result.skipped_seasons)
-    if result.already_available:
-        return already_available()
-    return nothing_left(result.skipped_seasons, result.existing)
+    return asked_text(asked, esc, available_mark=EMOJI[DisplayStatus.AVAILABLE])
 
 
 def asked_already(existing: MediaRequest) -> str:
@@ -222,10 +204,6 @@ def made_already(request_id: int, request: MediaRequest | None) -> str:
     if request is None:
         return f"↩️ You asked for this already (request #{request_id}), and it was withdrawn."
     return asked_already(request)
-
-
-def already_available() -> str:
-    return "🟣 Already available on the server. Enjoy!"
 
 
 def watching(title: str, added: bool, available: bool) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from adapters.discord import render as discord_render
+from adapters.telegram import render as telegram_render
 from adapters.text import card_outcome, event_summary, event_title, what_happened
-from core.domain import RequestStatus
+from core.chat import Asked
+from core.domain import CreateResult, MediaRequest, RequestStatus
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.identity import User
-from core.media import MediaType
+from core.media import Media, MediaType
 from core.permissions import Permission
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -65,3 +68,19 @@ def test_an_approval_says_nothing_of_sending_again() -> None:
     )
     assert outcome(EventKind.APPROVED) == "✅ Approved by Boss"
     assert event_summary(EventKind.APPROVED, PAYLOAD) == "Alien (1979) was approved by Boss."
+
+
+def test_both_chats_tell_what_a_request_came_to_in_the_same_words_with_their_own_marks() -> None:
+    alien = Media(1, 348, MediaType.MOVIE, "Alien <*Cut*>", 1979, None)
+    mine = MediaRequest(7, alien, RequestStatus.PENDING, ALICE, NOW, NOW)
+    again = Asked(CreateResult(None, False, existing=(mine,)), again=(mine,))
+    here = Asked(CreateResult(None, False, already_available=True))
+
+    assert telegram_render.outcome_of(again) == (
+        "✅ You asked for this already: #7 Alien &lt;*Cut*&gt; (1979) · pending approval."
+    )
+    assert discord_render.outcome_of(again) == (
+        "✅ You asked for this already: \\#7 Alien <\\*Cut\\*> (1979) · pending approval."
+    )
+    assert telegram_render.outcome_of(here) == "🟣 Already available on the server. Enjoy!"
+    assert discord_render.outcome_of(here) == "🟢 Already available on the server. Enjoy!"
