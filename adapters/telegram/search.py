@@ -3,6 +3,7 @@ Request (or Notify me) button."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -11,7 +12,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Deps, Press, UserFacing, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
 from core import chat, queries, search
-from core.media import CatalogueItem, MediaType, SearchResult, label, poster_url
+from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults
 from core.watching import watch_title
 
@@ -99,10 +100,16 @@ def _nav_row(key: str, results: SearchResults, index: int) -> list[tuple[str, st
 
 
 def _action_row(
-    key: str | None, page: int, index: int, result: SearchResult
+    key: str | None,
+    page: int,
+    index: int,
+    result: SearchResult,
+    seasons: Mapping[int, DisplayStatus] | None = None,
 ) -> list[tuple[str, str]]:
+    """Request (or More seasons) while the card has its search, Notify me, and TMDb
+    (``seasons``: each season's status, when the card is of one show known in full)."""
     item = result.item
-    offered = search.title_actions(item.media_type, result.status)
+    offered = search.title_actions(item.media_type, result.status, seasons)
     row: list[tuple[str, str]] = []
     if key and offered.ask is not None:
         pressed = callbacks.request(key, page, index, item.media_type, item.tmdb_id)
@@ -167,7 +174,7 @@ async def show_title(
     result = SearchResult(item, state.status)
     photo = poster_url(d.poster_path)
     text = render.search_card(result, "", note, photo=photo is not None)
-    markup = keyboard(_action_row(None, 1, 0, result))
+    markup = keyboard(_action_row(None, 1, 0, result, state.seasons))
     if press.message is None:
         return None
     return await show(press.message, text, markup, photo=photo)
