@@ -46,7 +46,7 @@ GROUP_BURST = 20  # Telegram lets 20 into a group in any minute
 async def private_message_behind_cards(cards: int) -> None:
     async with FakeTelegram() as tg, FakeTmdb() as tmdb:
         with tempfile.TemporaryDirectory() as folder:
-            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=ADMIN_CHAT)
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=ADMIN_CHAT, flood_scale=1.0)
             await world.start()
             boss = await world.user_id(BOSS, "Boss")
             made = []
@@ -97,7 +97,7 @@ def payload(n: int, user_id: int) -> EventPayload:
 async def fan_out(chats: int) -> None:
     async with FakeTelegram() as tg, FakeTmdb() as tmdb:
         with tempfile.TemporaryDirectory() as folder:
-            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None, flood_scale=1.0)
             await world.start()
             people = list(range(20_001, 20_001 + chats))
             ids = []
@@ -140,7 +140,7 @@ async def stop_while(state: str) -> float:
     """Seconds the bot takes to stop while an "approved" message is held up by ``state``."""
     async with FakeTelegram() as tg, FakeTmdb() as tmdb:
         with tempfile.TemporaryDirectory() as folder:
-            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=ADMIN_CHAT)
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=ADMIN_CHAT, flood_scale=1.0)
             await world.start()
             boss, alice = await world.user_id(BOSS, "Boss"), await world.user_id(ALICE, "Alice")
             made = await requests.create_request(world.services, alice, 27205, MediaType.MOVIE)

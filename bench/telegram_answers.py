@@ -103,7 +103,7 @@ async def main(users: int, delay: float, in_process: bool) -> None:
         with tempfile.TemporaryDirectory() as folder:
             # The world's conversation helpers only talk to the fakes; in-process, the world
             # also runs the bot.
-            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None)
+            world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None, flood_scale=1.0)
             if in_process:
                 async with running(world):
                     await measure(world, users, delay)

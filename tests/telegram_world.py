@@ -82,13 +82,14 @@ class TelegramWorld:
     admin_chat: int | None = ADMIN_CHAT
     notify_chat: int | None = None
     quota: QuotaLimits = field(default_factory=QuotaLimits)
+    flood_scale: float = FLOOD_SCALE  # 1.0: Telegram's own windows (the benchmarks)
     app: App | None = None
     _stack: AsyncExitStack | None = None
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[int] | None = None
 
     def __post_init__(self) -> None:
-        self.tg.flood_scale = FLOOD_SCALE
+        self.tg.flood_scale = self.flood_scale
         self.tg.add_user(BOSS, "Boss", username="boss")
         self.tg.add_user(MOD, "Mo", username="mo")
         self.tg.add_user(ALICE, "Alice", username="alice")
@@ -140,7 +141,7 @@ class TelegramWorld:
         settings = self.settings()
         self._stack = AsyncExitStack()
         self.app = await self._stack.enter_async_context(open_app(settings, delivery=DELIVERY))
-        config = replace(telegram_config(settings.telegram), flood_scale=FLOOD_SCALE)
+        config = replace(telegram_config(settings.telegram), flood_scale=self.flood_scale)
         components = [Component("telegram", telegram_adapter(self.app, config).run)]
         components.append(Component("notifications", self.app.dispatcher.run))
         self._stop = asyncio.Event()
