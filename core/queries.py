@@ -30,6 +30,17 @@ class TitleState:
     specials: DisplayStatus | None = None
 
 
+async def load_request(
+    uow: UnitOfWork, request_id: int, *, for_update: bool = False
+) -> MediaRequest:
+    """Inside a transaction: the request with this id (locked ``for_update``); NotFound if
+    none."""
+    request = await uow.requests.get(request_id, for_update=for_update)
+    if request is None:
+        raise NotFound("request", request_id)
+    return request
+
+
 async def title_state(services: Services, tmdb_id: int, media_type: MediaType) -> TitleState:
     """A title's details, its status here and each season's, for a result card or season picker."""
     details = await services.catalogue.details(tmdb_id, media_type)
@@ -93,9 +104,7 @@ async def get_request(services: Services, actor_id: int, request_id: int) -> Med
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await load_user(uow, actor_id)
-        request = await uow.requests.get(request_id)
-        if request is None:
-            raise NotFound("request", request_id)
+        request = await load_request(uow, request_id)
         if request.requested_by.id != actor.id and not has_any(
             actor.permissions, Permission.MANAGE_REQUESTS, Permission.REQUEST_VIEW
         ):

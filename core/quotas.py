@@ -7,12 +7,13 @@ import json
 from datetime import datetime, timedelta
 
 from core.domain import QuotaReport, QuotaStatus
-from core.errors import CoreError, InvalidInput, NotFound, PermissionDenied
+from core.errors import CoreError, InvalidInput, PermissionDenied
 from core.identity import QuotaLimits, User
 from core.media import MediaType
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
+from core.users import load_user
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 3650  # ten years; beyond that a window means nothing (and dates overflow)
@@ -107,17 +108,11 @@ async def get_quota(services: Services, actor_id: int, user_id: int | None = Non
     """The quota report of ``user_id`` (default: the actor); others' need MANAGE_USERS."""
 
     async def work(uow: UnitOfWork) -> QuotaReport:
-        actor = await uow.users.get(actor_id)
-        if actor is None:
-            raise NotFound("user", actor_id)
-        target = actor
+        actor = target = await load_user(uow, actor_id)
         if user_id is not None and user_id != actor_id:
             if not has_any(actor.permissions, Permission.MANAGE_USERS):
                 raise PermissionDenied("view another user's quota", (Permission.MANAGE_USERS,))
-            found = await uow.users.get(user_id)
-            if found is None:
-                raise NotFound("user", user_id)
-            target = found
+            target = await load_user(uow, user_id)
         return await _report(services, uow, target)
 
     return await in_transaction(services, work, write=False)
@@ -133,10 +128,7 @@ async def quota_of(services: Services, user_id: int) -> QuotaReport:
     use to the managers deciding); adapters answering a user call get_quota instead."""
 
     async def work(uow: UnitOfWork) -> QuotaReport:
-        user = await uow.users.get(user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        return await _report(services, uow, user)
+        return await _report(services, uow, await load_user(uow, user_id))
 
     return await in_transaction(services, work, write=False)
 
@@ -147,11 +139,16 @@ async def counted_against(
     """The requester's quota that a request of ``media_type`` counts against (movies, or
     seasons for a show), for the managers' card; None when it cannot be read now: the card
     goes out without it rather than not at all."""
+
+    async def work(uow: UnitOfWork) -> QuotaStatus:
+        user = await load_user(uow, user_id)
+        defaults = await load_defaults(uow, services.config.quota_defaults)
+        return await quota_status(uow, user, defaults, media_type, services.clock.now())
+
     try:
-        report = await quota_of(services, user_id)
+        return await in_transaction(services, work, write=False)
     except CoreError:
         return None
-    return report.movie if media_type is MediaType.MOVIE else report.tv
 
 
 async def get_defaults(services: Services) -> QuotaLimits:
@@ -168,9 +165,7 @@ async def set_defaults(services: Services, actor_id: int, defaults: QuotaLimits)
     check_limits(defaults)
 
     async def work(uow: UnitOfWork) -> None:
-        actor = await uow.users.get(actor_id)
-        if actor is None:
-            raise NotFound("user", actor_id)
+        actor = await load_user(uow, actor_id)
         if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
             raise PermissionDenied("change quota defaults", (Permission.MANAGE_SETTINGS,))
         payload = json.dumps(dataclasses.asdict(defaults))

@@ -12,13 +12,14 @@ from typing import Literal
 
 from core.availability import advance_media, locked_media, release_media
 from core.domain import CreateResult, MediaRequest, RequestStatus
-from core.errors import AlreadyDecided, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from core.errors import AlreadyDecided, InvalidInput, InvalidTransition, PermissionDenied
 from core.events import EventKind
 from core.identity import User
 from core.media import MediaStatus, MediaType
 from core.outbox import SYSTEM, record_event
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
+from core.queries import load_request
 from core.quotas import ENFORCED_DEFAULTS_MAX_AGE, limiting_quota, load_defaults
 from core.request_rules import (
     check_can_request,
@@ -39,13 +40,6 @@ async def _manager(uow: UnitOfWork, actor_id: int, action: str) -> User:
     actor = await load_user(uow, actor_id)
     check_manages_requests(actor, action)
     return actor
-
-
-async def _request(uow: UnitOfWork, request_id: int) -> MediaRequest:
-    request = await uow.requests.get(request_id, for_update=True)
-    if request is None:
-        raise NotFound("request", request_id)
-    return request
 
 
 def _require_pending(request: MediaRequest) -> None:
@@ -125,7 +119,7 @@ async def approve_request(services: Services, actor_id: int, request_id: int) ->
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await _manager(uow, actor_id, "approve requests")
-        request = await _request(uow, request_id)
+        request = await load_request(uow, request_id, for_update=True)
         _require_pending(request)
         now = services.clock.now()
         media = await locked_media(uow, request)
@@ -147,9 +141,7 @@ async def decision_pending(services: Services, actor_id: int, request_id: int) -
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         await _manager(uow, actor_id, "decline requests")
-        request = await uow.requests.get(request_id)
-        if request is None:
-            raise NotFound("request", request_id)
+        request = await load_request(uow, request_id)
         _require_pending(request)
         return request
 
@@ -166,7 +158,7 @@ async def decline_request(
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await _manager(uow, actor_id, "decline requests")
-        request = await _request(uow, request_id)
+        request = await load_request(uow, request_id, for_update=True)
         _require_pending(request)
         now = services.clock.now()
         updated = await uow.requests.set_status(
@@ -192,7 +184,7 @@ async def cancel_request(services: Services, actor_id: int, request_id: int) -> 
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await load_user(uow, actor_id)
-        request = await _request(uow, request_id)
+        request = await load_request(uow, request_id, for_update=True)
         if not has_any(actor.permissions, Permission.MANAGE_REQUESTS):
             if request.requested_by.id != actor.id:
                 raise PermissionDenied(
@@ -216,7 +208,7 @@ async def retry_request(services: Services, actor_id: int, request_id: int) -> M
 
     async def work(uow: UnitOfWork) -> MediaRequest:
         actor = await _manager(uow, actor_id, "retry requests")
-        request = await _request(uow, request_id)
+        request = await load_request(uow, request_id, for_update=True)
         if request.status is not RequestStatus.FAILED:
             raise InvalidTransition(request.id, request.status, "retry")
         now = services.clock.now()
@@ -237,7 +229,7 @@ async def fail_request(services: Services, request_id: int, reason: str) -> Medi
     """Mark an approved request FAILED (the downloader refused it); managers are told."""
 
     async def work(uow: UnitOfWork) -> MediaRequest:
-        request = await _request(uow, request_id)
+        request = await load_request(uow, request_id, for_update=True)
         if request.status is not RequestStatus.APPROVED:
             raise InvalidTransition(request.id, request.status, "fail")
         now = services.clock.now()

@@ -128,9 +128,10 @@ async def search(
     keys: list[MediaKey] = [(item.tmdb_id, item.media_type) for item in found.items]
 
     async def work(uow: UnitOfWork) -> dict[MediaKey, MediaState]:
-        return await uow.media.states(keys) if keys else {}
+        return await uow.media.states(keys)
 
-    states = await in_transaction(services, work, write=False)
+    # A page of people only (a multi search has them) needs no database read.
+    states = await in_transaction(services, work, write=False) if keys else {}
     results = []
     for item in found.items:
         state = states.get((item.tmdb_id, item.media_type))

@@ -3,7 +3,7 @@ or oneself where it says so), and looking them up."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
+from core.errors import InvalidInput, PermissionDenied, ProtectedUser
 from core.identity import Identity, QuotaLimits, User
 from core.permissions import Permission, has_all, has_any
 from core.ports import UnitOfWork
@@ -116,10 +116,7 @@ async def get_user(services: Services, actor_id: int, user_id: int) -> User:
         actor = await _actor(uow, actor_id)
         if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
             raise PermissionDenied("view another user", (Permission.MANAGE_USERS,))
-        user = await uow.users.get(user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        return user
+        return await load_user(uow, user_id)
 
     return await in_transaction(services, work, write=False)
 
