@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 IDLE = """\
 import asyncio, json, sys
-from bot.commands import PLATFORM_ADAPTERS
+from bot.commands import CHAT_ADAPTERS
 from bot.app import open_app
 from bot.settings import load_settings
 
@@ -35,7 +35,7 @@ async def main():
     settings = load_settings(None)
     async with open_app(settings) as app:
         for platform in settings.platforms:
-            PLATFORM_ADAPTERS[platform](settings, app)
+            CHAT_ADAPTERS[platform](settings, app)
         rss = 0
         with open("/proc/self/status") as status:
             for line in status:

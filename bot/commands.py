@@ -45,7 +45,7 @@ from storage.migrate import current_revision_of, head_revision
 
 if TYPE_CHECKING:
     # The chat libraries load only for the platforms configured (each costs 0.2-0.3 s).
-    from adapters.discord import DiscordAdapter
+    from adapters.discord import DiscordAdapter, DiscordConfig
     from adapters.telegram import TelegramAdapter, TelegramConfig
 
 log = logging.getLogger(__name__)
@@ -97,13 +97,17 @@ def telegram_adapter(app: App, config: TelegramConfig) -> TelegramAdapter:
     return adapter
 
 
-def _discord_adapter(settings: Settings, app: App) -> DiscordAdapter:
-    """The Discord adapter, its notifier registered with the dispatcher."""
+def discord_adapter(app: App, config: DiscordConfig) -> DiscordAdapter:
+    """The Discord adapter on ``config``, its notifier registered with the dispatcher."""
     from adapters.discord import DiscordAdapter
 
-    adapter = DiscordAdapter(app.services, discord_config(settings.discord))
+    adapter = DiscordAdapter(app.services, config)
     app.dispatcher.add_notifier(adapter.notifier)
     return adapter
+
+
+def _discord_adapter(settings: Settings, app: App) -> DiscordAdapter:
+    return discord_adapter(app, discord_config(settings.discord))
 
 
 # Chat adapters by platform, built from the settings and the app.
@@ -113,17 +117,6 @@ CHAT_ADAPTERS: dict[str, Callable[[Settings, App], ChatAdapter]] = {
 }
 
 
-def _component(name: str) -> Callable[[Settings, App], Component]:
-    def build(settings: Settings, app: App) -> Component:
-        return Component(name, CHAT_ADAPTERS[name](settings, app).run)
-
-    return build
-
-
-# The same, as components to serve.
-PLATFORM_ADAPTERS: dict[str, Callable[[Settings, App], Component]] = {
-    name: _component(name) for name in CHAT_ADAPTERS
-}
 TOKEN_SETTINGS = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
 
 DEMO_USERS = ("admin", "alice", "bob")  # admin is a bot owner; the others get the default

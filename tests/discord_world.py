@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from adapters.discord import DiscordAdapter
 from bot.app import App, discord_config, open_app
-from bot.commands import PLATFORM_ADAPTERS
+from bot.commands import discord_adapter
 from bot.runner import Component, serve
 from bot.settings import (
     DiscordSettings,
@@ -134,14 +133,10 @@ class DiscordWorld:
     def _adapter(self, settings: Settings, app: App) -> Component:
         """The Discord component as `requestbot run` builds it, with a shorter autocomplete
         budget when the test asks for one (so a "slow" TMDb need not take seconds)."""
-        if self.autocomplete_budget is None:
-            return PLATFORM_ADAPTERS["discord"](settings, app)
-        config = replace(
-            discord_config(settings.discord), autocomplete_budget=self.autocomplete_budget
-        )
-        adapter = DiscordAdapter(app.services, config)
-        app.dispatcher.add_notifier(adapter.notifier)
-        return Component("discord", adapter.run)
+        config = discord_config(settings.discord)
+        if self.autocomplete_budget is not None:
+            config = replace(config, autocomplete_budget=self.autocomplete_budget)
+        return Component("discord", discord_adapter(app, config).run)
 
     async def stop(self) -> int:
         """Stop the bot as SIGTERM would; returns its exit code."""

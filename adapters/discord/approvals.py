@@ -28,15 +28,6 @@ EXPIRED_FORM = "That form has expired. Press the button again."
 PENDING_PAGE = 4  # cards per /pending answer, and one more message for "More"
 
 
-async def _refresh(interaction: discord.Interaction[Any], request_id: int) -> None:
-    """Show the pressed card as the request is now (it was cancelled if it is gone)."""
-    current = await queries.current_request(deps(interaction).services, request_id)
-    if current is None:
-        await show(interaction, f"Request #{request_id} was withdrawn.", view=frozen())
-        return
-    await _show(interaction, *as_it_stands(current))
-
-
 async def _show(
     interaction: discord.Interaction[Any], payload: EventPayload, kind: EventKind
 ) -> None:
@@ -52,8 +43,8 @@ async def on_approve(interaction: discord.Interaction[Any], args: list[str], _: 
     request_id = int(args[0])
     user = await acting_user(interaction)
     async with deps(interaction).locks(f"decide:{request_id}"):
-        await requests.approve_request(deps(interaction).services, user.id, request_id)
-        await _refresh(interaction, request_id)
+        approved = await requests.approve_request(deps(interaction).services, user.id, request_id)
+        await _show(interaction, *as_it_stands(approved))
 
 
 async def on_retry(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
@@ -121,9 +112,11 @@ async def _declined(interaction: discord.Interaction[Any], request_id: int, reas
     user = await acting_user(interaction)
     services = deps(interaction).services
     async with deps(interaction).locks(f"decide:{request_id}"):
-        await requests.decline_request(services, user.id, request_id, reason.strip() or None)
+        declined = await requests.decline_request(
+            services, user.id, request_id, reason.strip() or None
+        )
         if on_card:
-            await _refresh(interaction, request_id)
+            await _show(interaction, *as_it_stands(declined))
         else:
             await say(interaction, f"Declined request #{request_id}.")
 

@@ -41,7 +41,7 @@ from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import render
 from adapters.telegram.cards import card_buttons
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.flood import FloodControl, outbox, seconds
+from adapters.telegram.flood import FloodControl, is_group, outbox, seconds
 from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, send
 from core import chat
 from core.audience import told_in_place
@@ -217,10 +217,10 @@ class TelegramNotifier:
     async def _update_cards(self, bot: Bot, payload: EventPayload, kind: EventKind) -> int:
         payload, kind = await self._now(payload, kind)
         edited = 0
+        markup = card_buttons(payload, kind)
         for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
             photo = post.kind.endswith(":photo")
             text = render.approval_card(payload, kind, photo=photo)
-            markup = card_buttons(payload, kind)
             where, looks = (post.chat_id, post.message_id), _looks(text, markup)
             if self._shown.get(where) == looks:
                 edited += 1
@@ -312,7 +312,8 @@ class TelegramNotifier:
                 raise DeliveryFailed(exc.message, permanent=True) from exc
             if where not in self._unreachable:
                 self._unreachable.add(where)
-                level = logging.WARNING if _is_person(chat_id) else logging.ERROR
+                # A user who blocked the bot is their choice, not a misconfiguration.
+                level = logging.ERROR if is_group(chat_id) else logging.WARNING
                 log.log(level, "Telegram chat %s cannot be written to: %s", where, exc.message)
             raise DeliveryFailed(exc.message, permanent=True) from exc
         except NetworkError as exc:  # also TimedOut
@@ -333,10 +334,3 @@ def _announcement(payload: EventPayload, kind: EventKind, *, photo: bool) -> str
 
 def _looks(text: str, markup: InlineKeyboardMarkup | None) -> str:
     return text + "\x00" + (json.dumps(markup.to_dict(), sort_keys=True) if markup else "")
-
-
-def _is_person(chat_id: int | str) -> bool:
-    """A private chat (a user who blocked the bot is their choice, not a misconfiguration)."""
-    with contextlib.suppress(ValueError):
-        return int(chat_id) > 0
-    return False

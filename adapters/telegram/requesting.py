@@ -45,7 +45,7 @@ async def on_request(update: Update, context: Context) -> None:
     key, page, index = press.groups[0], int(press.groups[1]), int(press.groups[2])
     tmdb_id, media_type = callbacks.parse_title(press.groups[3], press.groups[4])
     async with press.deps.locks(card_lock(press)):  # a double tap asks once
-        await recall_search(press, key)  # the one read the answer depends on
+        found = await recall_search(press, key)  # the one read the answer depends on
         await press.answer()
         user = await press.user()
         back = [key, page, index]
@@ -54,14 +54,23 @@ async def on_request(update: Update, context: Context) -> None:
             await open_picker(press, tmdb_id, back)
             return
         asked = await chat.request_title(press.deps.services, user.id, tmdb_id, media_type)
-        await back_to_card(press, back, tmdb_id, media_type, render.outcome_of(asked))
+        note = render.outcome_of(asked)
+        await back_to_card(press, back, tmdb_id, media_type, note, search_state=found)
 
 
 async def back_to_card(
-    press: Press, back: list[Any], tmdb_id: int, media_type: MediaType, note: str = ""
+    press: Press,
+    back: list[Any],
+    tmdb_id: int,
+    media_type: MediaType,
+    note: str = "",
+    *,
+    search_state: dict[str, Any] | None = None,
 ) -> None:
-    """Show the search card again (or the title alone, if its search expired meanwhile)."""
-    search_state = await kept_search(press.deps, back[0])
+    """Show the search card again (or the title alone, if its search expired meanwhile);
+    ``search_state`` is the search when the press has just read it."""
+    if search_state is None:
+        search_state = await kept_search(press.deps, back[0])
     if search_state is None:
         await show_title(press, tmdb_id, media_type, note)
     else:
