@@ -35,7 +35,7 @@ from core.events import EventKind
 from core.services import Services
 from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fake_tmdb import FakeTmdb
-from tests.world_db import all_requests, event_kinds
+from tests.world_db import all_requests, event_kinds, settled
 
 ADMIN_CHANNEL = 700000000000000001
 NOTIFY_CHANNEL = 700000000000000002
@@ -165,13 +165,8 @@ class DiscordWorld:
 
     async def settled(self, within: float = 20.0) -> None:
         """Wait until the outbox has delivered every event."""
-        async with asyncio.timeout(within):
-            while True:
-                finished = self.app.dispatcher.next_finish()
-                async with self.services.uow(write=False) as uow:
-                    if not await uow.events.pending_count():
-                        return
-                await finished.wait()
+        assert self.app is not None, "start() the bot first"
+        await settled(self.services, self.app.dispatcher, within)
 
     # -- conversations ---------------------------------------------------------------
 

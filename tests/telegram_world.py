@@ -44,7 +44,7 @@ from core.permissions import ROLES, Permission
 from core.services import Services
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.fake_tmdb import FakeTmdb
-from tests.world_db import all_requests, event_kinds
+from tests.world_db import all_requests, event_kinds, settled, undelivered
 
 ADMIN_CHAT = -1001234567890
 NEWS_CHANNEL = -1009876543210
@@ -211,17 +211,12 @@ class TelegramWorld:
         return await event_kinds(self.services)
 
     async def undelivered(self) -> int:
-        async with self.services.uow(write=False) as uow:
-            return await uow.events.pending_count()
+        return await undelivered(self.services)
 
     async def settled(self, within: float = 20.0) -> None:
         """Wait until the outbox has delivered every event."""
-        async with asyncio.timeout(within):
-            while True:
-                finished = self.app.dispatcher.next_finish()
-                if not await self.undelivered():
-                    return
-                await finished.wait()
+        assert self.app is not None, "start() the bot first"
+        await settled(self.services, self.app.dispatcher, within)
 
     async def deliveries(self) -> list[tuple[int, str, int, DeliveryStatus]]:
         """(event id, notifier, recipient, status) of every delivery attempt logged."""

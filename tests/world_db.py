@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from core.domain import MediaRequest, RequestStatus
 from core.events import EventKind
+from core.notifications import Dispatcher
 from core.services import Services
+
+
+async def undelivered(services: Services) -> int:
+    """How many events the outbox has yet to deliver."""
+    async with services.uow(write=False) as uow:
+        return await uow.events.pending_count()
+
+
+async def settled(services: Services, dispatcher: Dispatcher, within: float) -> None:
+    """Wait until the outbox has delivered every event: woken by each delivery's end, not
+    by polling."""
+    async with asyncio.timeout(within):
+        while True:
+            finished = dispatcher.next_finish()
+            if not await undelivered(services):
+                return
+            await finished.wait()
 
 
 async def all_requests(services: Services) -> list[MediaRequest]:
