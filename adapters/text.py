@@ -281,6 +281,17 @@ def quota_text(report: QuotaReport, now: datetime) -> str:
     )
 
 
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class UserFacing(Exception):
+    """An outcome to tell the user in plain words (an expired button, someone else's card)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
 def describe_error(error: CoreError, now: datetime) -> str:
     """What to tell the user when the core refuses something."""
     match error:

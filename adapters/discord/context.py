@@ -15,6 +15,7 @@ from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.replies import say
 from adapters.memory import KeyedLocks
+from adapters.text import APOLOGY, UserFacing
 from core import users
 from core.errors import CoreError
 from core.identity import Identity, User
@@ -22,16 +23,6 @@ from core.permissions import Permission
 from core.services import Services
 
 log = logging.getLogger(__name__)
-
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
-
-
-class UserFacing(Exception):
-    """An outcome to tell the user in plain words (an expired card, someone else's menu)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
 
 
 @dataclass

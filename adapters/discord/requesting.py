@@ -10,11 +10,11 @@ import discord
 from adapters import text
 from adapters.discord import render
 from adapters.discord.config import PLATFORM
-from adapters.discord.context import UserFacing, acting_user, deps, owner_only
+from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button, menu
 from adapters.discord.replies import defer, frozen, show
 from adapters.discord.search import TYPES, show_result, show_title
-from adapters.text import BADGES, EVERY_SEASON_TAKEN
+from adapters.text import BADGES, EVERY_SEASON_TAKEN, UserFacing
 from core import chat, queries, seasons
 from core.media import DisplayStatus, MediaType
 from core.queries import check_may_request

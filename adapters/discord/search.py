@@ -11,9 +11,10 @@ import discord
 
 from adapters.discord import render
 from adapters.discord.config import PLATFORM
-from adapters.discord.context import UserFacing, acting_user, deps, owner_only
+from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import defer, frozen, show
+from adapters.text import UserFacing
 from core import chat, queries, search
 from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult
 from core.search import Ask, SearchResults

@@ -22,6 +22,7 @@ from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.messages import PLATFORM
 from adapters.telegram.notifier import TelegramNotifier
+from adapters.text import UserFacing
 from core import users
 from core.identity import Identity, User
 from core.services import Services
@@ -32,14 +33,6 @@ STALE = "This button no longer works. Send /help to start again."
 ANONYMOUS = "Please send that as yourself: I can't tell who writes anonymously or as a channel."
 T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
-
-
-class UserFacing(Exception):
-    """An outcome to tell the user in plain words (an expired button, someone else's card)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
 
 
 class Answers:

@@ -9,14 +9,13 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from adapters.telegram import render
-from adapters.telegram.context import Context, UserFacing, answer, deps
+from adapters.telegram.context import Context, answer, deps
 from adapters.telegram.messages import replying_to
-from adapters.text import describe_error
+from adapters.text import APOLOGY, UserFacing, describe_error
 from core.errors import CoreError
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 SLOW = "Telegram is slow right now. Please check whether that worked before trying again."
 
 

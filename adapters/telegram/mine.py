@@ -7,9 +7,9 @@ import math
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, UserFacing, acting_user, card_lock, deps
+from adapters.telegram.context import Context, Press, acting_user, card_lock, deps
 from adapters.telegram.messages import keyboard, noop, show
-from adapters.text import request_line, withdrawn_text
+from adapters.text import UserFacing, request_line, withdrawn_text
 from core import chat, queries, quotas
 from core.domain import RequestStatus
 from core.identity import User

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, UserFacing, card_lock
+from adapters.telegram.context import Context, Press, card_lock
 from adapters.telegram.messages import PLATFORM, keyboard, noop, show
 from adapters.telegram.search import (
     check_owner,
@@ -18,7 +18,7 @@ from adapters.telegram.search import (
     show_result,
     show_title,
 )
-from adapters.text import BADGES, EVERY_SEASON_TAKEN
+from adapters.text import BADGES, EVERY_SEASON_TAKEN, UserFacing
 from adapters.text import count as plural
 from core import chat, queries
 from core.media import DisplayStatus, MediaType, poster_url

@@ -9,8 +9,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Deps, Press, UserFacing, acting_user, card_lock, deps
+from adapters.telegram.context import Context, Deps, Press, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
+from adapters.text import UserFacing
 from core import chat, queries, search
 from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, label, poster_url
 from core.search import Ask, SearchResults

@@ -9,7 +9,8 @@ from telegram.error import TelegramError
 
 from adapters.telegram import callbacks, render
 from adapters.telegram.callbacks import NOOP
-from adapters.telegram.context import STALE, Context, Press, UserFacing, acting_user
+from adapters.telegram.context import STALE, Context, Press, acting_user
+from adapters.text import UserFacing
 from core.identity import User
 from core.permissions import manages_requests, may_request
 
