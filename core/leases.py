@@ -98,10 +98,8 @@ class Leases:
 
     async def _lease_all(self, until: datetime) -> int:
         """Lease every event in flight until ``until`` (the lock held); how many."""
-        flights = list(self.flights.values())
-        if flights:
+        if self.flights:
             async with self._uow() as uow:
-                for flight in flights:
-                    await uow.events.reschedule(flight.event.id, flight.event.attempts, until)
+                await uow.events.extend(list(self.flights), until)
                 await uow.commit()
-        return len(flights)
+        return len(self.flights)

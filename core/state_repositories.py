@@ -3,6 +3,7 @@ and what chat adapters keep (the data behind buttons, the cards they posted)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -29,6 +30,11 @@ class EventRepository(Protocol):
     async def finish(self, event_id: int, now: datetime, *, gave_up: bool = False) -> None: ...
 
     async def reschedule(self, event_id: int, attempts: int, next_attempt_at: datetime) -> None: ...
+
+    async def extend(self, event_ids: Sequence[int], until: datetime) -> None:
+        """Lease these events until ``until``, their attempts as they are (one statement,
+        however many are in flight); ids of no event are passed over."""
+        ...
 
     async def log(self, attempt: DeliveryAttempt) -> None: ...
 

@@ -913,6 +913,11 @@ class FakeEventRepository(_Repository):
         tables = await self._write()
         _change(tables.events, event_id, attempts=attempts, next_attempt_at=next_attempt_at)
 
+    async def extend(self, event_ids: Sequence[int], until: datetime) -> None:
+        tables = await self._write()
+        for event_id in event_ids:
+            _change(tables.events, event_id, next_attempt_at=until)
+
     async def log(self, attempt: DeliveryAttempt) -> None:
         (await self._write()).attempts.append(attempt)
 

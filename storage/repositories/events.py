@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,11 @@ _RESCHEDULE = (
     update(events_t)
     .where(_e.id == bindparam("event_id"))
     .values(attempts=bindparam("attempts"), next_attempt_at=bindparam("next_attempt_at"))
+)
+_EXTEND = (
+    update(events_t)
+    .where(_e.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("until"))
 )
 _LOG = insert(notification_logs_t)
 _ATTEMPTS = (
@@ -139,6 +145,11 @@ class SqlEventRepository:
         """Record the attempts so far and when to try next."""
         params = {"event_id": event_id, "attempts": attempts, "next_attempt_at": next_attempt_at}
         await self._db.execute(_RESCHEDULE, params)
+
+    async def extend(self, event_ids: Sequence[int], until: datetime) -> None:
+        """Lease these events until ``until`` in one statement."""
+        if event_ids:
+            await self._db.execute(_EXTEND, {"ids": list(event_ids), "until": until})
 
     async def log(self, attempt: DeliveryAttempt) -> None:
         """Record one delivery attempt."""

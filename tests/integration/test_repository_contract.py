@@ -1205,6 +1205,31 @@ async def test_outbox_delivers_due_events_in_order_and_keeps_a_log(backend: Back
     assert missing is None
 
 
+async def test_leases_are_extended_together_with_their_attempts_kept(backend: Backend) -> None:
+    async def add(uow: UnitOfWork) -> tuple[Any, ...]:
+        return (
+            await uow.events.add(EventKind.PENDING, payload(1), NOW),
+            await uow.events.add(EventKind.APPROVED, payload(2), NOW),
+            await uow.events.add(EventKind.DECLINED, payload(3), NOW),
+        )
+
+    first, second, third = await committed(backend, add)
+    until = NOW + timedelta(minutes=2)
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.events.reschedule(second.id, 2, NOW)
+        await uow.events.extend([first.id, second.id, 404], until)
+        await uow.events.extend([], until)
+
+    await committed(backend, work)
+
+    async def look(uow: UnitOfWork) -> list[Any]:
+        return [await uow.events.get(e.id) for e in (first, second, third)]
+
+    leased = [(e.attempts, e.next_attempt_at) for e in await read(backend, look)]
+    assert leased == [(0, until), (2, until), (0, None)]
+
+
 async def test_an_event_reads_back_with_its_whole_payload(backend: Backend) -> None:
     alice = await add_user(backend, identity=Identity("telegram", "42"))
     full = replace(
