@@ -4,7 +4,7 @@ around, the quota report, and what a request becomes for a downloader and on a c
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.identity import User
@@ -25,6 +25,8 @@ class RequestStatus(enum.IntEnum):
 class SeasonRequest:
     season_number: int
     status: RequestStatus
+    # The season row's id where storage has one (the REST API shows it); not part of the value.
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

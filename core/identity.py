@@ -67,6 +67,9 @@ class User:
     quota: QuotaLimits = QuotaLimits()
     created_at: datetime | None = None
     role_permissions: Permission = Permission.NONE
+    # When the user's row last changed: bookkeeping (the REST API shows it), not part of
+    # the value, so two reads of one user compare equal across a change of stamp only.
+    updated_at: datetime | None = field(default=None, compare=False)
 
     def numeric_id(self, platform: str) -> int | None:
         """The user's id on a platform whose ids are numbers (a Telegram chat, a Discord

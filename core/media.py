@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 POSTER_BASE = "https://image.tmdb.org/t/p/"
 ANIME_KEYWORD = "anime"  # TMDb keyword 210024, which Seerr also uses to spot anime
@@ -141,6 +142,10 @@ class Media:
     imdb_id: str | None = None
     overview: str = ""
     season_statuses: dict[int, MediaStatus] = field(default_factory=dict)
+    # When the row was made and last changed: bookkeeping (the REST API shows them), not
+    # part of the value.
+    created_at: datetime | None = field(default=None, compare=False)
+    updated_at: datetime | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:

@@ -17,6 +17,7 @@ from typing import Protocol, Self, runtime_checkable
 from core.domain import DownloadOrder
 from core.events import Event, Notification
 from core.identity import ServerAccount, User
+from core.listing_repositories import ListingRepository
 from core.media import DownloadProgress, LibraryItem, MediaDetails, MediaKey, MediaType, SearchPage
 from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
 from core.state_repositories import (
@@ -160,6 +161,7 @@ class UnitOfWork(Protocol):
     chat_states: ChatStateRepository
     chat_posts: ChatPostRepository
     accounts: AccountRepository
+    listings: ListingRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -54,13 +54,17 @@ def user_columns(users: FromClause) -> list[ColumnElement[Any]]:
         users.c.tv_quota_limit,
         users.c.tv_quota_days,
         users.c.created_at,
+        users.c.updated_at,
         identities,
     ]
 
 
 def user_from(values: Sequence[Any]) -> User:
     """A User from the values of user_columns."""
-    (uid, name, perms, roles, email, server_name, ml, md, tl, td, created_at, identities) = values
+    (uid, name, perms, roles, email, server_name, ml, md, tl, td, created_at, updated_at) = values[
+        :12
+    ]
+    identities = values[12]
     return User(
         id=uid,
         display_name=name,
@@ -71,6 +75,7 @@ def user_from(values: Sequence[Any]) -> User:
         media_server_username=server_name,
         quota=QuotaLimits(movie_limit=ml, movie_days=md, tv_limit=tl, tv_days=td),
         created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -105,6 +110,8 @@ def media_row_columns() -> list[ColumnElement[Any]]:
         c.tvdb_id,
         c.imdb_id,
         c.overview,
+        c.created_at,
+        c.updated_at,
     ]
 
 
@@ -113,7 +120,8 @@ def media_from(values: Sequence[Any]) -> Media:
     (mid, tmdb_id, media_type, title, year, poster, status, status_4k, tvdb, imdb, overview) = (
         values[:11]
     )
-    seasons = sorted(rows_of(values[11]))
+    created_at, updated_at = values[11:13]
+    seasons = sorted(rows_of(values[13]))
     return Media(
         id=mid,
         tmdb_id=tmdb_id,
@@ -127,6 +135,8 @@ def media_from(values: Sequence[Any]) -> Media:
         imdb_id=imdb,
         overview=overview,
         season_statuses={n: MediaStatus(st) for n, st in seasons},
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -143,7 +153,13 @@ _REQUEST_OWN = [
     requests_t.c.fail_reason,
     requests_t.c.sent_at,
     requests_t.c.download_ref,
-    select(json_rows(season_requests_t.c.season_number, season_requests_t.c.status))
+    select(
+        json_rows(
+            season_requests_t.c.season_number,
+            season_requests_t.c.status,
+            season_requests_t.c.id,
+        )
+    )
     .where(season_requests_t.c.request_id == requests_t.c.id)
     .scalar_subquery(),
 ]
@@ -174,7 +190,9 @@ def request_from(row: Sequence[Any]) -> MediaRequest:
         created_at=created_at,
         updated_at=updated_at,
         is_4k=bool(is_4k),
-        seasons=tuple(SeasonRequest(n, RequestStatus(st)) for n, st in sorted(rows_of(seasons))),
+        seasons=tuple(
+            SeasonRequest(n, RequestStatus(st), sid) for n, st, sid in sorted(rows_of(seasons))
+        ),
         modified_by=user_from(modifier) if modifier[0] is not None else None,
         decline_reason=decline,
         fail_reason=fail,

@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlChatPostRepository,
     SqlChatStateRepository,
     SqlEventRepository,
+    SqlListingRepository,
     SqlMediaRepository,
     SqlRequestRepository,
     SqlSettingsRepository,
@@ -26,6 +27,7 @@ from storage.repositories import (
 from storage.sql import Db, raise_translated
 
 if TYPE_CHECKING:
+    from core.listing_repositories import ListingRepository
     from core.ports import UnitOfWorkFactory
     from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
     from core.state_repositories import (
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     chat_states: ChatStateRepository
     chat_posts: ChatPostRepository
     accounts: AccountRepository
+    listings: ListingRepository
 
     def __init__(
         self,
@@ -95,6 +98,7 @@ class SqlUnitOfWork:
         self.chat_states = SqlChatStateRepository(db)
         self.chat_posts = SqlChatPostRepository(db)
         self.accounts = SqlAccountRepository(db)
+        self.listings = SqlListingRepository(db)
         return self
 
     async def __aexit__(

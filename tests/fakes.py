@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -20,6 +21,18 @@ from core.domain import ChatPost, DownloadOrder, MediaRequest, RequestStatus, Se
 from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
 from core.events import DeliveryAttempt, Event, EventKind, EventPayload, Notification
 from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.listing_repositories import (
+    ListingRepository,
+    MediaFilter,
+    MediaQuery,
+    MediaSort,
+    RequestCounts,
+    RequestFilter,
+    RequestQuery,
+    RequestSort,
+    UserQuery,
+    UserSort,
+)
 from core.media import (
     CatalogueItem,
     DownloadProgress,
@@ -56,6 +69,12 @@ K = TypeVar("K")
 V = TypeVar("V")
 R = TypeVar("R", Event, Media)  # rows changed in place by _change
 PAGE_SIZE = 20
+_NOT_AVAILABLE = {
+    MediaStatus.UNKNOWN,
+    MediaStatus.PENDING,
+    MediaStatus.PROCESSING,
+    MediaStatus.PARTIALLY_AVAILABLE,
+}
 
 
 async def _round_trip() -> None:
@@ -299,6 +318,7 @@ class _Tables:
             identities,
             quota=quota or QuotaLimits(),
             created_at=now,
+            updated_at=now,
         )
         self.users[user.id] = user
         self.own_permissions[user.id] = permissions
@@ -313,6 +333,7 @@ class _Tables:
         d: MediaDetails,
         status: MediaStatus = MediaStatus.UNKNOWN,
         season_statuses: Mapping[int, MediaStatus] | None = None,
+        now: datetime = START,
     ) -> Media:
         media = Media(
             id=self.next_id("media"),
@@ -326,6 +347,8 @@ class _Tables:
             imdb_id=d.imdb_id,
             overview=d.overview,
             season_statuses=dict(season_statuses or {}),
+            created_at=now,
+            updated_at=now,
         )
         self.media[media.id] = media
         return self.media_row(media.id)
@@ -457,6 +480,7 @@ class InMemoryUnitOfWork:
         self.chat_states: ChatStateRepository = FakeChatStateRepository(self)
         self.chat_posts: ChatPostRepository = FakeChatPostRepository(self)
         self.accounts: AccountRepository = FakeAccountRepository(self)
+        self.listings: ListingRepository = FakeListingRepository(self)
 
     @property
     def tables(self) -> _Tables:
@@ -593,7 +617,9 @@ class FakeUserRepository(_Repository):
         tables = await self._write()
         user = _get(tables.users, "user", user_id)
         tables.own_permissions[user_id] = permissions
-        tables.users[user_id] = replace(user, permissions=permissions | user.role_permissions)
+        tables.users[user_id] = replace(
+            user, permissions=permissions | user.role_permissions, updated_at=now
+        )
 
     async def set_role_permissions(
         self, user_id: int, permissions: Permission, now: datetime
@@ -602,12 +628,13 @@ class FakeUserRepository(_Repository):
         user = _get(tables.users, "user", user_id)
         own = tables.own_permissions[user_id]
         tables.users[user_id] = replace(
-            user, permissions=own | permissions, role_permissions=permissions
+            user, permissions=own | permissions, role_permissions=permissions, updated_at=now
         )
 
     async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:
         tables = await self._write()
-        tables.users[user_id] = replace(_get(tables.users, "user", user_id), quota=quota)
+        user = _get(tables.users, "user", user_id)
+        tables.users[user_id] = replace(user, quota=quota, updated_at=now)
 
     async def set_profile(
         self,
@@ -627,7 +654,7 @@ class FakeUserRepository(_Repository):
             user = replace(user, email=email or None)
         if media_server_username is not None:
             user = replace(user, media_server_username=media_server_username or None)
-        tables.users[user_id] = user
+        tables.users[user_id] = replace(user, updated_at=now)
 
     async def page(self, offset: int = 0, limit: int = 50) -> list[User]:
         return list((await self._read()).users.values())[offset : offset + limit]
@@ -657,8 +684,8 @@ class FakeMediaRepository(_Repository):
         tables = await self._write()
         found = tables.find_media(details.tmdb_id, details.media_type)
         if found is None:
-            return tables.add_media(details)
-        tables.media[found.id] = replace(
+            return tables.add_media(details, now=now)
+        refreshed = replace(
             found,
             title=details.title,
             year=details.year,
@@ -667,6 +694,9 @@ class FakeMediaRepository(_Repository):
             tvdb_id=found.tvdb_id if details.tvdb_id is None else details.tvdb_id,
             imdb_id=found.imdb_id if details.imdb_id is None else details.imdb_id,
         )
+        # As in SQL: updated_at moves only when the metadata changed.
+        changed = refreshed != found
+        tables.media[found.id] = replace(refreshed, updated_at=now) if changed else refreshed
         return tables.media_row(found.id)
 
     async def add_new(
@@ -678,21 +708,21 @@ class FakeMediaRepository(_Repository):
         added: set[MediaKey] = set()
         for details, status, seasons in titles:
             if tables.find_media(details.tmdb_id, details.media_type) is None:
-                tables.add_media(details, status, seasons)
+                tables.add_media(details, status, seasons, now)
                 added.add((details.tmdb_id, details.media_type))
         return added
 
     async def ensure(self, details: MediaDetails, now: datetime) -> Media:
         tables = await self._write()
         found = tables.find_media(details.tmdb_id, details.media_type)
-        return tables.add_media(details) if found is None else tables.media_row(found.id)
+        return tables.add_media(details, now=now) if found is None else tables.media_row(found.id)
 
     async def set_status(
         self, media_id: int, status: MediaStatus, now: datetime, *, is_4k: bool = False
     ) -> None:
         """A missing row is left alone (one UPDATE that matches nothing)."""
         column = "status_4k" if is_4k else "status"
-        _change((await self._write()).media, media_id, **{column: status})
+        _change((await self._write()).media, media_id, **{column: status, "updated_at": now})
 
     async def set_season_statuses(
         self, media_id: int, statuses: dict[int, MediaStatus], now: datetime
@@ -866,6 +896,121 @@ class FakeRequestRepository(_Repository):
     ) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
         return tables.request_page(tables.request_rows(lambda r: r.status is status), offset, limit)
+
+
+_REQUEST_FILTERS: dict[RequestFilter, tuple[set[RequestStatus] | None, set[MediaStatus] | None]] = {
+    RequestFilter.APPROVED: ({RequestStatus.APPROVED}, None),
+    RequestFilter.PROCESSING: ({RequestStatus.APPROVED}, _NOT_AVAILABLE),
+    RequestFilter.PENDING: ({RequestStatus.PENDING}, None),
+    RequestFilter.UNAVAILABLE: ({RequestStatus.PENDING, RequestStatus.APPROVED}, _NOT_AVAILABLE),
+    RequestFilter.FAILED: ({RequestStatus.FAILED}, None),
+    RequestFilter.AVAILABLE: ({RequestStatus.COMPLETED}, {MediaStatus.AVAILABLE}),
+    RequestFilter.COMPLETED: ({RequestStatus.COMPLETED}, None),
+    RequestFilter.DELETED: ({RequestStatus.COMPLETED}, {MediaStatus.DELETED}),
+    RequestFilter.ALL: (None, None),
+}
+_MEDIA_FILTERS: dict[MediaFilter, set[MediaStatus] | None] = {
+    MediaFilter.ALL: None,
+    MediaFilter.AVAILABLE: {MediaStatus.AVAILABLE},
+    MediaFilter.PARTIAL: {MediaStatus.PARTIALLY_AVAILABLE},
+    MediaFilter.ALL_AVAILABLE: {MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE},
+    MediaFilter.PROCESSING: {MediaStatus.PROCESSING},
+    MediaFilter.PENDING: {MediaStatus.PENDING},
+    MediaFilter.DELETED: {MediaStatus.DELETED},
+}
+
+
+class FakeListingRepository(_Repository):
+    """Seerr's listings, by filtering and sorting the tables in Python as storage's SQL
+    does (storage/repositories/listing.py)."""
+
+    async def requests(self, query: RequestQuery) -> tuple[list[MediaRequest], int]:
+        tables = await self._read()
+        statuses, title_statuses = _REQUEST_FILTERS[query.filter]
+
+        def keep(r: _RequestRow) -> bool:
+            media = tables.media[r.media_id]
+            title = media.status_4k if r.is_4k else media.status
+            return (
+                (statuses is None or r.status in statuses)
+                and (title_statuses is None or title in title_statuses)
+                and query.requested_by in (None, r.user_id)
+                and query.media_type in (None, media.media_type)
+            )
+
+        def key(r: _RequestRow) -> tuple[Any, int]:
+            if query.sort is RequestSort.ADDED:
+                return r.created_at, r.id
+            if query.sort is RequestSort.MODIFIED:
+                return r.updated_at, r.id
+            return r.id, r.id
+
+        rows = sorted(tables.request_rows(keep), key=key, reverse=query.descending)
+        return tables.request_page(rows, query.offset, query.limit)
+
+    async def request_counts(self) -> RequestCounts:
+        tables = await self._read()
+        rows = tables.request_rows(lambda r: True)
+
+        def available(r: _RequestRow) -> bool:
+            media = tables.media[r.media_id]
+            return (media.status_4k if r.is_4k else media.status) is MediaStatus.AVAILABLE
+
+        approved = [r for r in rows if r.status is RequestStatus.APPROVED]
+        return RequestCounts(
+            total=len(rows),
+            movie=sum(tables.media[r.media_id].media_type is MediaType.MOVIE for r in rows),
+            tv=sum(tables.media[r.media_id].media_type is MediaType.TV for r in rows),
+            pending=sum(r.status is RequestStatus.PENDING for r in rows),
+            approved=len(approved),
+            declined=sum(r.status is RequestStatus.DECLINED for r in rows),
+            processing=sum(not available(r) for r in approved),
+            available=sum(available(r) for r in approved),
+            completed=sum(r.status is RequestStatus.COMPLETED for r in rows),
+        )
+
+    async def requests_per_user(self, user_ids: Collection[int]) -> dict[int, int]:
+        tables = await self._read()
+        counts = dict.fromkeys(sorted(set(user_ids)), 0)
+        for row in tables.requests.values():
+            if row.user_id in counts:
+                counts[row.user_id] += 1
+        return counts
+
+    async def users(self, query: UserQuery) -> tuple[list[User], int]:
+        tables = await self._read()
+        needle = " ".join(query.text.split()).lower()
+        found = [
+            u
+            for u in tables.users.values()
+            if any(
+                needle in (n or "").lower()
+                for n in (u.display_name, u.email, u.media_server_username)
+            )
+        ]
+        made = Counter(r.user_id for r in tables.requests.values())
+        keys: dict[UserSort, Callable[[User], Any]] = {
+            UserSort.ID: lambda u: u.id,
+            UserSort.CREATED: lambda u: (u.created_at, u.id),
+            UserSort.UPDATED: lambda u: (-(u.updated_at or START).timestamp(), u.id),
+            UserSort.REQUESTS: lambda u: (-made[u.id], u.id),
+            UserSort.DISPLAY_NAME: lambda u: (u.display_name.lower(), u.id),
+        }
+        found.sort(key=keys[query.sort])
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    async def media(self, query: MediaQuery) -> tuple[list[Media], int]:
+        tables = await self._read()
+        statuses = _MEDIA_FILTERS[query.filter]
+        found = [m for m in tables.media.values() if statuses is None or m.status in statuses]
+
+        def key(m: Media) -> tuple[datetime, int]:
+            stamp = m.created_at if query.sort is MediaSort.ADDED else m.updated_at
+            return stamp or START, m.id
+
+        found.sort(key=key, reverse=True)
+        page = found[query.offset : query.offset + query.limit]
+        return [tables.media_row(m.id) for m in page], len(found)
 
 
 class FakeAccountRepository(_Repository):

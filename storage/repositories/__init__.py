@@ -4,6 +4,7 @@ work's connection."""
 from storage.repositories.accounts import SqlAccountRepository
 from storage.repositories.chat import SqlChatPostRepository, SqlChatStateRepository
 from storage.repositories.events import SqlEventRepository
+from storage.repositories.listing import SqlListingRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.requests import SqlRequestRepository
 from storage.repositories.settings import SettingsCache, SqlSettingsRepository
@@ -16,6 +17,7 @@ __all__ = [
     "SqlChatPostRepository",
     "SqlChatStateRepository",
     "SqlEventRepository",
+    "SqlListingRepository",
     "SqlMediaRepository",
     "SqlRequestRepository",
     "SqlSettingsRepository",

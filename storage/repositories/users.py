@@ -129,6 +129,7 @@ class SqlUserRepository:
             permissions=Permission(permissions),
             identities=(identity,) if identity else (),
             created_at=now,
+            updated_at=now,
         )
 
     async def add_identity(self, user_id: int, identity: Identity) -> None:
