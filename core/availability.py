@@ -14,8 +14,9 @@ from core.events import EventKind
 from core.media import Media, MediaStatus, MediaType
 from core.outbox import SYSTEM, record_event
 from core.ports import UnitOfWork
-from core.request_rules import decider_id
+from core.request_rules import check_manages_requests, decider_id
 from core.services import Services, in_transaction
+from core.users import load_user
 
 # Statuses of a title (or season) that requests coming and going leave as they are.
 _KEEP_MEDIA_STATUS = frozenset(
@@ -222,5 +223,28 @@ async def mark_processing(
             media.id, MediaStatus.PROCESSING, services.clock.now(), is_4k=is_4k
         )
         return True
+
+    return await in_transaction(services, work)
+
+
+async def forget_availability(services: Services, actor_id: int, media_id: int) -> Media:
+    """Forget where a title stands (MANAGE_REQUESTS), as after its files were deleted: it
+    and its seasons go back to UNKNOWN, in 4K too (a blocklisted title stays blocklisted),
+    so that it can be requested again. Its requests stay, as history and in quotas."""
+
+    async def work(uow: UnitOfWork) -> Media:
+        check_manages_requests(await load_user(uow, actor_id), "forget a title")
+        media = await uow.media.get(media_id)
+        if media is None:
+            raise NotFound("media", media_id)
+        now = services.clock.now()
+        for is_4k in (False, True):
+            if media_status(media, is_4k) is not MediaStatus.BLOCKLISTED:
+                await uow.media.set_status(media.id, MediaStatus.UNKNOWN, now, is_4k=is_4k)
+        seasons = {n: MediaStatus.UNKNOWN for n in media.season_statuses}
+        await uow.media.set_season_statuses(media.id, seasons, now)
+        found = await uow.media.get(media.id)
+        assert found is not None
+        return found
 
     return await in_transaction(services, work)

@@ -122,6 +122,11 @@ class ListingRepository(Protocol):
         match, ordered by the sort key and then by id in the same direction."""
         ...
 
+    async def requests_for_media(self, media_ids: Collection[int]) -> dict[int, list[MediaRequest]]:
+        """Every request of each of these titles (4K ones too), oldest first, each id a
+        key, in one query."""
+        ...
+
     async def request_counts(self) -> RequestCounts:
         """Every request counted as GET /request/count does, in one query."""
         ...

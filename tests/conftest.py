@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fake_jellyfin",
     "tests.fake_arr",
     "tests.media_stack",
+    "tests.api_world",
 ]

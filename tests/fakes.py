@@ -948,6 +948,14 @@ class FakeListingRepository(_Repository):
         rows = sorted(tables.request_rows(keep), key=key, reverse=query.descending)
         return tables.request_page(rows, query.offset, query.limit)
 
+    async def requests_for_media(self, media_ids: Collection[int]) -> dict[int, list[MediaRequest]]:
+        tables = await self._read()
+        found: dict[int, list[MediaRequest]] = {m: [] for m in sorted(set(media_ids))}
+        for row in tables.requests.values():
+            if row.media_id in found:
+                found[row.media_id].append(tables.request_row(row))
+        return found
+
     async def request_counts(self) -> RequestCounts:
         tables = await self._read()
         rows = tables.request_rows(lambda r: True)

@@ -149,6 +149,17 @@ class SqlListingRepository:
         total = await self._db.scalar(select(func.count()).select_from(source).where(*where))
         return [request_from(row) for row in rows], int(total)
 
+    async def requests_for_media(self, media_ids: Collection[int]) -> dict[int, list[MediaRequest]]:
+        """Every request of these titles, oldest first, in one query."""
+        found: dict[int, list[MediaRequest]] = {m: [] for m in sorted(set(media_ids))}
+        if not found:
+            return found
+        query = REQUEST_SELECT.where(_r.media_id.in_(list(found))).order_by(_r.id)
+        for row in await self._db.all(query):
+            request = request_from(row)
+            found[request.media.id].append(request)
+        return found
+
     async def request_counts(self) -> RequestCounts:
         """Every count of GET /request/count in one query."""
         row = await self._db.first(_COUNTS)

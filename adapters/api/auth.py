@@ -1,0 +1,146 @@
+"""Authentication as Seerr does it: the ``X-Api-Key`` header (any case), compared in
+constant time by the ApiKeys port; the acting user (the admin account, or the one an
+``X-Api-User`` header names); and a per-address limit on failed attempts."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fastapi import Depends, Request
+
+from adapters.api.errors import ApiError
+from core.acting import api_actor
+from core.identity import User
+from core.permissions import Permission, has_any
+from core.services import Services
+
+KEY_HEADER = "x-api-key"
+USER_HEADER = "x-api-user"
+MAX_USER_ID = 2**31 - 1
+FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
+UNAUTHORIZED = {"status": 401, "error": "An X-Api-Key header is required"}
+
+
+class ApiKeys(Protocol):
+    """The API key in force."""
+
+    async def matches(self, presented: str) -> bool:
+        """Whether ``presented`` is the current key (compared in constant time)."""
+        ...
+
+    async def current(self) -> str:
+        """The current key (for /settings/main's apiKey)."""
+        ...
+
+
+class FailureLimiter:
+    """At most ``limit`` failed authentications per client address in ``window`` seconds;
+    past that, every attempt from it is refused until the oldest failure ages out. Keeps
+    at most ``max_clients`` addresses (the oldest are forgotten first)."""
+
+    def __init__(
+        self,
+        limit: int = 10,
+        window: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._max_clients = max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def _recent(self, client: str) -> deque[float] | None:
+        failures = self._failures.get(client)
+        if failures is None:
+            return None
+        horizon = self._clock() - self.window
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        if not failures:
+            del self._failures[client]
+            return None
+        return failures
+
+    def retry_after(self, client: str) -> float | None:
+        """Seconds until ``client`` may try again, or None if it may now."""
+        failures = self._recent(client)
+        if failures is None or len(failures) < self.limit:
+            return None
+        return max(0.0, failures[0] + self.window - self._clock())
+
+    def failed(self, client: str) -> None:
+        """Count a failed attempt of ``client``."""
+        failures = self._recent(client)
+        if failures is None:
+            failures = self._failures[client] = deque(maxlen=self.limit)
+            while len(self._failures) > self._max_clients:
+                self._failures.popitem(last=False)
+        failures.append(self._clock())
+
+
+@dataclass(slots=True)
+class ApiState:
+    """What the routes need, kept on the application (``app.state.api``)."""
+
+    services: Services
+    keys: ApiKeys
+    version: str
+    title: str
+    limiter: FailureLimiter = field(default_factory=FailureLimiter)
+
+
+def api_state(request: Request) -> ApiState:
+    """The application's ApiState."""
+    state: ApiState = request.app.state.api
+    return state
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _user_id(header: str) -> int:
+    text = header.strip()
+    if not text.isdigit() or int(text) > MAX_USER_ID:
+        raise ApiError(403, FORBIDDEN)
+    return int(text)
+
+
+async def acting_user(request: Request) -> User:
+    """The user the caller acts as, once its key is checked: the one ``X-Api-User``
+    names, else the admin account. 401 without a key, 403 with a wrong one (or an unknown
+    user), 429 after too many failures from the caller's address."""
+    state = api_state(request)
+    client = _client(request)
+    wait = state.limiter.retry_after(client)
+    if wait is not None:
+        body = {"status": 429, "error": "Too many failed attempts; try again later"}
+        raise ApiError(429, body, {"Retry-After": str(max(1, math.ceil(wait)))})
+    presented = request.headers.get(KEY_HEADER)
+    if not presented:
+        state.limiter.failed(client)
+        raise ApiError(401, UNAUTHORIZED)
+    if not await state.keys.matches(presented):
+        state.limiter.failed(client)
+        raise ApiError(403, FORBIDDEN)
+    header = request.headers.get(USER_HEADER)
+    actor = await api_actor(state.services, None if header is None else _user_id(header))
+    if actor is None:
+        raise ApiError(403, FORBIDDEN)
+    return actor
+
+
+async def admin_user(actor: User = Depends(acting_user)) -> User:  # noqa: B008
+    """The acting user, who must hold MANAGE_SETTINGS (or ADMIN), as Seerr's settings
+    routes require; 403 otherwise."""
+    if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
+        raise ApiError(403, FORBIDDEN)
+    return actor

@@ -1,0 +1,123 @@
+"""One place that turns errors into Seerr's error bodies: core errors into their status
+codes and messages, invalid input into 400 naming the field, anything unexpected into a
+plain 500 (logged here, never a traceback in the response)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from core import errors
+from core.media import MediaType
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer other than success, with its exact body (and headers)."""
+
+    def __init__(
+        self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = dict(body)
+        self.headers = dict(headers or {})
+
+
+def message(status: int, text: str, *fields: str) -> ApiError:
+    """Seerr's route error body: ``{"message": ..., "errors": [...]}``."""
+    return ApiError(status, {"message": text, "errors": list(fields)})
+
+
+def _quota(error: errors.QuotaExceeded) -> str:
+    return (
+        "Movie Quota exceeded." if error.media_type is MediaType.MOVIE else "Series Quota exceeded."
+    )
+
+
+def from_core(error: errors.CoreError) -> ApiError:
+    """The HTTP answer to a core error, with Seerr's code and, where it has one, its text."""
+    match error:
+        case errors.NotFound(kind=kind):
+            return message(404, f"{kind[:1].upper()}{kind[1:]} not found.")
+        case errors.TitleNotFound():
+            return message(404, "Title not found.", "mediaId")
+        case errors.QuotaExceeded():
+            return message(403, _quota(error))
+        case errors.PermissionDenied(action=action):
+            return message(403, f"You do not have permission to {action}.")
+        case errors.ProtectedUser(reason=reason):
+            return message(403, f"You do not have permission to do that: {reason}.")
+        case errors.Blocklisted():
+            return message(403, "This media is blocklisted.")
+        case errors.DuplicateRequest():
+            return message(409, "Request for this media already exists.")
+        case errors.AlreadyDecided(request=request):
+            return message(409, f"Request is already {request.status.name.lower()}.")
+        case errors.InvalidTransition(status=status, action=action):
+            return message(409, f"Cannot {action} a request that is {status.name.lower()}.")
+        case errors.InvalidSeasons(unknown=unknown):
+            return message(
+                400, f"The show has no season {', '.join(map(str, unknown))}.", "seasons"
+            )
+        case errors.InvalidInput(field=field, reason=reason):
+            return message(400, f"Invalid {field}: {reason}.", field)
+        case errors.ServiceUnavailable(service=service):
+            return message(503, f"{service} is not reachable; try again later.")
+        case errors.ServiceRejected(service=service):
+            return message(502, f"{service} refused the request.")
+        case errors.Conflict():
+            return message(503, "Busy; try again.")
+    return message(500, "Unexpected error.")
+
+
+def _field(location: Any) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+
+async def _core_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.CoreError)
+    return await _api_error(_request, from_core(exc))
+
+
+async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    fields = [_field(p.get("loc", ())) for p in problems] or ["body"]
+    first = problems[0].get("msg", "invalid value") if problems else "invalid value"
+    text = f"Invalid value for {fields[0]}: {first}."
+    return JSONResponse({"message": text, "errors": fields}, status_code=400)
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        {"message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("API error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"message": "Unexpected error."}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(errors.CoreError, _core_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

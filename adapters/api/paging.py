@@ -1,0 +1,29 @@
+"""The query parameters every Seerr listing takes: ``take`` and ``skip``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Query
+
+# No upper bound in Seerr (clients send 2**31 - 1 to get everything); this one keeps the
+# numbers within the databases' 64-bit integers.
+MAX_NUMBER = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    take: int
+    skip: int
+
+
+def paging(default_take: int) -> object:
+    """A dependency reading ``take`` (``default_take`` when absent) and ``skip``."""
+
+    def read(
+        take: int = Query(default_take, ge=1, le=MAX_NUMBER),
+        skip: int = Query(0, ge=0, le=MAX_NUMBER),
+    ) -> Paging:
+        return Paging(take, skip)
+
+    return read

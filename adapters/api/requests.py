@@ -1,0 +1,226 @@
+"""GET/POST /request, /request/count, /request/{id} and its approve, decline and retry:
+Seerr's request routes over the core's use cases, so a change here reaches the chats
+exactly as one made there."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.api.auth import acting_user, api_state
+from adapters.api.errors import message
+from adapters.api.paging import MAX_NUMBER, Paging, paging
+from adapters.api.shapes import (
+    MessageOut,
+    RequestOut,
+    RequestPageOut,
+    page_info,
+    request_out,
+)
+from core import listing, requests
+from core.identity import User
+from core.listing_repositories import RequestCounts, RequestFilter, RequestQuery, RequestSort
+from core.media import MediaType
+from core.services import Services
+
+MAX_ID = 2**31 - 1
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Actor = Annotated[User, Depends(acting_user)]
+NO_SEASONS = "No seasons available to request"
+ALREADY_AVAILABLE = "This media is already available"
+
+
+class RequestBody(BaseModel):
+    """POST /request. serverId, profileId, rootFolder, languageProfileId and tags are
+    accepted and not used: requests go to the downloader configured for their kind."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mediaType: Literal["movie", "tv"]
+    mediaId: int = Field(ge=1, le=MAX_ID)
+    seasons: list[Annotated[int, Field(ge=0, le=10_000)]] | Literal["all"] | None = None
+    is4k: bool = False
+    serverId: int | None = None
+    profileId: int | None = None
+    rootFolder: str | None = None
+    languageProfileId: int | None = None
+    tags: list[int] | None = None
+    userId: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class RequestChange(BaseModel):
+    """PUT /request/{id}: what Seerr lets a manager change."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mediaType: Literal["movie", "tv"] | None = None
+    seasons: list[Annotated[int, Field(ge=0, le=10_000)]] | None = None
+    serverId: int | None = None
+    profileId: int | None = None
+    rootFolder: str | None = None
+    languageProfileId: int | None = None
+    tags: list[int] | None = None
+    userId: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class RequestCountOut(BaseModel):
+    total: int
+    movie: int
+    tv: int
+    pending: int
+    approved: int
+    declined: int
+    processing: int
+    available: int
+    completed: int
+
+
+def _services(state: Any = Depends(api_state)) -> Services:  # noqa: B008
+    services: Services = state.services
+    return services
+
+
+Core = Annotated[Services, Depends(_services)]
+
+
+def _choice(value: str | None, kind: type[Any], default: Any) -> Any:
+    """Seerr's lenient enums: an unknown value means the default."""
+    try:
+        return kind(value) if value else default
+    except ValueError:
+        return default
+
+
+async def detail(services: Services, actor: User, request_id: int) -> RequestOut:
+    """One request as the actor may see it, in Seerr's shape."""
+    page = await listing.request_detail(services, actor.id, request_id)
+    return request_out(page.requests[0], page.request_counts)
+
+
+def router() -> APIRouter:
+    """The request routes (behind the key check of the app)."""
+    api = APIRouter(tags=["request"])
+
+    @api.get("/request", response_model=RequestPageOut)
+    async def list_requests(
+        services: Core,
+        actor: Actor,
+        page: Annotated[Paging, Depends(paging(10))],
+        filter: str | None = None,
+        sort: str | None = None,
+        sortDirection: str | None = None,
+        requestedBy: Annotated[int | None, Query(ge=1, le=MAX_NUMBER)] = None,
+        mediaType: str | None = None,
+    ) -> RequestPageOut:
+        """A page of requests, filtered and sorted as Seerr does (id descending by default)."""
+        query = RequestQuery(
+            filter=_choice(filter, RequestFilter, RequestFilter.ALL),
+            sort=_choice(sort, RequestSort, RequestSort.ID),
+            descending=sortDirection != "asc",
+            requested_by=requestedBy,
+            media_type=_choice(mediaType, MediaType, None),
+            offset=page.skip,
+            limit=page.take,
+        )
+        found = await listing.list_requests(services, actor.id, query)
+        return RequestPageOut(
+            pageInfo=page_info(found.total, page.take, page.skip),
+            results=[request_out(r, found.request_counts) for r in found.requests],
+        )
+
+    @api.get("/request/count", response_model=RequestCountOut)
+    async def count(services: Core, actor: Actor) -> RequestCountOut:
+        """Every request counted by status, type and availability."""
+        counts: RequestCounts = await listing.count_requests(services)
+        return RequestCountOut(**{f: getattr(counts, f) for f in RequestCountOut.model_fields})
+
+    @api.post(
+        "/request",
+        status_code=201,
+        response_model=RequestOut,
+        responses={202: {"model": MessageOut}},
+    )
+    async def create(services: Core, actor: Actor, body: RequestBody) -> Any:
+        """Request a title: 201 with the request, 202 when nothing is left to request."""
+        result = await requests.create_request(
+            services,
+            actor.id,
+            body.mediaId,
+            MediaType(body.mediaType),
+            body.seasons,
+            is_4k=body.is4k,
+            on_behalf_of=body.userId,
+        )
+        if result.request is None:
+            text = ALREADY_AVAILABLE if result.already_available else NO_SEASONS
+            return JSONResponse({"message": text}, status_code=202)
+        return await detail(services, actor, result.request.id)
+
+    @api.get("/request/{request_id}", response_model=RequestOut)
+    async def get(services: Core, actor: Actor, request_id: RequestId) -> RequestOut:
+        """One request: one's own, or any with MANAGE_REQUESTS or REQUEST_VIEW."""
+        return await detail(services, actor, request_id)
+
+    @api.put("/request/{request_id}", response_model=RequestOut)
+    async def change(
+        services: Core, actor: Actor, request_id: RequestId, body: RequestChange
+    ) -> RequestOut:
+        """Seerr's edit of a request. Nothing of a request can be changed here that cannot
+        be changed in a chat: an edit that asks for no change returns the request, any
+        other is refused with what cannot be changed."""
+        current = await detail(services, actor, request_id)
+        refused = _changes(current, body)
+        if refused:
+            raise message(
+                400,
+                "A request's " + ", ".join(refused) + " cannot be changed here; "
+                "cancel it and request again instead.",
+                *refused,
+            )
+        return current
+
+    @api.delete("/request/{request_id}", status_code=204)
+    async def delete(services: Core, actor: Actor, request_id: RequestId) -> Response:
+        """Withdraw a request: one's own pending one, or any with MANAGE_REQUESTS."""
+        await requests.cancel_request(services, actor.id, request_id)
+        return Response(status_code=204)
+
+    @api.post("/request/{request_id}/{action}", response_model=RequestOut)
+    async def decide(
+        services: Core,
+        actor: Actor,
+        request_id: RequestId,
+        action: Literal["approve", "decline", "retry"],
+    ) -> RequestOut:
+        """Approve, decline or retry a request (MANAGE_REQUESTS), as a chat button does."""
+        use_case = {
+            "approve": requests.approve_request,
+            "decline": requests.decline_request,
+            "retry": requests.retry_request,
+        }[action]
+        await use_case(services, actor.id, request_id)
+        return await detail(services, actor, request_id)
+
+    return api
+
+
+def _changes(current: RequestOut, body: RequestChange) -> list[str]:
+    """The fields of ``body`` that ask for something other than what ``current`` is."""
+    refused: list[str] = []
+    if body.mediaType is not None and body.mediaType != current.type:
+        refused.append("mediaType")
+    if body.seasons is not None and sorted(set(body.seasons)) != sorted(
+        s.seasonNumber for s in current.seasons
+    ):
+        refused.append("seasons")
+    if body.userId is not None and body.userId != current.requestedBy.id:
+        refused.append("userId")
+    for name in ("serverId", "profileId", "rootFolder", "languageProfileId"):
+        if getattr(body, name) is not None:
+            refused.append(name)
+    if body.tags:
+        refused.append("tags")
+    return refused

@@ -1,0 +1,326 @@
+"""Seerr's JSON shapes as pydantic models (they make the OpenAPI document too) and the
+converters from the core's values. Every key a strict client needs is present, null where
+requestbot has no value; times are ISO 8601 UTC with milliseconds and ``Z``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+
+from core import listing
+from core.domain import MediaRequest
+from core.identity import User
+from core.media import Media, MediaKey, MediaStatus
+from core.services import Services
+
+# (keys, detailed) -> Seerr mediaInfo JSON for each known title; ``detailed`` adds
+# ``seasons`` and ``requests``, as /movie and /tv have them.
+MediaInfoLookup = Callable[[Sequence[MediaKey], bool], Awaitable[dict[MediaKey, dict[str, Any]]]]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Seerr's UserType: the account came from the media server (Jellyfin), or is local.
+LOCAL_USER = 2
+JELLYFIN_USER = 3
+_ADDED = (MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE)
+
+
+def _without(data: Any, *keys: str) -> Any:
+    """``data`` without those of ``keys`` that are None: parts Seerr leaves out of a shape
+    rather than sending null (a list's users have no settings, its titles no requests)."""
+    for key in keys:
+        if isinstance(data, dict) and data.get(key, 0) is None:
+            del data[key]
+    return data
+
+
+def iso(when: datetime | None) -> str | None:
+    """``2026-02-09T11:08:53.000Z``, or None."""
+    if when is None:
+        return None
+    utc = when.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def stamp(when: datetime | None) -> str:
+    """Like iso, for a time a strict client needs (the epoch when none is known)."""
+    return iso(when or EPOCH) or ""
+
+
+class PageInfo(BaseModel):
+    pages: int
+    pageSize: int
+    results: int
+    page: int
+
+
+def page_info(total: int, take: int, skip: int) -> PageInfo:
+    """Seerr's pageInfo: ``page`` follows ``skip`` (clients loop while page < pages)."""
+    return PageInfo(
+        pages=math.ceil(total / take),
+        pageSize=take,
+        results=total,
+        page=math.ceil(skip / take) + 1,
+    )
+
+
+class UserSettingsOut(BaseModel):
+    locale: str = ""
+    discordId: str | None = None
+    discordIds: list[str] = []
+    telegramChatId: str | None = None
+    telegramSendSilently: bool = False
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    avatar: str
+    username: str | None
+    plexUsername: str | None
+    plexId: int | None
+    jellyfinUsername: str | None
+    jellyfinUserId: str | None
+    userType: int
+    permissions: int
+    movieQuotaLimit: int | None
+    movieQuotaDays: int | None
+    tvQuotaLimit: int | None
+    tvQuotaDays: int | None
+    createdAt: str
+    updatedAt: str
+    requestCount: int
+    displayName: str
+    recoveryLinkExpirationDate: str | None
+    warnings: list[str]
+    avatarETag: str | None
+    avatarVersion: str | None
+    settings: UserSettingsOut | None = None
+
+    @model_serializer(mode="wrap")
+    def _shape(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without(handler(self), "settings")
+
+
+def ids_on(user: User, platform: str) -> list[str]:
+    """The user's ids on a chat platform."""
+    return [i.external_id for i in user.identities if i.platform == platform]
+
+
+def user_settings(user: User) -> UserSettingsOut:
+    """The part of Seerr's user settings that maps chat users (Doplarr, Requestrr)."""
+    discord = ids_on(user, "discord")
+    telegram = ids_on(user, "telegram")
+    return UserSettingsOut(
+        discordId=discord[0] if discord else None,
+        discordIds=discord,
+        telegramChatId=telegram[0] if telegram else None,
+    )
+
+
+def user_out(user: User, request_count: int, *, with_settings: bool = False) -> UserOut:
+    """A user as Seerr shows one; ``with_settings`` for the admin or the user themself."""
+    return UserOut(
+        id=user.id,
+        email=user.email or "",
+        avatar="",
+        username=user.display_name,
+        plexUsername=None,
+        plexId=None,
+        jellyfinUsername=user.media_server_username,
+        # The media server's user id is not kept yet: null until it is.
+        jellyfinUserId=None,
+        userType=JELLYFIN_USER if user.media_server_username else LOCAL_USER,
+        permissions=int(user.permissions),
+        movieQuotaLimit=user.quota.movie_limit,
+        movieQuotaDays=user.quota.movie_days,
+        tvQuotaLimit=user.quota.tv_limit,
+        tvQuotaDays=user.quota.tv_days,
+        createdAt=stamp(user.created_at),
+        updatedAt=stamp(user.updated_at or user.created_at),
+        requestCount=request_count,
+        displayName=user.display_name,
+        recoveryLinkExpirationDate=None,
+        warnings=[],
+        avatarETag=None,
+        avatarVersion=None,
+        settings=user_settings(user) if with_settings else None,
+    )
+
+
+class SeasonOut(BaseModel):
+    id: int | None
+    seasonNumber: int
+    status: int
+    status4k: int | None = None
+    createdAt: str
+    updatedAt: str
+
+
+class MediaInfoOut(BaseModel):
+    id: int
+    mediaType: str
+    tmdbId: int
+    tvdbId: int | None
+    imdbId: str | None
+    status: int
+    status4k: int
+    createdAt: str
+    updatedAt: str
+    lastSeasonChange: str
+    mediaAddedAt: str | None
+    serviceId: int | None = None
+    serviceId4k: int | None = None
+    externalServiceId: int | None = None
+    externalServiceId4k: int | None = None
+    externalServiceSlug: str | None = None
+    externalServiceSlug4k: str | None = None
+    ratingKey: str | None = None
+    ratingKey4k: str | None = None
+    jellyfinMediaId: str | None = None
+    jellyfinMediaId4k: str | None = None
+    serviceUrl: str | None = None
+    downloadStatus: list[Any] = []
+    downloadStatus4k: list[Any] = []
+    seasons: list[SeasonOut] | None = None
+    requests: list[RequestOut] | None = None
+
+    @model_serializer(mode="wrap")
+    def _shape(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without(handler(self), "seasons", "requests")
+
+
+def media_out(media: Media) -> MediaInfoOut:
+    """A title as Seerr's list items carry it (no seasons, no requests)."""
+    changed = stamp(media.updated_at or media.created_at)
+    return MediaInfoOut(
+        id=media.id,
+        mediaType=media.media_type.value,
+        tmdbId=media.tmdb_id,
+        tvdbId=media.tvdb_id,
+        imdbId=media.imdb_id,
+        status=int(media.status),
+        status4k=int(media.status_4k),
+        createdAt=stamp(media.created_at),
+        updatedAt=changed,
+        lastSeasonChange=changed,
+        mediaAddedAt=changed if media.status in _ADDED else None,
+    )
+
+
+def media_seasons(media: Media) -> list[SeasonOut]:
+    """The title's season statuses as Seerr's season rows (they keep no times of their
+    own here: the title's are given)."""
+    created, changed = stamp(media.created_at), stamp(media.updated_at or media.created_at)
+    return [
+        SeasonOut(
+            id=None,
+            seasonNumber=n,
+            status=int(status),
+            status4k=int(MediaStatus.UNKNOWN),
+            createdAt=created,
+            updatedAt=changed,
+        )
+        for n, status in sorted(media.season_statuses.items())
+    ]
+
+
+class RequestOut(BaseModel):
+    id: int
+    status: int
+    createdAt: str
+    updatedAt: str
+    type: str
+    is4k: bool
+    serverId: int | None
+    profileId: int | None
+    profileName: str | None
+    rootFolder: str | None
+    languageProfileId: int | None
+    tags: list[int] | None
+    isAutoRequest: bool
+    media: MediaInfoOut
+    seasons: list[SeasonOut]
+    seasonCount: int
+    requestedBy: UserOut
+    modifiedBy: UserOut | None
+    canRemove: bool
+
+
+def request_out(request: MediaRequest, counts: Mapping[int, int]) -> RequestOut:
+    """A request as Seerr shows one; ``counts`` holds its users' request counts."""
+    created, changed = stamp(request.created_at), stamp(request.updated_at)
+    modifier = request.modified_by
+    return RequestOut(
+        id=request.id,
+        status=int(request.status),
+        createdAt=created,
+        updatedAt=changed,
+        type=request.media_type.value,
+        is4k=request.is_4k,
+        serverId=None,
+        profileId=None,
+        profileName=None,
+        rootFolder=None,
+        languageProfileId=None,
+        tags=None,
+        isAutoRequest=False,
+        media=media_out(request.media),
+        seasons=[
+            SeasonOut(
+                id=s.id,
+                seasonNumber=s.season_number,
+                status=int(s.status),
+                createdAt=created,
+                updatedAt=changed,
+            )
+            for s in request.seasons
+        ],
+        seasonCount=len(request.seasons),
+        requestedBy=user_out(request.requested_by, counts.get(request.requested_by.id, 0)),
+        modifiedBy=None if modifier is None else user_out(modifier, counts.get(modifier.id, 0)),
+        canRemove=False,
+    )
+
+
+MediaInfoOut.model_rebuild()
+
+
+class RequestPageOut(BaseModel):
+    pageInfo: PageInfo
+    results: list[RequestOut]
+
+
+class UserPageOut(BaseModel):
+    pageInfo: PageInfo
+    results: list[UserOut]
+
+
+class MediaPageOut(BaseModel):
+    pageInfo: PageInfo
+    results: list[MediaInfoOut]
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+def media_info_lookup(services: Services) -> MediaInfoLookup:
+    """The MediaInfoLookup over this database: Seerr's mediaInfo of each known title;
+    ``detailed`` adds its seasons and every request of it (with their users)."""
+
+    async def lookup(keys: Sequence[MediaKey], detailed: bool) -> dict[MediaKey, dict[str, Any]]:
+        found = await listing.media_infos(services, keys, with_requests=detailed)
+        infos: dict[MediaKey, dict[str, Any]] = {}
+        for key, info in found.items():
+            out = media_out(info.media)
+            if detailed:
+                out.seasons = media_seasons(info.media)
+                out.requests = [request_out(r, info.request_counts) for r in info.requests]
+            infos[key] = out.model_dump(mode="json", exclude_none=False)
+        return infos
+
+    return lookup
