@@ -1,0 +1,322 @@
+"""The REST API's request routes: Seerr's shapes (the keys strict clients need), paging,
+filters, counts, and POST /request's codes and acting users (SEERR_API.md §1, §4, §6)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import requests
+from core.domain import RequestStatus
+from core.events import EventKind
+from core.identity import QuotaLimits
+from core.media import MediaStatus, MediaType
+from core.permissions import Permission
+from tests.api_world import ApiWorld
+from tests.world_db import event_kinds
+
+S, M = RequestStatus, MediaStatus
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+USER_KEYS = {
+    "id", "email", "avatar", "username", "plexUsername", "plexId", "jellyfinUsername",
+    "jellyfinUserId", "movieQuotaLimit", "movieQuotaDays", "tvQuotaLimit", "tvQuotaDays",
+    "createdAt", "updatedAt", "requestCount", "displayName", "permissions",
+    "recoveryLinkExpirationDate", "userType", "warnings",
+}  # fmt: skip
+MEDIA_KEYS = {
+    "id", "tmdbId", "tvdbId", "imdbId", "mediaType", "status", "status4k", "createdAt",
+    "updatedAt", "mediaAddedAt", "serviceId", "externalServiceId", "serviceUrl",
+    "jellyfinMediaId",
+}  # fmt: skip
+REQUEST_KEYS = {
+    "id", "status", "createdAt", "updatedAt", "is4k", "requestedBy", "modifiedBy", "media",
+    "type", "seasons", "seasonCount", "serverId", "profileId", "rootFolder",
+    "languageProfileId", "tags", "isAutoRequest", "canRemove",
+}  # fmt: skip
+NOT_NULL_USER = {"avatar", "createdAt", "email", "id", "permissions", "requestCount"}
+NOT_NULL_USER |= {"updatedAt", "userType", "displayName"}
+
+
+def check_user(user: dict[str, Any]) -> None:
+    assert user.keys() >= USER_KEYS
+    assert all(user[k] is not None for k in NOT_NULL_USER)
+    assert STAMP.match(user["createdAt"])
+    assert STAMP.match(user["updatedAt"])
+
+
+def check_request(request: dict[str, Any]) -> None:
+    assert request.keys() >= REQUEST_KEYS
+    assert request["media"].keys() >= MEDIA_KEYS
+    assert "requests" not in request["media"]
+    assert STAMP.match(request["createdAt"])
+    assert STAMP.match(request["media"]["updatedAt"])
+    check_user(request["requestedBy"])
+    if request["modifiedBy"] is not None:
+        check_user(request["modifiedBy"])
+    for season in request["seasons"]:
+        assert {"id", "seasonNumber", "status", "createdAt", "updatedAt"} <= season.keys()
+        assert all(v is not None for k, v in season.items() if k != "status4k")
+
+
+async def test_a_request_has_every_key_strict_clients_need(api_world: ApiWorld) -> None:
+    made = await api_world.post("/request", {"mediaType": "tv", "mediaId": 1396, "seasons": [1, 2]})
+    assert made.status_code == 201
+    check_request(made.json())
+    assert made.json()["seasonCount"] == 2
+    assert made.json()["modifiedBy"]["id"] == 1
+    listed = (await api_world.get("/request")).json()
+    assert set(listed["pageInfo"]) == {"pages", "pageSize", "results", "page"}
+    check_request(listed["results"][0])
+    assert "settings" not in listed["results"][0]["requestedBy"]
+    assert (await api_world.get(f"/request/{made.json()['id']}")).json() == made.json()
+
+
+async def many(world: ApiWorld, count: int) -> list[int]:
+    return [await world.seed(world.alice, 10_000 + n) for n in range(count)]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(take=st.integers(1, 40))
+async def test_pages_follow_skip_and_together_hold_every_request_once(
+    api_world: ApiWorld, take: int
+) -> None:
+    if not (await api_world.get("/request", take=1)).json()["pageInfo"]["results"]:
+        await many(api_world, 37)
+    seen: list[int] = []
+    for skip in range(0, 37, take):
+        page = (await api_world.get("/request", take=take, skip=skip)).json()
+        info = page["pageInfo"]
+        assert info == {
+            "pages": math.ceil(37 / take),
+            "pageSize": take,
+            "results": 37,
+            "page": math.ceil(skip / take) + 1,
+        }
+        seen += [r["id"] for r in page["results"]]
+    assert seen == sorted(seen, reverse=True)
+    assert len(seen) == len(set(seen)) == 37
+
+
+async def test_a_huge_take_gives_everything_in_one_page(api_world: ApiWorld) -> None:
+    ids = await many(api_world, 12)
+    page = (await api_world.get("/request", take=2147483647)).json()
+    assert [r["id"] for r in page["results"]] == ids[::-1]
+    assert page["pageInfo"] == {"pages": 1, "pageSize": 2147483647, "results": 12, "page": 1}
+    assert (await api_world.get("/request")).json()["pageInfo"]["pageSize"] == 10
+
+
+async def test_the_nine_filters_pick_requests_and_titles_as_seerr_does(
+    api_world: ApiWorld,
+) -> None:
+    alice = api_world.alice
+    made = {
+        "pending": await api_world.seed(alice, 1, status=S.PENDING),
+        "processing": await api_world.seed(alice, 2, status=S.APPROVED, media_status=M.PROCESSING),
+        "approved_available": await api_world.seed(
+            alice, 3, status=S.APPROVED, media_status=M.AVAILABLE
+        ),
+        "declined": await api_world.seed(alice, 4, status=S.DECLINED),
+        "failed": await api_world.seed(alice, 5, status=S.FAILED),
+        "available": await api_world.seed(alice, 6, status=S.COMPLETED, media_status=M.AVAILABLE),
+        "deleted": await api_world.seed(alice, 7, status=S.COMPLETED, media_status=M.DELETED),
+        "4k_processing": await api_world.seed(
+            alice, 8, status=S.APPROVED, media_status=M.AVAILABLE, is_4k=True
+        ),
+    }  # fmt: skip
+    expected = {
+        "approved": {"processing", "approved_available", "4k_processing"},
+        "processing": {"processing"},
+        "pending": {"pending"},
+        "unavailable": {"pending", "processing"},
+        "failed": {"failed"},
+        "available": {"available"},
+        "completed": {"available", "deleted"},
+        "deleted": {"deleted"},
+        "all": set(made),
+        "whatever": set(made),
+    }
+    # the 4K request's 4K status is AVAILABLE, its regular one UNKNOWN
+    expected["processing"].discard("4k_processing")
+    expected["unavailable"].discard("4k_processing")
+    for name, wanted in expected.items():
+        page = (await api_world.get("/request", filter=name, take=50)).json()
+        got = {r["id"] for r in page["results"]}
+        assert got == {made[k] for k in wanted}, name
+        assert page["pageInfo"]["results"] == len(wanted)
+    counts = (await api_world.get("/request/count")).json()
+    assert counts == {
+        "total": 8, "movie": 8, "tv": 0, "pending": 1, "approved": 3, "declined": 1,
+        "processing": 1, "available": 2, "completed": 2,
+    }  # fmt: skip
+
+
+async def test_sorting_by_change_type_and_requester(api_world: ApiWorld) -> None:
+    first = await api_world.seed(api_world.alice, 1)
+    second = await api_world.seed(api_world.bob, 2, MediaType.TV, seasons=(1,))
+    third = await api_world.seed(api_world.alice, 3)
+    api_world.clock.advance(minutes=5)
+    await requests.approve_request(api_world.services, 1, first)
+
+    def ids(page: Any) -> list[int]:
+        return [r["id"] for r in page.json()["results"]]
+
+    assert ids(await api_world.get("/request")) == [third, second, first]
+    assert ids(await api_world.get("/request", sortDirection="asc")) == [first, second, third]
+    assert ids(await api_world.get("/request", sort="modified")) == [first, third, second]
+    assert ids(await api_world.get("/request", sort="added", sortDirection="asc")) == [
+        first, second, third,
+    ]  # fmt: skip
+    assert ids(await api_world.get("/request", mediaType="tv")) == [second]
+    assert ids(await api_world.get("/request", requestedBy=api_world.alice.id)) == [third, first]
+
+
+async def test_users_without_view_rights_see_only_their_own(api_world: ApiWorld) -> None:
+    own = await api_world.seed(api_world.alice, 1)
+    await api_world.seed(api_world.bob, 2)
+    mine = await api_world.get("/request", user=api_world.alice)
+    assert [r["id"] for r in mine.json()["results"]] == [own]
+    other = await api_world.get("/request", user=api_world.alice, requestedBy=api_world.bob.id)
+    assert other.status_code == 403
+    viewer = await api_world.user("viewer", Permission.REQUEST | Permission.REQUEST_VIEW)
+    assert len((await api_world.get("/request", user=viewer)).json()["results"]) == 2
+
+
+async def test_post_request_answers_201_202_403_and_409_as_seerr(api_world: ApiWorld) -> None:
+    alice = api_world.alice
+    movie = {"mediaType": "movie", "mediaId": 603}
+    made = await api_world.post("/request", movie, user=alice)
+    assert made.status_code == 201
+    assert made.json()["status"] == S.PENDING
+    again = await api_world.post("/request", movie, user=api_world.bob)
+    assert again.status_code == 409
+    assert again.json()["message"] == "Request for this media already exists."
+    show = {"mediaType": "tv", "mediaId": 1396, "seasons": "all"}
+    assert (await api_world.post("/request", show, user=alice)).status_code == 201
+    nothing = await api_world.post("/request", show, user=api_world.bob)
+    assert nothing.status_code == 202
+    assert nothing.json() == {"message": "No seasons available to request"}
+    guest = await api_world.user("guest", Permission.NONE)
+    refused = await api_world.post("/request", {"mediaType": "movie", "mediaId": 550}, user=guest)
+    assert refused.status_code == 403
+    assert "permission" in refused.json()["message"]
+    await set_quota(api_world, alice.id, QuotaLimits(movie_limit=1, movie_days=7))
+    over = await api_world.post("/request", {"mediaType": "movie", "mediaId": 550}, user=alice)
+    assert over.status_code == 403
+    assert over.json()["message"] == "Movie Quota exceeded."
+    unknown = await api_world.post("/request", {"mediaType": "movie", "mediaId": 999999})
+    assert unknown.status_code == 404
+
+
+async def set_quota(world: ApiWorld, user_id: int, quota: QuotaLimits) -> None:
+    async with world.services.uow() as uow:
+        await uow.users.set_quota(user_id, quota, world.clock.now())
+        await uow.commit()
+
+
+async def test_body_user_id_credits_the_target_while_the_actor_approves(
+    api_world: ApiWorld,
+) -> None:
+    alice = api_world.alice
+    await set_quota(api_world, alice.id, QuotaLimits(movie_limit=1, movie_days=7))
+    body = {"mediaType": "movie", "mediaId": 603, "userId": alice.id}
+    made = (await api_world.post("/request", body)).json()
+    assert made["requestedBy"]["id"] == alice.id
+    assert made["modifiedBy"]["id"] == 1
+    assert made["status"] == S.APPROVED  # the admin key's auto-approval
+    over = await api_world.post("/request", {**body, "mediaId": 550})
+    assert over.status_code == 403  # alice's quota, not the admin's
+    assert over.json()["message"] == "Movie Quota exceeded."
+    # X-Api-User: alice's own rights, no auto-approval, no modifier
+    await set_quota(api_world, alice.id, QuotaLimits())
+    own = (
+        await api_world.post("/request", {"mediaType": "movie", "mediaId": 550}, user=alice)
+    ).json()
+    assert (own["status"], own["modifiedBy"]) == (S.PENDING, None)
+    # body userId needs MANAGE_USERS and MANAGE_REQUESTS (Seerr's "and")
+    mod = await api_world.user("mod", Permission.MANAGE_REQUESTS | Permission.REQUEST)
+    refused = await api_world.post("/request", {**body, "mediaId": 27205}, user=mod)
+    assert refused.status_code == 403
+    manager = await api_world.user("mgr", Permission.MANAGE_REQUESTS | Permission.MANAGE_USERS)
+    moved = await api_world.post("/request", {**body, "mediaId": 27205}, user=manager)
+    assert moved.status_code == 201
+    assert (moved.json()["requestedBy"]["id"], moved.json()["modifiedBy"]["id"]) == (
+        alice.id, manager.id,
+    )  # fmt: skip
+
+
+async def test_a_chat_request_shows_at_once_and_an_api_approval_is_a_chat_approval(
+    api_world: ApiWorld,
+) -> None:
+    services = api_world.services
+    chat = await requests.create_request(services, api_world.alice.id, 603, MediaType.MOVIE)
+    assert chat.request is not None
+    listed = (await api_world.get("/request", filter="pending")).json()["results"]
+    assert [r["id"] for r in listed] == [chat.request.id]
+    approved = await api_world.post(f"/request/{chat.request.id}/approve")
+    assert approved.status_code == 200
+    assert approved.json()["status"] == S.APPROVED
+    other = await requests.create_request(services, api_world.bob.id, 550, MediaType.MOVIE)
+    assert other.request is not None
+    await requests.approve_request(services, 1, other.request.id)
+    kinds = await event_kinds(services)
+    assert kinds == [EventKind.PENDING, EventKind.APPROVED, EventKind.PENDING, EventKind.APPROVED]
+    again = await api_world.post(f"/request/{chat.request.id}/approve")
+    assert again.status_code == 409
+    as_alice = await api_world.post(f"/request/{other.request.id}/decline", user=api_world.alice)
+    assert as_alice.status_code == 403
+
+
+async def test_decline_retry_delete_and_put_of_a_request(api_world: ApiWorld) -> None:
+    pending = await api_world.seed(api_world.alice, 1)
+    declined = await api_world.post(f"/request/{pending}/decline")
+    assert declined.json()["status"] == S.DECLINED
+    failed = await api_world.seed(api_world.alice, 2, status=S.FAILED)
+    assert (await api_world.post(f"/request/{failed}/retry")).json()["status"] == S.APPROVED
+    own = await api_world.seed(api_world.bob, 3)
+    same = await api_world.http.put(
+        f"/api/v1/request/{own}",
+        json={"mediaType": "movie", "userId": api_world.bob.id},
+        headers=api_world.headers(),
+    )
+    assert same.status_code == 200
+    moved = await api_world.http.put(
+        f"/api/v1/request/{own}", json={"profileId": 4}, headers=api_world.headers()
+    )
+    assert moved.status_code == 400
+    assert moved.json()["errors"] == ["profileId"]
+    not_hers = await api_world.http.delete(
+        f"/api/v1/request/{own}", headers=api_world.headers(api_world.alice)
+    )
+    assert not_hers.status_code == 403
+    gone = await api_world.http.delete(
+        f"/api/v1/request/{own}", headers=api_world.headers(api_world.bob)
+    )
+    assert gone.status_code == 204
+    assert (await api_world.get(f"/request/{own}")).status_code == 404
+
+
+@pytest.mark.parametrize("chats", [0, 6])
+async def test_concurrent_requests_never_exceed_a_quota(api_world: ApiWorld, chats: int) -> None:
+    alice = api_world.alice
+    await set_quota(api_world, alice.id, QuotaLimits(movie_limit=3, movie_days=7))
+    titles = [603, 604, 605, 624860, 550, 27205, 194, 129, 10228, 447404, 342521, 35]
+    api_calls = [
+        api_world.post("/request", {"mediaType": "movie", "mediaId": t}, user=alice)
+        for t in titles[chats:]
+    ]
+    chat_calls = [
+        requests.create_request(api_world.services, alice.id, t, MediaType.MOVIE)
+        for t in titles[:chats]
+    ]
+    results = await asyncio.gather(*api_calls, *chat_calls, return_exceptions=True)
+    assert results
+    counts = (await api_world.get("/request", take=100)).json()["pageInfo"]["results"]
+    assert counts == 3
