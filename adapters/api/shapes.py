@@ -22,6 +22,7 @@ from core.services import Services
 MediaInfoLookup = Callable[[Sequence[MediaKey], bool], Awaitable[dict[MediaKey, dict[str, Any]]]]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NO_PLEX_ID = 0
 # Seerr's UserType: the account came from the media server (Jellyfin), or is local.
 LOCAL_USER = 2
 JELLYFIN_USER = 3
@@ -81,7 +82,7 @@ class UserOut(BaseModel):
     avatar: str
     username: str | None
     plexUsername: str | None
-    plexId: int | None
+    plexId: int
     jellyfinUsername: str | None
     jellyfinUserId: str | None
     userType: int
@@ -129,7 +130,9 @@ def user_out(user: User, request_count: int, *, with_settings: bool = False) -> 
         avatar="",
         username=user.display_name,
         plexUsername=None,
-        plexId=None,
+        # No Plex account: 0 rather than null, which python-overseerr (Home Assistant's
+        # client) cannot read.
+        plexId=NO_PLEX_ID,
         jellyfinUsername=user.media_server_username,
         # The media server's user id is not kept yet: null until it is.
         jellyfinUserId=None,

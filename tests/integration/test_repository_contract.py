@@ -22,6 +22,16 @@ from core.domain import ChatPost, RequestStatus
 from core.errors import Conflict, NotFound
 from core.events import DeliveryAttempt, DeliveryStatus, EventKind, EventPayload
 from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.listing_repositories import (
+    MediaFilter,
+    MediaQuery,
+    RequestCounts,
+    RequestFilter,
+    RequestQuery,
+    RequestSort,
+    UserQuery,
+    UserSort,
+)
 from core.media import MediaDetails, MediaStatus, MediaType, SeasonInfo
 from core.permissions import Permission
 from storage.db import write_lock
@@ -1440,3 +1450,122 @@ async def test_media_server_accounts_are_replaced_as_a_whole(backend: Backend) -
     assert gone is None
     await committed(backend, lambda uow: uow.accounts.replace([], NOW))
     assert await read(backend, lambda uow: uow.accounts.all()) == []
+
+
+# ----- listings --------------------------------------------------------------------------
+
+
+async def test_listed_requests_filter_sort_and_page_as_seerr(backend: Backend) -> None:
+    alice = await add_user(backend, identity=Identity("discord", "1"))
+    bob = await add_user(backend, "Bob", identity=Identity("discord", "2"))
+    older = await add_request(backend, alice, movie(1), at=NOW)
+    newer = await add_request(backend, bob, show(2), at=NOW + timedelta(hours=1), seasons=(1,))
+    done = await add_request(
+        backend, alice, movie(3), at=NOW + timedelta(hours=2), status=RequestStatus.COMPLETED
+    )
+
+    async def approve(uow: UnitOfWork) -> None:
+        await uow.requests.set_status(
+            older, RequestStatus.APPROVED, NOW + timedelta(hours=3), modified_by_id=bob.id
+        )
+        media = await uow.media.get_by_tmdb(3, MOVIE)
+        assert media is not None
+        await uow.media.set_status(media.id, MediaStatus.AVAILABLE, NOW)
+
+    await committed(backend, approve)
+
+    async def ids(**query: Any) -> tuple[list[int], int]:
+        found, total = await read(backend, lambda uow: uow.listings.requests(RequestQuery(**query)))
+        return [r.id for r in found], total
+
+    assert await ids() == ([done, newer, older], 3)
+    assert await ids(descending=False) == ([older, newer, done], 3)
+    assert await ids(sort=RequestSort.MODIFIED) == ([older, done, newer], 3)
+    assert await ids(sort=RequestSort.ADDED, offset=1, limit=1) == ([newer], 3)
+    assert await ids(filter=RequestFilter.PROCESSING) == ([older], 1)
+    assert await ids(filter=RequestFilter.AVAILABLE) == ([done], 1)
+    assert await ids(filter=RequestFilter.UNAVAILABLE) == ([newer, older], 2)
+    assert await ids(requested_by=alice.id) == ([done, older], 2)
+    assert await ids(media_type=TV) == ([newer], 1)
+    assert await ids(limit=2**31 - 1) == ([done, newer, older], 3)
+    listed, _ = await read(backend, lambda uow: uow.listings.requests(RequestQuery()))
+    assert listed[2] == await read(backend, lambda uow: uow.requests.get(older))
+    assert listed[1].seasons[0].id is not None or backend.memory is not None
+
+
+async def test_request_counts_split_approved_by_availability(backend: Backend) -> None:
+    alice = await add_user(backend)
+    await add_request(backend, alice, movie(1), status=RequestStatus.APPROVED)
+    await add_request(backend, alice, show(2), status=RequestStatus.PENDING, seasons=(1,))
+    await add_request(backend, alice, movie(3), status=RequestStatus.COMPLETED)
+
+    async def available(uow: UnitOfWork) -> None:
+        media = await uow.media.get_by_tmdb(1, MOVIE)
+        assert media is not None
+        await uow.media.set_status(media.id, MediaStatus.AVAILABLE, NOW)
+
+    empty = await read(backend, lambda uow: uow.listings.request_counts())
+    assert empty.total == 3
+    assert (empty.processing, empty.available) == (1, 0)
+    await committed(backend, available)
+    counts = await read(backend, lambda uow: uow.listings.request_counts())
+    assert counts == RequestCounts(
+        total=3, movie=2, tv=1, pending=1, approved=1, declined=0, processing=0, available=1,
+        completed=1,
+    )  # fmt: skip
+
+
+async def test_requests_are_counted_per_user_and_listed_per_title(backend: Backend) -> None:
+    alice = await add_user(backend, identity=Identity("discord", "1"))
+    bob = await add_user(backend, "Bob", identity=Identity("discord", "2"))
+    first = await add_request(backend, alice, movie(1))
+    second = await add_request(backend, alice, movie(1), is_4k=True)
+    await add_request(backend, bob, movie(2))
+    counts = await read(backend, lambda uow: uow.listings.requests_per_user([alice.id, bob.id, 99]))
+    assert counts == {alice.id: 2, bob.id: 1, 99: 0}
+    media = await read(backend, lambda uow: uow.media.get_by_tmdb(1, MOVIE))
+    assert media is not None
+    found = await read(backend, lambda uow: uow.listings.requests_for_media([media.id, 404]))
+    assert [r.id for r in found[media.id]] == [first, second]
+    assert found[404] == []
+
+
+async def test_listed_users_sort_search_and_page(backend: Backend) -> None:
+    carol = await add_user(backend, "carol", identity=Identity("discord", "c"))
+    alice = await add_user(backend, "Alice", identity=Identity("discord", "a"))
+    bob = await add_user(backend, "bob", identity=Identity("discord", "b"))
+    await add_request(backend, bob, movie(1))
+
+    async def names(**query: Any) -> tuple[list[str], int]:
+        found, total = await read(backend, lambda uow: uow.listings.users(UserQuery(**query)))
+        return [u.display_name for u in found], total
+
+    assert await names() == (["carol", "Alice", "bob"], 3)
+    assert await names(sort=UserSort.DISPLAY_NAME) == (["Alice", "bob", "carol"], 3)
+    assert (await names(sort=UserSort.REQUESTS))[0][0] == "bob"
+    assert await names(text="LIC") == (["Alice"], 1)
+    assert await names(offset=1, limit=1) == (["Alice"], 3)
+    listed, _ = await read(backend, lambda uow: uow.listings.users(UserQuery()))
+    assert listed == [carol, alice, bob]
+    assert listed[0].updated_at == NOW
+
+
+async def test_listed_titles_filter_and_go_newest_first(backend: Backend) -> None:
+    async def add(uow: UnitOfWork) -> None:
+        for n, status in enumerate((MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE), 1):
+            media = await uow.media.upsert(movie(n), NOW + timedelta(minutes=n))
+            await uow.media.set_status(media.id, status, NOW + timedelta(minutes=n))
+        await uow.media.upsert(movie(3), NOW + timedelta(minutes=3))
+
+    await committed(backend, add)
+
+    async def tmdb_ids(**query: Any) -> tuple[list[int], int]:
+        found, total = await read(backend, lambda uow: uow.listings.media(MediaQuery(**query)))
+        return [m.tmdb_id for m in found], total
+
+    assert await tmdb_ids() == ([3, 2, 1], 3)
+    assert await tmdb_ids(filter=MediaFilter.ALL_AVAILABLE) == ([2, 1], 2)
+    assert await tmdb_ids(filter=MediaFilter.PARTIAL) == ([2], 1)
+    assert await tmdb_ids(limit=1, offset=1) == ([2], 3)
+    found, _ = await read(backend, lambda uow: uow.listings.media(MediaQuery(limit=1)))
+    assert found[0].created_at == NOW + timedelta(minutes=3)
