@@ -261,6 +261,7 @@ class _RequestRow:
     status: RequestStatus
     is_4k: bool
     seasons: tuple[int, ...]
+    season_ids: tuple[int, ...]
     created_at: datetime
     updated_at: datetime
     modified_by_id: int | None = None
@@ -370,7 +371,10 @@ class _Tables:
             created_at=row.created_at,
             updated_at=row.updated_at,
             is_4k=row.is_4k,
-            seasons=tuple(SeasonRequest(n, row.status) for n in row.seasons),
+            seasons=tuple(
+                SeasonRequest(n, row.status, sid)
+                for n, sid in zip(row.seasons, row.season_ids, strict=True)
+            ),
             modified_by=None if row.modified_by_id is None else self.users[row.modified_by_id],
             decline_reason=row.decline_reason,
             fail_reason=row.fail_reason,
@@ -781,6 +785,7 @@ class FakeRequestRepository(_Repository):
             status=status,
             is_4k=is_4k,
             seasons=numbers,
+            season_ids=tuple(tables.next_id("season_requests") for _ in numbers),
             created_at=now,
             updated_at=now,
             modified_by_id=modified_by.id if modified_by else None,

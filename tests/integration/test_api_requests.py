@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import requests
+from adapters.api.shapes import media_info_lookup
+from core import chat, requests
 from core.domain import RequestStatus
-from core.events import EventKind
+from core.events import EventKind, EventPayload
 from core.identity import QuotaLimits
 from core.media import MediaStatus, MediaType
 from core.permissions import Permission
@@ -252,6 +254,21 @@ async def test_body_user_id_credits_the_target_while_the_actor_approves(
     )  # fmt: skip
 
 
+def what_changed(payload: EventPayload) -> EventPayload:
+    """An event's payload without what names the request and its title."""
+    return replace(
+        payload,
+        request_id=0,
+        tmdb_id=0,
+        title="",
+        year=None,
+        poster_path=None,
+        overview="",
+        requested_by_id=0,
+        requested_by_name="",
+    )
+
+
 async def test_a_chat_request_shows_at_once_and_an_api_approval_is_a_chat_approval(
     api_world: ApiWorld,
 ) -> None:
@@ -268,6 +285,12 @@ async def test_a_chat_request_shows_at_once_and_an_api_approval_is_a_chat_approv
     await requests.approve_request(services, 1, other.request.id)
     kinds = await event_kinds(services)
     assert kinds == [EventKind.PENDING, EventKind.APPROVED, EventKind.PENDING, EventKind.APPROVED]
+    async with services.uow(write=False) as uow:
+        by_api, by_chat = await uow.events.get(2), await uow.events.get(4)
+    assert by_api is not None
+    assert by_chat is not None
+    assert (by_api.payload.actor_id, by_api.payload.status) == (1, RequestStatus.APPROVED)
+    assert what_changed(by_api.payload) == what_changed(by_chat.payload)
     again = await api_world.post(f"/request/{chat.request.id}/approve")
     assert again.status_code == 409
     as_alice = await api_world.post(f"/request/{other.request.id}/decline", user=api_world.alice)
@@ -313,10 +336,28 @@ async def test_concurrent_requests_never_exceed_a_quota(api_world: ApiWorld, cha
         for t in titles[chats:]
     ]
     chat_calls = [
-        requests.create_request(api_world.services, alice.id, t, MediaType.MOVIE)
-        for t in titles[:chats]
+        chat.request_title(api_world.services, alice.id, t, MediaType.MOVIE) for t in titles[:chats]
     ]
     results = await asyncio.gather(*api_calls, *chat_calls, return_exceptions=True)
     assert results
     counts = (await api_world.get("/request", take=100)).json()["pageInfo"]["results"]
     assert counts == 3
+
+
+async def test_the_media_info_lookup_gives_seerrs_media_info(api_world: ApiWorld) -> None:
+    made = await api_world.post("/request", {"mediaType": "tv", "mediaId": 1396, "seasons": [1]})
+    assert made.status_code == 201
+    lookup = media_info_lookup(api_world.services)
+    keys = [(1396, MediaType.TV), (603, MediaType.MOVIE)]
+    short = await lookup(keys, False)
+    assert list(short) == [(1396, MediaType.TV)]
+    info = short[(1396, MediaType.TV)]
+    assert info.keys() >= MEDIA_KEYS
+    assert "requests" not in info
+    assert "seasons" not in info
+    detailed = (await lookup(keys, True))[(1396, MediaType.TV)]
+    assert [(s["seasonNumber"], s["status"]) for s in detailed["seasons"]] == [(1, 3)]
+    (request,) = detailed["requests"]
+    check_request({**request, "media": info})
+    assert request["requestedBy"]["id"] == 1
+    assert [s["seasonNumber"] for s in request["seasons"]] == [1]
