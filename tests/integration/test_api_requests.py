@@ -17,7 +17,7 @@ from adapters.api.shapes import media_info_lookup
 from core import chat, requests
 from core.domain import RequestStatus
 from core.events import EventKind, EventPayload
-from core.identity import QuotaLimits
+from core.identity import QuotaLimits, User
 from core.media import MediaStatus, MediaType
 from core.permissions import Permission
 from tests.api_world import ApiWorld
@@ -79,32 +79,62 @@ async def test_a_request_has_every_key_strict_clients_need(api_world: ApiWorld) 
     assert (await api_world.get(f"/request/{made.json()['id']}")).json() == made.json()
 
 
-async def many(world: ApiWorld, count: int) -> list[int]:
-    return [await world.seed(world.alice, 10_000 + n) for n in range(count)]
+async def many(world: ApiWorld, count: int, who: User | None = None) -> list[int]:
+    return [await world.seed(who or world.alice, 10_000 + n) for n in range(count)]
 
 
-@settings(
+async def seeded(world: ApiWorld) -> dict[int | None, list[int]]:
+    """37 requests of alice's and 5 of bob's (once per test), newest first, by requester
+    (None: everyone's)."""
+    alice, bob = world.alice.id, world.bob.id
+    if not (await world.get("/request", take=1)).json()["pageInfo"]["results"]:
+        await many(world, 37)
+        await many(world, 5, world.bob)
+    everyone = (await world.get("/request", take=1000)).json()["results"]
+    ids = [r["id"] for r in everyone]
+    by = {alice: [r["id"] for r in everyone if r["requestedBy"]["id"] == alice]}
+    by[bob] = [r["id"] for r in everyone if r["requestedBy"]["id"] == bob]
+    return {None: ids, **by, world.admin.id: []}
+
+
+WHO = st.sampled_from(["alice", "bob", "admin", None])
+QUICK = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(take=st.integers(1, 40))
+
+
+@QUICK
+@given(take=st.integers(1, 45), who=WHO)
 async def test_pages_follow_skip_and_together_hold_every_request_once(
-    api_world: ApiWorld, take: int
+    api_world: ApiWorld, take: int, who: str | None
 ) -> None:
-    if not (await api_world.get("/request", take=1)).json()["pageInfo"]["results"]:
-        await many(api_world, 37)
+    user = getattr(api_world, who) if who else None
+    expected = (await seeded(api_world))[user.id if user else None]
+    narrow = {"requestedBy": user.id} if user else {}
     seen: list[int] = []
-    for skip in range(0, 37, take):
-        page = (await api_world.get("/request", take=take, skip=skip)).json()
-        info = page["pageInfo"]
-        assert info == {
-            "pages": math.ceil(37 / take),
+    for skip in range(0, max(1, len(expected)), take):
+        page = (await api_world.get("/request", take=take, skip=skip, **narrow)).json()
+        assert page["pageInfo"] == {
+            "pages": math.ceil(len(expected) / take),
             "pageSize": take,
-            "results": 37,
+            "results": len(expected),
             "page": math.ceil(skip / take) + 1,
         }
         seen += [r["id"] for r in page["results"]]
-    assert seen == sorted(seen, reverse=True)
-    assert len(seen) == len(set(seen)) == 37
+    assert seen == expected
+    assert len(set(seen)) == len(seen)
+
+
+@QUICK
+@given(take=st.integers(1, 50), skip=st.integers(0, 60))
+async def test_any_skip_gives_the_requests_from_there_and_its_page_number(
+    api_world: ApiWorld, take: int, skip: int
+) -> None:
+    expected = (await seeded(api_world))[None]
+    page = (await api_world.get("/request", take=take, skip=skip)).json()
+    assert [r["id"] for r in page["results"]] == expected[skip : skip + take]
+    assert page["pageInfo"]["page"] == math.ceil(skip / take) + 1
+    assert page["pageInfo"]["pages"] == math.ceil(len(expected) / take)
 
 
 async def test_a_huge_take_gives_everything_in_one_page(api_world: ApiWorld) -> None:
