@@ -2,9 +2,11 @@
 
 It answers the endpoints the bot uses with TMDb's field names and shapes:
 ``/search/multi``, ``/search/movie``, ``/search/tv`` (20 results a page, pages 1-500),
-``/movie/{id}`` and ``/tv/{id}`` (``external_ids``, and a show's ``keywords``, only when
-asked for with ``append_to_response``), ``/find/{external_id}?external_source=imdb_id`` (or
-``tvdb_id``), ``/configuration``, and TMDb's error bodies
+``primary_release_year`` / ``first_air_date_year`` honoured), ``/movie/{id}`` and ``/tv/{id}``
+(``external_ids`` and ``keywords`` only when asked for with ``append_to_response``),
+``/tv/{id}/season/{n}`` (episodes made up from the season's episode count),
+``/person/{id}``, ``/find/{external_id}?external_source=imdb_id`` (or ``tvdb_id``),
+``/configuration``, and TMDb's error bodies
 ``{"status_code": .., "status_message": .., "success": false}`` for 401, 404 and the rest.
 Everything is served under ``/3``, so ``base_url`` looks like the real one.
 
@@ -42,7 +44,8 @@ come after the auth check. Here (``reset()`` puts the knobs back; the titles add
   (``Authorization: Bearer``) accepted; anything else gets TMDb's 401. Set both to None to
   accept every request.
 - ``add_movie(...)``, ``add_tv(...)``, ``add_person(...)``: more titles; each returns the
-  stored details payload, which a test may edit in place.
+  stored details payload, which a test may edit in place. ``collections`` holds search
+  results of ``media_type`` "collection" that /search/multi also returns (none built in).
 - ``base_url`` (``http://127.0.0.1:PORT/3``) and ``origin`` (without ``/3``, e.g. to act
   as an HTTP proxy: it answers absolute-form requests too).
 - ``calls`` counts requests per path without ``/3`` (``"/search/multi"``, ``"/movie/603"``),
@@ -51,6 +54,7 @@ come after the auth check. Here (``reset()`` puts the knobs back; the titles add
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import unicodedata
@@ -95,6 +99,7 @@ class FakeTmdb(FakeService):
         self.movies: dict[int, Json] = {}
         self.shows: dict[int, Json] = {}
         self.people: dict[int, Json] = {}
+        self.collections: list[Json] = []
         self._default_token = read_token
         _add_builtin_titles(self)
 
@@ -120,6 +125,7 @@ class FakeTmdb(FakeService):
         poster_path: str | None = None,
         imdb_id: str | None = None,
         popularity: float = 10.0,
+        keywords: Iterable[tuple[int, str]] = (),
     ) -> Json:
         """Add (or replace) a movie; returns its details payload."""
         movie: Json = {
@@ -136,6 +142,7 @@ class FakeTmdb(FakeService):
             "status": "Released" if release_date else "In Production",
             "title": title,
             "external_ids": {**_MOVIE_IDS, "imdb_id": imdb_id},
+            "keywords": {"keywords": [{"id": k, "name": n} for k, n in keywords]},
         }
         self.movies[tmdb_id] = movie
         return movie
@@ -155,11 +162,14 @@ class FakeTmdb(FakeService):
         imdb_id: str | None = None,
         popularity: float = 10.0,
         keywords: Iterable[tuple[int, str]] = (),
+        network: tuple[int, str] = (49, "HBO"),
     ) -> Json:
         """Add (or replace) a show; ``seasons`` are (season_number, episode_count) pairs,
-        ``keywords`` (id, name) pairs such as TMDb's (210024, "anime")."""
+        ``keywords`` (id, name) pairs such as TMDb's (210024, "anime"), ``network`` an
+        (id, name) pair."""
         season_list = [_season(tmdb_id, n, count, first_air_date) for n, count in sorted(seasons)]
         regular = [s for s in season_list if s["season_number"] > 0]
+        last = regular[-1] if regular else None
         show: Json = {
             **_TV_FILLER,
             "backdrop_path": f"/backdrop{tmdb_id}.jpg",
@@ -167,6 +177,8 @@ class FakeTmdb(FakeService):
             "id": tmdb_id,
             "languages": [original_language],
             "last_air_date": first_air_date,
+            "last_episode_to_air": _episode(tmdb_id, last, last["episode_count"]) if last else None,
+            "networks": [_network(*network)],
             "name": name,
             "number_of_episodes": sum(s["episode_count"] for s in regular),
             "number_of_seasons": len(regular),
@@ -183,9 +195,16 @@ class FakeTmdb(FakeService):
         return show
 
     def add_person(
-        self, person_id: int, name: str, known_for: Iterable[int] = (), popularity: float = 20.0
+        self,
+        person_id: int,
+        name: str,
+        known_for: Iterable[int] = (),
+        popularity: float = 20.0,
+        *,
+        known_for_shows: Iterable[int] = (),
     ) -> Json:
-        """Add a person (found by /search/multi only), known for the given movie ids."""
+        """Add a person (found by /search/multi and /person/{id}), known for the given movie
+        and show ids."""
         person = {
             "adult": False,
             "gender": 2,
@@ -198,6 +217,11 @@ class FakeTmdb(FakeService):
             "profile_path": f"/profile{person_id}.jpg",
             "known_for": [
                 _movie_result(self.movies[m], with_type=True) for m in known_for if m in self.movies
+            ]
+            + [
+                _tv_result(self.shows[t], with_type=True)
+                for t in known_for_shows
+                if t in self.shows
             ],
         }
         self.people[person_id] = person
@@ -209,6 +233,8 @@ class FakeTmdb(FakeService):
         router.add_get(PREFIX + "/search/{kind}", self._search)
         router.add_get(PREFIX + "/movie/{id:\\d+}", self._movie)
         router.add_get(PREFIX + "/tv/{id:\\d+}", self._tv)
+        router.add_get(PREFIX + "/tv/{id:\\d+}/season/{number:\\d+}", self._season_details)
+        router.add_get(PREFIX + "/person/{id:\\d+}", self._person)
         router.add_get(PREFIX + "/configuration", self._configuration)
         router.add_get(PREFIX + "/find/{id}", self._find)
 
@@ -242,6 +268,10 @@ class FakeTmdb(FakeService):
             return _error(400)
         words = _fold(request.query.get("query", "")).split()
         found = self._matches(kind, words) if words else []
+        year = request.query.get("primary_release_year") or request.query.get("first_air_date_year")
+        if year:
+            dated = ("release_date", "first_air_date")
+            found = [r for r in found if any(str(r.get(d, ""))[:4] == year for d in dated)]
         start = (page - 1) * PAGE_SIZE
         return web.json_response(
             {
@@ -265,6 +295,7 @@ class FakeTmdb(FakeService):
                     scored.append((s["popularity"], _tv_result(s, with_type=multi)))
         if multi:
             scored += [(p["popularity"], p) for p in self.people.values() if _hit(words, p["name"])]
+            scored += [(c["popularity"], c) for c in self.collections if _hit(words, c["title"])]
         scored.sort(key=lambda pair: -pair[0])
         return [result for _, result in scored]
 
@@ -272,20 +303,55 @@ class FakeTmdb(FakeService):
         movie = self.movies.get(int(request.match_info["id"]))
         if movie is None:
             return _error(404)
-        body = {k: v for k, v in movie.items() if k != "external_ids"}
-        if "external_ids" in _appended(request):
-            body["external_ids"] = movie["external_ids"]
-        return web.json_response(body)
+        return web.json_response(_with_appended(movie, request))
 
     async def _tv(self, request: web.Request) -> web.Response:
         show = self.shows.get(int(request.match_info["id"]))
         if show is None:
             return _error(404)
-        appended = _appended(request)
-        body = {k: v for k, v in show.items() if k not in ("external_ids", "keywords")}
-        for extra in ("external_ids", "keywords"):
-            if extra in appended:
-                body[extra] = show[extra]
+        return web.json_response(_with_appended(show, request))
+
+    async def _season_details(self, request: web.Request) -> web.Response:
+        """A season with its episodes, made up from what the show lists."""
+        show = self.shows.get(int(request.match_info["id"]))
+        number = int(request.match_info["number"])
+        season = next(
+            (s for s in (show or {}).get("seasons", []) if s["season_number"] == number), None
+        )
+        if show is None or season is None:
+            return _error(404)
+        body: Json = {
+            "_id": f"5256c8{show['id']:06d}{number:04d}",
+            **{k: season[k] for k in ("air_date", "id", "name", "overview", "poster_path")},
+            "season_number": number,
+            "vote_average": season["vote_average"],
+            "episodes": [
+                _episode(show["id"], season, n) for n in range(1, season["episode_count"] + 1)
+            ],
+        }
+        if "external_ids" in _appended(request):
+            body["external_ids"] = {
+                "freebase_mid": None, "freebase_id": None, "tvdb_id": show["id"] * 10 + number,
+                "tvrage_id": None, "wikidata_id": None,
+            }  # fmt: skip
+        return web.json_response(body)
+
+    async def _person(self, request: web.Request) -> web.Response:
+        person = self.people.get(int(request.match_info["id"]))
+        if person is None:
+            return _error(404)
+        keep = (
+            "adult",
+            "gender",
+            "id",
+            "known_for_department",
+            "name",
+            "popularity",
+            "profile_path",
+        )
+        body = {k: person[k] for k in keep}
+        body.update(also_known_as=[], biography="", birthday=None, deathday=None, homepage=None)
+        body.update(imdb_id=None, place_of_birth=None)
         return web.json_response(body)
 
     async def _find(self, request: web.Request) -> web.Response:
@@ -340,6 +406,40 @@ def _appended(request: web.Request) -> set[str]:
     return {part.strip() for part in request.query.get("append_to_response", "").split(",")}
 
 
+_APPENDABLE = ("external_ids", "keywords")
+
+
+def _with_appended(details: Json, request: web.Request) -> Json:
+    """A details payload with only the appended parts the request asked for."""
+    appended = _appended(request)
+    body = {k: v for k, v in details.items() if k not in _APPENDABLE}
+    body.update({k: details[k] for k in _APPENDABLE if k in appended and k in details})
+    return body
+
+
+def _network(network_id: int, name: str) -> Json:
+    return {"id": network_id, "logo_path": f"/network{network_id}.png", "name": name,
+            "origin_country": "US"}  # fmt: skip
+
+
+def _episode(show_id: int, season: Json, number: int) -> Json:
+    """Episode ``number`` of a season, one week after the one before."""
+    aired = season.get("air_date")
+    air_date = None
+    if aired:
+        air_date = (
+            datetime.date.fromisoformat(aired) + datetime.timedelta(weeks=number - 1)
+        ).isoformat()
+    season_number = season["season_number"]
+    return {
+        "air_date": air_date, "episode_number": number, "episode_type": "standard",
+        "id": season["id"] * 1000 + number, "name": f"Episode {number}",
+        "overview": "", "production_code": "", "runtime": 45, "season_number": season_number,
+        "show_id": show_id, "still_path": f"/still{show_id}-{season_number}-{number}.jpg",
+        "vote_average": 7.0, "vote_count": 10,
+    }  # fmt: skip
+
+
 def _fold(text: str) -> str:
     """Lower case without accents, as TMDb's search compares."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -358,7 +458,7 @@ def _season(tmdb_id: int, number: int, episodes: int, first_air_date: str) -> Js
         "id": tmdb_id * 1000 + number,
         "name": "Specials" if number == 0 else f"Season {number}",
         "overview": "",
-        "poster_path": None,
+        "poster_path": f"/season{tmdb_id}-{number}.jpg",
         "season_number": number,
         "vote_average": 0.0,
     }
@@ -375,8 +475,9 @@ _MOVIE_FILLER: Json = {
 _TV_FILLER: Json = {
     "adult": False, "created_by": [], "episode_run_time": [],
     "genres": [{"id": 18, "name": "Drama"}], "homepage": "", "in_production": False,
-    "last_episode_to_air": None, "next_episode_to_air": None, "networks": [],
-    "origin_country": ["US"], "production_companies": [], "status": "Ended", "tagline": "",
+    "next_episode_to_air": None, "origin_country": ["US"], "production_companies": [],
+    "production_countries": [], "status": "Ended", "tagline": "",
+    "spoken_languages": [{"english_name": "English", "iso_639_1": "en", "name": "English"}],
     "type": "Scripted", "vote_average": 8.0, "vote_count": 1000,
 }  # fmt: skip
 _MOVIE_IDS: Json = {
@@ -479,6 +580,7 @@ BUILTIN_SHOWS = (
     (60572, "Pokémon", "1997-04-01", ((1, 83), (2, 36), (3, 41)), 76703, "tt0168366", 45.0,
      "", "ポケットモンスター", "ja"),
 )
+_NETWORKS = {1396: (174, "AMC"), 1399: (49, "HBO"), 456: (19, "FOX"), 60572: (98, "TV Tokyo")}
 # fmt: on
 
 
@@ -508,5 +610,8 @@ def _add_builtin_titles(fake: FakeTmdb) -> None:
             popularity=popularity,
         )  # fmt: skip
     fake.shows[60572]["keywords"] = {"results": [{"id": 210024, "name": "anime"}]}
+    for tmdb_id, network in _NETWORKS.items():
+        fake.shows[tmdb_id]["networks"] = [_network(*network)]
+    fake.movies[603]["keywords"] = {"keywords": [{"id": 310, "name": "artificial intelligence"}]}
     fake.add_person(6384, "Keanu Reeves", known_for=(603, 604), popularity=50.0)
     fake.add_person(287, "Brad Pitt", known_for=(550,), popularity=55.0)

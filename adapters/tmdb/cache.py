@@ -38,6 +38,10 @@ class TtlCache:
         while len(self._entries) > self._max_size:
             self._entries.popitem(last=False)
 
+    def discard(self, key: Hashable) -> None:
+        """Forget ``key``, if it is there."""
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()

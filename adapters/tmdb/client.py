@@ -126,9 +126,7 @@ class TmdbClient:
             return SearchPage(page=1, total_pages=0, total_results=0, items=())
         kind = MediaType(media_type) if media_type else None
         try:
-            return await self._cached(
-                key, "search", lambda body: mapping.search_page(body, kind), SearchPage
-            )
+            return await self._cached(key, "search", lambda body: mapping.search_page(body, kind))
         except _NotFound:
             raise ServiceRejected(SERVICE, 404, NO_API) from None
 
@@ -142,7 +140,6 @@ class TmdbClient:
                 self._details_key(tmdb_id, kind),
                 "details",
                 lambda body: mapping.media_details(body, kind),
-                MediaDetails,
             )
         except _NotFound:
             raise TitleNotFound(tmdb_id, kind) from None
@@ -150,16 +147,84 @@ class TmdbClient:
     async def find(self, source: str, external_id: str) -> list[tuple[int, MediaType]]:
         """The movies and shows TMDb knows by this IMDb id (``imdb_id``) or TheTVDB id
         (``tvdb_id``): one cached call to /find."""
-        if source not in FIND_SOURCES:
-            raise InvalidInput("external source", source, f"must be one of {FIND_SOURCES}")
-        text = external_id.strip()
-        if not text or "/" in text:
-            raise InvalidInput(source, external_id, "is not an id")
-        key = (f"/find/{text}", (("external_source", source),))
+        key = self._find_key(source, external_id)
         try:
-            return await self._cached(key, "details", mapping.found_titles, list)
+            return await self._cached(key, "details", mapping.found_titles)
         except _NotFound:
             return []
+
+    # ----- TMDb's own JSON, for the Seerr-compatible API -------------------------------
+
+    async def details_json(
+        self, tmdb_id: int, media_type: MediaType, language: str | None = None
+    ) -> dict[str, Any]:
+        """TMDb's body for a title, the one ``details`` reads (same cache entry, same call);
+        raises TitleNotFound."""
+        kind = MediaType(media_type)
+        if tmdb_id < 1:
+            raise TitleNotFound(tmdb_id, kind)
+        key = _details_key(tmdb_id, kind, language or self._language)
+        try:
+            return await self._document(key, "details")
+        except _NotFound:
+            raise TitleNotFound(tmdb_id, kind) from None
+
+    async def season_json(
+        self, tmdb_id: int, season: int, language: str | None = None
+    ) -> dict[str, Any] | None:
+        """TMDb's body for one season with its episodes, or None when there is no such
+        season (or show)."""
+        if tmdb_id < 1 or season < 0:
+            return None
+        params = (("append_to_response", "external_ids"), ("language", language or self._language))
+        return await self._optional((f"/tv/{tmdb_id}/season/{season}", params))
+
+    async def person_json(
+        self, person_id: int, language: str | None = None
+    ) -> dict[str, Any] | None:
+        """TMDb's body for a person, or None when there is none with this id."""
+        if person_id < 1:
+            return None
+        return await self._optional(
+            (f"/person/{person_id}", (("language", language or self._language),))
+        )
+
+    async def search_json(
+        self,
+        query: str,
+        page: int = 1,
+        media_type: MediaType | None = None,
+        *,
+        language: str | None = None,
+        year: int | None = None,
+    ) -> dict[str, Any]:
+        """TMDb's body for a search (the one ``search`` reads, when the language is the
+        client's and there is no year); ``year`` needs a ``media_type``."""
+        key = self._search_key(query, page, media_type, language)
+        if key is None:
+            return {"page": 1, "results": [], "total_pages": 1, "total_results": 0}
+        if year is not None:
+            if media_type is None:
+                raise InvalidInput("year", year, "needs a movie or TV search")
+            field = (
+                "primary_release_year" if media_type is MediaType.MOVIE else "first_air_date_year"
+            )
+            key = (key[0], tuple(sorted((*key[1], (field, str(year))))))
+        try:
+            return await self._document(key, "search")
+        except _NotFound:
+            raise ServiceRejected(SERVICE, 404, NO_API) from None
+
+    async def find_json(self, source: str, external_id: str) -> dict[str, Any]:
+        """TMDb's /find body for an IMDb or TheTVDB id (the one ``find`` reads)."""
+        key = self._find_key(source, external_id)
+        return await self._optional(key) or {}
+
+    async def _optional(self, key: tuple[str, Params]) -> dict[str, Any] | None:
+        try:
+            return await self._document(key, "details")
+        except _NotFound:
+            return None
 
     # ----- reading the cache alone ----------------------------------------------------
 
@@ -170,13 +235,24 @@ class TmdbClient:
         key = self._search_key(query, page, media_type)
         if key is None:
             return SearchPage(page=1, total_pages=0, total_results=0, items=())
-        found = self._cache.get(key)
-        return found if isinstance(found, SearchPage) else None
+        kind = MediaType(media_type) if media_type else None
+        return self._parse_cached(key, lambda body: mapping.search_page(body, kind))
 
     def cached_details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails | None:
         """The cached details of this title, or None; never touches the network."""
-        found = self._cache.get(self._details_key(tmdb_id, MediaType(media_type)))
-        return found if isinstance(found, MediaDetails) else None
+        kind = MediaType(media_type)
+        return self._parse_cached(
+            self._details_key(tmdb_id, kind), lambda body: mapping.media_details(body, kind)
+        )
+
+    def _parse_cached(self, key: tuple[str, Params], parse: Callable[[Any], T]) -> T | None:
+        found = self._cache.get(key)
+        if not isinstance(found, dict):
+            return None
+        try:
+            return parse(found)
+        except mapping.MalformedResponse:
+            return None
 
     # ----- the HealthCheck port -------------------------------------------------------
 
@@ -191,7 +267,7 @@ class TmdbClient:
     # ----- cache and single flight ----------------------------------------------------
 
     def _search_key(
-        self, query: str, page: int, media_type: MediaType | None
+        self, query: str, page: int, media_type: MediaType | None, language: str | None = None
     ) -> tuple[str, Params] | None:
         text = " ".join(query.split())
         if not text:
@@ -203,44 +279,53 @@ class TmdbClient:
         query = text.lower()
         return path, (
             ("include_adult", "false"),
-            ("language", self._language),
+            ("language", language or self._language),
             ("page", str(page)),
             ("query", query),
         )
 
-    def _details_key(self, tmdb_id: int, media_type: MediaType) -> tuple[str, Params]:
-        # A show's keywords tell anime apart (Sonarr adds those as anime series).
-        extra = "external_ids" if media_type is MediaType.MOVIE else "external_ids,keywords"
-        params = (("append_to_response", extra), ("language", self._language))
-        return f"/{media_type}/{tmdb_id}", params
+    @staticmethod
+    def _find_key(source: str, external_id: str) -> tuple[str, Params]:
+        if source not in FIND_SOURCES:
+            raise InvalidInput("external source", source, f"must be one of {FIND_SOURCES}")
+        text = external_id.strip()
+        if not text or "/" in text:
+            raise InvalidInput(source, external_id, "is not an id")
+        return f"/find/{text}", (("external_source", source),)
 
-    async def _cached(
-        self,
-        key: tuple[str, Params],
-        kind: str,
-        parse: Callable[[Any], T],
-        expected: type[T],
-    ) -> T:
+    def _details_key(self, tmdb_id: int, media_type: MediaType) -> tuple[str, Params]:
+        return _details_key(tmdb_id, media_type, self._language)
+
+    async def _cached(self, key: tuple[str, Params], kind: str, parse: Callable[[Any], T]) -> T:
+        """``parse`` of the cached body under ``key``; a body it rejects is dropped."""
+        body = await self._document(key, kind)
+        try:
+            return parse(body)
+        except mapping.MalformedResponse as exc:
+            log.warning("TMDb sent a malformed body for %s: %s", key[0], exc)
+            self._cache.discard(key)
+            raise ServiceUnavailable(SERVICE, "malformed response") from None
+
+    async def _document(self, key: tuple[str, Params], kind: str) -> dict[str, Any]:
+        """TMDb's JSON body under ``key``: from the cache, or from one call shared by every
+        caller who asks meanwhile. Bodies are cached as TMDb sent them, so the chats and the
+        API read one entry whatever each makes of it."""
         found = self._cache.get(key)
-        if isinstance(found, expected):
+        if isinstance(found, dict):
             return found
         flight = self._flights.get(key)
         if flight is None:
-            flight = asyncio.create_task(self._fill(key, kind, parse))
+            flight = asyncio.create_task(self._fill(key, kind))
             self._flights[key] = flight
             flight.add_done_callback(lambda task: self._land(key, task))
-        return await self._join(flight)
+        body: dict[str, Any] = await self._join(flight)
+        return body
 
-    async def _fill(self, key: tuple[str, Params], kind: str, parse: Callable[[Any], T]) -> T:
+    async def _fill(self, key: tuple[str, Params], kind: str) -> dict[str, Any]:
         path, params = key
-        body = await self._fetch(path, params)
-        try:
-            value = parse(body)
-        except mapping.MalformedResponse as exc:
-            log.warning("TMDb sent a malformed body for %s: %s", path, exc)
-            raise ServiceUnavailable(SERVICE, "malformed response") from None
-        self._cache.put(key, value, self._ttls[kind])
-        return value
+        body: dict[str, Any] = await self._fetch(path, params)
+        self._cache.put(key, body, self._ttls[kind])
+        return body
 
     def _land(self, key: tuple[str, Params], task: asyncio.Task[Any]) -> None:
         if self._flights.get(key) is task:
@@ -325,6 +410,13 @@ class TmdbClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
+
+
+def _details_key(tmdb_id: int, media_type: MediaType, language: str) -> tuple[str, Params]:
+    """The one cache key of a title's details: with its external ids and keywords (a show's
+    keywords tell anime apart; the API shows every title's)."""
+    params = (("append_to_response", "external_ids,keywords"), ("language", language))
+    return f"/{media_type}/{tmdb_id}", params
 
 
 def _retry_after(response: httpx.Response) -> float:

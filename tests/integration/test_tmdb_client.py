@@ -176,7 +176,7 @@ async def test_movie_details_carry_the_imdb_id_and_no_seasons(fake_tmdb: FakeTmd
     )
     assert (matrix.imdb_id, matrix.tvdb_id, matrix.seasons) == ("tt0133093", None, ())
     assert fake_tmdb.requests[0].path == "/movie/603"
-    assert fake_tmdb.requests[0].params["append_to_response"] == "external_ids"
+    assert fake_tmdb.requests[0].params["append_to_response"] == "external_ids,keywords"
 
 
 async def test_show_details_list_every_season_with_specials_first(fake_tmdb: FakeTmdb) -> None:
