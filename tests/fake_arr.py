@@ -18,7 +18,8 @@ Both (under ``/api/v3``):
 
 - ``GET system/status``; ``GET qualityprofile`` (1 Any, 2 SD, 3 HD-720p, 4 HD-1080p,
   5 Ultra-HD, 6 HD - 720p/1080p); ``GET rootfolder`` (Radarr ``/movies`` and
-  ``/movies-4k``, Sonarr ``/tv`` and ``/anime``).
+  ``/movies-4k``, Sonarr ``/tv`` and ``/anime``); ``GET tag`` (none until a test adds some
+  to ``tags``).
 - ``GET queue?page=&pageSize=`` (10 a page by default; ``includeMovie``,
   ``includeSeries`` and ``includeEpisode`` embed the resources).
 - ``POST command`` (201, status "queued"; the command runs at once), ``GET command`` and
@@ -72,7 +73,8 @@ Knobs (``reset()`` puts them back; it forgets what was seen, the library stays):
   JSON object POSTed to movie|series, PUT to movie|series/{id} and POSTed to command, kept
   before validation (failed ones too).
 - ``library`` (id -> stored resource; Sonarr's without statistics), ``known`` (TMDb /
-  TheTVDB id -> lookup resource), ``queue``, ``quality_profiles``, ``root_folders``, and
+  TheTVDB id -> lookup resource), ``queue``, ``quality_profiles``, ``root_folders``,
+  ``tags`` (``{"id", "label"}``), and
   Sonarr's ``language_profile_list``: plain attributes a test may edit. ``movie(tmdb_id)``
   / ``series(tvdb_id)`` give a title's library resource (as served) or None.
 """
@@ -140,10 +142,12 @@ class _FakeArr(FakeService):
                 "path": path,
                 "accessible": True,
                 "freeSpace": 1_500_000_000_000 - n * 250_000_000_000,
+                "totalSpace": 4_000_000_000_000,
                 "unmappedFolders": [],
             }
             for n, path in enumerate(self.root_paths, start=1)
         ]
+        self.tags: list[Json] = []
         self._commands_run: dict[int, Json] = {}
         self._ids = itertools.count(1)
         self._queue_ids = itertools.count(1)
@@ -159,6 +163,7 @@ class _FakeArr(FakeService):
         router.add_get(PREFIX + "/system/status", self._status)
         router.add_get(PREFIX + "/qualityprofile", self._profiles)
         router.add_get(PREFIX + "/rootfolder", self._root_folders)
+        router.add_get(PREFIX + "/tag", self._tags)
         router.add_get(PREFIX + "/queue", self._queue)
         router.add_get(PREFIX + "/command", self._command_list)
         router.add_get(PREFIX + "/command/{id:\\d+}", self._command_get)
@@ -249,6 +254,9 @@ class _FakeArr(FakeService):
 
     async def _root_folders(self, request: web.Request) -> web.Response:
         return web.json_response(self.root_folders)
+
+    async def _tags(self, request: web.Request) -> web.Response:
+        return web.json_response(self.tags)
 
     async def _queue(self, request: web.Request) -> web.Response:
         try:

@@ -43,7 +43,9 @@ class ArrSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class _Resolved:
+class Resolved:
+    """What the settings name, as the server knows it: ids and the root folder's path."""
+
     profile_id: int
     profile_name: str
     root_folder: str
@@ -73,7 +75,7 @@ class ArrClient:
             timeout=timeout,
             transport=transport,
         )
-        self._resolved: _Resolved | None = None
+        self._resolved: Resolved | None = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -99,8 +101,20 @@ class ArrClient:
         )
         return text + self._extra_check(resolved)
 
-    def _extra_check(self, resolved: _Resolved) -> str:
+    def _extra_check(self, resolved: Resolved) -> str:
         return ""
+
+    async def resolved(self) -> Resolved:
+        """The quality profile, root folder and language profile titles are added with."""
+        return await self._resolve()
+
+    async def read(self, path: str) -> Any:
+        """The body of GET ``/api/v3{path}`` (a list of profiles, folders or tags), or None
+        when the server has no such path (Sonarr v4 has no language profiles)."""
+        try:
+            return await self._api.get(API + path)
+        except NotThere:
+            return None
 
     async def send(self, order: DownloadOrder) -> str:
         raise NotImplementedError
@@ -108,7 +122,7 @@ class ArrClient:
     async def progress(self, orders: Sequence[DownloadOrder]) -> list[DownloadProgress]:
         raise NotImplementedError
 
-    async def _resolve(self) -> _Resolved:
+    async def _resolve(self) -> Resolved:
         if self._resolved is None:
             profiles = await self._get("/qualityprofile")
             profile_id, profile_name = _pick(
@@ -117,7 +131,7 @@ class ArrClient:
             folders = await self._get("/rootfolder")
             root = _root_folder(self.name, self.settings.root_folder, folders)
             language = await self._language_profile()
-            self._resolved = _Resolved(profile_id, profile_name, root, language)
+            self._resolved = Resolved(profile_id, profile_name, root, language)
         return self._resolved
 
     async def _language_profile(self) -> int | None:
@@ -162,10 +176,10 @@ class RadarrClient(ArrClient):
 
     app = "Radarr"
 
-    def _extra_check(self, resolved: _Resolved) -> str:
+    def _extra_check(self, resolved: Resolved) -> str:
         return f", minimum availability {self.settings.minimum_availability}"
 
-    async def _resolve(self) -> _Resolved:
+    async def _resolve(self) -> Resolved:
         if self.settings.minimum_availability not in MINIMUM_AVAILABILITY:
             raise ServiceRejected(
                 self.name,
@@ -244,7 +258,7 @@ class SonarrClient(ArrClient):
 
     app = "Sonarr"
 
-    def _extra_check(self, resolved: _Resolved) -> str:
+    def _extra_check(self, resolved: Resolved) -> str:
         if resolved.language_profile_id is None:
             return ""
         return f", language profile {resolved.language_profile_id}"
