@@ -1,26 +1,26 @@
 """The TMDb v3 client: the core's Catalogue and a HealthCheck, on httpx.
 
 Every answer goes through one path: the cache, then a single flight shared by identical
-concurrent calls, then the rate limiter and the HTTP call with its retries. httpx errors,
-HTTP errors and malformed bodies become core errors here and nowhere else.
+concurrent calls, then the rate limiter and the HTTP call with its retries (fetch.py).
+httpx errors, HTTP errors and malformed bodies become core errors there and here, nowhere
+else.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 
-from adapters.http import Retryable, environment_proxy, network_detail
+from adapters.http import environment_proxy
 from adapters.tmdb import mapping
 from adapters.tmdb.auth import CredentialTransport, is_read_token
 from adapters.tmdb.cache import TtlCache
+from adapters.tmdb.fetch import SERVICE, Fetcher, Params, TmdbNotFound
 from adapters.tmdb.limiter import RateLimiter
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
 from core.media import MediaDetails, MediaType, SearchPage
@@ -29,20 +29,11 @@ __all__ = ["DEFAULT_BASE_URL", "TmdbClient", "is_read_token"]
 
 log = logging.getLogger(__name__)
 
-SERVICE = "TMDb"
 DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
-MAX_TRIES = 3
-MAX_RETRY_WAIT = 10.0  # seconds of Retry-After honoured in total for one call
-BACKOFF = (0.25, 0.75)  # before the 2nd and 3rd try after a 5xx or a network error
 NO_API = "no TMDb API at this base URL"
 FIND_SOURCES = ("imdb_id", "tvdb_id")
 
 T = TypeVar("T")
-Params = tuple[tuple[str, str], ...]
-
-
-class _NotFound(Exception):
-    """TMDb answered 404; the caller knows what was not found."""
 
 
 class TmdbClient:
@@ -75,22 +66,21 @@ class TmdbClient:
             raise ValueError(f"timeout must be positive, not {timeout}")
         # str(): settings may hand over a URL object.
         base = str(base_url).rstrip("/")
-        self._secret = api_key or read_token or ""
         self._language = language
-        self._timeout = timeout
         self._ttls = {"search": search_ttl, "details": details_ttl}
         self._cache = TtlCache(cache_size)
         self._flights: dict[tuple[str, Params], asyncio.Task[Any]] = {}
-        self._limiter = RateLimiter(max_rate)
-        self._closed = False
         if transport is None:
             transport = httpx.AsyncHTTPTransport(proxy=proxy or environment_proxy(base))
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             base_url=base + "/",
             transport=CredentialTransport(transport, api_key=api_key, read_token=read_token),
             timeout=httpx.Timeout(timeout),
             headers={"Accept": "application/json", "User-Agent": "requestbot"},
             follow_redirects=False,
+        )
+        self._fetcher = Fetcher(
+            http, RateLimiter(max_rate), timeout=timeout, secret=api_key or read_token or ""
         )
         self._auth_kind = "v3 API key" if api_key else "v4 read token"
         self._host = httpx.URL(base).host
@@ -108,12 +98,12 @@ class TmdbClient:
 
     async def aclose(self) -> None:
         """Cancel calls in flight and close the connections."""
-        self._closed = True
+        self._fetcher.closed = True
         flights = list(self._flights.values())
         for task in flights:
             task.cancel()
         await asyncio.gather(*flights, return_exceptions=True)
-        await self._http.aclose()
+        await self._fetcher.aclose()
 
     # ----- the Catalogue port ---------------------------------------------------------
 
@@ -127,7 +117,7 @@ class TmdbClient:
         kind = MediaType(media_type) if media_type else None
         try:
             return await self._cached(key, "search", lambda body: mapping.search_page(body, kind))
-        except _NotFound:
+        except TmdbNotFound:
             raise ServiceRejected(SERVICE, 404, NO_API) from None
 
     async def details(self, tmdb_id: int, media_type: MediaType) -> MediaDetails:
@@ -141,7 +131,7 @@ class TmdbClient:
                 "details",
                 lambda body: mapping.media_details(body, kind),
             )
-        except _NotFound:
+        except TmdbNotFound:
             raise TitleNotFound(tmdb_id, kind) from None
 
     async def find(self, source: str, external_id: str) -> list[tuple[int, MediaType]]:
@@ -150,7 +140,7 @@ class TmdbClient:
         key = self._find_key(source, external_id)
         try:
             return await self._cached(key, "details", mapping.found_titles)
-        except _NotFound:
+        except TmdbNotFound:
             return []
 
     # ----- TMDb's own JSON, for the Seerr-compatible API -------------------------------
@@ -166,7 +156,7 @@ class TmdbClient:
         key = _details_key(tmdb_id, kind, language or self._language)
         try:
             return await self._document(key, "details")
-        except _NotFound:
+        except TmdbNotFound:
             raise TitleNotFound(tmdb_id, kind) from None
 
     async def season_json(
@@ -212,7 +202,7 @@ class TmdbClient:
             key = (key[0], tuple(sorted((*key[1], (field, str(year))))))
         try:
             return await self._document(key, "search")
-        except _NotFound:
+        except TmdbNotFound:
             raise ServiceRejected(SERVICE, 404, NO_API) from None
 
     async def find_json(self, source: str, external_id: str) -> dict[str, Any]:
@@ -223,7 +213,7 @@ class TmdbClient:
     async def _optional(self, key: tuple[str, Params]) -> dict[str, Any] | None:
         try:
             return await self._document(key, "details")
-        except _NotFound:
+        except TmdbNotFound:
             return None
 
     # ----- reading the cache alone ----------------------------------------------------
@@ -259,8 +249,8 @@ class TmdbClient:
     async def check(self) -> str:
         """One authenticated call; a line saying where TMDb answered and how we log in."""
         try:
-            await self._fetch("/configuration", ())
-        except _NotFound:
+            await self._fetcher.get("/configuration", ())
+        except TmdbNotFound:
             raise ServiceRejected(SERVICE, 404, NO_API) from None
         return f"{self._host}, {self._auth_kind}, language {self._language}"
 
@@ -323,7 +313,7 @@ class TmdbClient:
 
     async def _fill(self, key: tuple[str, Params], kind: str) -> dict[str, Any]:
         path, params = key
-        body: dict[str, Any] = await self._fetch(path, params)
+        body: dict[str, Any] = await self._fetcher.get(path, params)
         self._cache.put(key, body, self._ttls[kind])
         return body
 
@@ -344,99 +334,9 @@ class TmdbClient:
                 raise
             raise ServiceUnavailable(SERVICE, "client closed") from None
 
-    # ----- HTTP with retries ----------------------------------------------------------
-
-    async def _fetch(self, path: str, params: Params) -> Any:
-        """The JSON body of GET ``path``, after retrying what is worth retrying."""
-        waited = 0.0
-        for attempt in range(1, MAX_TRIES + 1):
-            last = attempt == MAX_TRIES
-            try:
-                response = await self._send(path, params)
-            except Retryable as exc:
-                if last:
-                    raise ServiceUnavailable(SERVICE, exc.detail) from exc.__cause__
-                pause = BACKOFF[min(attempt, len(BACKOFF)) - 1]
-                log.warning(
-                    "TMDb %s failed (%s); try %d in %.2f s", path, exc.detail, attempt + 1, pause
-                )
-                await asyncio.sleep(pause)
-                continue
-            if response.status_code != 429:
-                return self._body(path, response)
-            retry_after = _retry_after(response)
-            if last or waited + retry_after > MAX_RETRY_WAIT:
-                raise ServiceUnavailable(SERVICE, "rate limited", retry_after=retry_after)
-            log.warning("TMDb rate limited %s; retrying in %.1f s", path, retry_after)
-            waited += retry_after
-            await asyncio.sleep(retry_after)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _send(self, path: str, params: Params) -> httpx.Response:
-        """One try: 5xx and network errors raise Retryable, timeouts ServiceUnavailable."""
-        if self._closed:
-            raise ServiceUnavailable(SERVICE, "client closed")
-        await self._limiter.acquire()
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.get(path, params=params)
-        except (TimeoutError, httpx.TimeoutException):
-            log.warning("TMDb %s timed out after %.1f s", path, time.monotonic() - started)
-            raise ServiceUnavailable(SERVICE, "timed out") from None
-        except httpx.HTTPError as exc:
-            raise Retryable(network_detail(exc)) from exc
-        log.debug("TMDb %s -> %d in %.3f s", path, response.status_code, time.monotonic() - started)
-        if response.status_code >= 500:
-            raise Retryable(f"HTTP {response.status_code}")
-        return response
-
-    def _body(self, path: str, response: httpx.Response) -> Any:
-        status = response.status_code
-        if status == 404:
-            raise _NotFound(path)
-        if status == 401:
-            raise ServiceRejected(SERVICE, 401, "API key rejected")
-        if status >= 400:
-            raise ServiceRejected(SERVICE, status, self._scrub(_status_message(response)))
-        try:
-            body = response.json()
-        except ValueError:
-            log.warning("TMDb sent a body that is not JSON for %s", path)
-            raise ServiceUnavailable(SERVICE, "malformed response") from None
-        if not isinstance(body, dict):
-            raise ServiceUnavailable(SERVICE, "malformed response")
-        return body
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
-
 
 def _details_key(tmdb_id: int, media_type: MediaType, language: str) -> tuple[str, Params]:
     """The one cache key of a title's details: with its external ids and keywords (a show's
     keywords tell anime apart; the API shows every title's)."""
     params = (("append_to_response", "external_ids,keywords"), ("language", language))
     return f"/{media_type}/{tmdb_id}", params
-
-
-def _retry_after(response: httpx.Response) -> float:
-    """Retry-After in seconds (a number or an HTTP date); 1 s when absent or unreadable."""
-    value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 1.0
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _status_message(response: httpx.Response) -> str:
-    """TMDb's status_message, cut short, or the HTTP status."""
-    try:
-        message = response.json().get("status_message")
-    except (ValueError, AttributeError):
-        message = None
-    return str(message)[:120] if message else f"HTTP {response.status_code}"
