@@ -9,6 +9,7 @@ else.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -237,10 +238,10 @@ class TmdbClient:
 
     def _parse_cached(self, key: tuple[str, Params], parse: Callable[[Any], T]) -> T | None:
         found = self._cache.get(key)
-        if not isinstance(found, dict):
+        if not isinstance(found, bytes):
             return None
         try:
-            return parse(found)
+            return parse(json.loads(found))
         except mapping.MalformedResponse:
             return None
 
@@ -299,22 +300,25 @@ class TmdbClient:
     async def _document(self, key: tuple[str, Params], kind: str) -> dict[str, Any]:
         """TMDb's JSON body under ``key``: from the cache, or from one call shared by every
         caller who asks meanwhile. Bodies are cached as TMDb sent them, so the chats and the
-        API read one entry whatever each makes of it."""
+        API read one entry whatever each makes of it; as compact JSON text, a third of the
+        memory the parsed body takes (each read parses it afresh)."""
         found = self._cache.get(key)
-        if isinstance(found, dict):
-            return found
+        if isinstance(found, bytes):
+            body: dict[str, Any] = json.loads(found)
+            return body
         flight = self._flights.get(key)
         if flight is None:
             flight = asyncio.create_task(self._fill(key, kind))
             self._flights[key] = flight
             flight.add_done_callback(lambda task: self._land(key, task))
-        body: dict[str, Any] = await self._join(flight)
-        return body
+        shared: dict[str, Any] = await self._join(flight)
+        return shared
 
     async def _fill(self, key: tuple[str, Params], kind: str) -> dict[str, Any]:
         path, params = key
         body: dict[str, Any] = await self._fetcher.get(path, params)
-        self._cache.put(key, body, self._ttls[kind])
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        self._cache.put(key, text, self._ttls[kind])
         return body
 
     def _land(self, key: tuple[str, Params], task: asyncio.Task[Any]) -> None:
