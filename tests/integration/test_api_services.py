@@ -165,7 +165,7 @@ async def test_what_a_server_offers_is_read_once_for_five_minutes(
 async def test_a_server_that_does_not_answer_is_503_and_the_lists_still_answer(
     downloaders: Downloaders,
 ) -> None:
-    await downloaders.radarr.outage()
+    downloaders.radarr.fail(times=100, status=503)  # not an outage: its port may be reused
 
     response = await downloaders.api.get("/api/v1/service/radarr/0")
     listed = await downloaders.json("/service/radarr")
