@@ -22,7 +22,7 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from core import fulfilment, library, users
+from core import fulfilment, library, linking, users
 from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
 from core.media import MediaType
@@ -78,6 +78,7 @@ def core_config(settings: Settings) -> CoreConfig:
         owners=general.bot_owners,
         quota_defaults=general.quota_defaults,
         jobs=job_names(settings),
+        auto_link_by_name=general.auto_link_by_name,
     )
 
 
@@ -149,7 +150,7 @@ def build_jobs(
             return report.summary()
 
         async def full_scan() -> str:
-            imported = await users.import_accounts(services, await server.accounts())
+            imported = await linking.import_accounts(services, await server.accounts())
             report = await library.scan_library(services, server)
             return f"{report.summary()}; {imported.summary()}"
 
@@ -266,6 +267,7 @@ async def open_app(
             config=config or core_config(settings),
             events_written=written,
         )
+        await users.ensure_admin_account(services)  # before anything else can take id 1
         jobs = build_jobs(settings, services, media_server, downloaders)
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)

@@ -324,7 +324,7 @@ async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> 
     quota = QuotaLimits(movie_limit=5, movie_days=7, tv_limit=10, tv_days=7)
     config = CoreConfig(
         default_permissions=Permission.REQUEST,
-        owners=frozenset({Identity("console", "admin")}),
+        owners=(Identity("console", "admin"),),
         quota_defaults=quota,
     )
     with tempfile.TemporaryDirectory(prefix="requestbot-demo-") as folder:

@@ -82,11 +82,12 @@ class GeneralSettings(_Section):
 
     database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
     default_permissions: Annotated[Permission, NoDecode] = Permission.REQUEST
-    bot_owners: Annotated[frozenset[Identity], NoDecode] = frozenset()
+    bot_owners: Annotated[tuple[Identity, ...], NoDecode] = ()
     movie_quota_limit: QuotaLimit = None
     movie_quota_days: QuotaDays = None
     tv_quota_limit: QuotaLimit = None
     tv_quota_days: QuotaDays = None
+    auto_link_by_name: bool = False
     log_level: str = "INFO"
 
     @field_validator("default_permissions", mode="before")
@@ -98,11 +99,12 @@ class GeneralSettings(_Section):
 
     @field_validator("bot_owners", mode="before")
     @classmethod
-    def _owners(cls, value: Any) -> frozenset[Identity]:
-        if isinstance(value, frozenset | set | list | tuple):
-            return frozenset(v if isinstance(v, Identity) else Identity.parse(v) for v in value)
-        parts = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
-        return frozenset(Identity.parse(p) for p in parts)
+    def _owners(cls, value: Any) -> tuple[Identity, ...]:
+        """In the order listed (the first is the admin account, user 1), each once."""
+        if not isinstance(value, frozenset | set | list | tuple):
+            value = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
+        found = (v if isinstance(v, Identity) else Identity.parse(v) for v in value)
+        return tuple(dict.fromkeys(found))
 
     @field_validator("log_level")
     @classmethod

@@ -64,12 +64,16 @@ class User:
     identities: tuple[Identity, ...] = ()
     email: str | None = None
     media_server_username: str | None = None
+    # The media-server account this user is (Seerr's jellyfinUserId), set by the library scan.
+    media_server_user_id: str | None = None
     quota: QuotaLimits = QuotaLimits()
     created_at: datetime | None = None
     role_permissions: Permission = Permission.NONE
     # When the user's row last changed: bookkeeping (the REST API shows it), not part of
     # the value, so two reads of one user compare equal across a change of stamp only.
     updated_at: datetime | None = field(default=None, compare=False)
+    # The media-server account is disabled there: the user holds no permissions meanwhile.
+    disabled: bool = False
 
     def numeric_id(self, platform: str) -> int | None:
         """The user's id on a platform whose ids are numbers (a Telegram chat, a Discord
@@ -83,9 +87,11 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class ServerAccount:
-    """A user account on the media server (Jellyfin/Emby)."""
+    """A user account on the media server (Jellyfin/Emby); ``email`` where the server has
+    one (Jellyfin keeps none; Emby has the Emby Connect address of a linked account)."""
 
     server_id: str
     name: str
     is_admin: bool = False
     disabled: bool = False
+    email: str | None = None

@@ -24,10 +24,14 @@ class CoreConfig:
     """Plain values the core needs; the composition root fills them from settings."""
 
     default_permissions: Permission = Permission.REQUEST
-    owners: frozenset[Identity] = frozenset()
+    # In the order the settings list them: the first is the admin account, user 1.
+    owners: tuple[Identity, ...] = ()
     quota_defaults: QuotaLimits = field(default_factory=QuotaLimits)
     # The periodic jobs this deployment runs (their stored states are shown by `status`).
     jobs: tuple[str, ...] = ()
+    # A chat user whose platform username is a media-server account's name (any case) is
+    # linked to it without a manager's confirmation.
+    auto_link_by_name: bool = False
 
 
 def _nothing() -> None:

@@ -1,9 +1,10 @@
-"""Repository ports of people: the users (with their chat identities) and the media server's
-accounts as last imported."""
+"""Repository ports of people: the users (with their chat identities), some of whom are the
+media server's accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -71,21 +72,35 @@ class UserRepository(Protocol):
     async def count(self) -> int: ...
 
     async def with_any_permission(self, permissions: Permission) -> list[User]:
-        """Users holding any of ``permissions`` or ADMIN."""
+        """Users holding any of ``permissions`` or ADMIN (a disabled account holds none)."""
         ...
+
+    async def merge(self, source_id: int, target_id: int, now: datetime) -> None:
+        """Make two users one: everything of ``source_id`` (identities, requests made and
+        modified, watched titles, delivery log) moves onto ``target_id`` and the source is
+        deleted. The target's own and role permissions become the union of both; its quota
+        limits and email stay where set, else take the source's. NotFound if either user
+        is missing."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSync:
+    """What making users of the media server's accounts changed: the ids of the users it
+    created, and how many existing ones it updated."""
+
+    created: tuple[int, ...] = ()
+    updated: int = 0
 
 
 class AccountRepository(Protocol):
-    """The media server's user accounts, as last imported."""
+    """The media server's accounts, as the users they are."""
 
-    async def replace(self, accounts: Sequence[ServerAccount], now: datetime) -> None:
-        """Make the stored accounts exactly ``accounts``."""
-        ...
-
-    async def by_name(self, name: str) -> ServerAccount | None:
-        """The account with this name (any case)."""
-        ...
-
-    async def all(self) -> list[ServerAccount]:
-        """Every account, by name."""
+    async def sync(
+        self, accounts: Sequence[ServerAccount], permissions: Permission, now: datetime
+    ) -> AccountSync:
+        """Make each account a user: the user with its server id (or, having none yet, the
+        one linked by name to it) takes its name, its email where it has one, and whether it
+        is disabled; every other account becomes a new user with ``permissions``. Users of
+        accounts gone from the server stay. A fixed number of statements however many."""
         ...

@@ -1,17 +1,17 @@
 """Users: who is behind a chat identity (registered on first contact, bot owners made admins),
-their media-server accounts, and the user a typed name means. Managing them (permissions,
-quotas, profiles) is core/user_admin.py."""
+the admin account (user 1), and the user a typed name means. Managing them (permissions,
+quotas, profiles) is core/user_admin.py; the media server's accounts, and linking chat users
+to them, core/linking.py and core/claims.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 
-from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.identity import Identity, ServerAccount, User
-from core.permissions import Permission, has_any
+from core import linking
+from core.errors import InvalidInput, NotFound
+from core.identity import Identity, User
+from core.permissions import Permission
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
@@ -54,17 +54,20 @@ async def resolve_user(
     given, are what the identity's roles on its platform grant now (they replace what the
     roles granted before; None leaves that as it was, e.g. in a chat without roles).
 
-    ``username`` is the identity's handle on its platform. It is remembered, and a user
-    not yet linked to a media-server account is linked to the one of the same name (any
-    case) that nobody else holds.
+    ``username`` is the identity's handle on its platform. It is remembered; with
+    ``auto_link_by_name``, a user who is no media-server account yet is linked to the
+    account of that name (core.linking.auto_link).
     """
     is_owner = identity in services.config.owners
     handle = " ".join(username.split())[:MAX_USERNAME] if username else None
+    # A user registered before they spoke (the admin account) takes the name their chat shows.
+    placeholder, name = _clean_name("", identity), _clean_name(display_name, identity)
 
     def settled(user: User | None) -> bool:
         return (
             user is not None
-            and (not is_owner or bool(user.permissions & Permission.ADMIN))
+            and (not is_owner or user.disabled or bool(user.permissions & Permission.ADMIN))
+            and (user.display_name != placeholder or name == placeholder)
             and (role_permissions is None or user.role_permissions == role_permissions)
             and (handle is None or _handle(user, identity) == handle)
         )
@@ -84,19 +87,19 @@ async def resolve_user(
             return found
         if found is None:
             perms = Permission.ADMIN if is_owner else services.config.default_permissions
-            name = _clean_name(display_name, identity)
             found = await uow.users.add(name, perms, replace(identity, username=handle), now)
         else:
-            if is_owner and not found.permissions & Permission.ADMIN:
+            if is_owner and not found.disabled and not found.permissions & Permission.ADMIN:
                 own = found.permissions & ~found.role_permissions
                 await uow.users.set_permissions(found.id, own | Permission.ADMIN, now)
             if handle is not None and _handle(found, identity) != handle:
                 await uow.users.set_identity_username(identity, handle)
+            if found.display_name == placeholder and name != placeholder:
+                await uow.users.set_profile(found.id, now, display_name=name)
         if role_permissions is not None and found.role_permissions != role_permissions:
             await uow.users.set_role_permissions(found.id, role_permissions, now)
-        if handle and found.media_server_username is None:
-            await _link_by_name(uow, found, handle, now)
-        return await reloaded(uow, found.id)
+        found = await reloaded(uow, found.id)
+        return await linking.auto_link(services, uow, found, replace(identity, username=handle))
 
     return await in_transaction(services, register)
 
@@ -106,92 +109,25 @@ def _handle(user: User, identity: Identity) -> str | None:
     return next((i.username for i in user.identities if i == identity), None)
 
 
-async def _link_by_name(uow: UnitOfWork, user: User, name: str, now: datetime) -> bool:
-    """Link ``user`` to the media-server account called ``name`` if nobody holds it."""
-    account = await uow.accounts.by_name(name)
-    if account is None or account.disabled:
-        return False
-    if await uow.users.with_media_server_username(account.name) is not None:
-        return False
-    await uow.users.set_profile(user.id, now, media_server_username=account.name)
-    log.info("user %d linked to media-server account %s", user.id, account.name)
-    return True
+async def ensure_admin_account(services: Services) -> User | None:
+    """Give the API its admin account: on a database without users, the first bot owner
+    becomes user 1 with ADMIN (API tools holding the key alone act as user 1, as in Seerr).
+    Called at start-up before anything else can take id 1; a database with users is left
+    as it is (None)."""
+    if not services.config.owners:
+        return None
+    first = services.config.owners[0]
 
-
-@dataclass(slots=True)
-class AccountImport:
-    """The outcome of importing the media server's accounts."""
-
-    accounts: int = 0
-    linked: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = f"{self.accounts} media-server accounts"
-        if self.linked:
-            text += f", {len(self.linked)} linked to chat users ({', '.join(self.linked[:5])})"
-        return text
-
-
-async def import_accounts(services: Services, accounts: Sequence[ServerAccount]) -> AccountImport:
-    """Store the media server's accounts and link each one nobody holds yet to the chat
-    user whose platform username matches it (any case), when exactly one does."""
-    report = AccountImport(accounts=len(accounts))
-
-    async def work(uow: UnitOfWork) -> None:
+    async def work(uow: UnitOfWork) -> User | None:
+        if await uow.users.count():
+            return None
         now = services.clock.now()
-        await uow.accounts.replace(accounts, now)
-        for account in accounts:
-            if account.disabled:
-                continue
-            if await uow.users.with_media_server_username(account.name) is not None:
-                continue
-            candidates = [
-                u for u in await uow.users.with_username(account.name)
-                if u.media_server_username is None
-            ]  # fmt: skip
-            if len(candidates) != 1:
-                continue
-            await uow.users.set_profile(candidates[0].id, now, media_server_username=account.name)
-            report.linked.append(f"{candidates[0].display_name} = {account.name}")
+        return await uow.users.add(_clean_name("", first), Permission.ADMIN, first, now)
 
-    await in_transaction(services, work)
-    return report
-
-
-async def link_account(
-    services: Services, actor_id: int, name: str, user_id: int | None = None
-) -> User:
-    """Link a user (oneself; another with MANAGE_USERS) to the media-server account called
-    ``name``. An account another user holds stays theirs: a manager must move it."""
-    wanted = " ".join(name.split())
-    if not wanted:
-        raise InvalidInput("media-server username", name, "must not be empty")
-
-    async def work(uow: UnitOfWork) -> User:
-        actor = await load_user(uow, actor_id)
-        target_id = actor.id if user_id is None else user_id
-        if target_id != actor.id and not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("link another user", (Permission.MANAGE_USERS,))
-        target = await load_user(uow, target_id, for_update=True)
-        account = await uow.accounts.by_name(wanted)
-        if account is None:
-            raise NotFound("media-server account", wanted)
-        holder = await uow.users.with_media_server_username(account.name)
-        if holder is not None and holder.id != target.id:
-            if not has_any(actor.permissions, Permission.MANAGE_USERS):
-                raise InvalidInput(
-                    "media-server account",
-                    account.name,
-                    f"{account.name} is already linked to {holder.display_name}; "
-                    "an admin can move it",
-                )
-            await uow.users.set_profile(holder.id, services.clock.now(), media_server_username="")
-        await uow.users.set_profile(
-            target.id, services.clock.now(), media_server_username=account.name
-        )
-        return await reloaded(uow, target.id)
-
-    return await in_transaction(services, work)
+    made = await in_transaction(services, work)
+    if made is not None:
+        log.info("user %d is the admin account: %s", made.id, first)
+    return made
 
 
 async def identity_in_any_case(services: Services, identity: Identity) -> Identity:

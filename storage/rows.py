@@ -49,6 +49,8 @@ def user_columns(users: FromClause) -> list[ColumnElement[Any]]:
         users.c.role_permissions,
         users.c.email,
         users.c.media_server_username,
+        users.c.media_server_user_id,
+        users.c.media_server_disabled,
         users.c.movie_quota_limit,
         users.c.movie_quota_days,
         users.c.tv_quota_limit,
@@ -61,18 +63,20 @@ def user_columns(users: FromClause) -> list[ColumnElement[Any]]:
 
 def user_from(values: Sequence[Any]) -> User:
     """A User from the values of user_columns."""
-    (uid, name, perms, roles, email, server_name, ml, md, tl, td, created_at, updated_at) = values[
-        :12
-    ]
-    identities = values[12]
+    (uid, name, perms, roles, email, server_name, server_id, disabled, *rest) = values[:14]
+    ml, md, tl, td, created_at, updated_at = rest
+    identities = values[14]
     return User(
         id=uid,
         display_name=name,
-        permissions=_permission(perms | roles),
+        # A disabled media-server account holds nothing until it is enabled again.
+        permissions=_permission(0 if disabled else perms | roles),
         role_permissions=_permission(roles),
         identities=tuple(Identity(p, x, u) for _, p, x, u in sorted(rows_of(identities))),
         email=email,
         media_server_username=server_name,
+        media_server_user_id=server_id,
+        disabled=bool(disabled),
         quota=QuotaLimits(movie_limit=ml, movie_days=md, tv_limit=tl, tv_days=td),
         created_at=created_at,
         updated_at=updated_at,

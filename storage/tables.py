@@ -55,11 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class UserRow(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("media_server_user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str
     email: str | None = None
     media_server_username: str | None = None
+    # The media-server account this user is (its id there), and whether it is disabled there.
+    media_server_user_id: str | None = None
+    media_server_disabled: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     permissions: int
     # Granted by the user's roles on a chat platform (Discord), refreshed on each interaction.
     role_permissions: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -234,20 +238,6 @@ class ChatPostRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class MediaServerAccountRow(SQLModel, table=True):
-    """A user account on the media server, as last imported."""
-
-    __tablename__ = "media_server_accounts"
-    __table_args__ = (UniqueConstraint("server_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    server_id: str
-    name: str
-    is_admin: bool = False
-    disabled: bool = False
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -264,4 +254,3 @@ settings_t = _table(SettingRow)
 watchers_t = _table(WatcherRow)
 chat_states_t = _table(ChatStateRow)
 chat_posts_t = _table(ChatPostRow)
-media_server_accounts_t = _table(MediaServerAccountRow)

@@ -428,11 +428,21 @@ class FakeJellyfin(FakeService):
             siblings.remove(item.id)
 
     def add_user(
-        self, name: str, *, admin: bool = False, disabled: bool = False, hidden: bool = False
+        self,
+        name: str,
+        *,
+        admin: bool = False,
+        disabled: bool = False,
+        hidden: bool = False,
+        connect: str | None = None,
     ) -> str:
-        """Add a user; returns its id."""
+        """Add a user; returns its id. ``connect`` links it to an Emby Connect account of
+        that name (an email address, often), as Emby's /Users then shows."""
         user_id = self._new_id("user")
-        self._users[user_id] = _user(name, user_id, self.server_id, admin, disabled, hidden)
+        user = _user(name, user_id, self.server_id, admin, disabled, hidden)
+        if connect is not None:
+            user.update(ConnectUserName=connect, ConnectLinkType="LinkedUser")
+        self._users[user_id] = user
         return user_id
 
     def generate(

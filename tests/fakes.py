@@ -59,7 +59,7 @@ from core.state_repositories import (
     EventRepository,
     SettingsRepository,
 )
-from core.user_repositories import AccountRepository, UserRepository
+from core.user_repositories import AccountRepository, AccountSync, UserRepository
 
 if TYPE_CHECKING:
     from core.ports import Catalogue, Clock, HealthCheck, Notifier, UnitOfWorkFactory
@@ -289,7 +289,6 @@ class _Tables:
     chat_states: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     chat_posts: list[ChatPost] = field(default_factory=list)
     own_permissions: dict[int, Permission] = field(default_factory=dict)  # apart from roles
-    accounts: dict[str, ServerAccount] = field(default_factory=dict)  # by server id
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
@@ -621,19 +620,14 @@ class FakeUserRepository(_Repository):
         tables = await self._write()
         user = _get(tables.users, "user", user_id)
         tables.own_permissions[user_id] = permissions
-        tables.users[user_id] = replace(
-            user, permissions=permissions | user.role_permissions, updated_at=now
-        )
+        tables.users[user_id] = _held(user, permissions, user.role_permissions, now)
 
     async def set_role_permissions(
         self, user_id: int, permissions: Permission, now: datetime
     ) -> None:
         tables = await self._write()
         user = _get(tables.users, "user", user_id)
-        own = tables.own_permissions[user_id]
-        tables.users[user_id] = replace(
-            user, permissions=own | permissions, role_permissions=permissions, updated_at=now
-        )
+        tables.users[user_id] = _held(user, tables.own_permissions[user_id], permissions, now)
 
     async def set_quota(self, user_id: int, quota: QuotaLimits, now: datetime) -> None:
         tables = await self._write()
@@ -669,6 +663,55 @@ class FakeUserRepository(_Repository):
     async def with_any_permission(self, permissions: Permission) -> list[User]:
         wanted = permissions | Permission.ADMIN
         return [u for u in (await self._read()).users.values() if u.permissions & wanted]
+
+    async def merge(self, source_id: int, target_id: int, now: datetime) -> None:
+        """As storage's merge_users."""
+        if source_id == target_id:
+            raise ValueError("a user cannot be merged into itself")
+        tables = await self._write()
+        source = _get(tables.users, "user", source_id)
+        target = _get(tables.users, "user", target_id)
+        own = tables.own_permissions.pop(source_id) | tables.own_permissions[target_id]
+        tables.own_permissions[target_id] = own
+        del tables.users[source_id]
+        t, s = target.quota, source.quota
+        merged = replace(
+            target,
+            identities=(*target.identities, *source.identities),
+            email=target.email or source.email,
+            quota=QuotaLimits(
+                *(
+                    mine if mine is not None else theirs
+                    for mine, theirs in zip(
+                        (t.movie_limit, t.movie_days, t.tv_limit, t.tv_days),
+                        (s.movie_limit, s.movie_days, s.tv_limit, s.tv_days),
+                        strict=True,
+                    )
+                )
+            ),
+        )
+        tables.users[target_id] = _held(
+            merged, own, target.role_permissions | source.role_permissions
+        )
+        for request_id, row in tables.requests.items():
+            moved = target_id if row.user_id == source_id else row.user_id
+            modifier = target_id if row.modified_by_id == source_id else row.modified_by_id
+            tables.requests[request_id] = replace(row, user_id=moved, modified_by_id=modifier)
+        for media_id, watching in tables.watchers.items():
+            ids = (target_id if uid == source_id else uid for uid in watching)
+            tables.watchers[media_id] = tuple(dict.fromkeys(ids))
+        tables.attempts = [
+            replace(a, recipient_id=target_id) if a.recipient_id == source_id else a
+            for a in tables.attempts
+        ]
+
+
+def _held(user: User, own: Permission, roles: Permission, now: datetime | None = None) -> User:
+    """The user holding their own and their roles' permissions, or none while disabled
+    (changed at ``now``, when given)."""
+    held = Permission.NONE if user.disabled else own | roles
+    stamp = user.updated_at if now is None else now
+    return replace(user, permissions=held, role_permissions=roles, updated_at=stamp)
 
 
 class FakeMediaRepository(_Repository):
@@ -1027,16 +1070,36 @@ class FakeListingRepository(_Repository):
 
 
 class FakeAccountRepository(_Repository):
-    async def replace(self, accounts: Sequence[ServerAccount], now: datetime) -> None:
+    async def sync(
+        self, accounts: Sequence[ServerAccount], permissions: Permission, now: datetime
+    ) -> AccountSync:
         tables = await self._write()
-        tables.accounts = {a.server_id: a for a in accounts}
-
-    async def by_name(self, name: str) -> ServerAccount | None:
-        wanted = _fold(name)
-        return next((a for a in await self.all() if _fold(a.name) == wanted), None)
-
-    async def all(self) -> list[ServerAccount]:
-        return sorted((await self._read()).accounts.values(), key=lambda a: a.name.lower())
+        known = list(tables.users.values())
+        by_id = {u.media_server_user_id: u for u in known if u.media_server_user_id}
+        by_name: dict[str, User] = {}
+        for user in known:
+            if user.media_server_user_id is None and user.media_server_username:
+                by_name.setdefault(_fold(user.media_server_username), user)
+        created: list[int] = []
+        updated = 0
+        for account in {a.server_id: a for a in accounts}.values():
+            user = by_id.get(account.server_id) or by_name.pop(_fold(account.name), None)
+            if user is None:
+                name = " ".join(account.name.split())[:64] or account.server_id
+                user = tables.add_user(name, permissions, (), now)
+                created.append(user.id)
+            changed = replace(
+                user,
+                media_server_user_id=account.server_id,
+                media_server_username=account.name,
+                email=account.email or user.email,
+                disabled=account.disabled,
+            )
+            if changed != user and user.id not in created:
+                updated += 1
+            own = tables.own_permissions[user.id]
+            tables.users[user.id] = _held(changed, own, user.role_permissions)
+        return AccountSync(created=tuple(created), updated=updated)
 
 
 class FakeEventRepository(_Repository):

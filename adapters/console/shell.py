@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from adapters.claims import claimed_text, press_answer
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import (
@@ -25,7 +26,20 @@ from adapters.text import (
     quota_text,
     request_line,
 )
-from core import availability, chat, jobs, queries, quotas, requests, search, user_admin, users
+from core import (
+    availability,
+    chat,
+    claims,
+    jobs,
+    linking,
+    queries,
+    quotas,
+    requests,
+    search,
+    user_admin,
+    users,
+)
+from core.claims import ClaimOutcome
 from core.errors import CoreError, InvalidInput
 from core.identity import Identity, QuotaLimits, User
 from core.media import MediaStatus, MediaType
@@ -549,7 +563,7 @@ async def _defaults(shell: ConsoleShell, args: list[str]) -> None:
 @command(
     "link",
     "link [ACCOUNT [USER]] | link USER PLATFORM:ID",
-    "link to your media-server account (admins: USER's, or attach a chat identity)",
+    "claim your media-server account (managers: link USER to it, or attach a chat identity)",
 )
 async def _link(shell: ConsoleShell, args: list[str]) -> None:
     me = await shell.me()
@@ -572,13 +586,37 @@ async def _link(shell: ConsoleShell, args: list[str]) -> None:
         updated = await user_admin.link_identity(shell.services, me.id, target.id, identity)
         shell.say(render.user_line(updated).strip())
         return
-    # link ACCOUNT [USER]: oneself, or (managers) someone else, to a media-server account.
-    target_id = (await shell.find_user(me, args[1])).id if len(args) == 2 else None
-    updated = await users.link_account(shell.services, me.id, args[0], target_id)
-    shell.say(
-        f"Linked {updated.display_name} to the media-server account "
-        f"{updated.media_server_username}."
-    )
+    if len(args) == 2:  # link ACCOUNT USER: a manager links someone else
+        target = await shell.find_user(me, args[1])
+        updated = await linking.link_user(shell.services, me.id, target.id, args[0])
+        shell.say(
+            f"Linked {target.display_name} to the media-server account "
+            f"{updated.media_server_username} (user #{updated.id})."
+        )
+        return
+    mine = Identity("console", shell.user_name, shell.user_name)
+    claim = await claims.claim_account(shell.services, mine, args[0])
+    shell.say(claimed_text(claim))
+    if claim.outcome in (ClaimOutcome.PENDING, ClaimOutcome.WAITING):
+        shell.say(f"A manager confirms it here with: confirm {claim.key}")
+
+
+@command("confirm", "confirm KEY", "confirm a console user's claim of an account (managers)")
+async def _confirm(shell: ConsoleShell, args: list[str]) -> None:
+    await _decide(shell, args, confirm=True)
+
+
+@command("refuse", "refuse KEY", "refuse a console user's claim of an account (managers)")
+async def _refuse(shell: ConsoleShell, args: list[str]) -> None:
+    await _decide(shell, args, confirm=False)
+
+
+async def _decide(shell: ConsoleShell, args: list[str], *, confirm: bool) -> None:
+    if len(args) != 1:
+        raise Usage("Say which claim (the key its claimant was given).")
+    me = await shell.me()
+    decision = await claims.decide_claim(shell.services, me.id, "console", args[0], confirm=confirm)
+    shell.say(press_answer(decision))
 
 
 @command("status", "status", "the background jobs: last run, result, next run")

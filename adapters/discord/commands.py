@@ -29,6 +29,7 @@ BUTTONS: Mapping[str, Handler] = {
     "pm": approvals.on_more_pending,
     "mr": mine.on_requests_page,
     "cx": mine.on_cancel,
+    "lk": account_commands.on_claim,
 }
 REGISTRY = Registry(BUTTONS, report_error)  # the client carries it, for controls.Control
 

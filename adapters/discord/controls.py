@@ -47,6 +47,7 @@ SHAPES = {
     "pm": ID,  # more of /pending, from this offset
     "mr": f"{SNOWFLAKE}:{SMALL}",  # a page of someone's /requests
     "cx": ID,  # withdraw
+    "lk": r"(?:ok|no):[A-Za-z0-9_\-]{8}",  # confirm or refuse an account claim
 }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -176,6 +176,55 @@ class DiscordNotifier:
                 self._shown[where] = looks
                 edited += 1
             return edited
+
+    async def post_to_managers(
+        self, content: str, view: discord.ui.View | None, managers: Sequence[User]
+    ) -> list[tuple[str, str]]:
+        """Post a card that is not a request's (an account claim) where approval cards go:
+        the admin channel, else each manager's DMs; returns where it was posted (a channel
+        that cannot take it is logged and passed over)."""
+        client = await self._client.ready()
+        admin = self._config.admin_channel_id
+        posted: list[tuple[str, str]] = []
+        targets: list[int | None] = [admin] if admin else [m.numeric_id(PLATFORM) for m in managers]
+        for target in dict.fromkeys(t for t in targets if t is not None):
+            try:
+                channel: discord.abc.Messageable = (
+                    client.get_partial_messageable(target)
+                    if admin
+                    else await self._dm_channel(target)
+                )
+                async with self._delivery(f"channel {target}"):
+                    kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+                    message = await channel.send(content, **kwargs)
+            except DeliveryFailed as exc:
+                log.info("card not posted for %s: %s", target, exc.reason)
+                continue
+            posted.append((str(message.channel.id), str(message.id)))
+        return posted
+
+    async def edit_posts(self, posts: Sequence[tuple[str, str]], content: str) -> None:
+        """Show ``content`` without buttons on cards posted by post_to_managers."""
+        client = await self._client.ready()
+        for channel_id, message_id in posts:
+            channel = client.get_partial_messageable(int(channel_id))
+            message = channel.get_partial_message(int(message_id))
+            try:
+                async with self._delivery(f"card {message_id} in channel {channel_id}"):
+                    await message.edit(content=content, view=None)
+            except DeliveryFailed as exc:
+                log.info("card %s not edited: %s", message_id, exc.reason)
+
+    async def tell(self, user_id: int, content: str) -> bool:
+        """A plain direct message now (not through the outbox); False if it failed."""
+        try:
+            channel = await self._dm_channel(user_id)
+            async with self._delivery(f"the DMs of user {user_id}"):
+                await channel.send(content)
+        except DeliveryFailed as exc:
+            log.info("user %s not told: %s", user_id, exc.reason)
+            return False
+        return True
 
     def shown_by_hand(
         self, message: discord.Message, payload: EventPayload, kind: EventKind

@@ -81,7 +81,7 @@ class JellyfinClient:
     # ----- MediaServer ----------------------------------------------------------------
 
     async def accounts(self) -> list[ServerAccount]:
-        """Every user account of the server."""
+        """Every user account of the server, with its email where the server has one."""
         users = await self._get("/Users")
         if not isinstance(users, list):
             raise ServiceUnavailable(self.name, "malformed user list")
@@ -96,6 +96,7 @@ class JellyfinClient:
                     name=str(raw["Name"]),
                     is_admin=bool(policy.get("IsAdministrator")),
                     disabled=bool(policy.get("IsDisabled")),
+                    email=_email(raw),
                 )
             )
         return found
@@ -234,6 +235,16 @@ class JellyfinClient:
             raise ServiceRejected(
                 self.name, 404, f"no {path} here: is this a {self.name} URL?"
             ) from None
+
+
+def _email(raw: dict[str, Any]) -> str | None:
+    """An account's email address: Jellyfin's /Users has none; Emby gives the Emby Connect
+    name of a linked account, which is an address when it has an @."""
+    for key in ("Email", "ConnectUserName"):
+        value = raw.get(key)
+        if isinstance(value, str) and "@" in value.strip(" @"):
+            return value.strip()
+    return None
 
 
 def _items(body: Any) -> list[dict[str, Any]]:

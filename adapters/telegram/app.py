@@ -21,7 +21,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from adapters.telegram import callbacks
-from adapters.telegram.account import on_link, on_status
+from adapters.telegram.account import on_claim, on_link, on_status
 from adapters.telegram.approvals import (
     on_approve,
     on_decline,
@@ -90,6 +90,7 @@ BUTTONS = (
     (callbacks.CANCEL, on_cancel),
     (callbacks.MY_REQUESTS, on_requests_page),
     (callbacks.MORE_PENDING, on_more_pending),
+    (callbacks.CLAIM, on_claim),
 )
 UPDATES = ["message", "callback_query"]  # edited messages are not asked for: not re-handled
 MAX_START_DELAY = 60.0

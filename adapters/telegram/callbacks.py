@@ -35,6 +35,7 @@ RETRY = re.compile(rf"rt:{_ID}\Z")
 CANCEL = re.compile(rf"cx:{_USER}:{_ID}\Z")  # whose /cancel list, which request
 MY_REQUESTS = re.compile(rf"mr:{_USER}:{_SMALL}\Z")  # whose list, page
 MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # the page of /pending to show
+CLAIM = re.compile(rf"lk:(ok|no):{_KEY}\Z")  # confirm or refuse an account claim
 NOOP = "x"  # labels in a keyboard (page 2/5)
 
 
@@ -100,3 +101,7 @@ def my_requests(owner: int, page: int) -> str:
 
 def more_pending(page: int) -> str:
     return _checked(f"pd:{page}")
+
+
+def claim(confirm: bool, key: str) -> str:
+    return _checked(f"lk:{'ok' if confirm else 'no'}:{key}")

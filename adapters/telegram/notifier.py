@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -230,6 +230,47 @@ class TelegramNotifier:
                 self._shown[where] = looks
             edited += done
         return edited
+
+    async def post_to_managers(
+        self, text: str, markup: InlineKeyboardMarkup | None, managers: Sequence[User]
+    ) -> list[tuple[str, str]]:
+        """Post a card that is not a request's (an account claim) where approval cards go:
+        the admin chat, else each manager's private chat; returns where it was posted (a
+        chat that cannot take it is logged and passed over)."""
+        admin = self._admin_chat
+        chats = [admin] if admin is not None else [m.numeric_id(PLATFORM) for m in managers]
+        bot = await self._bot.ready()
+        posted: list[tuple[str, str]] = []
+        for chat_id in dict.fromkeys(c for c in chats if c is not None):
+            try:
+                async with self._delivery(chat_id):
+                    message = await send(bot, chat_id, text, markup)
+            except DeliveryFailed as exc:
+                log.info("card not posted in chat %s: %s", chat_id, exc.reason)
+                continue
+            posted.append((str(message.chat_id), str(message.message_id)))
+        return posted
+
+    async def edit_posts(self, posts: Sequence[tuple[str, str]], text: str) -> None:
+        """Show ``text`` without buttons on cards posted by post_to_managers."""
+        bot = await self._bot.ready()
+        for chat_id, message_id in posts:
+            try:
+                async with self._delivery(chat_id):
+                    await bot.edit_message_text(text, chat_id, int(message_id), reply_markup=None)
+            except DeliveryFailed as exc:
+                log.info("card %s in chat %s not edited: %s", message_id, chat_id, exc.reason)
+
+    async def tell(self, chat_id: int, text: str) -> bool:
+        """A plain private message now (not through the outbox); False if it failed."""
+        bot = await self._bot.ready()
+        try:
+            async with self._delivery(chat_id):
+                await send(bot, chat_id, text)
+        except DeliveryFailed as exc:
+            log.info("chat %s not told: %s", chat_id, exc.reason)
+            return False
+        return True
 
     async def _now(self, payload: EventPayload, kind: EventKind) -> tuple[EventPayload, EventKind]:
         return await as_it_is_now(self._services, payload, kind)

@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.identity import Identity, QuotaLimits, User
 from core.permissions import Permission
 from storage.repositories.accounts import fold
+from storage.repositories.merge import merge_users
 from storage.rows import user_columns, user_from
 from storage.sql import Db
 from storage.tables import identities_t, users_t
@@ -34,7 +35,8 @@ _WITH_ANY = _SELECT.where(
     or_(
         _u.permissions.bitwise_and(bindparam("mask")) != 0,
         _u.role_permissions.bitwise_and(bindparam("mask")) != 0,
-    )
+    ),
+    _u.media_server_disabled.is_(False),
 ).order_by(_u.id)
 _IDENTITY_WHERE = (
     _i.platform == bindparam("b_platform"),
@@ -221,6 +223,10 @@ class SqlUserRepository:
         """Users holding any of ``permissions`` or ADMIN, by id."""
         mask = int(permissions | Permission.ADMIN)
         return [user_from(row) for row in await self._db.all(_WITH_ANY, {"mask": mask})]
+
+    async def merge(self, source_id: int, target_id: int, now: datetime) -> None:
+        """Move everything of one user onto another and delete the first (see merge_users)."""
+        await merge_users(self._db, source_id, target_id, now)
 
     async def _update(self, user_id: int, now: datetime, **values: Any) -> None:
         result = await self._db.execute(

@@ -328,6 +328,17 @@ async def test_accounts_carry_the_admin_and_disabled_flags(fake_jellyfin: FakeJe
         ServerAccount(fake_jellyfin.user_id("bob"), "bob"),
         ServerAccount(fake_jellyfin.user_id("Carol"), "Carol", disabled=True),
     ]
+    assert all(account.email is None for account in accounts)  # Jellyfin keeps no email
+
+
+async def test_an_emby_connect_address_is_the_accounts_email(fake_jellyfin: FakeJellyfin) -> None:
+    dora = fake_jellyfin.add_user("Dora", connect="dora@example.org")
+    fake_jellyfin.add_user("Ed", connect="ed-connect")  # a Connect name, not an address
+    async with jellyfin(fake_jellyfin) as client:
+        accounts = {a.name: a for a in await client.accounts()}
+
+    assert accounts["Dora"] == ServerAccount(dora, "Dora", email="dora@example.org")
+    assert accounts["Ed"].email is None
 
 
 @pytest.mark.usefixtures("quick_retries")

@@ -34,6 +34,7 @@ from core.listing_repositories import (
 )
 from core.media import MediaDetails, MediaStatus, MediaType, SeasonInfo
 from core.permissions import Permission
+from core.user_repositories import AccountSync
 from storage.db import write_lock
 from tests.core_fixtures import payload_for
 from tests.fakes import InMemoryDatabase, InMemoryUnitOfWorkFactory
@@ -599,9 +600,6 @@ async def test_names_match_in_any_case_beyond_ascii_and_spacing(backend: Backend
     telegram = Identity("telegram", "7")
 
     async def arrange(uow: UnitOfWork) -> User:
-        await uow.accounts.replace(
-            [ServerAccount("e", "Élodie"), ServerAccount("m", "Mary  Jane")], NOW
-        )
         user = await uow.users.add(
             "É", Permission.REQUEST, replace(telegram, username="ÉLODIE"), NOW
         )
@@ -612,20 +610,16 @@ async def test_names_match_in_any_case_beyond_ascii_and_spacing(backend: Backend
 
     async def look(uow: UnitOfWork) -> tuple[Any, ...]:
         return (
-            await uow.accounts.by_name("élodie"),
             await uow.users.with_username("élodie"),
             await uow.users.with_media_server_username("ÉLODIE"),
-            await uow.accounts.by_name("mary jane"),
             await uow.users.with_media_server_username(" MARY JANE "),
         )
 
     user = await committed(backend, arrange)
-    account, by_handle, linked, mary_account, mary = await read(backend, look)
-    assert account == ServerAccount("e", "Élodie")
+    by_handle, linked, mary = await read(backend, look)
     assert [u.id for u in by_handle] == [user.id]
     assert linked is not None
     assert linked.id == user.id
-    assert mary_account == ServerAccount("m", "Mary  Jane")
     assert mary is not None
     assert mary.display_name == "Mary"
 
@@ -1420,36 +1414,196 @@ async def test_posts_about_a_request_come_back_oldest_first(backend: Backend) ->
     assert await read(backend, lambda uow: uow.chat_posts.for_request(8, "telegram")) == []
 
 
-# ----- media-server accounts ---------------------------------------------------------------------
+# ----- media-server accounts as users -----------------------------------------------------
 
 
-async def test_media_server_accounts_are_replaced_as_a_whole(backend: Backend) -> None:
-    await committed(
+async def sync(backend: Backend, *accounts: ServerAccount, at: datetime = NOW) -> AccountSync:
+    return await committed(backend, lambda uow: uow.accounts.sync(accounts, Permission.REQUEST, at))
+
+
+async def test_every_account_becomes_a_user_once(backend: Backend) -> None:
+    first = await sync(
         backend,
-        lambda uow: uow.accounts.replace(
-            [ServerAccount("1", "Alice", is_admin=True), ServerAccount("2", "bob")], NOW
-        ),
+        ServerAccount("a1", "Alice", is_admin=True),
+        ServerAccount("b2", "bob", email="bob@example.org"),
     )
-    await committed(
-        backend,
-        lambda uow: uow.accounts.replace(
-            [ServerAccount("3", "carol", disabled=True), ServerAccount("2", "Bobby")], NOW
-        ),
+    again = await sync(
+        backend, ServerAccount("a1", "Alice", is_admin=True), ServerAccount("b2", "bob")
     )
 
-    async def look(uow: UnitOfWork) -> tuple[Any, ...]:
-        return (
-            await uow.accounts.all(),
-            await uow.accounts.by_name("BOBBY"),
-            await uow.accounts.by_name("alice"),
+    everyone = await read(backend, lambda uow: uow.users.page())
+    assert len(first.created) == 2
+    assert again == AccountSync(created=(), updated=0)
+    assert [(u.id, u.display_name, u.media_server_username) for u in everyone] == [
+        (first.created[0], "Alice", "Alice"),
+        (first.created[1], "bob", "bob"),
+    ]
+    alice, bob = everyone
+    assert (alice.media_server_user_id, alice.permissions, alice.identities) == (
+        "a1",
+        Permission.REQUEST,  # a media-server admin is no requestbot admin
+        (),
+    )
+    assert bob.email == "bob@example.org"  # kept when the server has none to give
+
+
+async def test_a_sync_updates_renamed_and_disabled_accounts_and_keeps_gone_ones(
+    backend: Backend,
+) -> None:
+    made = await sync(backend, ServerAccount("a1", "Alice"), ServerAccount("c3", "Carol"))
+    later = await sync(
+        backend,
+        ServerAccount("a1", "Alicia", email="alicia@example.org"),
+        ServerAccount("d4", "Dan", disabled=True),
+    )
+
+    everyone = {u.media_server_user_id: u for u in await read(backend, lambda u: u.users.page())}
+    assert later.updated == 1
+    assert len(later.created) == 1
+    alice = everyone["a1"]
+    assert alice.id == made.created[0]
+    assert (alice.media_server_username, alice.email) == ("Alicia", "alicia@example.org")
+    assert alice.display_name == "Alice"  # a display name is the user's own once made
+    assert everyone["c3"].media_server_username == "Carol"  # gone from the server: kept
+    dan = everyone["d4"]
+    assert dan.disabled
+    assert dan.permissions == Permission.NONE  # a disabled account holds nothing
+    managers = await read(backend, lambda uow: uow.users.with_any_permission(Permission.REQUEST))
+    assert dan.id not in [u.id for u in managers]
+    await sync(backend, ServerAccount("d4", "Dan"))
+    enabled = await read(backend, lambda uow: uow.users.get(dan.id))
+    assert enabled is not None
+    assert (enabled.disabled, enabled.permissions) == (False, Permission.REQUEST)
+
+
+async def test_a_user_linked_by_name_takes_the_accounts_id(backend: Backend) -> None:
+    linked = await add_user(backend, "Old", identity=Identity("telegram", "5"))
+    await committed(
+        backend, lambda uow: uow.users.set_profile(linked.id, NOW, media_server_username="ALICE")
+    )
+
+    synced = await sync(backend, ServerAccount("a1", "Alice"))
+
+    user = await read(backend, lambda uow: uow.users.get(linked.id))
+    assert synced == AccountSync(created=(), updated=1)
+    assert user is not None
+    assert (user.media_server_user_id, user.media_server_username) == ("a1", "Alice")
+
+
+async def test_thousands_of_accounts_are_made_and_renamed_in_one_sync(backend: Backend) -> None:
+    accounts = [ServerAccount(f"id{n}", f"user{n}") for n in range(3000)]
+    made = await sync(backend, *accounts)
+    renamed = [replace(a, name=a.name.upper()) for a in accounts]
+    again = await sync(backend, *renamed)
+
+    assert len(made.created) == 3000
+    assert again.updated == 3000
+    assert await read(backend, lambda uow: uow.users.count()) == 3000
+
+
+async def merge_world(backend: Backend) -> tuple[User, User, int, int]:
+    """A chat user with a request, a watched title and a delivery; an account's user with
+    a request and a watched title of its own (one title watched by both)."""
+    chat = await add_user(backend, "Chatty", identity=Identity("telegram", "5"))
+    (account_id,) = (await sync(backend, ServerAccount("a1", "Alice"))).created
+    account = await read(backend, lambda uow: uow.users.get(account_id))
+    assert account is not None
+    mine = await add_request(backend, chat, movie())
+    theirs = await add_request(backend, account, show())
+
+    async def arrange(uow: UnitOfWork) -> None:
+        await uow.users.set_permissions(chat.id, Permission.REQUEST | Permission.VOTE, NOW)
+        await uow.users.set_permissions(account_id, Permission.REQUEST_4K, NOW)
+        await uow.users.set_role_permissions(chat.id, Permission.AUTO_APPROVE, NOW)
+        await uow.users.set_quota(chat.id, QuotaLimits(movie_limit=3, tv_limit=1), NOW)
+        await uow.users.set_quota(account_id, QuotaLimits(movie_limit=9), NOW)
+        await uow.users.set_profile(chat.id, NOW, email="chat@example.org")
+        await uow.requests.set_status(theirs, RequestStatus.APPROVED, NOW, modified_by_id=chat.id)
+        request = await uow.requests.get(mine)
+        assert request is not None
+        await uow.watchers.add(chat.id, request.media.id, NOW)
+        await uow.watchers.add(account_id, request.media.id, NOW)
+        other = await uow.media.upsert(movie(550, "Fight Club"), NOW)
+        await uow.watchers.add(chat.id, other.id, NOW)
+        event = await uow.events.add(EventKind.PENDING, payload(mine), NOW)
+        await uow.events.log(
+            DeliveryAttempt(event.id, "telegram", chat.id, DeliveryStatus.SENT, None, NOW)
         )
 
-    everyone, bobby, gone = await read(backend, look)
-    assert everyone == [ServerAccount("2", "Bobby"), ServerAccount("3", "carol", disabled=True)]
-    assert bobby == ServerAccount("2", "Bobby")
+    await committed(backend, arrange)
+    return chat, account, mine, theirs
+
+
+async def test_merging_moves_everything_of_a_user_onto_the_other(backend: Backend) -> None:
+    chat, account, mine, theirs = await merge_world(backend)
+
+    await committed(backend, lambda uow: uow.users.merge(chat.id, account.id, NOW))
+
+    async def look(uow: UnitOfWork) -> tuple[Any, ...]:
+        made, modified = await uow.requests.get(mine), await uow.requests.get(theirs)
+        assert made is not None
+        assert modified is not None
+        return (
+            await uow.users.get(chat.id),
+            await uow.users.get(account.id),
+            await uow.users.find_by_identity(Identity("telegram", "5")),
+            made,
+            modified,
+            await uow.watchers.user_ids(made.media.id),
+            await uow.requests.usage(account.id, MOVIE, NOW - timedelta(days=7)),
+            await uow.events.attempts(1),
+            await uow.users.count(),
+        )
+
+    gone, merged, owner, made, modified, watching, usage, attempts, count = await read(
+        backend, look
+    )
     assert gone is None
-    await committed(backend, lambda uow: uow.accounts.replace([], NOW))
-    assert await read(backend, lambda uow: uow.accounts.all()) == []
+    assert count == 1
+    assert merged is not None
+    assert owner is not None
+    assert owner.id == merged.id == account.id
+    assert merged.identities == (Identity("telegram", "5"),)
+    assert merged.media_server_user_id == "a1"
+    assert merged.display_name == "Alice"
+    assert merged.permissions == (
+        Permission.REQUEST | Permission.VOTE | Permission.REQUEST_4K | Permission.AUTO_APPROVE
+    )
+    assert merged.role_permissions == Permission.AUTO_APPROVE
+    assert merged.quota == QuotaLimits(movie_limit=9, tv_limit=1)  # its own, else the other's
+    assert merged.email == "chat@example.org"
+    assert made.requested_by.id == account.id
+    assert modified.modified_by is not None
+    assert modified.modified_by.id == account.id
+    assert watching == [account.id]  # watched by both: once
+    assert usage.used == 1  # the quota use follows the request
+    assert [a.recipient_id for a in attempts] == [account.id]
+
+
+async def test_a_merge_that_fails_half_way_leaves_both_users_as_they_were(
+    backend: Backend,
+) -> None:
+    chat, account, mine, _ = await merge_world(backend)
+    before = await read(backend, lambda uow: uow.users.page())
+
+    async def die_half_way(uow: UnitOfWork) -> None:
+        await uow.users.merge(chat.id, account.id, NOW)
+        raise RuntimeError("the process died before the commit")
+
+    await raises_in_own_unit(backend, RuntimeError, die_half_way)
+
+    after = await read(backend, lambda uow: uow.users.page())
+    request = await read(backend, lambda uow: uow.requests.get(mine))
+    assert after == before
+    assert request is not None
+    assert request.requested_by.id == chat.id
+
+
+async def test_merging_a_missing_user_is_not_found(backend: Backend) -> None:
+    alice = await add_user(backend)
+    await raises_in_own_unit(backend, NotFound, lambda uow: uow.users.merge(99, alice.id, NOW))
+    await raises_in_own_unit(backend, NotFound, lambda uow: uow.users.merge(alice.id, 99, NOW))
+    assert await read(backend, lambda uow: uow.users.get(alice.id)) == alice
 
 
 # ----- listings --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 
 from core import requests
 from core.events import EventKind
-from core.identity import Identity, QuotaLimits
+from core.identity import Identity, QuotaLimits, ServerAccount
 from core.media import MediaType
 from core.permissions import Permission
 from core.services import CoreConfig, Services
@@ -61,7 +61,7 @@ async def test_upgrade_by_url_creates_the_folder_and_can_run_again(tmp_path: Pat
     url = sqlite_url(tmp_path / "nested")
     await upgrade(url)
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0005"
+    assert await current_revision(url) == head_revision() == "0006"
 
 
 async def test_approvals_marked_retry_become_retried_events_on_upgrade(tmp_path: Path) -> None:
@@ -102,6 +102,32 @@ async def test_approvals_marked_retry_become_retried_events_on_upgrade(tmp_path:
     finally:
         await engine.dispose()
     assert await kinds() == [("approved", "retry"), ("approved", None), ("declined", "retry")]
+
+
+async def test_users_linked_by_name_take_their_accounts_ids_on_upgrade(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    await upgrade(url, "0005")
+    path = tmp_path / "data" / "requestbot.db"
+    async with aiosqlite.connect(path) as db:
+        await db.executemany(
+            "INSERT INTO users (display_name, media_server_username, permissions, "
+            "role_permissions, created_at, updated_at) "
+            "VALUES (?, ?, 32, 0, '2026-12-01 12:00:00', '2026-12-01 12:00:00')",
+            [("Ann", "ÉLODIE"), ("Ben", None), ("Cat", "gone")],
+        )
+        await db.executemany(
+            "INSERT INTO media_server_accounts (server_id, name, is_admin, disabled, updated_at) "
+            "VALUES (?, ?, 0, 0, '2026-12-01 12:00:00')",
+            [("e1", "Élodie"), ("b2", "bob")],
+        )
+        await db.commit()
+
+    await upgrade(url)
+
+    async with aiosqlite.connect(path) as db:
+        query = "SELECT display_name, media_server_user_id, media_server_disabled FROM users"
+        rows = await (await db.execute(query + " ORDER BY id")).fetchall()
+    assert rows == [("Ann", "e1", 0), ("Ben", None, 0), ("Cat", None, 0)]
 
 
 def test_the_head_read_from_the_migration_files_is_alembics_own() -> None:
@@ -270,6 +296,35 @@ async def test_a_movie_request_costs_eight_trips_and_seven_for_the_unlimited(
         created = await requests.create_request(services, admin.id, 3, MediaType.MOVIE)
         assert created.request is not None
         assert len(trips) == 7  # no quota to count against
+
+
+async def test_syncing_thousands_of_accounts_takes_the_same_few_statements(
+    storage: Storage,
+) -> None:
+    """The library scan's account sync: one read of the account users, one insert of the
+    new ones, one update of the changed ones, however many accounts there are."""
+    statements: list[str] = []
+
+    def count(conn: Any, clause: Any, *args: Any) -> None:
+        statements.append(str(clause).split()[0])
+
+    event.listen(storage.engine.sync_engine, "before_execute", count)
+    try:
+        for n in (10, 3000):
+            accounts = [ServerAccount(f"{n}-{i}", f"user {n}-{i}") for i in range(n)]
+            statements.clear()
+            async with storage.uow() as uow:
+                await uow.accounts.sync(accounts, Permission.REQUEST, NOW)
+                await uow.commit()
+            assert statements == ["SELECT", "INSERT"]
+            statements.clear()
+            async with storage.uow() as uow:
+                renamed = [dataclasses.replace(a, name=a.name.upper()) for a in accounts]
+                await uow.accounts.sync(renamed, Permission.REQUEST, NOW)
+                await uow.commit()
+            assert statements == ["SELECT", "UPDATE"]
+    finally:
+        event.remove(storage.engine.sync_engine, "before_execute", count)
 
 
 # ----- locks and cascades -------------------------------------------------------------------

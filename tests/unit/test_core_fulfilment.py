@@ -7,15 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from core import fulfilment, jobs, library, requests, users
+from core import fulfilment, jobs, library, requests
 from core.domain import RequestStatus
-from core.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
+from core.errors import InvalidInput, ServiceUnavailable
 from core.events import EventKind
 from core.fulfilment import Downloaders
-from core.identity import Identity, ServerAccount
 from core.jobs import Job, Scheduler
 from core.media import DownloadProgress, LibraryItem, MediaStatus
-from core.permissions import Permission
 from tests.core_fixtures import MANAGER, MOVIE, TV, World
 from tests.fakes import FakeDownloader, FakeMediaServer
 
@@ -392,73 +390,6 @@ async def test_an_unexpected_error_is_recorded_with_its_type(world: World) -> No
 
     assert state.ok is False
     assert state.result == "KeyError: 'Items'"
-
-
-# ----- media-server accounts -----------------------------------------------------------------
-
-
-async def test_importing_accounts_links_chat_users_with_the_same_username(world: World) -> None:
-    alice = await users.resolve_user(
-        world.services, Identity("telegram", "1"), "Alice L.", username="alice"
-    )
-    await users.resolve_user(world.services, Identity("discord", "2"), "Bob", username="bobby")
-    accounts = [ServerAccount("a1", "Alice"), ServerAccount("b1", "bob")]
-
-    report = await users.import_accounts(world.services, accounts)
-
-    assert report.linked == ["Alice L. = Alice"]
-    assert world.db.user(alice.id).media_server_username == "Alice"  # type: ignore[union-attr]
-
-
-async def test_a_new_chat_user_is_linked_on_first_contact(world: World) -> None:
-    await users.import_accounts(world.services, [ServerAccount("c1", "Carol")])
-
-    carol = await users.resolve_user(
-        world.services, Identity("discord", "3"), "Carol", username="CAROL"
-    )
-
-    assert carol.media_server_username == "Carol"
-
-
-async def test_an_account_is_linked_to_one_user_only(world: World) -> None:
-    await users.import_accounts(world.services, [ServerAccount("c1", "carol")])
-    first = await users.resolve_user(
-        world.services, Identity("discord", "3"), "C", username="carol"
-    )
-    second = await users.resolve_user(
-        world.services, Identity("telegram", "9"), "C2", username="Carol"
-    )
-
-    assert first.media_server_username == "carol"
-    assert second.media_server_username is None
-    with pytest.raises(InvalidInput):
-        await users.link_account(world.services, second.id, "carol")
-    admin = world.user("admin", Permission.ADMIN)
-    moved = await users.link_account(world.services, admin.id, "carol", second.id)
-    assert moved.media_server_username == "carol"
-    assert world.db.user(first.id).media_server_username is None  # type: ignore[union-attr]
-
-
-async def test_linking_needs_a_known_account_and_rights_over_others(world: World) -> None:
-    await users.import_accounts(world.services, [ServerAccount("d1", "dave")])
-    dave, eve = world.user("dave"), world.user("eve")
-
-    with pytest.raises(NotFound):
-        await users.link_account(world.services, dave.id, "david")
-    with pytest.raises(PermissionDenied):
-        await users.link_account(world.services, eve.id, "dave", dave.id)
-    with pytest.raises(InvalidInput):
-        await users.link_account(world.services, dave.id, "   ")
-    linked = await users.link_account(world.services, dave.id, "DAVE")
-    assert linked.media_server_username == "dave"
-
-
-async def test_disabled_accounts_are_not_linked_automatically(world: World) -> None:
-    await users.import_accounts(world.services, [ServerAccount("x", "zed", disabled=True)])
-
-    zed = await users.resolve_user(world.services, Identity("discord", "5"), "Zed", username="zed")
-
-    assert zed.media_server_username is None
 
 
 async def test_a_failed_run_keeps_when_the_last_good_one_began(world: World) -> None:

@@ -1,0 +1,87 @@
+"""Merging two users into one (a chat user into the media-server account they turn out to
+be): every row that names the one comes to name the other, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select, update
+
+from core.errors import NotFound
+from storage.sql import Db
+from storage.tables import identities_t, notification_logs_t, requests_t, users_t, watchers_t
+
+_u = users_t.c
+_w = watchers_t.c
+_OWN = select(
+    _u.id,
+    _u.permissions,
+    _u.role_permissions,
+    _u.email,
+    _u.movie_quota_limit,
+    _u.movie_quota_days,
+    _u.tv_quota_limit,
+    _u.tv_quota_days,
+).where(_u.id.in_([bindparam("source"), bindparam("target")]))
+_LOCK = _OWN.with_for_update(of=users_t)
+_target_watches = (
+    select(watchers_t.c.media_id)
+    .where(watchers_t.c.user_id == bindparam("target"))
+    .scalar_subquery()
+)
+# A title both watch stays watched once: the source's row goes, the target's stays.
+_DROP_TWICE_WATCHED = delete(watchers_t).where(
+    _w.user_id == bindparam("source"), _w.media_id.in_(_target_watches)
+)
+_REOWN = [
+    update(watchers_t).where(_w.user_id == bindparam("source")).values(user_id=bindparam("target")),
+    update(identities_t)
+    .where(identities_t.c.user_id == bindparam("source"))
+    .values(user_id=bindparam("target")),
+    update(requests_t)
+    .where(requests_t.c.requested_by_id == bindparam("source"))
+    .values(requested_by_id=bindparam("target")),
+    update(requests_t)
+    .where(requests_t.c.modified_by_id == bindparam("source"))
+    .values(modified_by_id=bindparam("target")),
+    # Deliveries already made to the source count as made to the target: none is repeated.
+    update(notification_logs_t)
+    .where(notification_logs_t.c.recipient_id == bindparam("source"))
+    .values(recipient_id=bindparam("target")),
+]
+_DELETE = delete(users_t).where(_u.id == bindparam("source"))
+_UPDATE_TARGET = update(users_t).where(_u.id == bindparam("target"))
+
+
+async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> None:
+    """Move everything of user ``source_id`` onto ``target_id`` and delete the source:
+    identities, requests made and modified, watched titles, the delivery log. The target's
+    own and role permissions become the union of both; its quota limits and email are its
+    own where set, else the source's. NotFound if either user is missing."""
+    if source_id == target_id:
+        raise ValueError("a user cannot be merged into itself")
+    params = {"source": source_id, "target": target_id}
+    rows = {row[0]: tuple(row) for row in await db.all(_LOCK, params)}
+    for user_id in (source_id, target_id):
+        if user_id not in rows:
+            raise NotFound("user", user_id)
+    source, target = rows[source_id], rows[target_id]
+    await db.execute(_DROP_TWICE_WATCHED, params)
+    for statement in _REOWN:
+        await db.execute(statement, params)
+    await db.execute(_DELETE, params)
+    kept = [t if t is not None else s for s, t in zip(source[3:], target[3:], strict=True)]
+    email, movie_limit, movie_days, tv_limit, tv_days = kept
+    await db.execute(
+        _UPDATE_TARGET.values(
+            permissions=source[1] | target[1],
+            role_permissions=source[2] | target[2],
+            email=email,
+            movie_quota_limit=movie_limit,
+            movie_quota_days=movie_days,
+            tv_quota_limit=tv_limit,
+            tv_quota_days=tv_days,
+            updated_at=now,
+        ),
+        params,
+    )
