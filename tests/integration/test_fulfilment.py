@@ -10,7 +10,8 @@ import pytest
 
 from adapters.console.shell import ConsoleShell
 from bot.app import FULL_SCAN, RECENT_SCAN, SEND, SYNC
-from core import queries, requests, search, user_admin, users
+from core import claims, queries, requests, search, user_admin, users
+from core.claims import ClaimOutcome
 from core.domain import RequestStatus
 from core.errors import NotFound
 from core.events import Audience, EventKind
@@ -228,10 +229,12 @@ async def test_the_full_scan_marks_the_library_available_and_links_accounts(
     assert rest.request.season_numbers == (4, 5, 6, 7, 8)
     assert set(rest.skipped_seasons) == {1, 2, 3}
 
-    # Accounts: "Alice" on the server is the console user alice.
+    # Accounts: every account on the server is a user; a name alone links nobody.
+    assert "3 media-server accounts (3 new, 0 changed)" in state.result
     alice = await user_admin.get_user(services, stack.alice.id, stack.alice.id)
-    assert alice.media_server_username == "Alice"
-    assert "3 media-server accounts" in state.result
+    assert alice.media_server_username is None
+    accounts = await users.identity_in_any_case(services, stack.alice.identities[0])
+    assert accounts == stack.alice.identities[0]
 
 
 async def test_a_new_episode_completes_a_request_through_the_recently_added_scan(
@@ -257,15 +260,27 @@ async def test_a_new_episode_completes_a_request_through_the_recently_added_scan
     assert state.result.startswith("1 item, 1 matched to TMDb"), state.result
 
 
-async def test_a_user_links_themselves_to_a_media_server_account(stack: Stack) -> None:
+async def test_a_users_claim_of_an_account_is_confirmed_by_an_admin(stack: Stack) -> None:
     await stack.run(FULL_SCAN)
     services = stack.app.services
+    made = await stack.request(stack.bob, GAME_OF_THRONES, MediaType.TV, [5])
+    bob = stack.bob.identities[0]
 
-    linked = await users.link_account(services, stack.bob.id, "BOB")
+    claim = await claims.claim_account(services, bob, "BOB")
+    assert claim.outcome is ClaimOutcome.PENDING
+    assert claim.key is not None
+    decided = await claims.decide_claim(
+        services, stack.admin.id, "console", claim.key, confirm=True
+    )
 
-    assert linked.media_server_username == "bob"
+    assert decided.linked is not None
+    assert decided.linked.media_server_username == "bob"
+    assert decided.linked.identities == (bob,)
+    assert made.request is not None
+    moved = await stack.current(made.request.id)
+    assert moved.requested_by.id == decided.linked.id
     with pytest.raises(NotFound):
-        await users.link_account(services, stack.bob.id, "nobody")
+        await claims.claim_account(services, bob, "nobody")
 
 
 async def test_a_jellyfin_outage_fails_the_scan_job_and_the_next_round_recovers(
@@ -291,8 +306,15 @@ async def test_the_console_shows_the_jobs_and_links_accounts(stack: Stack) -> No
     out = io.StringIO()
     shell = ConsoleShell(stack.app.services, None, out, "bob")
 
-    for line in ("status", "link", "link Alice", "link bob"):
+    for line in ("status", "link", "link bob", "link BOB"):
         await shell.handle(line)
+    lines = out.getvalue().splitlines()
+    key = lines[-1].rsplit(" ", 1)[-1]
+    shell.user_name = "admin"
+    for line in (f"confirm {key}", f"refuse {key}", "confirm nonsense"):
+        await shell.handle(line)
+    shell.user_name = "bob"
+    await shell.handle("link")
 
     lines = out.getvalue().splitlines()
     assert lines[0] == "Jobs:"
@@ -300,12 +322,18 @@ async def test_the_console_shows_the_jobs_and_links_accounts(stack: Stack) -> No
     assert lines[2].startswith("  full library scan: ok just now: 8 items, 7 matched to TMDb")
     assert lines[3] == "  send approved: not run yet"
     assert lines[4].startswith("  download sync: ok just now: 0 titles checked")
-    assert lines[5] == "You are linked to the media-server account bob."
+    assert lines[5] == "You are not linked to a media-server account. Say: link YOUR-ACCOUNT-NAME"
     assert lines[6] == (
-        "That media-server account does not work: Alice is already linked to alice; "
-        "an admin can move it."
+        "I asked the managers to confirm that you are the media-server account bob; "
+        "I will tell you when one has."
     )
-    assert lines[7] == "Linked bob to the media-server account bob."
+    assert lines[7] == f"A manager confirms it here with: confirm {key}"
+    assert lines[8] == "You asked already: a manager has yet to confirm that you are bob."
+    assert lines[9] == lines[7]
+    assert lines[10] == "Linked bob to bob."
+    assert lines[11] == "This claim was confirmed already, by admin."
+    assert lines[12] == "This claim has expired or is not one I know; nothing was changed."
+    assert lines[13] == "You are linked to the media-server account bob."
 
 
 async def test_with_the_scheduler_running_an_approval_reaches_radarr_at_once(

@@ -234,11 +234,18 @@ def test_a_setting_of_only_spaces_is_not_set(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BOT_OWNERS", "discord:123, telegram:456")
+    monkeypatch.setenv("BOT_OWNERS", "telegram:456, discord:123; telegram:456")
     monkeypatch.setenv("DEFAULT_PERMISSIONS", "REQUEST|AUTO_APPROVE_MOVIE")
     general = load_settings(None).general
-    assert general.bot_owners == {Identity("discord", "123"), Identity("telegram", "456")}
+    # In the order listed, each once: the first is the admin account.
+    assert general.bot_owners == (Identity("telegram", "456"), Identity("discord", "123"))
+    assert general.auto_link_by_name is False
     assert general.default_permissions == Permission.REQUEST | Permission.AUTO_APPROVE_MOVIE
+
+
+def test_names_link_by_themselves_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTO_LINK_BY_NAME", "true")
+    assert load_settings(None).general.auto_link_by_name is True
 
 
 def test_every_problem_is_listed_at_once_without_echoing_secrets(
