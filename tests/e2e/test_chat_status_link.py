@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from typing import Any
 
-from core import jobs, users
+from core import jobs, linking, user_admin, users
 from core.errors import ServiceUnavailable
-from core.identity import ServerAccount
+from core.identity import Identity, ServerAccount
 from core.jobs import Job, Scheduler
+from core.permissions import Permission
 from core.services import Services
 from tests import discord_world, telegram_world
-from tests.discord_world import DiscordWorld
-from tests.telegram_world import TelegramWorld, text_of
+from tests.discord_world import DiscordWorld, answered
+from tests.telegram_world import TelegramWorld, has, labels, text_of
 
 ACCOUNTS = [ServerAccount("a", "Alice"), ServerAccount("b", "bobby")]
 
@@ -45,24 +48,76 @@ async def test_telegram_status_shows_each_jobs_last_run(bot: TelegramWorld) -> N
     assert lines[2].startswith("• download sync: FAILED just now: Radarr is not reachable")
 
 
-async def test_telegram_users_are_linked_by_username_or_link_themselves(
+async def test_telegram_a_claim_waits_for_a_managers_press_on_a_card(bot: TelegramWorld) -> None:
+    await linking.import_accounts(bot.services, ACCOUNTS)
+    await bot.make(telegram_world.MOD, "moderator", "Mo")
+    await bot.set_permissions(telegram_world.MOD, Permission.MANAGE_USERS)
+    before = bot._newest(telegram_world.ADMIN_CHAT)
+
+    shown = await bot.say(telegram_world.ALICE, "/link", "You are not linked")
+    assert "media-server account" in text_of(shown)  # @alice alone links nothing
+    asked = await bot.say(telegram_world.ALICE, "/link ALICE", "asked the managers")
+    assert "confirm that you are the media-server account Alice" in text_of(asked)
+    card = await bot.tg.wait_for_message(
+        telegram_world.ADMIN_CHAT, has("Account claim"), after=before, timeout=10
+    )
+    assert "Alice (@alice) says they are the media-server account Alice" in text_of(card)
+    assert labels(card) == ["✅ Confirm", "❌ Refuse"]
+    confirm = dict(card.buttons[0])["✅ Confirm"]  # as a client that still shows it sends it
+
+    nobody = await bot.press(telegram_world.BOB, card, "✅ Confirm")  # not a manager
+    assert "not allowed to confirm account links" in (await bot.answer_to(nobody)).text
+    pressed = await bot.press(telegram_world.MOD, card, "✅ Confirm")
+    assert (await bot.answer_to(pressed)).text == "Linked Alice to Alice."
+    await bot.changed(card, "Confirmed by Mo: Alice is the media-server account Alice")
+    told = await bot.tg.wait_for_message(
+        telegram_world.ALICE, has("A manager confirmed it"), after=asked.message_id, timeout=10
+    )
+    assert "linked to the media-server account Alice" in text_of(told)
+    assert labels(bot.tg.message(card.chat_id, card.message_id)) == []
+    again = bot.tg.press(telegram_world.BOSS, card, confirm)  # a second manager, a double press
+    assert (await bot.answer_to(again)).text == "This claim was confirmed already, by Mo."
+    forged = bot.tg.press(telegram_world.MOD, card, "lk:ok:AAAAAAAA")
+    assert "expired or is not one I know" in (await bot.answer_to(forged)).text
+
+    linked = await bot.say(telegram_world.ALICE, "/link", "You are linked")
+    assert "media-server account Alice" in text_of(linked)
+    alice = await bot.user_id(telegram_world.ALICE)
+    account = await user_admin.get_user(bot.services, alice, alice)
+    assert account.media_server_user_id == "a"
+    taken = await bot.say(telegram_world.CAROL, "/link alice", "linked to someone else")
+    assert "Alice" in text_of(taken)
+    mine = await bot.say(telegram_world.ALICE, "/link bobby", "already")
+    assert text_of(mine) == (
+        "You are the media-server account Alice already; a manager can change that."
+    )
+
+
+async def test_telegram_a_refused_claim_changes_nothing_and_the_claimant_is_told(
     bot: TelegramWorld,
 ) -> None:
-    await users.import_accounts(bot.services, ACCOUNTS)
+    await linking.import_accounts(bot.services, ACCOUNTS)
+    before = bot._newest(telegram_world.ADMIN_CHAT)
+    asked = await bot.say(telegram_world.BOB, "/link bobby", "asked the managers")
+    card = await bot.tg.wait_for_message(
+        telegram_world.ADMIN_CHAT, has("Account claim"), after=before, timeout=10
+    )
 
-    shown = await bot.say(telegram_world.ALICE, "/link", "You are linked")
-    assert "media-server account Alice" in text_of(shown)  # @alice matched "Alice"
-    unknown = await bot.say(telegram_world.BOB, "/link bob", "There is no")
-    assert "media-server account bob" in text_of(unknown)
-    linked = await bot.say(telegram_world.BOB, "/link bobby", "Linked")
-    assert text_of(linked) == "Linked to the media-server account bobby."
-    taken = await bot.say(telegram_world.CAROL, "/link alice", "That media-server account")
-    assert "Alice is already linked to Alice; an admin can move it" in text_of(taken)
+    pressed = await bot.press(telegram_world.BOSS, card, "❌ Refuse")
+
+    assert (await bot.answer_to(pressed)).text == "Refused: Bob is not linked."
+    await bot.changed(card, "Refused by Boss")
+    await bot.tg.wait_for_message(
+        telegram_world.BOB, has("did not confirm"), after=asked.message_id, timeout=10
+    )
+    bob = await bot.user_id(telegram_world.BOB)
+    assert (await user_admin.get_user(bot.services, bob, bob)).media_server_username is None
+    assert labels(bot.tg.message(card.chat_id, card.message_id)) == []
 
 
 async def test_discord_status_and_link(discord_bot: DiscordWorld) -> None:
     bot = discord_bot
-    await users.import_accounts(bot.services, ACCOUNTS)
+    await linking.import_accounts(bot.services, ACCOUNTS)
     await store_two_job_runs(bot.services)
 
     status = await bot.run(discord_world.ALICE, "status")
@@ -70,10 +125,55 @@ async def test_discord_status_and_link(discord_bot: DiscordWorld) -> None:
     assert "full library scan: ok just now: 120 items" in status.text()
     assert "download sync: FAILED just now: Radarr is not reachable" in status.text()
     shown = await bot.run(discord_world.ALICE, "link")
-    assert "linked to the media-server account Alice" in shown.text()  # name Alice matched
-    linked = await bot.run(discord_world.BOB, "link", account="bobby")
-    assert "Linked to the media-server account bobby." in linked.text()
+    assert "You are not linked to a media-server account" in shown.text()  # a name alone
     unknown = await bot.run(discord_world.CAROL, "link", account="nobody")
     assert "There is no media-server account" in unknown.text()
     states = await jobs.job_states(bot.services)
     assert [s.ok for s in states] == [True, False]
+
+
+async def test_discord_a_claim_is_decided_by_the_first_managers_press(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await linking.import_accounts(bot.services, ACCOUNTS)
+    boss = await users.resolve_user(bot.services, Identity("discord", str(discord_world.BOSS)), "")
+    mod = await users.resolve_user(bot.services, Identity("discord", str(discord_world.MOD)), "Mo")
+    await user_admin.set_permissions(bot.services, boss.id, mod.id, Permission.MANAGE_USERS)
+
+    asked = await bot.run(discord_world.BOB, "link", account="BOBBY")
+    assert "asked the managers to confirm that you are the media-server account bobby" in (
+        asked.text()
+    )
+    await bot.discord.wait_for(
+        lambda: any("Account claim" in m.text() for m in _claim_cards(bot)), timeout=10
+    )
+    (card,) = _claim_cards(bot)
+    assert "Bob (@Bob) says they are the media-server account bobby" in card.text()
+    nobody = await answered(await bot.click(discord_world.ALICE, card, "Confirm"))
+    assert "not allowed to confirm account links" in nobody.text()
+
+    first, second = await asyncio.gather(
+        bot.click(discord_world.MOD, card, "Confirm"),
+        bot.click(discord_world.BOSS, card, "Confirm"),
+    )
+    answers = sorted([(await answered(first)).text(), (await answered(second)).text()])
+    winner = "Mo" if answers[1].endswith("by Mo.") else "Boss"
+    assert answers == ["Linked Bob to bobby.", f"This claim was confirmed already, by {winner}."]
+    await bot.changed(card, f"Confirmed by {winner}: Bob is the media-server account bobby")
+    assert bot.message(card).buttons() == []
+    await bot.discord.wait_for(
+        lambda: any(
+            "A manager confirmed it" in m.text() for m in bot.discord.dms(discord_world.BOB)
+        ),
+        timeout=10,
+    )
+    linked = await bot.run(discord_world.BOB, "link")
+    assert "linked to the media-server account bobby" in linked.text()
+    again = await bot.run(discord_world.BOB, "link", account="bobby")
+    assert "You are linked to the media-server account bobby already." in again.text()
+
+
+def _claim_cards(bot: DiscordWorld) -> list[Any]:
+    channel = bot.discord.channel_messages(discord_world.ADMIN_CHANNEL, include_ephemeral=False)
+    return [m for m in channel if "Account claim" in m.text()]
