@@ -422,12 +422,12 @@ def jobs_text(states: list[JobState], now: datetime) -> str:
     return "\n".join(["Background jobs:", *(f"• {line}" for line in job_lines(states, now))])
 
 
-def link_text(user: User, *, changed: bool = False) -> str:
+def link_text(user: User) -> str:
     """The `link` answer: the media-server account the user is linked to, if any."""
     name = user.media_server_username
     if name is None:
         return f"You are not linked to a media-server account. {LINK_USAGE}"
-    return f"{'Linked' if changed else 'You are linked'} to the media-server account {name}."
+    return f"You are linked to the media-server account {name}."
 
 
 def _past(action: str) -> str:

@@ -94,7 +94,7 @@ def add_commands(tree: Commands) -> None:
     for name, description, handler in simple:
         tree.add_command(app_commands.Command(name=name, description=description, callback=handler))
 
-    @tree.command(name="link", description="Link your media-server (Jellyfin/Emby) account")
+    @tree.command(name="link", description="Claim your media-server (Jellyfin/Emby) account")
     @app_commands.describe(account="Your username on the media server (empty: just show)")
     async def link(
         interaction: discord.Interaction[Any],

@@ -31,7 +31,7 @@ ADMIN = Identity("discord", "1")
 
 
 def services_on(storage: Storage, catalogue: FakeCatalogue, clock: FakeClock) -> Services:
-    config = CoreConfig(owners=frozenset({ADMIN}))
+    config = CoreConfig(owners=(ADMIN,))
     return Services(storage.uow, catalogue, clock, config)
 
 

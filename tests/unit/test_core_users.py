@@ -29,7 +29,7 @@ OWNER = Identity("telegram", "42")
 
 @pytest.fixture
 def world() -> World:
-    return World(config=CoreConfig(owners=frozenset({OWNER})))
+    return World(config=CoreConfig(owners=(OWNER,)))
 
 
 async def test_first_contact_registers_a_user_with_the_default_permissions(world: World) -> None:
