@@ -1,9 +1,11 @@
-"""/status and /link on Telegram and Discord, end to end on the fake platforms."""
+"""/status and /link on Telegram and Discord, end to end on the fake platforms: claims of
+media-server accounts, the managers' cards and their presses."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from core import jobs, linking, user_admin, users
@@ -14,6 +16,8 @@ from core.permissions import Permission
 from core.services import Services
 from tests import discord_world, telegram_world
 from tests.discord_world import DiscordWorld, answered
+from tests.fake_telegram import FakeTelegram
+from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import TelegramWorld, has, labels, text_of
 
 ACCOUNTS = [ServerAccount("a", "Alice"), ServerAccount("b", "bobby")]
@@ -113,6 +117,25 @@ async def test_telegram_a_refused_claim_changes_nothing_and_the_claimant_is_told
     bob = await bot.user_id(telegram_world.BOB)
     assert (await user_admin.get_user(bot.services, bob, bob)).media_server_username is None
     assert labels(bot.tg.message(card.chat_id, card.message_id)) == []
+
+
+async def test_telegram_without_an_admin_chat_each_manager_gets_the_card_privately(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    world = TelegramWorld(fake_telegram, fake_tmdb, tmp_path, admin_chat=None)
+    async with telegram_world.running(world) as bot:
+        await linking.import_accounts(bot.services, ACCOUNTS)
+        await bot.user_id(telegram_world.BOSS, "Boss")
+        before = bot._newest(telegram_world.BOSS)
+        await bot.say(telegram_world.BOB, "/link bobby", "asked the managers")
+        card = await bot.tg.wait_for_message(
+            telegram_world.BOSS, has("Account claim"), after=before, timeout=10
+        )
+
+        pressed = await bot.press(telegram_world.BOSS, card, "✅ Confirm")
+
+        assert (await bot.answer_to(pressed)).text == "Linked Bob to bobby."
+        await bot.changed(card, "Confirmed by Boss")
 
 
 async def test_discord_status_and_link(discord_bot: DiscordWorld) -> None:
