@@ -52,3 +52,18 @@ async def record_event(
         watchers = await uow.watchers.user_ids(request.media.id)
         payload = replace(payload, watcher_ids=tuple(watchers))
     await uow.events.add(kind, payload, now)
+
+
+def reassigned(payload: EventPayload, source_id: int, target_id: int) -> EventPayload:
+    """An event's snapshot with the target where it named the source."""
+
+    def swap(user_id: int) -> int:
+        return target_id if user_id == source_id else user_id
+
+    actor = payload.actor_id
+    return replace(
+        payload,
+        requested_by_id=swap(payload.requested_by_id),
+        actor_id=None if actor is None else swap(actor),
+        watcher_ids=tuple(dict.fromkeys(swap(w) for w in payload.watcher_ids)),
+    )

@@ -77,10 +77,10 @@ class UserRepository(Protocol):
 
     async def merge(self, source_id: int, target_id: int, now: datetime) -> None:
         """Make two users one: everything of ``source_id`` (identities, requests made and
-        modified, watched titles, delivery log) moves onto ``target_id`` and the source is
-        deleted. The target's own and role permissions become the union of both; its quota
-        limits and email stay where set, else take the source's. NotFound if either user
-        is missing."""
+        modified, watched titles, delivery log, the outbox events still to be delivered)
+        moves onto ``target_id`` and the source is deleted. The target's own and role
+        permissions become the union of both; its quota limits and email stay where set,
+        else take the source's. NotFound if either user is missing."""
         ...
 
 

@@ -45,6 +45,7 @@ from core.media import (
     SearchPage,
     SeasonInfo,
 )
+from core.outbox import reassigned
 from core.permissions import Permission
 from core.request_repositories import (
     MediaRepository,
@@ -704,6 +705,10 @@ class FakeUserRepository(_Repository):
             replace(a, recipient_id=target_id) if a.recipient_id == source_id else a
             for a in tables.attempts
         ]
+        for event_id, event in tables.events.items():
+            if event.delivered_at is None:
+                moved = reassigned(event.payload, source_id, target_id)
+                tables.events[event_id] = replace(event, payload=moved)
 
 
 def _held(user: User, own: Permission, roles: Permission, now: datetime | None = None) -> User:

@@ -8,8 +8,17 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select, update
 
 from core.errors import NotFound
+from core.outbox import reassigned
+from storage.repositories.events import dump_payload, load_payload
 from storage.sql import Db
-from storage.tables import identities_t, notification_logs_t, requests_t, users_t, watchers_t
+from storage.tables import (
+    events_t,
+    identities_t,
+    notification_logs_t,
+    requests_t,
+    users_t,
+    watchers_t,
+)
 
 _u = users_t.c
 _w = watchers_t.c
@@ -50,6 +59,13 @@ _REOWN = [
     .values(recipient_id=bindparam("target")),
 ]
 _DELETE = delete(users_t).where(_u.id == bindparam("source"))
+# The outbox's snapshots name users too: those still to be delivered follow the merge.
+_UNDELIVERED = select(events_t.c.id, events_t.c.payload).where(events_t.c.delivered_at.is_(None))
+_SET_PAYLOAD = (
+    update(events_t)
+    .where(events_t.c.id == bindparam("b_id"))
+    .values(payload=bindparam("b_payload"))
+)
 _UPDATE_TARGET = update(users_t).where(_u.id == bindparam("target"))
 
 
@@ -69,6 +85,7 @@ async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> 
     await db.execute(_DROP_TWICE_WATCHED, params)
     for statement in _REOWN:
         await db.execute(statement, params)
+    await _reassign_events(db, source_id, target_id)
     await db.execute(_DELETE, params)
     kept = [t if t is not None else s for s, t in zip(source[3:], target[3:], strict=True)]
     email, movie_limit, movie_days, tv_limit, tv_days = kept
@@ -85,3 +102,17 @@ async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> 
         ),
         params,
     )
+
+
+async def _reassign_events(db: Db, source_id: int, target_id: int) -> None:
+    """Undelivered events that name the source name the target instead (one statement to
+    read them, one to write those that change)."""
+    changed = []
+    for row in await db.all(_UNDELIVERED):
+        event_id, text = tuple(row)
+        payload = load_payload(text)
+        moved = reassigned(payload, source_id, target_id)
+        if moved != payload:
+            changed.append({"b_id": event_id, "b_payload": dump_payload(moved)})
+    if changed:
+        await db.execute(_SET_PAYLOAD, changed)

@@ -1553,11 +1553,14 @@ async def test_merging_moves_everything_of_a_user_onto_the_other(backend: Backen
             await uow.requests.usage(account.id, MOVIE, NOW - timedelta(days=7)),
             await uow.events.attempts(1),
             await uow.users.count(),
+            await uow.events.get(1),
         )
 
-    gone, merged, owner, made, modified, watching, usage, attempts, count = await read(
+    gone, merged, owner, made, modified, watching, usage, attempts, count, event = await read(
         backend, look
     )
+    assert event is not None
+    assert event.payload.requested_by_id == account.id  # still to be told: the account
     assert gone is None
     assert count == 1
     assert merged is not None

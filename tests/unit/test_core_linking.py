@@ -140,6 +140,7 @@ async def test_a_claim_waits_for_a_manager_who_confirms_it_once(world: World) ->
     (request,) = world.db.requests()
     assert request.requested_by.id == alice.id  # and the quota use with it
     assert world.db.watchers(media.id) == (alice.id,)
+    assert [e.payload.requested_by_id for e in world.db.events()] == [alice.id]  # to be told
     twice = await claims.decide_claim(
         world.services, manager.id, "telegram", claim.key, confirm=False
     )
