@@ -54,6 +54,7 @@ async def test_telegram_status_shows_each_jobs_last_run(bot: TelegramWorld) -> N
 
 async def test_telegram_a_claim_waits_for_a_managers_press_on_a_card(bot: TelegramWorld) -> None:
     await linking.import_accounts(bot.services, ACCOUNTS)
+    assert await bot.user_id(telegram_world.BOSS) == 1  # the first owner, made at start-up
     await bot.make(telegram_world.MOD, "moderator", "Mo")
     await bot.set_permissions(telegram_world.MOD, Permission.MANAGE_USERS)
     before = bot._newest(telegram_world.ADMIN_CHAT)

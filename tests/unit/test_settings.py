@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import core_config
 from bot.settings import OUR_PREFIXES, SettingsError, load_settings
 from core.identity import Identity
 from core.permissions import Permission
@@ -245,7 +246,10 @@ def test_owners_and_permissions_are_parsed(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_names_link_by_themselves_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTO_LINK_BY_NAME", "true")
-    assert load_settings(None).general.auto_link_by_name is True
+    monkeypatch.setenv("BOT_OWNERS", "discord:1,telegram:2")
+    config = core_config(load_settings(None))
+    assert config.auto_link_by_name is True
+    assert config.owners == (Identity("discord", "1"), Identity("telegram", "2"))
 
 
 def test_every_problem_is_listed_at_once_without_echoing_secrets(
