@@ -28,7 +28,7 @@ from adapters.discord.controls import button
 from adapters.discord.replies import defer, frozen, say, show
 from adapters.text import jobs_text, link_text
 from core import claims, jobs
-from core.claims import Claim, ClaimOutcome
+from core.claims import Claim, ClaimOutcome, Verdict
 from core.identity import Identity
 
 CONTENT = 2000  # characters in a message's content
@@ -88,6 +88,8 @@ async def on_claim(interaction: discord.Interaction[Any], args: list[str], _: li
     state = deps(interaction)
     decision = await claims.decide_claim(state.services, user.id, PLATFORM, key, confirm=confirm)
     await say(interaction, render.esc(press_answer(decision)))
+    if decision.verdict is Verdict.GONE:
+        return  # forged or expired: no card of a claim we know says otherwise
     shown = list(decision.cards)
     here = interaction.message
     if here is not None and (str(here.channel.id), str(here.id)) not in shown:

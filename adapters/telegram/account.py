@@ -89,6 +89,8 @@ async def on_claim(update: Update, context: Context) -> None:
     decision = await press.quickly(deciding)
     plain = decision.verdict in (Verdict.CONFIRMED, Verdict.REFUSED)
     await press.answer(press_answer(decision), alert=not plain)
+    if decision.verdict is Verdict.GONE:
+        return  # forged or expired: no card of a claim we know says otherwise
     notifier = press.deps.notifier
     shown = list(decision.cards)
     here = press.message

@@ -84,6 +84,7 @@ async def test_telegram_a_claim_waits_for_a_managers_press_on_a_card(bot: Telegr
     assert (await bot.answer_to(again)).text == "This claim was confirmed already, by Mo."
     forged = bot.tg.press(telegram_world.MOD, card, "lk:ok:AAAAAAAA")
     assert "expired or is not one I know" in (await bot.answer_to(forged)).text
+    assert "Confirmed by Mo" in text_of(bot.tg.message(card.chat_id, card.message_id))
 
     linked = await bot.say(telegram_world.ALICE, "/link", "You are linked")
     assert "media-server account Alice" in text_of(linked)
