@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -35,6 +36,7 @@ from core.services import Services, in_transaction
 
 CLAIM_TTL = timedelta(days=7)
 PREFIX = "claim:"
+_SHORT = re.compile(r"[A-Za-z0-9_-]{8}")  # what core.chat.new_key makes
 Card = tuple[str, str]  # (chat id, message id) of a card posted about a claim
 
 
@@ -167,7 +169,7 @@ async def decide_claim(
             raise NotFound("user", actor_id)
         if not has_any(actor.permissions, Permission.MANAGE_USERS):
             raise PermissionDenied("confirm account links", (Permission.MANAGE_USERS,))
-        state = await _load(uow, platform, key, services)
+        state = await _load(uow, platform, key, services) if _SHORT.fullmatch(short) else None
         if state is None or not isinstance(state.get("a"), int):
             return Decision(Verdict.GONE)
         # Every decision locks the account's user first: of two presses at once, the second

@@ -160,6 +160,10 @@ async def test_only_managers_decide_claims_and_forged_ones_are_gone(world: World
     forged = await claims.decide_claim(
         world.services, manager.id, "telegram", "AAAAAAAA", confirm=True
     )
+    pointer = await claims.decide_claim(  # a key typed by hand that is no claim's
+        world.services, manager.id, "telegram", "of:7", confirm=True
+    )
+    assert pointer.verdict is Verdict.GONE
     elsewhere = await claims.decide_claim(
         world.services, manager.id, "discord", claim.key, confirm=True
     )
