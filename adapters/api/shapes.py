@@ -126,7 +126,8 @@ def user_out(user: User, request_count: int, *, with_settings: bool = False) -> 
     """A user as Seerr shows one; ``with_settings`` for the admin or the user themself."""
     return UserOut(
         id=user.id,
-        email=user.email or "",
+        # Seerr gives a media-server account without an email its name there instead.
+        email=user.email or user.media_server_username or "",
         avatar="",
         username=user.display_name,
         plexUsername=None,
@@ -134,8 +135,7 @@ def user_out(user: User, request_count: int, *, with_settings: bool = False) -> 
         # client) cannot read.
         plexId=NO_PLEX_ID,
         jellyfinUsername=user.media_server_username,
-        # The media server's user id is not kept yet: null until it is.
-        jellyfinUserId=None,
+        jellyfinUserId=user.media_server_user_id,
         userType=JELLYFIN_USER if user.media_server_username else LOCAL_USER,
         permissions=int(user.permissions),
         movieQuotaLimit=user.quota.movie_limit,
