@@ -1,4 +1,4 @@
-# requestbot: one process for every chat adapter and background job.
+# requestbot: one process for every chat adapter, background job and the API.
 #   docker build -t requestbot .
 #   docker run --env-file .env -v requestbot-data:/data requestbot        (the bot)
 #   docker run --rm --env-file .env requestbot check                       (any subcommand)
@@ -27,6 +27,11 @@ RUN pip install -c .ci/constraints.txt . \
 USER requestbot
 ENV DATABASE_URL=sqlite+aiosqlite:////data/requestbot.db
 VOLUME ["/data"]
+
+# The Seerr-compatible API (API_ENABLED=true), on Seerr's port and every interface of the
+# container: publish it with `-p 5055:5055`.
+ENV API_HOST=0.0.0.0
+EXPOSE 5055
 
 # `requestbot health` fails when the running bot's heartbeat (written every 30 s) is
 # missing or older than 90 s: the process is gone or its event loop is stuck.

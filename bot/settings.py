@@ -6,6 +6,7 @@ Nothing outside ``bot/`` reads settings; the core and the adapters receive plain
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -329,6 +330,62 @@ class JobsSettings(_Section):
     full_scan_interval: float = Field(default=86_400, ge=1, le=30 * 86_400)
 
 
+# A key given in API_KEY: long enough not to be guessed, and fit for an HTTP header.
+_API_KEY = re.compile(r"[!-~]{32,}")
+
+
+def _listen_host(value: str) -> str:
+    """An address to listen on: a host name, an IPv4 address, or an IPv6 one (brackets
+    optional), without a scheme or a port."""
+    host = value.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(
+                "must be an address to listen on, such as 127.0.0.1 or 0.0.0.0 "
+                "(no http://, no port: the port is API_PORT)"
+            ) from None
+    elif not host or not re.fullmatch(r"[A-Za-z0-9.-]+", host):
+        raise ValueError("must be an address to listen on, such as 127.0.0.1 or 0.0.0.0")
+    return host
+
+
+class ApiSettings(_Section):
+    """The Seerr-compatible REST API: off unless enabled, its address, and a key of one's
+    own (else requestbot generates one and keeps it in the database)."""
+
+    model_config = SettingsConfigDict(env_prefix="API_")
+
+    enabled: bool = False
+    host: Annotated[str, AfterValidator(_listen_host)] = "127.0.0.1"
+    port: int = Field(default=5055, ge=1, le=65535)
+    key: SecretStr | None = None
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _shape(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        value = _blank_is_none(value)
+        if value is None:
+            return None
+        if not _API_KEY.fullmatch(str(value).strip()):
+            raise ValueError(
+                "must be at least 32 characters without spaces (e.g. `openssl rand -hex 32`), "
+                "or empty to let requestbot generate one"
+            )
+        return value
+
+    @property
+    def url(self) -> str:
+        """Where clients reach the API, e.g. ``http://127.0.0.1:5055/api/v1``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/api/v1"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every section; those after ``discord`` default to "not configured" (not read from
@@ -344,6 +401,7 @@ class Settings:
     sonarr: SonarrSettings = field(default_factory=SonarrSettings.model_construct)
     sonarr_4k: Sonarr4kSettings = field(default_factory=Sonarr4kSettings.model_construct)
     jobs: JobsSettings = field(default_factory=JobsSettings.model_construct)
+    api: ApiSettings = field(default_factory=ApiSettings.model_construct)
     warnings: tuple[str, ...] = ()  # names that are not settings but look like ones
 
     @property
@@ -395,12 +453,13 @@ SECTIONS: dict[str, type[_Section]] = {
     "sonarr": SonarrSettings,
     "sonarr_4k": Sonarr4kSettings,
     "jobs": JobsSettings,
+    "api": ApiSettings,
 }
 # Environment variables with these beginnings are taken to be meant for requestbot; others
 # (PATH, HOME, ...) are none of its business. Every name in the settings file is meant for it.
 OUR_PREFIXES = (
     "TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "EMBY_", "MEDIA_SERVER", "RADARR", "SONARR",
-    "JOBS_", "BOT_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA", "DEFAULT_PERMISSION",
+    "JOBS_", "API_", "BOT_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA", "DEFAULT_PERMISSION",
 )  # fmt: skip
 
 

@@ -66,6 +66,10 @@ SETTING_NAMES = (
     "JOBS_RECENT_SCAN_INTERVAL",
     "JOBS_DOWNLOAD_SYNC_INTERVAL",
     "JOBS_FULL_SCAN_INTERVAL",
+    "API_ENABLED",
+    "API_HOST",
+    "API_PORT",
+    "API_KEY",
 )
 
 
@@ -132,7 +136,14 @@ def test_the_image_keeps_its_database_in_its_volume_with_the_example_file(
     settings = load_settings(None)  # .dockerignore keeps .env out of the image
 
     assert settings.general.database_url == "sqlite+aiosqlite:////data/requestbot.db"
+    assert settings.api.host == "0.0.0.0"  # the example must not take it back to loopback
     assert settings.warnings == ()
+
+
+def test_the_image_exposes_the_api_on_seerrs_port() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert _image_env()["API_HOST"] == "0.0.0.0"
+    assert "EXPOSE 5055" in dockerfile.splitlines()
 
 
 def test_the_image_runs_requestbot_and_checks_its_health() -> None:
@@ -398,3 +409,54 @@ def test_a_complete_media_stack_is_configured(monkeypatch: pytest.MonkeyPatch) -
     assert not settings.radarr_4k.configured
     assert not settings.sonarr.configured
     assert settings.jobs.download_sync_interval == 60
+
+
+def test_the_api_is_off_on_loopback_and_seerrs_port_by_default() -> None:
+    api = load_settings(None).api
+    assert (api.enabled, api.host, api.port, api.key) == (False, "127.0.0.1", 5055, None)
+    assert api.url == "http://127.0.0.1:5055/api/v1"
+
+
+def test_the_api_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "k" * 40
+    monkeypatch.setenv("API_ENABLED", "true")
+    monkeypatch.setenv("API_HOST", "[::1]")
+    monkeypatch.setenv("API_PORT", "8055")
+    monkeypatch.setenv("API_KEY", f" {key} ")
+    api = load_settings(None).api
+    assert api.enabled
+    assert api.url == "http://[::1]:8055/api/v1"
+    assert api.key is not None
+    assert api.key.get_secret_value().strip() == key
+    assert key not in repr(api)
+
+
+@pytest.mark.parametrize("key", ["short-key", "a key with spaces in it, long enough anyway"])
+def test_an_api_key_too_short_or_with_spaces_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("API_KEY", key)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    [problem] = caught.value.problems
+    assert problem.startswith("API_KEY: must be at least 32 characters without spaces")
+    assert key not in problem
+
+
+def test_bad_api_addresses_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_HOST", "http://0.0.0.0:5055")
+    monkeypatch.setenv("API_PORT", "70000")
+    monkeypatch.setenv("API_ENABLED", "sometimes")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None)
+    problems = "\n".join(caught.value.problems)
+    assert "API_HOST: must be an address to listen on" in problems
+    assert "API_PORT: Input should be less than or equal to 65535" in problems
+    assert "API_ENABLED:" in problems
+
+
+def test_a_misspelt_api_setting_is_pointed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_ENABLE", "true")
+    assert load_settings(None).warnings == (
+        "API_ENABLE in the environment is not a setting; did you mean API_ENABLED?",
+    )
