@@ -10,6 +10,7 @@ from core.chat import Asked
 from core.domain import MediaRequest, QuotaReport, QuotaStatus, RequestStatus
 from core.errors import (
     AlreadyDecided,
+    ApiKeyFixed,
     Blocklisted,
     Conflict,
     CoreError,
@@ -18,6 +19,7 @@ from core.errors import (
     InvalidSeasons,
     InvalidTransition,
     NotFound,
+    OwnersOnly,
     PermissionDenied,
     ProtectedUser,
     QuotaExceeded,
@@ -317,6 +319,13 @@ def describe_error(error: CoreError, now: datetime) -> str:
             )
         case PermissionDenied():
             return f"You are not allowed to {error.action}."
+        case OwnersOnly():
+            return f"Only the bot's owners may {error.action}."
+        case ApiKeyFixed():
+            return (
+                "The API key is set in the settings (API_KEY): change it there and restart "
+                "requestbot to replace it."
+            )
         case NotFound():
             return f"There is no {error.kind} {error.key}."
         case TitleNotFound():

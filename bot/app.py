@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from adapters.api.keys import FixedApiKeys, StoredApiKeys
 from adapters.arr import ArrClient, ArrSettings, RadarrClient, SonarrClient
 from adapters.clock import SystemClock
 from adapters.jellyfin import JellyfinClient
 from adapters.tmdb.client import TmdbClient, is_read_token
+from bot.cli import keep_out_of_log
 from bot.settings import (
+    ApiSettings,
     DiscordSettings,
     MediaServerSettings,
     RadarrSettings,
@@ -27,7 +30,7 @@ from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
 from core.media import MediaType
 from core.notifications import Dispatcher, DispatchPolicy
-from core.ports import Catalogue, Downloader, MediaServer
+from core.ports import Catalogue, Clock, Downloader, MediaServer, UnitOfWorkFactory
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine
 from storage.migrate import upgrade_engine
@@ -49,14 +52,27 @@ RECENT_SLACK = timedelta(minutes=5)  # overlap between recently-added scans
 JOBS_START_DELAY = 1.0  # seconds from start-up to the jobs' first runs
 
 
+ApiKeys = StoredApiKeys | FixedApiKeys
+
+
+def api_keys(api: ApiSettings, uow: UnitOfWorkFactory, clock: Clock) -> ApiKeys:
+    """API_KEY when the settings give one, else the key kept in the database (generated on
+    first use); every key it comes to know is kept out of the log."""
+    if api.key is not None:
+        return FixedApiKeys(api.key.get_secret_value().strip())
+    return StoredApiKeys(uow, clock, known=keep_out_of_log)
+
+
 @dataclass
 class App:
     """Everything a front end needs: the core's services, the notification dispatcher and
-    the scheduler of the jobs (None when no media server or downloader is configured)."""
+    the scheduler of the jobs (None when no media server or downloader is configured), and
+    the API's key (which the owners' chat commands show too)."""
 
     services: Services
     dispatcher: Dispatcher
     database_url: str
+    api_keys: ApiKeys
     scheduler: Scheduler | None = None
 
 
@@ -271,4 +287,5 @@ async def open_app(
         jobs = build_jobs(settings, services, media_server, downloaders)
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
-        yield App(services, dispatcher, url, scheduler)
+        keys = api_keys(settings.api, uow, clock)
+        yield App(services, dispatcher, url, keys, scheduler)

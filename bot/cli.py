@@ -1,4 +1,4 @@
-"""The ``requestbot`` command: run, console, demo, migrate, check."""
+"""The ``requestbot`` command: run, api, api-key, console, demo, migrate, check, health."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ log = logging.getLogger("requestbot")
 
 DESCRIPTION = """\
 requestbot: ask for movies and shows from Discord and Telegram, with Seerr's request rules.
-Without a subcommand it runs the bot if a chat platform is configured, else the offline demo."""
+Without a subcommand it runs the bot if a chat platform or the API is enabled, else the demo."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run every configured chat adapter and background job")
+    sub.add_parser("api", help="run the Seerr-compatible API and the jobs, without the chats")
+    key = sub.add_parser("api-key", help="print the API key (generated once if there is none)")
+    key.add_argument("--rotate", action="store_true", help="replace it and print the new one")
     console = sub.add_parser("console", help="the bot in this terminal, on the configured TMDb")
     console.add_argument("--as", dest="user", help="act as this console user (default: you)")
     demo = sub.add_parser("demo", help="an offline tour: sample catalogue, throw-away database")
@@ -58,7 +61,7 @@ def _configure_logging(level: str, interactive: bool, secrets: Sequence[str] = (
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(Redact(secrets))
-    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic"):
+    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic", "uvicorn"):
         logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
 
 
@@ -69,6 +72,11 @@ class Redact(logging.Filter):
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if len(s) >= 8]
+
+    def add(self, secret: str) -> None:
+        """Mask ``secret`` too from now on (a key learnt while running)."""
+        if len(secret) >= 8 and secret not in self._secrets:
+            self._secrets.append(secret)
 
     def _clean(self, text: str) -> str:
         for secret in self._secrets:
@@ -110,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("See .env.example for every setting.", file=sys.stderr)
         return 2
     _print_warnings(settings.warnings)
-    command = args.command or ("run" if settings.platforms else "demo")
+    command = args.command or ("run" if settings.platforms or settings.api.enabled else "demo")
     if command == "health":  # Docker runs it every minute: no database or chat library
         from bot.health import health
 
@@ -128,6 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return run(commands.run(settings))
+        if command == "api":
+            return run(commands.run(settings, chats=False))
+        if command == "api-key":
+            from bot.api_commands import api_key
+
+            return run(api_key(settings, rotate=args.rotate))
         if command == "console":
             user = args.user or _login_name()
             return run(commands.console(settings, user, sys.stdin, sys.stdout))
@@ -192,8 +206,17 @@ def secrets(settings: Settings) -> list[str]:
         settings.radarr_4k.api_key,
         settings.sonarr.api_key,
         settings.sonarr_4k.api_key,
+        settings.api.key,
     ]
     return [s.get_secret_value().strip() for s in found if s is not None]
+
+
+def keep_out_of_log(secret: str) -> None:
+    """Mask ``secret`` in every log line from now on (the generated API key, once known)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, Redact):
+                found.add(secret)
 
 
 def _login_name() -> str:

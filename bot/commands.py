@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -21,6 +22,7 @@ from adapters.console.notifier import ConsoleNotifier
 from adapters.console.offline_catalogue import OfflineCatalogue
 from adapters.console.shell import ConsoleShell
 from adapters.text import job_lines
+from bot.api_commands import api_line
 from bot.app import (
     App,
     discord_config,
@@ -135,7 +137,7 @@ admin approves. You are {user}. Try, one line at a time:
 def _refusal(settings: Settings) -> str | None:
     """Why `run` would not start with these settings (None: it would)."""
     platforms = settings.platforms
-    if not platforms:
+    if not platforms and not settings.api.enabled:
         return NO_PLATFORM
     missing = [p for p in platforms if p not in CHAT_ADAPTERS]
     if missing:
@@ -149,35 +151,59 @@ def _refusal(settings: Settings) -> str | None:
     return None
 
 
-async def run(settings: Settings) -> int:
-    """Start every configured chat adapter and the notification dispatcher; stop on a signal."""
-    refusal = _refusal(settings)
+async def run(settings: Settings, *, chats: bool = True) -> int:
+    """Start every configured chat adapter (none unless ``chats``), the notification
+    dispatcher, the jobs and, when enabled or without chats, the API; stop on a signal."""
+    verb = "run" if chats else "api"
+    refusal = _refusal(settings) if chats else _api_refusal(settings)
     if refusal is not None:
         print(refusal, file=sys.stderr)
         return 2
-    refused = await _refused_token(settings)
+    refused = await _refused_token(settings) if chats else None
     if refused is not None:
         print(f"requestbot run: {refused}", file=sys.stderr)
         return 2
-    async with open_app(settings) as app:
-        adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in settings.platforms}
-        stop = asyncio.Event()
-        lost: list[str] = []  # platforms whose token stopped working while running
-        components = [
-            Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()
-        ]
-        components.append(Component("notifications", app.dispatcher.run))
-        if app.scheduler is not None:
-            components.append(Component("jobs", app.scheduler.run))
-        components.append(Component("heartbeat", _heartbeat(app.database_url)))
-        log.info("requestbot running: %s", ", ".join(c.name for c in components))
-        checking = asyncio.create_task(_startup_checks(settings, adapters), name="checks")
-        try:
-            code = await serve(components, stop=stop)
-        finally:
-            checking.cancel()
-            await asyncio.gather(checking, return_exceptions=True)
-        return 2 if lost else code
+    with ExitStack() as listening:
+        api_socket = None
+        if settings.api.enabled or not chats:  # bound first: a port in use stops nothing
+            from bot.api import CannotListen, api_listening
+
+            try:
+                api_socket = listening.enter_context(api_listening(settings.api))
+            except CannotListen as exc:
+                print(f"requestbot {verb}: the API {exc}; see API_HOST, API_PORT", file=sys.stderr)
+                return 2
+        async with open_app(settings) as app:
+            platforms = settings.platforms if chats else []
+            adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in platforms}
+            stop = asyncio.Event()
+            lost: list[str] = []  # platforms whose token stopped working while running
+            components = [
+                Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()
+            ]
+            components.append(Component("notifications", app.dispatcher.run))
+            if app.scheduler is not None:
+                components.append(Component("jobs", app.scheduler.run))
+            components.append(Component("heartbeat", _heartbeat(app.database_url)))
+            if api_socket is not None:
+                from bot.api import api_component
+
+                components.append(await api_component(settings.api, app, api_socket))
+            log.info("requestbot running: %s", ", ".join(c.name for c in components))
+            checking = asyncio.create_task(_startup_checks(settings, adapters), name="checks")
+            try:
+                code = await serve(components, stop=stop)
+            finally:
+                checking.cancel()
+                await asyncio.gather(checking, return_exceptions=True)
+            return 2 if lost else code
+
+
+def _api_refusal(settings: Settings) -> str | None:
+    """Why `api` would not start with these settings (None: it would)."""
+    if settings.tmdb.api_key is None:
+        return "requestbot api: set TMDB_API_KEY: the API searches and describes titles on TMDb."
+    return None
 
 
 async def _refused_token(settings: Settings) -> str | None:
@@ -389,6 +415,8 @@ async def check(settings: Settings) -> int:
                 f"{prefix}_URL, {prefix}_API_KEY, {prefix}_QUALITY_PROFILE, {prefix}_ROOT_FOLDER"
             )
             print(f"{name}: not configured (set {needs})")
+    path = _sqlite_file(settings.general.database_url)
+    await api_line(settings, path is None or path.exists())
     await _print_jobs(settings)
     refusal = _refusal(settings)
     if refusal is not None:

@@ -176,6 +176,23 @@ class ServiceRejected(CoreError):
         return f"{self.service} refused the request (HTTP {self.status}) {self.detail}".rstrip()
 
 
+@dataclass(eq=False)
+class OwnersOnly(CoreError):
+    """Something only the bot's owners (BOT_OWNERS) may do, asked by someone else."""
+
+    action: str
+
+    def __str__(self) -> str:
+        return f"{self.action}: only for the bot's owners"
+
+
+class ApiKeyFixed(CoreError):
+    """The API key is given in the settings (API_KEY): it is changed there, not rotated."""
+
+    def __str__(self) -> str:
+        return "the API key comes from the settings (API_KEY)"
+
+
 class Conflict(CoreError):
     """Storage lost a race (unique key, serialization failure); the use case is retried."""
 

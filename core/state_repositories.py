@@ -52,6 +52,11 @@ class SettingsRepository(Protocol):
 
     async def set(self, key: str, value: str, now: datetime) -> None: ...
 
+    async def set_default(self, key: str, value: str, now: datetime) -> str:
+        """Store ``value`` under ``key`` unless a value is there; return the value stored now.
+        Of several units doing this at once, all end with the first one's value."""
+        ...
+
 
 class ChatStateRepository(Protocol):
     """What a chat adapter keeps behind the short keys in its buttons, with an expiry."""

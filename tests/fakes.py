@@ -1168,6 +1168,9 @@ class FakeSettingsRepository(_Repository):
     async def set(self, key: str, value: str, now: datetime) -> None:
         (await self._write()).settings[key] = value
 
+    async def set_default(self, key: str, value: str, now: datetime) -> str:
+        return (await self._write()).settings.setdefault(key, value)
+
 
 class FakeWatcherRepository(_Repository):
     async def add(self, user_id: int, media_id: int, now: datetime) -> bool:

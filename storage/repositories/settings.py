@@ -27,6 +27,12 @@ def _set_statement(dialect: str) -> Any:
     )
 
 
+@functools.cache
+def _set_default_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(settings_t).on_conflict_do_nothing(index_elements=[settings_t.c.key])
+
+
 class SettingsCache:
     """Settings as last read, shared by one factory's units of work.
 
@@ -90,6 +96,18 @@ class SqlSettingsRepository:
         self.written.add(key)
         params = {"key": key, "value": value, "updated_at": now}
         await self._db.execute(_set_statement(self._db.conn.dialect.name), params)
+
+    async def set_default(self, key: str, value: str, now: datetime) -> str:
+        """Insert ``value`` unless ``key`` has one, then read what is stored. On PostgreSQL a
+        concurrent insert of the same key makes this one wait for it, and the read (a new
+        snapshot under READ COMMITTED) sees its value; SQLite serialises the writers."""
+        self.written.add(key)
+        params = {"key": key, "value": value, "updated_at": now}
+        await self._db.execute(_set_default_statement(self._db.conn.dialect.name), params)
+        stored = await self._read(key)
+        if stored is None:  # pragma: no cover - the row was just inserted or was there
+            raise RuntimeError(f"setting {key!r} vanished while being set")
+        return stored
 
     async def _read(self, key: str) -> str | None:
         value: str | None = await self._db.scalar(_GET, {"key": key})

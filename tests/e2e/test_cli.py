@@ -58,6 +58,7 @@ def run_bot(
                 "MOVIE_",
                 "TV_",
                 "LOG_",
+                "API_",
             )
         )
     }

@@ -34,6 +34,7 @@ SETTING_PREFIXES = (
     "RADARR_",
     "SONARR_",
     "JOBS_",
+    "API_",
 )
 
 

@@ -1329,6 +1329,28 @@ async def test_settings_are_plain_key_values(backend: Backend) -> None:
     assert await read(backend, look) == ('{"movie_limit": 5}', None)
 
 
+async def test_a_default_setting_is_stored_once_and_then_kept(backend: Backend) -> None:
+    first = await committed(backend, lambda uow: uow.settings.set_default("api_key", "one", NOW))
+    again = await committed(backend, lambda uow: uow.settings.set_default("api_key", "two", NOW))
+    assert (first, again) == ("one", "one")
+    assert await read(backend, lambda uow: uow.settings.get("api_key")) == "one"
+
+
+async def test_of_two_units_storing_a_default_at_once_both_end_with_the_first_ones(
+    backend: Backend,
+) -> None:
+    async def second() -> str:
+        return await committed(backend, lambda uow: uow.settings.set_default("api_key", "2", NOW))
+
+    async with backend.uow() as uow:
+        assert await uow.settings.set_default("api_key", "1", NOW) == "1"
+        racer = asyncio.create_task(second())
+        await backend.until_blocked(racer)
+        await uow.commit()
+    assert await racer == "1"
+    assert await read(backend, lambda uow: uow.settings.get("api_key")) == "1"
+
+
 # ----- chat adapters' memory -------------------------------------------------------------------
 
 

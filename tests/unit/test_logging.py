@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.cli import Redact, secrets
+from bot.cli import Redact, keep_out_of_log, secrets
 from bot.settings import load_settings
 
 
@@ -41,6 +41,7 @@ def test_every_api_key_of_the_settings_is_masked(monkeypatch: pytest.MonkeyPatch
         "RADARR_4K_API_KEY": "radarr4k-secret-0004",
         "SONARR_API_KEY": "sonarr-secret-0005",
         "SONARR_4K_API_KEY": "sonarr4k-secret-0006",
+        "API_KEY": "requestbot-api-secret-0007-0123456789",
     }
     for name, value in keys.items():
         monkeypatch.setenv(name, value)
@@ -51,3 +52,20 @@ def test_every_api_key_of_the_settings_is_masked(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("JELLYFIN_URL", "http://127.0.0.1:2")
 
     assert set(secrets(load_settings(None))) == set(keys.values())
+
+
+def test_a_key_learnt_while_running_is_masked_from_then_on() -> None:
+    key = "0123456789abcdef" * 4
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redact([]))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    log = logging.getLogger("test.redact.later")
+    try:
+        keep_out_of_log(key)
+        log.warning("the key is %s", key)
+    finally:
+        root.removeHandler(handler)
+
+    assert stream.getvalue() == "the key is ***\n"

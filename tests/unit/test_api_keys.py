@@ -1,0 +1,89 @@
+"""The API key: generated once, replaced on demand, compared in constant time, shown only
+to the bot's owners, never rotated when the settings give it."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.api.keys import FixedApiKeys, StoredApiKeys
+from core import api_keys
+from core.errors import ApiKeyFixed, OwnersOnly
+from core.identity import Identity
+from core.services import CoreConfig
+from tests.core_fixtures import World
+
+OWNER = Identity("telegram", "9001")
+
+
+@pytest.fixture
+def world() -> World:
+    return World(config=CoreConfig(owners=frozenset({OWNER})))
+
+
+def test_a_generated_key_is_long_random_and_fit_for_a_header() -> None:
+    first, second = api_keys.generate_key(), api_keys.generate_key()
+    assert first != second
+    assert len(first) == 64
+    assert set(first) <= set("0123456789abcdef")
+
+
+def test_keys_are_compared_whole_whatever_is_presented() -> None:
+    key = api_keys.generate_key()
+    assert api_keys.same_key(key, key)
+    assert not api_keys.same_key(key[:-1], key)
+    assert not api_keys.same_key(key.upper() + "é", key)  # not ASCII: no TypeError
+    assert not api_keys.same_key("", key)
+
+
+async def test_the_stored_key_is_generated_once_and_kept(world: World) -> None:
+    assert await api_keys.stored_key(world.uow) is None
+    key = await api_keys.ensure_key(world.uow, world.clock)
+    assert await api_keys.ensure_key(world.uow, world.clock) == key
+    assert await api_keys.stored_key(world.uow) == key
+
+
+async def test_a_rotated_key_replaces_the_old_one_at_once(world: World) -> None:
+    learnt: list[str] = []
+    keys = StoredApiKeys(world.uow, world.clock, known=learnt.append)
+    old = await keys.current()
+    new = await keys.rotate()
+    assert new != old
+    assert not await keys.matches(old)
+    assert await keys.matches(new)
+    assert learnt == [old, new]  # each told once, before it is used
+
+
+async def test_a_rotation_elsewhere_counts_on_the_next_check(world: World) -> None:
+    here = StoredApiKeys(world.uow, world.clock)
+    elsewhere = StoredApiKeys(world.uow, world.clock)
+    old = await here.current()
+    assert await here.matches(old)
+    new = await elsewhere.rotate()
+    assert not await here.matches(old)
+    assert await here.matches(new)
+
+
+async def test_nothing_matches_before_a_key_exists(world: World) -> None:
+    assert not await StoredApiKeys(world.uow, world.clock).matches("")
+    assert await api_keys.stored_key(world.uow) is None  # a check generates nothing
+
+
+async def test_a_key_from_the_settings_is_used_as_it_is_and_never_rotated() -> None:
+    keys = FixedApiKeys("k" * 40)
+    assert await keys.current() == "k" * 40
+    assert await keys.matches("k" * 40)
+    assert not await keys.matches("k" * 39)
+    with pytest.raises(ApiKeyFixed):
+        await keys.rotate()
+
+
+async def test_only_an_owner_sees_or_rotates_the_key(world: World) -> None:
+    keys = StoredApiKeys(world.uow, world.clock)
+    shown = await api_keys.owner_api_key(world.services, keys, OWNER)
+    assert shown == await keys.current()
+    rotated = await api_keys.owner_api_key(world.services, keys, OWNER, rotate=True)
+    assert rotated != shown
+    for stranger in (Identity("telegram", "1001"), Identity("discord", "9001")):
+        with pytest.raises(OwnersOnly):
+            await api_keys.owner_api_key(world.services, keys, stranger, rotate=True)
+    assert await keys.current() == rotated
