@@ -8,7 +8,10 @@ adapters.api.auth does; the test of the real wiring skips without adapters.api.a
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -32,7 +35,7 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from tests.e2e.test_cli_services import bot, start_bot
+from tests.e2e.test_cli_services import ROOT, bot, start_bot
 
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
 
@@ -268,3 +271,23 @@ async def test_requestbot_api_serves_the_real_routes_and_never_logs_the_key(
     log = (seen + rest).decode()
     assert process.returncode == 0, log
     assert key not in log
+
+
+LOADED = """\
+import sys
+import bot.commands
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"fastapi", "uvicorn"})))
+"""
+
+
+def test_the_bot_without_the_api_loads_neither_fastapi_nor_uvicorn(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == "\n"
