@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from adapters.api.keys import FixedApiKeys, StoredApiKeys  # noqa: E402
-from adapters.clock import SystemClock  # noqa: E402
-from storage import SqlUnitOfWorkFactory, create_engine, upgrade  # noqa: E402
+from adapters.api.keys import FixedApiKeys, StoredApiKeys
+from adapters.clock import SystemClock
+from storage import SqlUnitOfWorkFactory, create_engine, upgrade
 
 
 async def per_call(work: Callable[[], Awaitable[object]], n: int, concurrent: int) -> float:

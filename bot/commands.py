@@ -94,7 +94,7 @@ def telegram_adapter(app: App, config: TelegramConfig) -> TelegramAdapter:
     """The Telegram adapter on ``config``, its notifier registered with the dispatcher."""
     from adapters.telegram import TelegramAdapter
 
-    adapter = TelegramAdapter(app.services, config)
+    adapter = TelegramAdapter(app.services, config, app.api_keys)
     app.dispatcher.add_notifier(adapter.notifier)
     return adapter
 
@@ -103,7 +103,7 @@ def discord_adapter(app: App, config: DiscordConfig) -> DiscordAdapter:
     """The Discord adapter on ``config``, its notifier registered with the dispatcher."""
     from adapters.discord import DiscordAdapter
 
-    adapter = DiscordAdapter(app.services, config)
+    adapter = DiscordAdapter(app.services, config, app.api_keys)
     app.dispatcher.add_notifier(adapter.notifier)
     return adapter
 

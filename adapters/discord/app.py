@@ -19,6 +19,7 @@ from adapters.discord.config import DiscordConfig
 from adapters.discord.context import Deps
 from adapters.discord.controls import Control
 from adapters.discord.notifier import DiscordNotifier
+from core.api_keys import ApiKeyManager
 from core.errors import ServiceRejected, ServiceUnavailable
 from core.services import Services
 
@@ -115,10 +116,10 @@ async def check(config: DiscordConfig) -> str:
 class DiscordAdapter:
     """Runs the client until cancelled; its notifier delivers the outbox's events."""
 
-    def __init__(self, services: Services, config: DiscordConfig) -> None:
+    def __init__(self, services: Services, config: DiscordConfig, api_keys: ApiKeyManager) -> None:
         self.config = config
         self.notifier = DiscordNotifier(services, config)
-        self.deps = Deps(services, config, self.notifier)
+        self.deps = Deps(services, config, self.notifier, api_keys)
         self._client: RequestBot | None = None
         self._connected = asyncio.Event()
 

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import account as account_commands
-from adapters.discord import admin, approvals, mine, requesting, search
+from adapters.discord import admin, apikey, approvals, mine, requesting, search
 from adapters.discord.autocomplete import Suggestions
 from adapters.discord.context import deps, report_error
 from adapters.discord.controls import Handler, Registry, unknown_component
@@ -114,6 +114,11 @@ def add_commands(tree: Commands) -> None:
         grant: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         await admin.on_permissions(interaction, user, grant)
+
+    @tree.command(name="apikey", description="See or replace the API key (bot owners)")
+    @app_commands.describe(rotate="Replace it: the old key stops working at once")
+    async def api_key(interaction: discord.Interaction[Any], rotate: bool = False) -> None:
+        await apikey.on_apikey(interaction, rotate)
 
 
 async def _suggest(

@@ -17,6 +17,7 @@ from adapters.discord.replies import say
 from adapters.memory import KeyedLocks
 from adapters.text import APOLOGY, UserFacing
 from core import users
+from core.api_keys import ApiKeyManager
 from core.errors import CoreError
 from core.identity import Identity, User
 from core.permissions import Permission
@@ -32,6 +33,7 @@ class Deps:
     services: Services
     config: DiscordConfig
     notifier: DiscordNotifier
+    api_keys: ApiKeyManager  # shown to the bot's owners (/apikey)
     locks: KeyedLocks = field(default_factory=KeyedLocks)
 
 

@@ -22,6 +22,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram import callbacks
 from adapters.telegram.account import on_claim, on_link, on_status
+from adapters.telegram.apikey import on_apikey
 from adapters.telegram.approvals import (
     on_approve,
     on_decline,
@@ -59,6 +60,7 @@ from adapters.telegram.start import (
     set_default_commands,
 )
 from adapters.telegram.transport import aiohttp_request
+from core.api_keys import ApiKeyManager
 from core.errors import ServiceRejected, ServiceUnavailable
 from core.services import Services
 
@@ -76,6 +78,7 @@ COMMANDS = {
     "pending": on_pending,
     "status": on_status,
     "link": on_link,
+    "apikey": on_apikey,  # owners only, in private: not in any menu
 }
 BUTTONS = (
     (callbacks.SEARCH_PAGE, on_page),
@@ -98,7 +101,10 @@ WATCH_INTERVAL = 60.0
 
 
 def build_application(
-    services: Services, config: TelegramConfig, notifier: TelegramNotifier
+    services: Services,
+    config: TelegramConfig,
+    notifier: TelegramNotifier,
+    api_keys: ApiKeyManager,
 ) -> Application:  # type: ignore[type-arg]
     """The Application with our rate limiter, HTML by default, concurrent updates (two
     managers' presses are handled at once; the core decides who wins) and every handler."""
@@ -122,7 +128,7 @@ def build_application(
         )
         .build()
     )
-    application.bot_data["deps"] = Deps(services, config, notifier)
+    application.bot_data["deps"] = Deps(services, config, notifier, api_keys)
     for name, handler in COMMANDS.items():
         application.add_handler(CommandHandler(name, handler))
     for pattern, pressed in BUTTONS:
@@ -164,10 +170,10 @@ async def check(config: TelegramConfig) -> str:
 class TelegramAdapter:
     """Runs the bot until cancelled; its notifier delivers the outbox's events."""
 
-    def __init__(self, services: Services, config: TelegramConfig) -> None:
+    def __init__(self, services: Services, config: TelegramConfig, api_keys: ApiKeyManager) -> None:
         self.config = config
         self.notifier = TelegramNotifier(services, config)
-        self.application = build_application(services, config, self.notifier)
+        self.application = build_application(services, config, self.notifier, api_keys)
         self._polling = asyncio.Event()
 
     async def tell(self, user_id: int, text: str) -> None:

@@ -24,6 +24,7 @@ from adapters.telegram.messages import PLATFORM
 from adapters.telegram.notifier import TelegramNotifier
 from adapters.text import UserFacing
 from core import users
+from core.api_keys import ApiKeyManager
 from core.identity import Identity, User
 from core.services import Services
 
@@ -73,6 +74,7 @@ class Deps:
     services: Services
     config: TelegramConfig
     notifier: TelegramNotifier
+    api_keys: ApiKeyManager  # shown to the bot's owners (/apikey)
     answered: Recent[str, bool] = field(default_factory=Recent)  # callback query ids
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     latest: Recent[str, int] = field(default_factory=Recent)  # picker key -> state version
