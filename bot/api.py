@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from adapters.api.server import CannotListen, listen, serve
-from bot.app import ApiKeys, App
+from bot.app import ApiKeySource, App
 from bot.runner import Component
 from bot.settings import ApiSettings
 
@@ -35,10 +35,11 @@ def api_listening(api: ApiSettings) -> Iterator[socket.socket]:
         sock.close()
 
 
-def build_app(app: App, keys: ApiKeys, routers: Sequence[APIRouter] = ()) -> Any:
+def build_app(app: App, keys: ApiKeySource) -> Any:
     """The FastAPI app of every route, on the bot's services and key."""
     # FastAPI loads only now. (Looked up by name: the routes' package is built beside this.)
     build_api = importlib.import_module("adapters.api.app").build_api
+    routers: Sequence[APIRouter] = ()  # the titles' and the downloaders' routers join here
     return build_api(app.services, keys, routers=routers)
 
 
@@ -47,7 +48,7 @@ async def api_component(
     app: App,
     sock: socket.socket,
     *,
-    asgi: Callable[[App, ApiKeys], Any] = build_app,
+    asgi: Callable[[App, ApiKeySource], Any] = build_app,
 ) -> Component:
     """The component serving ``asgi(app, keys)`` on ``sock``. A key is made sure of first,
     so that `requestbot api-key` and the clients agree on it from the start."""

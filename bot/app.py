@@ -52,10 +52,10 @@ RECENT_SLACK = timedelta(minutes=5)  # overlap between recently-added scans
 JOBS_START_DELAY = 1.0  # seconds from start-up to the jobs' first runs
 
 
-ApiKeys = StoredApiKeys | FixedApiKeys
+ApiKeySource = StoredApiKeys | FixedApiKeys
 
 
-def api_keys(api: ApiSettings, uow: UnitOfWorkFactory, clock: Clock) -> ApiKeys:
+def api_keys(api: ApiSettings, uow: UnitOfWorkFactory, clock: Clock) -> ApiKeySource:
     """API_KEY when the settings give one, else the key kept in the database (generated on
     first use); every key it comes to know is kept out of the log."""
     if api.key is not None:
@@ -72,7 +72,7 @@ class App:
     services: Services
     dispatcher: Dispatcher
     database_url: str
-    api_keys: ApiKeys
+    api_keys: ApiKeySource
     scheduler: Scheduler | None = None
 
 

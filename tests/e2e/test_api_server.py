@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from bot.api import api_component, api_listening
-from bot.app import ApiKeys, App, open_app
+from bot.app import ApiKeySource, App, open_app
 from bot.runner import serve
 from bot.settings import (
     ApiSettings,
@@ -71,7 +71,7 @@ class StandIn:
     release: asyncio.Event
     entered: asyncio.Event
 
-    def app(self, _app: App, keys: ApiKeys) -> FastAPI:
+    def app(self, _app: App, keys: ApiKeySource) -> FastAPI:
         api = FastAPI()
 
         @api.get("/api/v1/status")
