@@ -1,14 +1,15 @@
 """The API's key (adapters.api.auth.ApiKeys): the one generated and kept in the database,
 or the one given in the settings.
 
-A check reads the stored key on every call (one small read), so that a rotation by another
-process counts on the very next request. Each key this process comes to know is handed to
-``known`` first, which keeps it out of the log.
+A check reads the stored key anew (one small read), so that a rotation by another process
+counts on the very next request; checks that wait at the same moment share one read. Each
+key this process comes to know is handed to ``known`` first, which keeps it out of the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 
 from core import api_keys
 from core.errors import ApiKeyFixed
@@ -17,6 +18,36 @@ from core.ports import Clock, UnitOfWorkFactory
 
 def _ignore(key: str) -> None:
     return None
+
+
+class SharedReads:
+    """A value read on demand, where each caller gets a read that began after it asked (so
+    that nothing committed before its call is missed), and the callers that ask while one
+    read is under way share the next one: under load, one read serves a whole burst."""
+
+    def __init__(self, read: Callable[[], Awaitable[str | None]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[str | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def get(self) -> str | None:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if self._reader is None:
+                self._reader = asyncio.create_task(self._reading())
+        return await asyncio.shield(self._next)
+
+    async def _reading(self) -> None:
+        try:
+            while self._next is not None:
+                waiting, self._next = self._next, None  # who asks from now on waits for more
+                try:
+                    waiting.set_result(await self._read())
+                except Exception as exc:
+                    waiting.set_exception(exc)
+                    waiting.exception()  # told to whoever still waits; not "never retrieved"
+        finally:
+            self._reader = None
 
 
 class StoredApiKeys:
@@ -29,10 +60,11 @@ class StoredApiKeys:
         self._clock = clock
         self._known = known
         self._last: str | None = None
+        self._stored = SharedReads(lambda: api_keys.stored_key(uow))
 
     async def matches(self, presented: str) -> bool:
         """Whether ``presented`` is the key stored now (constant-time)."""
-        key = await api_keys.stored_key(self._uow)
+        key = await self._stored.get()
         if key is None:
             return False
         self._learn(key)

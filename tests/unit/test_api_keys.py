@@ -3,9 +3,11 @@ to the bot's owners, never rotated when the settings give it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from adapters.api.keys import FixedApiKeys, StoredApiKeys
+from adapters.api.keys import FixedApiKeys, SharedReads, StoredApiKeys
 from core import api_keys
 from core.errors import ApiKeyFixed, OwnersOnly
 from core.identity import Identity
@@ -87,3 +89,44 @@ async def test_only_an_owner_sees_or_rotates_the_key(world: World) -> None:
         with pytest.raises(OwnersOnly):
             await api_keys.owner_api_key(world.services, keys, stranger, rotate=True)
     assert await keys.current() == rotated
+
+
+class GatedReads:
+    """A read that counts its calls, and returns its call number once let through."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def read(self) -> str | None:
+        self.calls += 1
+        number = self.calls
+        self.started.set()
+        await self.gate.wait()
+        if number == 3:
+            raise ConnectionError("the database went away")
+        return f"read {number}"
+
+
+async def test_checks_asking_during_a_read_share_the_next_one_never_an_older_one() -> None:
+    reads = GatedReads()
+    shared = SharedReads(reads.read)
+    first = asyncio.create_task(shared.get())
+    await reads.started.wait()  # the first read is under way
+    later = [asyncio.create_task(shared.get()) for _ in range(5)]  # they ask before it ends
+    reads.gate.set()
+
+    assert await first == "read 1"
+    assert await asyncio.gather(*later) == ["read 2"] * 5  # begun after they asked, shared
+    assert reads.calls == 2
+
+
+async def test_a_failed_read_fails_its_checks_and_the_next_check_reads_again() -> None:
+    reads = GatedReads()
+    reads.calls = 2
+    reads.gate.set()
+    shared = SharedReads(reads.read)
+    with pytest.raises(ConnectionError):
+        await shared.get()
+    assert await shared.get() == "read 4"
