@@ -74,6 +74,7 @@ requestbot run: no chat platform is configured.
 Set at least one of these (in the environment or in .env; see .env.example):
   TELEGRAM_BOT_TOKEN   the token @BotFather gave your Telegram bot
   DISCORD_BOT_TOKEN    the token of your Discord application's bot
+  API_ENABLED=true     to serve the Seerr-compatible API (Home Assistant, Homepage, ...)
 and TMDB_API_KEY for searching. To look around first, run:  requestbot demo"""
 
 
