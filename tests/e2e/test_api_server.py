@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from bot.settings import (
     TmdbSettings,
 )
 from tests.e2e.test_cli_services import ROOT, bot, start_bot
+from tests.fake_telegram import FakeTelegram
 
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
 
@@ -291,3 +293,36 @@ def test_the_bot_without_the_api_loads_neither_fastapi_nor_uvicorn(tmp_path: Pat
         check=True,
     )
     assert done.stdout == "\n"
+
+
+async def test_the_key_sent_to_an_owner_never_reaches_the_debug_log(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake_telegram.add_user(1001, "Boss")
+    process = await start_bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=fake_telegram.token,
+        TELEGRAM_BASE_URL=fake_telegram.base_url,
+        TELEGRAM_POLL_TIMEOUT="2",
+        TMDB_API_KEY="unused-tmdb-key",
+        TMDB_BASE_URL="http://127.0.0.1:9",
+        BOT_OWNERS="telegram:1001",
+        LOG_LEVEL="DEBUG",
+    )
+    try:
+        await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=30)
+        fake_telegram.send_text(1001, "/apikey")
+        shown = await fake_telegram.wait_for_message(1001, timeout=20)
+        fake_telegram.send_text(1001, "/apikey rotate")
+        rotated = await fake_telegram.wait_for_message(1001, after=shown, timeout=20)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, err.decode()
+    keys = [next(w for w in (m.text or "").split() if len(w) == 64) for m in (shown, rotated)]
+    assert keys[0] != keys[1]
+    log = err.decode()
+    assert "sendMessage" in log  # the debug log was on, with what was sent...
+    assert not any(key in log + out.decode() for key in keys)  # ...without the keys
