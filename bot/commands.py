@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -175,29 +176,34 @@ async def run(settings: Settings, *, chats: bool = True) -> int:
                 print(f"requestbot {verb}: the API {exc}; see API_HOST, API_PORT", file=sys.stderr)
                 return 2
         async with open_app(settings) as app:
-            platforms = settings.platforms if chats else []
-            adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in platforms}
-            stop = asyncio.Event()
-            lost: list[str] = []  # platforms whose token stopped working while running
-            components = [
-                Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()
-            ]
-            components.append(Component("notifications", app.dispatcher.run))
-            if app.scheduler is not None:
-                components.append(Component("jobs", app.scheduler.run))
-            components.append(Component("heartbeat", _heartbeat(app.database_url)))
-            if api_socket is not None:
-                from bot.api import api_component
+            return await _serve_app(settings, app, settings.platforms if chats else [], api_socket)
 
-                components.append(await api_component(settings.api, app, api_socket))
-            log.info("requestbot running: %s", ", ".join(c.name for c in components))
-            checking = asyncio.create_task(_startup_checks(settings, adapters), name="checks")
-            try:
-                code = await serve(components, stop=stop)
-            finally:
-                checking.cancel()
-                await asyncio.gather(checking, return_exceptions=True)
-            return 2 if lost else code
+
+async def _serve_app(
+    settings: Settings, app: App, platforms: Sequence[str], api_socket: socket.socket | None
+) -> int:
+    """Run the chat adapters of ``platforms``, the dispatcher, the jobs, the heartbeat and
+    the API (on ``api_socket``, if given) until a signal; the exit code."""
+    adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in platforms}
+    stop = asyncio.Event()
+    lost: list[str] = []  # platforms whose token stopped working while running
+    components = [Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()]
+    components.append(Component("notifications", app.dispatcher.run))
+    if app.scheduler is not None:
+        components.append(Component("jobs", app.scheduler.run))
+    components.append(Component("heartbeat", _heartbeat(app.database_url)))
+    if api_socket is not None:
+        from bot.api import api_component
+
+        components.append(await api_component(settings.api, app, api_socket))
+    log.info("requestbot running: %s", ", ".join(c.name for c in components))
+    checking = asyncio.create_task(_startup_checks(settings, adapters), name="checks")
+    try:
+        code = await serve(components, stop=stop)
+    finally:
+        checking.cancel()
+        await asyncio.gather(checking, return_exceptions=True)
+    return 2 if lost else code
 
 
 def _api_refusal(settings: Settings) -> str | None:
