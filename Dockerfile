@@ -2,6 +2,8 @@
 #   docker build -t requestbot .
 #   docker run --env-file .env -v requestbot-data:/data requestbot        (the bot)
 #   docker run --rm --env-file .env requestbot check                       (any subcommand)
+#   docker run ... -p 5055:5055 requestbot                                  (with API_ENABLED=true)
+#   docker exec <container> requestbot api-key                             (the API's key)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
