@@ -41,7 +41,7 @@ async def _key(settings: Settings, rotate: bool) -> str:
     await upgrade(url)  # the table the key is kept in
     engine = create_engine(url)
     try:
-        found = api_keys(settings.api, SqlUnitOfWorkFactory(engine), SystemClock())
+        found = api_keys(settings.api, url, SqlUnitOfWorkFactory(engine), SystemClock())
         return await (found.rotate() if rotate else found.current())
     finally:
         await engine.dispose()

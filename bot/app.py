@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.api.keys import FixedApiKeys, StoredApiKeys
+from sqlalchemy.engine import make_url
+
+from adapters.api.keys import EveryCheck, FixedApiKeys, StampFile, StoredApiKeys
 from adapters.arr import ArrClient, ArrSettings, RadarrClient, SonarrClient
 from adapters.clock import SystemClock
 from adapters.jellyfin import JellyfinClient
@@ -55,12 +58,25 @@ JOBS_START_DELAY = 1.0  # seconds from start-up to the jobs' first runs
 ApiKeySource = StoredApiKeys | FixedApiKeys
 
 
-def api_keys(api: ApiSettings, uow: UnitOfWorkFactory, clock: Clock) -> ApiKeySource:
+def api_keys(
+    api: ApiSettings, database_url: str, uow: UnitOfWorkFactory, clock: Clock
+) -> ApiKeySource:
     """API_KEY when the settings give one, else the key kept in the database (generated on
-    first use); every key it comes to know is kept out of the log."""
+    first use; on SQLite, a stamp file beside it tells of rotations); every key it comes to
+    know is kept out of the log."""
     if api.key is not None:
         return FixedApiKeys(api.key.get_secret_value().strip())
-    return StoredApiKeys(uow, clock, known=keep_out_of_log)
+    path = sqlite_file(database_url)
+    changes = StampFile(path.with_name(f"{path.name}-api-key")) if path else EveryCheck()
+    return StoredApiKeys(uow, clock, known=keep_out_of_log, changes=changes)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
 
 
 @dataclass
@@ -287,5 +303,5 @@ async def open_app(
         jobs = build_jobs(settings, services, media_server, downloaders)
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
-        keys = api_keys(settings.api, uow, clock)
+        keys = api_keys(settings.api, url, uow, clock)
         yield App(services, dispatcher, url, keys, scheduler)

@@ -15,7 +15,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from adapters.clock import SystemClock
@@ -31,6 +30,7 @@ from bot.app import (
     job_names,
     media_server_client,
     open_app,
+    sqlite_file,
     telegram_config,
     tmdb_client,
 )
@@ -422,7 +422,7 @@ async def check(settings: Settings) -> int:
                 f"{prefix}_URL, {prefix}_API_KEY, {prefix}_QUALITY_PROFILE, {prefix}_ROOT_FOLDER"
             )
             print(f"{name}: not configured (set {needs})")
-    path = _sqlite_file(settings.general.database_url)
+    path = sqlite_file(settings.general.database_url)
     await api_line(settings, path is None or path.exists())
     await _print_jobs(settings)
     refusal = _refusal(settings)
@@ -433,19 +433,11 @@ async def check(settings: Settings) -> int:
     return 0 if refusal is None else 2
 
 
-def _sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL (None for PostgreSQL)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return None
-    return Path(parsed.database)
-
-
 async def _database_line(url: str) -> bool:
     """The database: its revision, or that `run` will create it (and can), or what is wrong;
     nothing is created or migrated here."""
     shown = _safe_url(url)
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and not path.exists():
         folder = next(p for p in (path.absolute(), *path.absolute().parents) if p.exists())
         if not os.access(folder, os.W_OK | os.X_OK):
@@ -489,7 +481,7 @@ async def _print_jobs(settings: Settings) -> None:
         print("Jobs: none (they need a media server or a downloader)")
         return
     url = settings.general.database_url
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and not path.exists():
         states = [JobState(name) for name in names]  # no database yet: none has run
     else:

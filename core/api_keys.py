@@ -1,8 +1,8 @@
 """The API key: generated once and kept in the database (unless the settings give one),
 shown to and replaced by the bot's owners, compared in constant time.
 
-Every check reads the stored key again, so a rotation made by any process (``requestbot
-api-key --rotate`` beside a running bot) refuses the old key on the very next call.
+A rotation made by any process (``requestbot api-key --rotate`` beside a running bot)
+refuses the old key on the very next call; adapters/api/keys.py keeps that check cheap.
 """
 
 from __future__ import annotations

@@ -168,6 +168,30 @@ async def test_stopping_lets_the_request_in_flight_finish_then_refuses_connectio
             await client.get("/status")
 
 
+async def test_answers_on_a_kept_alive_connection_do_not_wait_for_delayed_acks(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path, port=free_port())
+    async with served(settings) as api:
+        port = int(api.base.split(":")[2].split("/")[0])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        asked = b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Api-Key: wrong\r\n\r\n"
+        started = asyncio.get_running_loop().time()
+        for _ in range(50):  # with Nagle's algorithm on, each waits 40 ms for an ACK
+            writer.write(asked)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+        took = asyncio.get_running_loop().time() - started
+        writer.close()
+        await writer.wait_closed()
+    assert took < 1.0, f"50 answers took {took:.2f} s"
+
+
 @pytest.mark.parametrize("command", ["api", "run"])
 async def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path, command: str) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:

@@ -4,13 +4,15 @@ to the bot's owners, never rotated when the settings give it."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from adapters.api.keys import FixedApiKeys, SharedReads, StoredApiKeys
+from adapters.api.keys import FixedApiKeys, SharedReads, StampFile, StoredApiKeys
 from core import api_keys
 from core.errors import ApiKeyFixed, OwnersOnly
 from core.identity import Identity
+from core.ports import UnitOfWork
 from core.services import CoreConfig
 from tests.core_fixtures import World
 
@@ -63,6 +65,43 @@ async def test_a_rotation_elsewhere_counts_on_the_next_check(world: World) -> No
     new = await elsewhere.rotate()
     assert not await here.matches(old)
     assert await here.matches(new)
+
+
+class CountedReads:
+    """A unit-of-work factory that counts the read-only units it opens."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.reads = 0
+
+    def __call__(self, *, write: bool = True) -> UnitOfWork:
+        self.reads += not write
+        return self.world.uow(write=write)
+
+
+async def test_with_a_stamp_file_a_check_reads_the_key_only_after_a_rotation(
+    world: World, tmp_path: Path
+) -> None:
+    counted = CountedReads(world)
+    stamp = tmp_path / "requestbot.db-api-key"
+    here = StoredApiKeys(counted, world.clock, changes=StampFile(stamp))
+    elsewhere = StoredApiKeys(world.uow, world.clock, changes=StampFile(stamp))
+    old = await here.current()
+    reads = counted.reads
+    for _ in range(5):
+        assert await here.matches(old)
+    assert counted.reads == reads  # nothing but a look at the stamp
+
+    new = await elsewhere.rotate()
+
+    assert not await here.matches(old)
+    assert await here.matches(new)
+    assert counted.reads == reads + 1
+    mine = await here.rotate()  # its own rotation: read back at the next check, then known
+    assert await here.matches(mine)
+    assert await here.matches(mine)
+    assert not await here.matches(new)
+    assert counted.reads == reads + 2
 
 
 async def test_nothing_matches_before_a_key_exists(world: World) -> None:
