@@ -4,20 +4,25 @@ and no FastAPI."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from adapters.api.app import build_api
+from adapters.api.auth import admin_user
 from adapters.api.server import CannotListen, listen, serve
+from adapters.api.services import services_router
+from adapters.api.shapes import media_info_lookup
+from adapters.api.titles import titles_router
+from adapters.arr.options import ArrOptions
 from bot.app import ApiKeySource, App
 from bot.runner import Component
 from bot.settings import ApiSettings
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import FastAPI
 
 __all__ = ["CannotListen", "api_component", "api_listening", "build_app"]
 
@@ -35,11 +40,16 @@ def api_listening(api: ApiSettings) -> Iterator[socket.socket]:
         sock.close()
 
 
-def build_app(app: App, keys: ApiKeySource) -> Any:
-    """The FastAPI app of every route, on the bot's services and key."""
-    # FastAPI loads only now. (Looked up by name: the routes' package is built beside this.)
-    build_api = importlib.import_module("adapters.api.app").build_api
-    routers: Sequence[APIRouter] = ()  # the titles' and the downloaders' routers join here
+def build_app(app: App, keys: ApiKeySource) -> FastAPI:
+    """The FastAPI app of every route, on the bot's services, key, TMDb client and
+    downloaders."""
+    routers = [
+        services_router({route: ArrOptions(c) for route, c in app.arr_clients.items()}, admin_user)
+    ]
+    if app.tmdb is not None:
+        routers.append(titles_router(app.tmdb, media_info_lookup(app.services)))
+    else:
+        log.warning("API: the catalogue is not TMDb, so /search, /movie and /tv are not served")
     return build_api(app.services, keys, routers=routers)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,6 +90,10 @@ class App:
     database_url: str
     api_keys: ApiKeySource
     scheduler: Scheduler | None = None
+    # What the API's title and downloader routes read: TMDb's own bodies (None when the
+    # catalogue is not TMDb, as in the offline demo) and the downloaders the jobs use.
+    tmdb: TmdbClient | None = None
+    arr_clients: Mapping[tuple[MediaType, bool], ArrClient] = field(default_factory=dict)
 
 
 def job_names(settings: Settings) -> tuple[str, ...]:
@@ -278,8 +282,9 @@ async def open_app(
             media_server = await stack.enter_async_context(
                 media_server_client(settings.media_server)
             )
+        arr_clients = downloader_clients(settings)
         routes: dict[tuple[MediaType, bool], Downloader] = {}
-        for route, client in downloader_clients(settings).items():
+        for route, client in arr_clients.items():
             routes[route] = await stack.enter_async_context(client)
         downloaders = Downloaders(routes)
         uow = SqlUnitOfWorkFactory(engine)
@@ -304,4 +309,5 @@ async def open_app(
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
         keys = api_keys(settings.api, url, uow, clock)
-        yield App(services, dispatcher, url, keys, scheduler)
+        tmdb = catalogue if isinstance(catalogue, TmdbClient) else None
+        yield App(services, dispatcher, url, keys, scheduler, tmdb, arr_clients)

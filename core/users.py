@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAME = 64
 MAX_USERNAME = 64
+ADMIN_NAME = "Admin"  # the admin account's name when no bot owner is listed
 
 
 def _clean_name(display_name: str, identity: Identity) -> str:
@@ -110,23 +111,22 @@ def _handle(user: User, identity: Identity) -> str | None:
 
 
 async def ensure_admin_account(services: Services) -> User | None:
-    """Give the API its admin account: on a database without users, the first bot owner
-    becomes user 1 with ADMIN (API tools holding the key alone act as user 1, as in Seerr).
-    Called at start-up before anything else can take id 1; a database with users is left
-    as it is (None)."""
-    if not services.config.owners:
-        return None
-    first = services.config.owners[0]
+    """Give the API its admin account: on a database without users, user 1 with ADMIN (API
+    tools holding the key alone act as user 1, as in Seerr), the first bot owner's when
+    owners are listed, else an account of its own that no chat reaches. Called at start-up
+    before anything else can take id 1; a database with users is left as it is (None)."""
+    first = services.config.owners[0] if services.config.owners else None
 
     async def work(uow: UnitOfWork) -> User | None:
         if await uow.users.count():
             return None
         now = services.clock.now()
-        return await uow.users.add(_clean_name("", first), Permission.ADMIN, first, now)
+        name = _clean_name("", first) if first is not None else ADMIN_NAME
+        return await uow.users.add(name, Permission.ADMIN, first, now)
 
     made = await in_transaction(services, work)
     if made is not None:
-        log.info("user %d is the admin account: %s", made.id, first)
+        log.info("user %d is the admin account: %s", made.id, first or made.display_name)
     return made
 
 

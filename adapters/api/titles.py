@@ -12,13 +12,13 @@ message; no client tells the two apart, and a 404 says what happened); TMDb unre
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from adapters.api import tmdb_shapes
+from adapters.api.shapes import MediaInfoLookup
 from adapters.api.title_search import TmdbDocuments, search
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
 from core.media import MediaKey, MediaType
@@ -26,10 +26,6 @@ from core.media import MediaKey, MediaType
 __all__ = ["MediaInfoLookup", "TmdbDocuments", "titles_router"]
 
 log = logging.getLogger(__name__)
-
-# (keys, detailed) -> Seerr's mediaInfo JSON for each title known here; ``detailed`` adds
-# ``seasons`` and ``requests``, as /movie and /tv show them.
-MediaInfoLookup = Callable[[Sequence[MediaKey], bool], Awaitable[dict[MediaKey, dict[str, Any]]]]
 
 Json = dict[str, Any]
 Language = Annotated[

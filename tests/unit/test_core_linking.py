@@ -283,6 +283,15 @@ async def test_the_first_owner_is_user_1_on_a_fresh_database(world: World) -> No
     assert (met.id, met.display_name) == (1, "The Boss")
 
 
+async def test_without_owners_user_1_is_an_admin_account_no_chat_reaches(world: World) -> None:
+    made = await users.ensure_admin_account(world.services)
+
+    assert made is not None
+    assert (made.id, made.display_name, made.permissions) == (1, "Admin", Permission.ADMIN)
+    assert made.identities == ()
+    assert await users.ensure_admin_account(world.services) is None
+
+
 async def test_an_existing_database_is_left_as_it_is(world: World) -> None:
     someone = world.user("someone")
     world.configure(CoreConfig(owners=(Identity("telegram", "42"),)))
