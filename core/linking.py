@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.identity import Identity, ServerAccount, User
+from core.naming import named_user
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
@@ -85,10 +86,12 @@ async def auto_link(services: Services, uow: UnitOfWork, user: User, identity: I
     return await merge_into(services, uow, user, account)
 
 
-async def link_user(services: Services, actor_id: int, user_id: int, name: str) -> User:
+async def link_user(services: Services, actor_id: int, who: int | str, name: str) -> User:
     """A manager (MANAGE_USERS) links a user to the media-server account ``name``: the user
-    is merged into the account's user, which is returned. A user who is another account
-    already is refused: unlink it on the media server first."""
+    (``who``: their id, or what naming.named_user reads, e.g. ``#12`` or ``@handle``) is
+    merged into the account's user, which is returned. The account keeps the chat identities
+    it holds, the user's join them. A user who is another account already is refused:
+    unlink it on the media server first."""
     wanted = clean_account_name(name)
 
     async def work(uow: UnitOfWork) -> User:
@@ -98,6 +101,7 @@ async def link_user(services: Services, actor_id: int, user_id: int, name: str) 
         if not has_any(actor.permissions, Permission.MANAGE_USERS):
             raise PermissionDenied("link another user", (Permission.MANAGE_USERS,))
         account = await account_user(uow, wanted)
+        user_id = who if isinstance(who, int) else (await named_user(uow, who)).id
         user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFound("user", user_id)

@@ -9,12 +9,13 @@ from core.domain import MediaRequest, RequestStatus
 from core.errors import NotFound, PermissionDenied
 from core.identity import User
 from core.media import SPECIALS, DisplayStatus, Media, MediaDetails, MediaStatus, MediaType
+from core.naming import is_named, named_user
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.request_rules import check_can_request, check_manages_requests
 from core.search import display_status
 from core.services import Services, in_transaction
-from core.users import is_named, load_user, named_user
+from core.users import load_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ async def my_requests(
 async def user_requests(
     services: Services, actor_id: int, who: str, offset: int = 0, limit: int = 10
 ) -> tuple[User, list[MediaRequest], int]:
-    """The user ``who`` names (see users.named_user) with a page of their requests, newest
+    """The user ``who`` names (see naming.named_user) with a page of their requests, newest
     first, and their total: anyone's with MANAGE_REQUESTS or REQUEST_VIEW, else one's own."""
 
     async def work(uow: UnitOfWork) -> tuple[User, list[MediaRequest], int]:

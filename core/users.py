@@ -1,7 +1,7 @@
-"""Users: who is behind a chat identity (registered on first contact, bot owners made admins),
-the admin account (user 1), and the user a typed name means. Managing them (permissions,
-quotas, profiles) is core/user_admin.py; the media server's accounts, and linking chat users
-to them, core/linking.py and core/claims.py."""
+"""Users: who is behind a chat identity (registered on first contact, bot owners made admins)
+and the admin account (user 1). The user a typed name means is core/naming.py; managing
+users (permissions, quotas, profiles) core/user_admin.py; the media server's accounts, and
+linking chat users to them, core/linking.py and core/claims.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 from dataclasses import replace
 
 from core import linking
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.identity import Identity, User
 from core.permissions import Permission
 from core.ports import UnitOfWork
@@ -148,39 +148,6 @@ async def identity_in_any_case(services: Services, identity: Identity) -> Identi
         return identity
 
     return await in_transaction(services, work, write=False)
-
-
-MAX_USER_NUMBER = 2**31 - 1
-
-
-def is_named(user: User, who: str) -> bool:
-    """Whether ``who``, as typed (a name in any case, ``#id`` or ``platform:id``), is ``user``."""
-    text = " ".join(who.split())
-    return (
-        text.lstrip("#") == str(user.id)
-        or text.casefold() == user.display_name.casefold()
-        or any(str(identity) == text for identity in user.identities)
-    )
-
-
-async def named_user(uow: UnitOfWork, who: str) -> User:
-    """Inside a transaction: the one user ``who`` names (a user number, a name or part of
-    one in any case, ``platform:id``); NotFound, or InvalidInput listing the candidates."""
-    text = " ".join(who.split())
-    number = text.lstrip("#")
-    if number.isdigit():
-        user = await uow.users.get(int(number)) if int(number) <= MAX_USER_NUMBER else None
-        if user is None:
-            raise NotFound("user", text[:40])
-        return user
-    found = await uow.users.find(text)
-    exact = [user for user in found if is_named(user, text)]
-    if len(exact) == 1 or len(found) == 1:
-        return (exact or found)[0]
-    if not found:
-        raise NotFound("user", text[:40])
-    names = ", ".join(f"{user.display_name} (#{user.id})" for user in found[:5])
-    raise InvalidInput("user name", text[:40], f"it matches {names}; use the number")
 
 
 async def platform_ids(services: Services, platform: str, limit: int = 200) -> list[str]:

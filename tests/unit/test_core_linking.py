@@ -266,6 +266,60 @@ async def test_merging_takes_the_union_of_own_permissions_and_keeps_the_accounts
         await linking.link_user(world.services, alice.id, admin.id, "Alice")
 
 
+async def test_a_manager_links_someone_named_by_number_or_chat_username(world: World) -> None:
+    await linking.import_accounts(world.services, [ALICE, BOB])
+    manager = world.user("manager", Permission.MANAGE_USERS)
+    chat = await chat_user(world)
+    other = await chat_user(world, Identity("discord", "9", "bobby"), "Bob B.")
+
+    by_handle = await linking.link_user(world.services, manager.id, "@ALICE", "alice")
+    by_number = await linking.link_user(world.services, manager.id, f"#{other.id}", "bob")
+
+    assert (by_handle.media_server_username, by_handle.identities) == ("Alice", (TG,))
+    assert by_number.identities == (Identity("discord", "9"),)
+    assert {u.id for u in world.db.users()}.isdisjoint({chat.id, other.id})  # merged away
+    with pytest.raises(NotFound):
+        await linking.link_user(world.services, manager.id, "@nobody", "alice")
+
+
+async def test_one_chat_username_on_two_users_must_be_named_by_number(world: World) -> None:
+    await linking.import_accounts(world.services, [ALICE])
+    manager = world.user("manager", Permission.MANAGE_USERS)
+    await chat_user(world)
+    await chat_user(world, Identity("discord", "9", "alice"), "Alice D.")
+
+    with pytest.raises(InvalidInput, match="use the number"):
+        await linking.link_user(world.services, manager.id, "@alice", "alice")
+    assert (await account(world, "Alice")).identities == ()
+
+
+async def test_only_managers_link_others_and_they_learn_nothing_of_who_exists(
+    world: World,
+) -> None:
+    await linking.import_accounts(world.services, [ALICE])
+    chat = await chat_user(world)
+
+    for who in ("@nobody", "#999", "@alice"):
+        with pytest.raises(PermissionDenied):
+            await linking.link_user(world.services, chat.id, who, "alice")
+    assert (await account(world, "Alice")).identities == ()
+
+
+async def test_a_manager_adds_someone_to_an_account_that_has_a_chat_identity_already(
+    world: World,
+) -> None:
+    await linking.import_accounts(world.services, [ALICE])
+    manager = world.user("manager", Permission.MANAGE_USERS)
+    first = await chat_user(world)
+    await linking.link_user(world.services, manager.id, first.id, "alice")
+    second = await chat_user(world, Identity("telegram", "8", "al"), "Al")
+
+    merged = await linking.link_user(world.services, manager.id, "@al", "alice")
+
+    assert merged.identities == (TG, Identity("telegram", "8"))
+    assert second.id not in {u.id for u in world.db.users()}
+
+
 # ----- the admin account -------------------------------------------------------------------
 
 
