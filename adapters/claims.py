@@ -1,10 +1,12 @@
 """What the chats say about claims of media-server accounts (core.claims): the answer to the
 claimant, the managers' card as it stands, the answer to a press and what the claimant is told
-of the outcome. Plain text: each adapter escapes it for its own markup."""
+of the outcome; and the answer to a manager who links someone directly (core.linking). Plain
+text: each adapter escapes it for its own markup."""
 
 from __future__ import annotations
 
 from core.claims import Claim, ClaimOutcome, Decision, Verdict
+from core.identity import User
 
 CLAIM_CARD_TITLE = "🔗 Account claim"
 
@@ -33,6 +35,14 @@ def claimed_text(claim: Claim) -> str:
             mine = claim.claimant.media_server_username
             return f"You are the media-server account {mine} already; a manager can change that."
     raise AssertionError(claim.outcome)  # pragma: no cover
+
+
+def linked_text(who: str, account: User) -> str:
+    """The answer to a manager who linked ``who`` (as they named them) to an account."""
+    return (
+        f"Linked {who} to the media-server account {account.media_server_username} "
+        f"(user #{account.id})."
+    )
 
 
 NO_MANAGER = (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
-from adapters.claims import claimed_text, press_answer
+from adapters.claims import claimed_text, linked_text, press_answer
 from adapters.console import render
 from adapters.console.lines import MAX_LINE, Line, Overlong, console_lines, history_file
 from adapters.text import (
@@ -589,10 +589,7 @@ async def _link(shell: ConsoleShell, args: list[str]) -> None:
     if len(args) == 2:  # link ACCOUNT USER: a manager links someone else
         target = await shell.find_user(me, args[1])
         updated = await linking.link_user(shell.services, me.id, target.id, args[0])
-        shell.say(
-            f"Linked {target.display_name} to the media-server account "
-            f"{updated.media_server_username} (user #{updated.id})."
-        )
+        shell.say(linked_text(target.display_name, updated))
         return
     mine = Identity("console", shell.user_name, shell.user_name)
     claim = await claims.claim_account(shell.services, mine, args[0])

@@ -5,6 +5,9 @@ A claim (``/link account``) links at once only for managers, or when names may l
 themselves; else the card goes where approval cards go and the first manager's press decides
 (the core checks MANAGE_USERS and who was first on every press, so a forged or second press
 changes nothing). The claimant is told the outcome in a direct message.
+
+A manager links another member at once with the ``user`` option (core.linking.link_user);
+Discord cannot restrict one option of a command, so the core refuses anyone else.
 """
 
 from __future__ import annotations
@@ -18,18 +21,19 @@ from adapters.claims import (
     card_text,
     claimed_text,
     decided_card_text,
+    linked_text,
     outcome_for_claimant,
     press_answer,
 )
 from adapters.discord import render
 from adapters.discord.config import PLATFORM
-from adapters.discord.context import acting_user, deps
+from adapters.discord.context import acting_user, deps, identity_of
 from adapters.discord.controls import button
 from adapters.discord.replies import defer, frozen, say, show
 from adapters.text import jobs_text, link_text
-from core import claims, jobs
+from core import claims, jobs, linking, users
 from core.claims import Claim, ClaimOutcome, Verdict
-from core.identity import Identity
+from core.identity import Identity, User
 
 CONTENT = 2000  # characters in a message's content
 
@@ -45,20 +49,43 @@ async def on_status(interaction: discord.Interaction[Any]) -> None:
     )
 
 
-async def on_link(interaction: discord.Interaction[Any], account: str | None) -> None:
-    """/link account: claim my media-server account; without it, say which one I am."""
+async def on_link(
+    interaction: discord.Interaction[Any],
+    account: str | None,
+    member: discord.User | discord.Member | None = None,
+) -> None:
+    """/link account: claim my media-server account; without it, say which one I am; with
+    ``user``, a manager links that member to the account at once."""
     await defer(interaction)
     user = await acting_user(interaction)
+    person = interaction.user
+    if member is not None and member.id != person.id:
+        await show(interaction, render.esc(await _link_someone(interaction, user, member, account)))
+        return
     if not account:
         await show(interaction, render.esc(link_text(user)))
         return
-    person = interaction.user
     identity = Identity(PLATFORM, str(person.id), person.name)
     claim = await claims.claim_account(deps(interaction).services, identity, account)
     text = claimed_text(claim)
     if claim.outcome is ClaimOutcome.PENDING and not await _post_cards(interaction, claim):
         text = NO_MANAGER
     await show(interaction, render.esc(text))
+
+
+async def _link_someone(
+    interaction: discord.Interaction[Any],
+    manager: User,
+    member: discord.User | discord.Member,
+    account: str | None,
+) -> str:
+    """A manager links ``member`` to the account at once; the answer."""
+    services = deps(interaction).services
+    target = await users.resolve_user(
+        services, identity_of(member.id), member.display_name, username=member.name
+    )
+    linked = await linking.link_user(services, manager.id, target.id, account or "")
+    return linked_text(target.display_name, linked)
 
 
 async def _post_cards(interaction: discord.Interaction[Any], claim: Claim) -> bool:

@@ -95,12 +95,16 @@ def add_commands(tree: Commands) -> None:
         tree.add_command(app_commands.Command(name=name, description=description, callback=handler))
 
     @tree.command(name="link", description="Claim your media-server (Jellyfin/Emby) account")
-    @app_commands.describe(account="Your username on the media server (empty: just show)")
+    @app_commands.describe(
+        account="Your username on the media server (empty: just show)",
+        user="Managers: link this member to the account instead",
+    )
     async def link(
         interaction: discord.Interaction[Any],
         account: app_commands.Range[str, 1, 100] | None = None,
+        user: discord.User | None = None,
     ) -> None:
-        await account_commands.on_link(interaction, account)
+        await account_commands.on_link(interaction, account, user)
 
     @tree.command(name="permissions", description="See or set what someone may do (admins)")
     @app_commands.describe(

@@ -5,11 +5,19 @@ A claim (``/link NAME``) links at once only for managers, or when names may link
 themselves; else the card goes where approval cards go and the first manager's press decides
 (the core checks MANAGE_USERS and who was first on every press, so a forged or second press
 changes nothing). The claimant is told the outcome in private.
+
+A manager links someone else at once (core.linking.link_user): ``/link NAME @username`` or
+``/link NAME #12`` (the user's number), or ``/link NAME`` in reply to that person's message.
+Only a last word starting with ``@`` or ``#`` names a user, since account names may have
+spaces; Telegram tells bots nobody's id from a username, so ``@username`` is the handle the
+bot has seen that person use.
 """
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Sequence
+
+from telegram import Message, Update
 from telegram import User as TelegramUser
 
 from adapters.claims import (
@@ -17,16 +25,17 @@ from adapters.claims import (
     card_text,
     claimed_text,
     decided_card_text,
+    linked_text,
     outcome_for_claimant,
     press_answer,
 )
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, acting_user, deps
+from adapters.telegram.context import Context, Press, acting_user, deps, resolve
 from adapters.telegram.messages import PLATFORM, keyboard
 from adapters.text import jobs_text, link_text
-from core import claims, jobs
+from core import claims, jobs, linking
 from core.claims import Claim, ClaimOutcome, Verdict
-from core.identity import Identity
+from core.identity import Identity, User
 
 
 async def on_status(update: Update, context: Context) -> None:
@@ -41,14 +50,18 @@ async def on_status(update: Update, context: Context) -> None:
 
 
 async def on_link(update: Update, context: Context) -> None:
-    """/link NAME: claim my media-server account; /link alone: say which one I am."""
+    """/link NAME: claim my media-server account; /link alone: say which one I am; a
+    manager's /link NAME @username, /link NAME #12, or /link NAME in reply: link them."""
     message, sender = update.effective_message, update.effective_user
     if message is None or sender is None:
         return
     user = await acting_user(update, context)
-    name = " ".join(context.args or [])
+    name, named = _account_and_person(context.args or [], message, sender)
     if not name:
         await message.reply_text(render.esc(link_text(user)))
+        return
+    if named is not None:
+        await message.reply_text(render.esc(await _link_someone(context, user, named, name)))
         return
     identity = Identity(PLATFORM, str(sender.id), sender.username)
     claim = await claims.claim_account(deps(context).services, identity, name)
@@ -56,6 +69,37 @@ async def on_link(update: Update, context: Context) -> None:
     if claim.outcome is ClaimOutcome.PENDING and not await _post_cards(context, claim, sender):
         text = NO_MANAGER
     await message.reply_text(render.esc(text))
+
+
+def _account_and_person(
+    words: Sequence[str], message: Message, sender: TelegramUser
+) -> tuple[str, TelegramUser | str | None]:
+    """The account a /link names, and whom it names other than its sender: the author of
+    the message it replies to, or a last word ``@username`` / ``#12``; None: one's own."""
+    replied = message.reply_to_message
+    # In a forum topic every message "replies" to the topic's first message: no one is named.
+    if replied is not None and replied.forum_topic_created is None:
+        author = replied.from_user
+        if author is not None and not author.is_bot and author.id != sender.id:
+            return " ".join(words), author
+    if len(words) > 1 and len(words[-1]) > 1 and words[-1][0] in "@#":
+        return " ".join(words[:-1]), words[-1]
+    return " ".join(words), None
+
+
+async def _link_someone(
+    context: Context, manager: User, named: TelegramUser | str, account: str
+) -> str:
+    """A manager links the person named to the account at once; the answer."""
+    state = deps(context)
+    who: int | str
+    if isinstance(named, str):
+        who = shown = named
+    else:
+        target = await resolve(state, named)
+        who, shown = target.id, target.display_name
+    linked = await linking.link_user(state.services, manager.id, who, account)
+    return linked_text(shown, linked)
 
 
 async def _post_cards(context: Context, claim: Claim, sender: TelegramUser) -> bool:
