@@ -1,0 +1,230 @@
+"""The write path of a request: auto-approved movie requests per second, in process.
+
+An admin creates requests for distinct movies, ``--clients`` at a time, through
+core.requests.create_request on a real SQLite file with the production engine
+(storage.create_engine). The catalogue is the real TMDb client in front of the fake TMDb
+server on 127.0.0.1 (tests/fake_tmdb.py), warmed first so that its cache answers, as it
+does for a title someone has just looked at. Printed: requests per second (median of
+``--rounds``), trips to the SQLite thread, statements per request, and a profile of one run.
+
+    python bench/write_path.py [--requests N] [--clients N] [--rounds N] [--profile]
+
+The API bench builds on ``bench_world`` and ``create_in_process``: the same world, served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the fakes live with the tests
+
+from adapters.clock import SystemClock  # noqa: E402
+from adapters.tmdb.client import TmdbClient  # noqa: E402
+from core import requests, users  # noqa: E402
+from core.identity import Identity, User  # noqa: E402
+from core.media import MediaType  # noqa: E402
+from core.services import CoreConfig, Services  # noqa: E402
+from storage import SqlUnitOfWorkFactory, create_engine, upgrade  # noqa: E402
+from tests.fake_tmdb import FakeTmdb  # noqa: E402
+
+FIRST_ID = 1_000_000  # above the fake's built-in titles
+ADMIN = Identity("bench", "admin")
+
+
+@dataclass(slots=True)
+class World:
+    """What a run needs: the core on a fresh SQLite file, an admin, movies to request."""
+
+    services: Services
+    admin: User
+    tmdb: FakeTmdb
+    tmdb_ids: list[int]
+    sync_engine: Any  # to count statements
+
+
+@asynccontextmanager
+async def bench_world(folder: Path, count: int) -> AsyncIterator[World]:
+    """``count`` movies in the fake TMDb, all in the client's cache, and an empty database."""
+    url = "sqlite+aiosqlite:///" + (folder / "bench.db").as_posix()
+    await upgrade(url)
+    engine = create_engine(url)
+    async with FakeTmdb() as fake:
+        ids = list(range(FIRST_ID, FIRST_ID + count))
+        for tmdb_id in ids:
+            fake.add_movie(tmdb_id, f"Movie {tmdb_id}", "2001-02-03", overview="A film.")
+        async with TmdbClient(
+            api_key=fake.api_key, base_url=fake.base_url, cache_size=2 * count, max_rate=1e6
+        ) as tmdb:
+            for chunk in range(0, count, 50):
+                await asyncio.gather(
+                    *(tmdb.details(i, MediaType.MOVIE) for i in ids[chunk : chunk + 50])
+                )
+            services = Services(
+                SqlUnitOfWorkFactory(engine),
+                tmdb,
+                SystemClock(),
+                CoreConfig(owners=frozenset({ADMIN})),
+            )
+            admin = await users.resolve_user(services, ADMIN, "Bench Admin")
+            try:
+                yield World(services, admin, fake, ids, engine.sync_engine)
+            finally:
+                await engine.dispose()
+
+
+def shares(ids: Sequence[int], clients: int) -> list[list[int]]:
+    """The ids dealt out to ``clients`` workers, each getting distinct ones."""
+    return [list(ids[n::clients]) for n in range(clients)]
+
+
+async def concurrently(
+    clients: int, ids: Sequence[int], one: Callable[[int], Any]
+) -> tuple[float, float]:
+    """Run ``await one(tmdb_id)`` for every id, ``clients`` workers at a time: (per second,
+    seconds)."""
+
+    async def worker(mine: list[int]) -> None:
+        for tmdb_id in mine:
+            await one(tmdb_id)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(mine) for mine in shares(ids, clients)))
+    elapsed = time.perf_counter() - started
+    return len(ids) / elapsed, elapsed
+
+
+async def create_in_process(world: World, ids: Sequence[int], clients: int) -> float:
+    """Auto-approved movie requests created per second through core.requests."""
+
+    async def one(tmdb_id: int) -> None:
+        result = await requests.create_request(
+            world.services, world.admin.id, tmdb_id, MediaType.MOVIE
+        )
+        if result.request is None or not result.auto_approved:
+            raise AssertionError(f"not created and approved: {result}")
+
+    rate, _ = await concurrently(clients, ids, one)
+    return rate
+
+
+@contextmanager
+def counting(world: World) -> Iterator[Counter[str]]:
+    """Count trips to aiosqlite's threads and statements sent, while inside."""
+    counts: Counter[str] = Counter()
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["trips"] += 1
+        return await original(self, fn, *args, **kwargs)
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
+    event.listen(world.sync_engine, "before_cursor_execute", statement)
+    try:
+        yield counts
+    finally:
+        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
+        event.remove(world.sync_engine, "before_cursor_execute", statement)
+
+
+_AREAS = (
+    ("sqlalchemy", ("sqlalchemy",)),
+    ("greenlet", ("greenlet",)),
+    ("aiosqlite + sqlite3", ("aiosqlite", "sqlite3", "_sqlite3")),
+    ("asyncio (hand-offs, loop)", ("asyncio", "selectors", "threading", "queue")),
+    ("requestbot", ("/core/", "/storage/", "/adapters/")),
+)
+
+
+def _area(filename: str, name: str) -> str:
+    where = filename + " " + name
+    for area, marks in _AREAS:
+        if any(mark in where for mark in marks):
+            return area
+    return "other"
+
+
+def profile_breakdown(profile: cProfile.Profile, top: int) -> str:
+    """Own time by area (of the event loop's thread), then the costliest functions."""
+    stats = pstats.Stats(profile)
+    by_area: Counter[str] = Counter()
+    total = 0.0
+    for (filename, _, name), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        by_area[_area(filename, name)] += own
+        total += own
+    lines = ["own time on the event loop's thread, by area:"]
+    for area, own in by_area.most_common():
+        lines.append(f"  {area:28} {100 * own / total:5.1f} %")
+    lines.append(f"costliest {top} functions (own time):")
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])  # type: ignore[attr-defined]
+    for (filename, line, name), (_, calls, own, _, _) in rows[:top]:
+        place = f"{Path(filename).name}:{line}" if line else filename
+        lines.append(f"  {100 * own / total:5.1f} %  {calls:8d}  {name}  {place}")
+    return "\n".join(lines)
+
+
+async def measure(args: argparse.Namespace) -> None:
+    rates: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="requestbot-bench-") as tmp:
+        for round_ in range(args.rounds):
+            folder = Path(tmp) / str(round_)
+            folder.mkdir()
+            async with bench_world(folder, args.requests + 100) as world:
+                warm, timed = world.tmdb_ids[:100], world.tmdb_ids[100:]
+                await create_in_process(world, warm, args.clients)  # pool, caches, statements
+                if round_ == 0:
+                    with counting(world) as counts:
+                        rates.append(await create_in_process(world, timed, args.clients))
+                else:
+                    rates.append(await create_in_process(world, timed, args.clients))
+                if args.profile and round_ == args.rounds - 1:
+                    extra = [i + args.requests + 100 for i in world.tmdb_ids[: args.requests]]
+                    for tmdb_id in extra:
+                        world.tmdb.add_movie(tmdb_id, f"Movie {tmdb_id}", "2001-02-03")
+                        await world.services.catalogue.details(tmdb_id, MediaType.MOVIE)
+                    profile = cProfile.Profile()
+                    profile.enable()
+                    await create_in_process(world, extra, args.clients)
+                    profile.disable()
+    n = args.requests
+    print(
+        f"create_request, {args.clients} clients: {statistics.median(rates):7.0f} /s  "
+        f"(median of {args.rounds}: {', '.join(f'{r:.0f}' for r in rates)})"
+    )
+    print(f"trips to the SQLite thread per request: {counts['trips'] / n:5.2f}")
+    print(f"statements per request:                 {counts['statements'] / n:5.2f}")
+    if args.profile:
+        print(profile_breakdown(profile, args.top))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests timed per round")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent requesters")
+    parser.add_argument("--rounds", type=int, default=3, help="runs; the median counts")
+    parser.add_argument("--profile", action="store_true", help="profile one more run")
+    parser.add_argument("--top", type=int, default=25, help="functions the profile lists")
+    asyncio.run(measure(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
