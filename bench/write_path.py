@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from core.identity import Identity, User  # noqa: E402
 from core.media import MediaType  # noqa: E402
 from core.services import CoreConfig, Services  # noqa: E402
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade  # noqa: E402
+from storage.sqlite_driver import OneHopConnection  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
 
 FIRST_ID = 1_000_000  # above the fake's built-in titles
@@ -94,24 +96,30 @@ def shares(ids: Sequence[int], clients: int) -> list[list[int]]:
     return [list(ids[n::clients]) for n in range(clients)]
 
 
-async def concurrently(
-    clients: int, ids: Sequence[int], one: Callable[[int], Any]
-) -> tuple[float, float]:
-    """Run ``await one(tmdb_id)`` for every id, ``clients`` workers at a time: (per second,
-    seconds)."""
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """How fast a run went: per second of wall time, and the process's CPU time (every
+    thread's) per call, which other load on the machine disturbs less."""
+
+    per_second: float
+    cpu_ms: float
+
+
+async def concurrently(clients: int, ids: Sequence[int], one: Callable[[int], Any]) -> Rate:
+    """Run ``await one(tmdb_id)`` for every id, ``clients`` workers at a time."""
 
     async def worker(mine: list[int]) -> None:
         for tmdb_id in mine:
             await one(tmdb_id)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(mine) for mine in shares(ids, clients)))
-    elapsed = time.perf_counter() - started
-    return len(ids) / elapsed, elapsed
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Rate(len(ids) / elapsed, 1000 * cpu / len(ids))
 
 
-async def create_in_process(world: World, ids: Sequence[int], clients: int) -> float:
-    """Auto-approved movie requests created per second through core.requests."""
+async def create_in_process(world: World, ids: Sequence[int], clients: int) -> Rate:
+    """Auto-approved movie requests created through core.requests."""
 
     async def one(tmdb_id: int) -> None:
         result = await requests.create_request(
@@ -120,8 +128,7 @@ async def create_in_process(world: World, ids: Sequence[int], clients: int) -> f
         if result.request is None or not result.auto_approved:
             raise AssertionError(f"not created and approved: {result}")
 
-    rate, _ = await concurrently(clients, ids, one)
-    return rate
+    return await concurrently(clients, ids, one)
 
 
 @contextmanager
@@ -163,15 +170,32 @@ def _area(filename: str, name: str) -> str:
     return "other"
 
 
-def profile_breakdown(profile: cProfile.Profile, top: int) -> str:
-    """Own time by area (of the event loop's thread), then the costliest functions."""
+@contextmanager
+def profiling_units_of_work() -> Iterator[cProfile.Profile]:
+    """Profile what units of work run on the SQLite threads (one at a time: writes are
+    serialised, and the bench only writes)."""
+    profile = cProfile.Profile()
+    original = OneHopConnection.on_its_thread
+
+    async def profiled(self: OneHopConnection, fn: Callable[[], Any]) -> Any:
+        return await original(self, partial(profile.runcall, fn))
+
+    OneHopConnection.on_its_thread = profiled  # type: ignore[method-assign]
+    try:
+        yield profile
+    finally:
+        OneHopConnection.on_its_thread = original  # type: ignore[method-assign]
+
+
+def profile_breakdown(profile: cProfile.Profile, where: str, top: int) -> str:
+    """Own time by area, then the costliest functions."""
     stats = pstats.Stats(profile)
     by_area: Counter[str] = Counter()
     total = 0.0
     for (filename, _, name), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         by_area[_area(filename, name)] += own
         total += own
-    lines = ["own time on the event loop's thread, by area:"]
+    lines = [f"own time {where}: {total:.2f} s, by area:"]
     for area, own in by_area.most_common():
         lines.append(f"  {area:28} {100 * own / total:5.1f} %")
     lines.append(f"costliest {top} functions (own time):")
@@ -183,7 +207,7 @@ def profile_breakdown(profile: cProfile.Profile, top: int) -> str:
 
 
 async def measure(args: argparse.Namespace) -> None:
-    rates: list[float] = []
+    rates: list[Rate] = []
     with tempfile.TemporaryDirectory(prefix="requestbot-bench-") as tmp:
         for round_ in range(args.rounds):
             folder = Path(tmp) / str(round_)
@@ -202,18 +226,26 @@ async def measure(args: argparse.Namespace) -> None:
                         world.tmdb.add_movie(tmdb_id, f"Movie {tmdb_id}", "2001-02-03")
                         await world.services.catalogue.details(tmdb_id, MediaType.MOVIE)
                     profile = cProfile.Profile()
-                    profile.enable()
-                    await create_in_process(world, extra, args.clients)
-                    profile.disable()
+                    with profiling_units_of_work() as on_thread:
+                        profile.enable()
+                        await create_in_process(world, extra, args.clients)
+                        profile.disable()
     n = args.requests
+    per_second = [rate.per_second for rate in rates]
+    cpu_ms = [rate.cpu_ms for rate in rates]
     print(
-        f"create_request, {args.clients} clients: {statistics.median(rates):7.0f} /s  "
-        f"(median of {args.rounds}: {', '.join(f'{r:.0f}' for r in rates)})"
+        f"create_request, {args.clients} clients: {statistics.median(per_second):7.0f} /s  "
+        f"(median of {args.rounds}: {', '.join(f'{r:.0f}' for r in per_second)})"
+    )
+    print(
+        f"CPU time per request:                 {statistics.median(cpu_ms):6.3f} ms "
+        f"({', '.join(f'{c:.3f}' for c in cpu_ms)})"
     )
     print(f"trips to the SQLite thread per request: {counts['trips'] / n:5.2f}")
     print(f"statements per request:                 {counts['statements'] / n:5.2f}")
     if args.profile:
-        print(profile_breakdown(profile, args.top))
+        print(profile_breakdown(profile, "on the event loop's thread", args.top))
+        print(profile_breakdown(on_thread, "in units of work on the SQLite thread", args.top))
 
 
 def main() -> None:

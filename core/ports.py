@@ -9,10 +9,10 @@ in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Protocol, Self, TypeVar, runtime_checkable
 
 from core.domain import DownloadOrder
 from core.events import Event, Notification
@@ -27,6 +27,8 @@ from core.state_repositories import (
     SettingsRepository,
 )
 from core.user_repositories import AccountRepository, UserRepository
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -173,6 +175,13 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None: ...
+
+    async def run_and_commit(self, work: Callable[[Self], Awaitable[T]]) -> T:
+        """``await work(self)``, then ``commit()``. Storage may run both in one trip to its
+        database (SQLite: on the connection's thread, where there is no event loop), so
+        ``work`` should await nothing but this unit's repositories (a future of the loop is
+        fine: the rest of ``work`` then runs on the loop)."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -64,8 +64,7 @@ async def in_transaction(
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
             async with services.uow(write=write) as uow:
-                result = await work(uow)
-                await uow.commit()
+                result = await uow.run_and_commit(work)
         except Conflict:
             if attempt == CONFLICT_RETRIES:
                 raise

@@ -17,6 +17,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.errors import Conflict
+from storage.sqlite_driver import OneHopConnection
 
 # PostgreSQL: unique_violation, serialization_failure, deadlock_detected.
 _PG_CONFLICTS = frozenset({"23505", "40001", "40P01"})
@@ -41,17 +42,25 @@ def raise_translated(exc: DBAPIError) -> NoReturn:
 
 
 class Db:
-    """The unit of work's connection as the repositories see it."""
+    """The unit of work's connection as the repositories see it.
 
-    __slots__ = ("conn", "postgres")
+    ``hop`` is the SQLite connection beneath, when the unit of work may run on its thread
+    (storage.sqlite_driver): there, statements run synchronously, with no hop and no
+    greenlet switch, although the repositories still await them.
+    """
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    __slots__ = ("conn", "hop", "postgres")
+
+    def __init__(self, conn: AsyncConnection, hop: OneHopConnection | None = None) -> None:
         self.conn = conn
+        self.hop = hop
         self.postgres = conn.dialect.name == "postgresql"
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         """Run one statement; unique violations and serialization failures become Conflict."""
         try:
+            if self.hop is not None and self.hop.here:
+                return self.conn.sync_connection.execute(statement, params)  # type: ignore[union-attr]
             return await self.conn.execute(statement, params)
         except DBAPIError as exc:
             raise_translated(exc)

@@ -4,7 +4,9 @@ aiosqlite runs every sqlite3 call on a thread of its own, and SQLAlchemy's stock
 makes three or four such calls per statement (open cursor, execute, fetch, close), each a
 round trip between the event loop and that thread. Here the whole statement runs in one
 function on the thread. ``BEGIN`` is deferred and sent with the first statement, so a
-transaction that executes nothing costs no hop at all.
+transaction that executes nothing costs no hop at all. ``OneHopConnection.on_its_thread``
+goes further: it runs a whole function on the thread, and the statements, commit and
+rollback that function makes there run directly, without any further hop.
 
 It relies on two internals that the stock SQLAlchemy dialect relies on as well: aiosqlite's
 ``Connection._execute`` (queue a function on the connection's thread) and SQLAlchemy's
@@ -13,10 +15,13 @@ asyncio cursor adapter. Both packages are pinned; tests/test_storage.py covers t
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections import deque
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects import registry
@@ -30,6 +35,8 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "requestbot_aiosqlite"
+
+T = TypeVar("T")
 
 _Result = tuple[Any, list[Any], int, int | None]
 
@@ -84,6 +91,30 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def close(self) -> None:
         self._rows.clear()
 
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if not self._adapt_connection.here:  # type: ignore[attr-defined]
+            return super().execute(operation, parameters)
+        self._direct(operation, parameters, many=False)
+        return None
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        if not self._adapt_connection.here:  # type: ignore[attr-defined]
+            return super().executemany(operation, seq_of_parameters)
+        self._direct(operation, seq_of_parameters, many=True)
+        return None
+
+    def _direct(self, operation: str, parameters: Any, many: bool) -> None:
+        """On the connection's thread already: run the statement right here."""
+        adapt = self._adapt_connection
+        assert isinstance(adapt, OneHopConnection)
+        adapt.check_wanted()
+        begin = adapt.take_begin()
+        self._keep(_run(self._connection._conn, begin, operation, parameters, many))
+
+    def _keep(self, result: _Result) -> None:
+        self._description, rows, self._rowcount, self._lastrowid = result
+        self._rows = deque(rows)
+
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         return await self._hop(operation, parameters, many=False)
 
@@ -99,20 +130,55 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             result: _Result = await driver._execute(
                 partial(_run, driver._conn, begin, operation, parameters, many)
             )
-        self._description, rows, self._rowcount, self._lastrowid = result
-        self._rows = deque(rows)
+        self._keep(result)
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """The DBAPI connection adapter, with a BEGIN that waits for the first statement."""
 
-    __slots__ = ("_begin",)
+    __slots__ = ("_abandoned", "_begin", "_here")
 
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin: str | None = None
+        self._here: int | None = None  # the thread running on_its_thread's function
+        self._abandoned = False
+
+    @property
+    def here(self) -> bool:
+        """Whether the caller runs inside on_its_thread, on the connection's thread."""
+        return self._here == threading.get_ident()
+
+    async def on_its_thread(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the connection's thread, in one hop: what it executes on this
+        connection there (statements, commit, rollback) runs directly, with no further hop.
+        The caller holds the connection (it is checked out), so nothing else uses it
+        meanwhile."""
+
+        def here() -> T:
+            self._here = threading.get_ident()
+            try:
+                return fn()
+            finally:
+                self._here = None
+
+        async with self._execute_mutex:
+            self._abandoned = False
+            try:
+                result: T = await self._connection._execute(here)
+            except asyncio.CancelledError:
+                # ``fn`` goes on, but its next statement or commit fails: cancelled, the
+                # transaction rolls back, as it does when cancelled between two hops.
+                self._abandoned = True
+                raise
+            return result
+
+    def check_wanted(self) -> None:
+        """On the thread: raise if the caller of on_its_thread has been cancelled."""
+        if self._abandoned:
+            raise sqlite3.OperationalError("the transaction was cancelled")
 
     def defer_begin(self, sql: str) -> None:
         """Send ``sql`` (a BEGIN) together with the next statement."""
@@ -124,11 +190,20 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         return begin
 
     def commit(self) -> None:
-        if self.take_begin() is None:
+        if self.take_begin() is not None:
+            return
+        if self.here:
+            self.check_wanted()
+            self._connection._conn.commit()
+        else:
             super().commit()
 
     def rollback(self) -> None:
-        if self.take_begin() is None:
+        if self.take_begin() is not None:
+            return
+        if self.here:
+            self._connection._conn.rollback()
+        else:
             super().rollback()
 
 

@@ -11,7 +11,15 @@ import asyncio
 import copy
 import math
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -69,6 +77,7 @@ START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 K = TypeVar("K")
 V = TypeVar("V")
 R = TypeVar("R", Event, Media)  # rows changed in place by _change
+T = TypeVar("T")
 PAGE_SIZE = 20
 _NOT_AVAILABLE = {
     MediaStatus.UNKNOWN,
@@ -515,6 +524,11 @@ class InMemoryUnitOfWork:
         self._tables = None
         if self.write:
             self.db.writer_lock.release()
+
+    async def run_and_commit(self, work: Callable[[Self], Awaitable[T]]) -> T:
+        result = await work(self)
+        await self.commit()
+        return result
 
     async def commit(self) -> None:
         tables = self.tables

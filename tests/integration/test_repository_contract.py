@@ -138,17 +138,16 @@ def show(tmdb_id: int = 1399, seasons: int = 3) -> MediaDetails:
 
 
 async def committed(backend: Backend, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run ``work`` in a write unit of work and commit it."""
+    """Run ``work`` in a write unit of work and commit it, as the core does (on SQLite, all
+    on the connection's thread)."""
     async with backend.uow() as uow:
-        result = await work(uow)
-        await uow.commit()
-    return result
+        return await uow.run_and_commit(work)
 
 
 async def read(backend: Backend, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run ``work`` in a read-only unit of work."""
+    """Run ``work`` in a read-only unit of work, as the core does."""
     async with backend.uow(write=False) as uow:
-        return await work(uow)
+        return await uow.run_and_commit(work)
 
 
 async def add_user(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from sqlalchemy import Connection, event, inspect, text
 from sqlmodel import SQLModel
 
 from core import requests
+from core.errors import Conflict
 from core.events import EventKind
 from core.identity import Identity, QuotaLimits, ServerAccount
 from core.media import MediaType
 from core.permissions import Permission
+from core.ports import UnitOfWork
 from core.services import CoreConfig, Services
 from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
 from storage.db import SQLITE_POOL_SIZE
@@ -267,11 +270,12 @@ async def test_one_hop_driver_makes_one_trip_per_statement_and_none_for_an_empty
         assert len(trips) == 4  # BEGIN IMMEDIATE rides with the first INSERT; then COMMIT
 
 
-async def test_a_movie_request_costs_eight_trips_and_seven_for_the_unlimited(
+async def test_a_movie_request_is_one_trip_of_seven_statements_six_for_the_unlimited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pins the statements of the hot path: user, quota use, media upsert, duplicates,
-    media status, request, outbox event, COMMIT (the quota defaults come from the cache)."""
+    """Pins the hot path: the whole unit of work goes to the SQLite thread at once, and its
+    statements are user, quota use, media upsert, duplicates, media status, request, outbox
+    event (BEGIN rides with the first, the quota defaults come from the cache), then COMMIT."""
     async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
         catalogue = FakeCatalogue()
         config = CoreConfig(quota_defaults=QuotaLimits(movie_limit=100, movie_days=7))
@@ -282,20 +286,140 @@ async def test_a_movie_request_costs_eight_trips_and_seven_for_the_unlimited(
             catalogue.add_movie(tmdb_id, f"Movie {tmdb_id}")
         await requests.create_request(services, alice.id, 1, MediaType.MOVIE)
         trips: list[object] = []
+        statements: list[str] = []
         real: Any = aiosqlite.Connection._execute
 
         async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
             trips.append(fn)
             return await real(self, fn, *args, **kw)
 
+        def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+            statements.append(sql)
+
         monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        event.listen(opened.engine.sync_engine, "before_cursor_execute", statement)
         created = await requests.create_request(services, alice.id, 2, MediaType.MOVIE)
         assert created.request is not None
-        assert len(trips) == 8
+        assert (len(trips), len(statements)) == (1, 7)
         trips.clear()
+        statements.clear()
         created = await requests.create_request(services, admin.id, 3, MediaType.MOVIE)
         assert created.request is not None
-        assert len(trips) == 7  # no quota to count against
+        assert (len(trips), len(statements)) == (1, 6)  # no quota to count against
+
+
+# ----- a unit of work in one trip -------------------------------------------------------
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every trip to an aiosqlite thread from now on (clear it once the storage is open)."""
+    made: list[object] = []
+    real: Any = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
+        made.append(fn)
+        return await real(self, fn, *args, **kw)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return made
+
+
+async def names(storage: Storage) -> list[str]:
+    async with storage.uow(write=False) as uow:
+        return [u.display_name for u in await uow.users.page()]
+
+
+async def test_work_and_its_commit_are_one_trip(tmp_path: Path, trips: list[object]) -> None:
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        trips.clear()
+
+        async def work(uow: UnitOfWork) -> str:
+            await uow.users.add("Alice", Permission.REQUEST, Identity("discord", "1"), NOW)
+            await uow.users.add("Bob", Permission.REQUEST, Identity("discord", "2"), NOW)
+            return "done"
+
+        async with opened.uow() as uow:
+            assert await uow.run_and_commit(work) == "done"
+        assert len(trips) == 1
+        async with opened.uow(write=False) as uow:
+            found = await uow.run_and_commit(lambda uow: uow.users.page())
+        assert [u.display_name for u in found] == ["Alice", "Bob"]
+        assert len(trips) == 2
+
+
+async def test_work_that_waits_for_the_loop_goes_on_there(
+    tmp_path: Path, trips: list[object]
+) -> None:
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        trips.clear()
+        loop = asyncio.get_running_loop()
+        later: asyncio.Future[str] = loop.create_future()
+
+        async def work(uow: UnitOfWork) -> str:
+            await uow.users.add("Alice", Permission.REQUEST, Identity("discord", "1"), NOW)
+            loop.call_soon_threadsafe(later.set_result, "Bob")
+            name = await later  # a future of the loop: the rest runs there
+            await asyncio.sleep(0)
+            await uow.users.add(name, Permission.REQUEST, Identity("discord", "2"), NOW)
+            return name
+
+        async with opened.uow() as uow:
+            assert await uow.run_and_commit(work) == "Bob"
+        assert len(trips) == 4  # the first part; Bob and his identity; COMMIT
+        assert await names(opened) == ["Alice", "Bob"]
+
+
+async def test_work_failing_on_the_thread_leaves_nothing(tmp_path: Path) -> None:
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+
+        async def work(uow: UnitOfWork) -> None:
+            await uow.users.add("Alice", Permission.REQUEST, Identity("discord", "1"), NOW)
+            raise ValueError("changed its mind")
+
+        async with opened.uow() as uow:
+            with pytest.raises(ValueError, match="changed its mind"):
+                await uow.run_and_commit(work)
+        assert await names(opened) == []
+
+
+async def test_a_lost_race_on_the_thread_is_a_conflict_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        await add_user(Backend.on(opened), "Alice", identity=Identity("discord", "1"))
+
+        async def work(uow: UnitOfWork) -> None:
+            await uow.users.add("Bob", Permission.REQUEST, Identity("discord", "2"), NOW)
+            await uow.users.add("Alias", Permission.REQUEST, Identity("discord", "1"), NOW)
+
+        async with opened.uow() as uow:
+            with pytest.raises(Conflict):
+                await uow.run_and_commit(work)
+        assert await names(opened) == ["Alice"]
+
+
+async def test_a_unit_of_work_cancelled_on_the_thread_rolls_back(tmp_path: Path) -> None:
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        started, go_on = threading.Event(), threading.Event()
+
+        async def work(uow: UnitOfWork) -> None:
+            await uow.users.add("Alice", Permission.REQUEST, Identity("discord", "1"), NOW)
+            started.set()
+            go_on.wait(10)  # on the connection's thread, while the caller is cancelled
+            await uow.users.add("Bob", Permission.REQUEST, Identity("discord", "2"), NOW)
+
+        async def unit() -> None:
+            async with opened.uow() as uow:
+                await uow.run_and_commit(work)
+
+        task = asyncio.create_task(unit())
+        assert await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        asyncio.get_running_loop().call_soon(go_on.set)  # once the task has been told
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await names(opened) == []
 
 
 async def test_syncing_thousands_of_accounts_takes_the_same_few_statements(
