@@ -28,11 +28,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage import sqlite_driver
-from storage.sqlite_driver import OneHopConnection
 
 log = logging.getLogger(__name__)
 
-WRITE = "requestbot_write"  # execution option: this connection's transactions write
+WRITE = sqlite_driver.WRITE  # execution option: this connection's transactions write
 BUSY_TIMEOUT_MS = 30_000
 # One writer and three readers: 50 concurrent reads finish sooner through 4 threads than
 # through 15 (measured on 2 cores), and queueing for one costs less than opening one.
@@ -96,7 +95,8 @@ def _sqlite_engine(url: URL, *, one_hop: bool, echo: bool) -> AsyncEngine:
         connect_args={"isolation_level": None, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
-    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    if not one_hop:  # the one-hop dialect begins on its own (sqlite_driver.OneHopDialect)
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
 
 
@@ -111,9 +111,4 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get(WRITE, False)
-    sql = "BEGIN IMMEDIATE" if write else "BEGIN"
-    dbapi_connection = conn.connection.dbapi_connection
-    if isinstance(dbapi_connection, OneHopConnection):
-        dbapi_connection.defer_begin(sql)
-    else:
-        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

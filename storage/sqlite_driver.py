@@ -4,9 +4,11 @@ aiosqlite runs every sqlite3 call on a thread of its own, and SQLAlchemy's stock
 makes three or four such calls per statement (open cursor, execute, fetch, close), each a
 round trip between the event loop and that thread. Here the whole statement runs in one
 function on the thread. ``BEGIN`` is deferred and sent with the first statement, so a
-transaction that executes nothing costs no hop at all. ``OneHopConnection.on_its_thread``
-goes further: it runs a whole function on the thread, and the statements, commit and
-rollback that function makes there run directly, without any further hop.
+transaction that executes nothing costs no hop at all; the dialect itself defers it (no
+"begin" listener), so statements run without SQLAlchemy's per-statement event dispatch.
+``OneHopConnection.on_its_thread`` goes further: it runs a whole function on the thread,
+and the statements, commit and rollback that function makes there run directly, without
+any further hop.
 
 It relies on two internals that the stock SQLAlchemy dialect relies on as well: aiosqlite's
 ``Connection._execute`` (queue a function on the connection's thread) and SQLAlchemy's
@@ -19,10 +21,11 @@ import asyncio
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -31,10 +34,12 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     SQLiteDialect_aiosqlite,
 )
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "requestbot_aiosqlite"
+WRITE = "requestbot_write"  # execution option: this connection's transactions write
 
 T = TypeVar("T")
 
@@ -136,13 +141,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """The DBAPI connection adapter, with a BEGIN that waits for the first statement."""
 
-    __slots__ = ("_abandoned", "_begin", "_here")
+    __slots__ = ("_abandoned", "_begin", "_here", "_next_begin")
 
     _cursor_cls = OneHopCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin: str | None = None
+        self._next_begin = "BEGIN"
         self._here: int | None = None  # the thread running on_its_thread's function
         self._abandoned = False
 
@@ -180,9 +186,13 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         if self._abandoned:
             raise sqlite3.OperationalError("the transaction was cancelled")
 
-    def defer_begin(self, sql: str) -> None:
-        """Send ``sql`` (a BEGIN) together with the next statement."""
-        self._begin = sql
+    def begin_immediately(self) -> None:
+        """Begin the next transaction with BEGIN IMMEDIATE (it writes)."""
+        self._next_begin = "BEGIN IMMEDIATE"
+
+    def defer_begin(self) -> None:
+        """Send the BEGIN together with the next statement."""
+        self._begin, self._next_begin = self._next_begin, "BEGIN"
 
     def take_begin(self) -> str | None:
         """The pending BEGIN, if any, now to be sent."""
@@ -214,10 +224,24 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return OneHopConnection(self, await_(connection))
 
 
+def _begin_immediately(conn: Connection) -> None:
+    conn.connection.dbapi_connection.begin_immediately()  # type: ignore[union-attr]
+
+
 class OneHopDialect(SQLiteDialect_aiosqlite):
     driver = DRIVER
     supports_statement_cache = True
     supports_server_side_cursors = False
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        dbapi_connection.dbapi_connection.defer_begin()
+
+    def set_engine_execution_options(self, engine: Engine, opts: Mapping[str, Any]) -> None:
+        """An engine with the WRITE option begins its transactions with BEGIN IMMEDIATE
+        (units of work tell their connection themselves: see storage.uow)."""
+        super().set_engine_execution_options(engine, opts)
+        if opts.get(WRITE):
+            event.listen(engine, "begin", _begin_immediately)
 
     @classmethod
     def import_dbapi(cls) -> OneHopDBAPI:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import sqlite_driver
 from storage.db import WRITE, write_lock
 from storage.repositories import (
     SettingsCache,
@@ -75,9 +76,12 @@ class SqlUnitOfWork:
         engine: AsyncEngine,
         lock: asyncio.Lock | None = None,
         settings_cache: SettingsCache | None = None,
+        *,
+        write: bool = False,
     ) -> None:
         self._engine = engine
         self._lock = lock
+        self._write = write
         self._settings_cache = settings_cache or SettingsCache()
         self._settings: SqlSettingsRepository | None = None
         self._conn: AsyncConnection | None = None
@@ -91,6 +95,9 @@ class SqlUnitOfWork:
         try:
             conn = await self._engine.connect()
             try:
+                hop = _one_hop(conn)
+                if hop is not None and self._write:
+                    hop.begin_immediately()
                 await conn.begin()
             except BaseException:
                 await conn.close()
@@ -100,8 +107,7 @@ class SqlUnitOfWork:
                 self._lock.release()
             raise
         self._conn = conn
-        raw = conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-        db = Db(conn, raw if isinstance(raw, OneHopConnection) else None)
+        db = Db(conn, hop)
         self._db = db
         self.users = SqlUserRepository(db)
         self.media = SqlMediaRepository(db)
@@ -177,6 +183,12 @@ class SqlUnitOfWork:
         return False, waiting_for, steps
 
 
+def _one_hop(conn: AsyncConnection) -> OneHopConnection | None:
+    """The SQLite connection beneath, if it is storage.sqlite_driver's."""
+    raw = conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+    return raw if isinstance(raw, OneHopConnection) else None
+
+
 class _Resumed:
     """The rest of a coroutine that began on a database thread and waited there for
     something else: awaited on the event loop, it goes on from where it stopped."""
@@ -208,14 +220,17 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._write_engine = engine.execution_options(**{WRITE: True})
+        # A one-hop connection is told by its unit of work to begin immediately, so that
+        # writes run on an engine without event listeners (none to dispatch per statement).
+        one_hop = engine.dialect.driver == sqlite_driver.DRIVER
+        self._write_engine = engine if one_hop else engine.execution_options(**{WRITE: True})
         self._lock = write_lock(engine)
         self._settings_cache = SettingsCache()
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
         """A new unit of work; ``write`` ones are serialised on SQLite."""
         if write:
-            return SqlUnitOfWork(self._write_engine, self._lock, self._settings_cache)
+            return SqlUnitOfWork(self._write_engine, self._lock, self._settings_cache, write=True)
         return SqlUnitOfWork(self.engine, settings_cache=self._settings_cache)
 
 

@@ -28,8 +28,8 @@ from core.media import MediaType
 from core.permissions import Permission
 from core.ports import UnitOfWork
 from core.services import CoreConfig, Services
-from storage import SqlUnitOfWorkFactory, create_engine, current_revision, upgrade
-from storage.db import SQLITE_POOL_SIZE
+from storage import SqlUnitOfWorkFactory, create_engine, current_revision, sqlite_driver, upgrade
+from storage.db import SQLITE_POOL_SIZE, WRITE
 from storage.migrate import alembic_config, current_revision_of, head_revision
 from storage.repositories.events import dump_payload, load_payload
 from tests.fakes import FakeCatalogue, FakeClock
@@ -328,6 +328,28 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 async def names(storage: Storage) -> list[str]:
     async with storage.uow(write=False) as uow:
         return [u.display_name for u in await uow.users.page()]
+
+
+async def test_one_hop_writes_begin_immediately_and_reads_do_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    begins: list[str | None] = []
+    real = sqlite_driver._run
+
+    def run(conn: Any, begin: str | None, *args: Any) -> Any:
+        begins.append(begin)
+        return real(conn, begin, *args)
+
+    monkeypatch.setattr(sqlite_driver, "_run", run)
+    async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
+        begins.clear()
+        for write in (True, False):
+            async with opened.uow(write=write) as uow:
+                await uow.run_and_commit(lambda uow: uow.users.page())
+        migrating = opened.engine.execution_options(**{WRITE: True})  # as migrations do
+        async with migrating.connect() as conn, conn.begin():
+            await conn.execute(text("SELECT 1"))
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN IMMEDIATE"]
 
 
 async def test_work_and_its_commit_are_one_trip(tmp_path: Path, trips: list[object]) -> None:
