@@ -49,12 +49,15 @@ class Db:
     greenlet switch, although the repositories still await them.
     """
 
-    __slots__ = ("conn", "hop", "postgres")
+    __slots__ = ("conn", "hop", "no_active_requests", "postgres")
 
     def __init__(self, conn: AsyncConnection, hop: OneHopConnection | None = None) -> None:
         self.conn = conn
         self.hop = hop
         self.postgres = conn.dialect.name == "postgresql"
+        # (media id, 4K) that this transaction has seen to have no active requests, until
+        # it writes requests itself (SQLite: no other writer can meanwhile).
+        self.no_active_requests: set[tuple[int, bool]] = set()
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         """Run one statement; unique violations and serialization failures become Conflict."""

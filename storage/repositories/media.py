@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, tuple_, update
+from sqlalchemy import bindparam, case, func, literal_column, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import RequestStatus
@@ -48,9 +48,26 @@ _SEASONS = select(json_rows(media_seasons_t.c.season_number, media_seasons_t.c.s
 )
 
 
+def _has_active_requests(is_4k: bool) -> Any:
+    """Whether the media row has requests (in 4K or not) neither declined nor completed.
+
+    Written out: SQLAlchemy renders RETURNING columns unqualified, and this subquery must
+    name the outer row's ``media.id``."""
+    inactive = ", ".join(str(s.value) for s in (RequestStatus.DECLINED, RequestStatus.COMPLETED))
+    return literal_column(
+        f"EXISTS (SELECT 1 FROM {requests_t.name} WHERE {requests_t.name}.media_id = "  # noqa: S608 (our own names and numbers)
+        f"{media_t.name}.id AND {requests_t.name}.is_4k = {int(is_4k)} "
+        f"AND {requests_t.name}.status NOT IN ({inactive}))"
+    )
+
+
 @functools.cache
 def _statements(dialect: str) -> tuple[Any, Any]:
-    """The upserts, built once per dialect (their INSERT ... ON CONFLICT differs)."""
+    """The upserts, built once per dialect (their INSERT ... ON CONFLICT differs).
+
+    On SQLite the media upsert also says whether the title has active requests, so that a
+    new title needs no second query for them (see Db.no_active_requests); on PostgreSQL
+    the answer could predate a request committed while the upsert waited for the row."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     media = insert(media_t)
     new = media.excluded
@@ -64,10 +81,13 @@ def _statements(dialect: str) -> tuple[Any, Any]:
         "imdb_id": func.coalesce(new.imdb_id, _m.imdb_id),
     }
     changed = or_(*(_m[name].is_distinct_from(value) for name, value in refreshed.items()))
+    returned = media_row_columns()
+    if dialect == "sqlite":
+        returned += [_has_active_requests(False), _has_active_requests(True)]
     upsert_media = media.on_conflict_do_update(
         index_elements=[_m.tmdb_id, _m.media_type],
         set_={**refreshed, "updated_at": case((changed, new.updated_at), else_=_m.updated_at)},
-    ).returning(*media_row_columns())
+    ).returning(*returned)
     seasons = insert(media_seasons_t)
     upsert_seasons = seasons.on_conflict_do_update(
         index_elements=[media_seasons_t.c.media_id, media_seasons_t.c.season_number],
@@ -138,10 +158,16 @@ class SqlMediaRepository:
         params = _row(details, MediaStatus.UNKNOWN, now)
         row = await self._db.first(self._upsert_media, params)
         assert row is not None
+        values = tuple(row)
+        if not self._db.postgres:
+            values, active = values[:-2], values[-2:]
+            for is_4k, has_active in zip((False, True), active, strict=True):
+                if not has_active:
+                    self._db.no_active_requests.add((row.id, is_4k))
         seasons = "[]"
         if details.media_type is MediaType.TV:
             seasons = await self._db.scalar(_SEASONS, {"media_id": row.id})
-        return media_from((*row, seasons))
+        return media_from((*values, seasons))
 
     async def ensure(self, details: MediaDetails, now: datetime) -> Media:
         """The row for ``details``, locked; created from them only if missing."""

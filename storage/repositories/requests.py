@@ -26,7 +26,8 @@ _GET_FOR_UPDATE = _GET.with_for_update(of=requests_t)
 _ACTIVE = REQUEST_SELECT.where(
     _r.media_id == bindparam("media_id"),
     _r.is_4k == bindparam("is_4k"),
-    _r.status.not_in(_INACTIVE),
+    # Not NOT IN (...): its expanding parameter would be rendered anew on each execution.
+    *(_r.status != status for status in _INACTIVE),
 ).order_by(_r.id)
 _FOR_USER = (
     REQUEST_SELECT.where(_r.requested_by_id == bindparam("user_id"))
@@ -118,6 +119,7 @@ class SqlRequestRepository:
         """Insert a request (and its seasons, in the request's status) and return it, built
         from the arguments rather than read back: one statement, two with seasons."""
         now = now.astimezone(UTC)  # as a read gives it back
+        self._db.no_active_requests.clear()
         result = await self._db.execute(
             _ADD,
             {
@@ -171,6 +173,7 @@ class SqlRequestRepository:
             # A request approved again (a retry) must be sent again.
             "sent_at": None,
         }
+        self._db.no_active_requests.clear()
         result = await self._db.execute(
             update(requests_t).where(_r.id == request_id).values(values)
         )
@@ -185,6 +188,8 @@ class SqlRequestRepository:
 
     async def active_for_media(self, media_id: int, is_4k: bool) -> list[MediaRequest]:
         """Requests of this media that are neither DECLINED nor COMPLETED, oldest first."""
+        if (media_id, is_4k) in self._db.no_active_requests:
+            return []  # as the media upsert of this transaction found
         rows = await self._db.all(_ACTIVE, {"media_id": media_id, "is_4k": is_4k})
         return [request_from(row) for row in rows]
 

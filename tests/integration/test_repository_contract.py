@@ -952,6 +952,36 @@ async def test_active_requests_leave_out_declined_and_completed(backend: Backend
     assert [(r.status, r.is_4k) for r in active_4k] == [(RequestStatus.PENDING, True)]
 
 
+async def test_active_requests_after_an_upsert_are_what_the_unit_has_since_written(
+    backend: Backend,
+) -> None:
+    alice = await add_user(backend)
+    await add_request(backend, alice, movie(), status=RequestStatus.DECLINED)
+
+    async def request_in_4k_then_look(uow: UnitOfWork) -> tuple[Any, ...]:
+        media = await uow.media.upsert(movie(), NOW)
+        before = await uow.requests.active_for_media(media.id, True)
+        await uow.requests.add(
+            media=media,
+            requested_by=alice,
+            status=RequestStatus.PENDING,
+            is_4k=True,
+            seasons=(),
+            modified_by=None,
+            now=NOW,
+        )
+        return (
+            before,
+            await uow.requests.active_for_media(media.id, True),
+            await uow.requests.active_for_media(media.id, False),
+        )
+
+    before, active_4k, active = await committed(backend, request_in_4k_then_look)
+    assert before == []
+    assert [(r.status, r.is_4k) for r in active_4k] == [(RequestStatus.PENDING, True)]
+    assert active == []
+
+
 async def test_pages_of_requests_by_user_and_by_status(backend: Backend) -> None:
     alice = await add_user(backend)
     bob = await add_user(backend, "Bob")

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, event, inspect, text
 from sqlmodel import SQLModel
 
 from core import requests
-from core.errors import Conflict
+from core.errors import Conflict, DuplicateRequest
 from core.events import EventKind
 from core.identity import Identity, QuotaLimits, ServerAccount
 from core.media import MediaType
@@ -270,12 +270,13 @@ async def test_one_hop_driver_makes_one_trip_per_statement_and_none_for_an_empty
         assert len(trips) == 4  # BEGIN IMMEDIATE rides with the first INSERT; then COMMIT
 
 
-async def test_a_movie_request_is_one_trip_of_seven_statements_six_for_the_unlimited(
+async def test_a_movie_request_is_one_trip_of_six_statements_five_for_the_unlimited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pins the hot path: the whole unit of work goes to the SQLite thread at once, and its
-    statements are user, quota use, media upsert, duplicates, media status, request, outbox
-    event (BEGIN rides with the first, the quota defaults come from the cache), then COMMIT."""
+    statements are user, quota use, media upsert (which tells there are no requests for the
+    title yet), media status, request, outbox event (BEGIN rides with the first, the quota
+    defaults come from the cache), then COMMIT. A title with requests has them read."""
     async with open_storage(sqlite_url(tmp_path), one_hop=True) as opened:
         catalogue = FakeCatalogue()
         config = CoreConfig(quota_defaults=QuotaLimits(movie_limit=100, movie_days=7))
@@ -294,18 +295,22 @@ async def test_a_movie_request_is_one_trip_of_seven_statements_six_for_the_unlim
             return await real(self, fn, *args, **kw)
 
         def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-            statements.append(sql)
+            statements.append(sql.split()[0])
 
         monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
         event.listen(opened.engine.sync_engine, "before_cursor_execute", statement)
         created = await requests.create_request(services, alice.id, 2, MediaType.MOVIE)
         assert created.request is not None
-        assert (len(trips), len(statements)) == (1, 7)
+        assert (len(trips), len(statements)) == (1, 6)
         trips.clear()
         statements.clear()
         created = await requests.create_request(services, admin.id, 3, MediaType.MOVIE)
         assert created.request is not None
-        assert (len(trips), len(statements)) == (1, 6)  # no quota to count against
+        assert (len(trips), len(statements)) == (1, 5)  # no quota to count against
+        statements.clear()
+        with pytest.raises(DuplicateRequest):
+            await requests.create_request(services, admin.id, 2, MediaType.MOVIE)
+        assert statements == ["SELECT", "INSERT", "SELECT"]  # user, upsert, Alice's request
 
 
 # ----- a unit of work in one trip -------------------------------------------------------
