@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -135,7 +135,7 @@ async def create_in_process(world: World, ids: Sequence[int], clients: int) -> R
 def counting(world: World) -> Iterator[Counter[str]]:
     """Count trips to aiosqlite's threads and statements sent, while inside."""
     counts: Counter[str] = Counter()
-    original = aiosqlite.Connection._execute
+    original: Any = aiosqlite.Connection._execute
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         counts["trips"] += 1
@@ -209,31 +209,52 @@ def profile_breakdown(profile: cProfile.Profile, where: str, top: int, count: in
     return "\n".join(lines)
 
 
+WARM_UP = 100  # requests before the timed ones: pool, caches, compiled statements
+
+
+def new_folder(tmp: str, name: str) -> Path:
+    folder = Path(tmp) / name
+    folder.mkdir()
+    return folder
+
+
+async def timed_run(
+    folder: Path, args: argparse.Namespace, during: Callable[[World], AbstractContextManager[Any]]
+) -> tuple[Rate, Any]:
+    """One fresh world, warmed up, then ``args.requests`` requests timed inside ``during``
+    (each run gets a fresh engine: a listener once added leaves SQLAlchemy dispatching
+    events for good)."""
+    async with bench_world(folder, args.requests + WARM_UP) as world:
+        warm, timed = world.tmdb_ids[:WARM_UP], world.tmdb_ids[WARM_UP:]
+        await create_in_process(world, warm, args.clients)
+        with during(world) as seen:
+            return await create_in_process(world, timed, args.clients), seen
+
+
+@contextmanager
+def profiling(_world: World) -> Iterator[tuple[cProfile.Profile, cProfile.Profile]]:
+    """Profile the event loop's thread and the units of work on the SQLite thread."""
+    loop_thread = cProfile.Profile()
+    with profiling_units_of_work() as on_thread:
+        loop_thread.enable()
+        try:
+            yield loop_thread, on_thread
+        finally:
+            loop_thread.disable()
+
+
 async def measure(args: argparse.Namespace) -> None:
-    rates: list[Rate] = []
-    with tempfile.TemporaryDirectory(prefix="requestbot-bench-") as tmp:
-        for round_ in range(args.rounds):
-            folder = Path(tmp) / str(round_)
-            folder.mkdir()
-            async with bench_world(folder, args.requests + 100) as world:
-                warm, timed = world.tmdb_ids[:100], world.tmdb_ids[100:]
-                await create_in_process(world, warm, args.clients)  # pool, caches, statements
-                if round_ == 0:
-                    with counting(world) as counts:
-                        rates.append(await create_in_process(world, timed, args.clients))
-                else:
-                    rates.append(await create_in_process(world, timed, args.clients))
-                if args.profile and round_ == args.rounds - 1:
-                    extra = [i + args.requests + 100 for i in world.tmdb_ids[: args.requests]]
-                    for tmdb_id in extra:
-                        world.tmdb.add_movie(tmdb_id, f"Movie {tmdb_id}", "2001-02-03")
-                        await world.services.catalogue.details(tmdb_id, MediaType.MOVIE)
-                    profile = cProfile.Profile()
-                    with profiling_units_of_work() as on_thread:
-                        profile.enable()
-                        await create_in_process(world, extra, args.clients)
-                        profile.disable()
     n = args.requests
+    with tempfile.TemporaryDirectory(prefix="requestbot-bench-") as tmp:
+        rates = [
+            (await timed_run(new_folder(tmp, f"round-{i}"), args, lambda _: nullcontext()))[0]
+            for i in range(args.rounds)
+        ]
+        _, counts = await timed_run(new_folder(tmp, "counted"), args, counting)
+        if args.profile:
+            _, (loop_thread, on_thread) = await timed_run(
+                new_folder(tmp, "profiled"), args, profiling
+            )
     per_second = [rate.per_second for rate in rates]
     cpu_ms = [rate.cpu_ms for rate in rates]
     print(
@@ -247,7 +268,7 @@ async def measure(args: argparse.Namespace) -> None:
     print(f"trips to the SQLite thread per request: {counts['trips'] / n:5.2f}")
     print(f"statements per request:                 {counts['statements'] / n:5.2f}")
     if args.profile:
-        print(profile_breakdown(profile, "on the event loop's thread", args.top, n))
+        print(profile_breakdown(loop_thread, "on the event loop's thread", args.top, n))
         print(profile_breakdown(on_thread, "in units of work on the SQLite thread", args.top, n))
 
 
