@@ -82,7 +82,7 @@ async def bench_world(folder: Path, count: int) -> AsyncIterator[World]:
                 SqlUnitOfWorkFactory(engine),
                 tmdb,
                 SystemClock(),
-                CoreConfig(owners=frozenset({ADMIN})),
+                CoreConfig(owners=(ADMIN,)),
             )
             admin = await users.resolve_user(services, ADMIN, "Bench Admin")
             try:
