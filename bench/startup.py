@@ -6,6 +6,8 @@ runs (each a fresh process), then the modules loaded and the resident memory of 
 adapters built, without connecting anywhere. That state is measured on a new database (the
 schema must be created, so Alembic loads), on one already at the newest revision (no
 Alembic, no Mako), and there with Telegram alone (discord.py is not loaded either).
+bench/memory.py measures a real ``run``, connected and past its first jobs, with the same
+figures (bench/proc_memory.py).
 
     .venv/bin/python bench/startup.py [--runs N]
 """
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 IDLE = """\
 import asyncio, json, sys
+from proc_memory import process_memory
 from bot.commands import CHAT_ADAPTERS
 from bot.app import open_app
 from bot.settings import load_settings
@@ -36,11 +39,7 @@ async def main():
     async with open_app(settings) as app:
         for platform in settings.platforms:
             CHAT_ADAPTERS[platform](settings, app)
-        rss = 0
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) // 1024
+        rss = process_memory()["rss"] // 1024
         roots = {name.split(".")[0] for name in sys.modules}
         print(json.dumps({
             "modules": len(sys.modules),
@@ -60,7 +59,7 @@ def _command() -> list[str]:
 
 def _environment(**more: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_"))}
-    env.update(PYTHONPATH=str(ROOT), **more)
+    env.update(PYTHONPATH=os.pathsep.join((str(ROOT), str(ROOT / "bench"))), **more)
     return env
 
 
