@@ -1,5 +1,6 @@
 """SQL helpers shared by the repositories: one connection wrapper that turns lost races
-into core.errors.Conflict, and a JSON aggregate that lets one query carry child rows."""
+into core.errors.Conflict, a JSON aggregate that lets one query carry child rows, and the
+dialect's own INSERT for upserts."""
 
 from __future__ import annotations
 
@@ -101,6 +102,19 @@ def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> s
 def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     args = compiler.process(element.clauses, **kw)
     return f"coalesce(json_agg(json_build_array({args}))::text, '[]')"
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The ``insert`` with ON CONFLICT clauses of ``dialect`` (PostgreSQL's, else SQLite's),
+    its module imported on first use: a SQLite database never loads PostgreSQL's dialect
+    (about 2 MiB)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def rows_of(value: str | None) -> list[list[Any]]:

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import ChatPost
-from storage.sql import Db
+from storage.sql import Db, dialect_insert
 from storage.tables import chat_posts_t, chat_states_t
 
 _s = chat_states_t.c
@@ -34,7 +33,7 @@ _POSTS = (
 
 @functools.cache
 def _put_statement(dialect: str) -> Any:
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_ = dialect_insert(dialect)
     statement = insert_(chat_states_t)
     return statement.on_conflict_do_update(
         index_elements=[_s.platform, _s.key],

@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, literal_column, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import RequestStatus
 from core.media import Media, MediaDetails, MediaKey, MediaStatus, MediaType
 from core.request_repositories import MediaState
 from storage.rows import media_columns, media_from, media_row_columns
-from storage.sql import Db, json_rows, rows_of
+from storage.sql import Db, dialect_insert, json_rows, rows_of
 from storage.tables import media_seasons_t, media_t, requests_t
 
 MAX_STATE_KEYS = 100
@@ -68,7 +67,7 @@ def _statements(dialect: str) -> tuple[Any, Any]:
     On SQLite the media upsert also says whether the title has active requests, so that a
     new title needs no second query for them (see Db.no_active_requests); on PostgreSQL
     the answer could predate a request committed while the upsert waited for the row."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     media = insert(media_t)
     new = media.excluded
     # Ids the catalogue did not send are kept; updated_at moves only when something changed.
@@ -99,7 +98,7 @@ def _statements(dialect: str) -> tuple[Any, Any]:
 @functools.cache
 def _insert_new(dialect: str) -> Any:
     """INSERT of media rows that skips titles already there and returns those it added."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return (
         insert(media_t)
         .on_conflict_do_nothing(index_elements=[_m.tmdb_id, _m.media_type])

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.sql import Db
+from storage.sql import Db, dialect_insert
 from storage.tables import settings_t
 
 _GET = select(settings_t.c.value).where(settings_t.c.key == bindparam("key"))
@@ -19,7 +18,7 @@ _GET = select(settings_t.c.value).where(settings_t.c.key == bindparam("key"))
 
 @functools.cache
 def _set_statement(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     statement = insert(settings_t)
     return statement.on_conflict_do_update(
         index_elements=[settings_t.c.key],

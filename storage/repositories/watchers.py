@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.sql import Db
+from storage.sql import Db, dialect_insert
 from storage.tables import watchers_t
 
 _w = watchers_t.c
@@ -19,7 +18,7 @@ _CLEAR = delete(watchers_t).where(_w.media_id == bindparam("media_id"))
 
 @functools.cache
 def _add_statement(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return insert(watchers_t).on_conflict_do_nothing(index_elements=[_w.media_id, _w.user_id])
 
 
