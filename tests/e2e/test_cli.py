@@ -326,7 +326,8 @@ try:
 except SystemExit:
     pass
 heavy = ("discord", "telegram", "sqlalchemy", "sqlmodel", "alembic", "mako", "pydantic", "httpx")
-print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+loaded = (m for m, module in sys.modules.items() if module is not None)  # None: kept out
+print(" ".join(sorted(m for m in loaded if m.split(".")[0] in heavy)))
 """
 
 
