@@ -7,16 +7,18 @@ the newest revision (a restart: ``--new-database`` starts on an empty one, which
 Alembic), both chats configured, so the jobs run too, and the Seerr-compatible API
 (``API_ENABLED=true``) when this tree has it (``adapters.api.app``). Idle is once both chats
 are connected, every job has finished its first run and the process has then been left
-alone for ``--settle`` seconds. Printed: the parts running (from the bot's own start-up
-line), VmRSS, VmHWM and, from ``smaps_rollup``, PSS and USS (what ending the process gives
-back).
+alone for ``--settle`` seconds; it runs with PYTHONOPTIMIZE and MALLOC_ARENA_MAX as the
+Docker image sets them (``--plain``: as this environment has them). Printed: the parts
+running (from the bot's own start-up line), VmRSS, VmHWM and, from ``smaps_rollup``, PSS
+and USS (what ending the process gives back).
 
 Then a breakdown of the imports, each measured in fresh interpreters: what a group of
 modules costs alone (VmRSS after importing it, less a bare interpreter's), and what it adds
 when the groups are imported in the order listed (a shared dependency counts for the first
-that loads it).
+that loads it). The interpreters import the ``bot`` package first, as ``requestbot`` does
+(it keeps httpx's command-line client out).
 
-    .venv/bin/python bench/memory.py [--settle 3] [--no-api] [--new-database]
+    .venv/bin/python bench/memory.py [--settle 3] [--no-api] [--new-database] [--plain]
         [--env NAME=VALUE ...] [--no-breakdown]
 """
 
@@ -75,6 +77,7 @@ PACKAGES = (
 
 PROBE = """\
 import importlib, json, sys
+import bot
 from proc_memory import process_memory
 rows = [["(interpreter)", process_memory()["rss"], len(sys.modules)]]
 for group in sys.argv[1:]:
@@ -88,6 +91,12 @@ print(json.dumps(rows))
 def api_available() -> bool:
     """Whether this tree has the API (its app module), so ``run`` can serve it."""
     return importable("adapters.api.app")
+
+
+def image_environment() -> dict[str, str]:
+    """PYTHONOPTIMIZE and MALLOC_ARENA_MAX as the Docker image sets them (its ENV lines)."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    return dict(re.findall(r"\b(PYTHONOPTIMIZE|MALLOC_ARENA_MAX)=(\S+)", text))
 
 
 def free_port() -> int:
@@ -234,15 +243,16 @@ async def idle_run(
     return components, figures
 
 
-def import_rows(groups: Sequence[str]) -> list[tuple[str, int, int]]:
+def import_rows(groups: Sequence[str], extra: dict[str, str]) -> list[tuple[str, int, int]]:
     """(modules, VmRSS KiB, modules loaded) in a fresh interpreter, before and after
     importing each group of modules (comma-separated)."""
+    path = os.pathsep.join((str(ROOT), str(ROOT / "bench")))
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *groups],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "bench")))},
+        env={**os.environ, **extra, "PYTHONPATH": path},
     )
     return [(n, k, m) for n, k, m in json.loads(done.stdout)]
 
@@ -257,14 +267,14 @@ def importable(modules: str) -> bool:
         sys.path.remove(str(ROOT))
 
 
-def print_breakdown() -> None:
+def print_breakdown(extra: dict[str, str]) -> None:
     """What each group of imports costs alone, and what it adds in the order listed."""
     groups = [(label, modules) for label, modules in PACKAGES if importable(modules)]
-    ordered = import_rows([modules for _, modules in groups])
+    ordered = import_rows([modules for _, modules in groups], extra)
     print(f"\nimports (fresh interpreters)       {'alone':>10}   {'added here':>10}   modules")
     print(f"  {'bare interpreter':<32} {mib(ordered[0][1])}   {'':>10}   {ordered[0][2]:7}")
     for (label, modules), row, before in zip(groups, ordered[1:], ordered[:-1], strict=True):
-        bare, alone = import_rows([modules])
+        bare, alone = import_rows([modules], extra)
         print(
             f"  {label:<32} {mib(alone[1] - bare[1])}   {mib(row[1] - before[1])}"
             f"   {row[2] - before[2]:+7}"
@@ -285,6 +295,11 @@ def main() -> None:
     )
     parser.add_argument("--no-breakdown", action="store_true", help="skip the import figures")
     parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="without the Docker image's PYTHONOPTIMIZE and MALLOC_ARENA_MAX",
+    )
+    parser.add_argument(
         "--env",
         action="append",
         default=[],
@@ -292,10 +307,11 @@ def main() -> None:
         help="set in the measured process (e.g. MALLOC_ARENA_MAX=2, PYTHONOPTIMIZE=2)",
     )
     args = parser.parse_args()
-    extra = dict(e.split("=", 1) for e in args.env)
+    extra = {} if args.plain else image_environment()
+    extra.update(e.split("=", 1) for e in args.env)
     with_api = api_available() and not args.no_api
-    arena = os.environ.get("MALLOC_ARENA_MAX", "glibc's default")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, MALLOC_ARENA_MAX {arena}")
+    shown = " ".join(f"{k}={v}" for k, v in extra.items()) or "nothing set"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; measured process: {shown}")
     if not api_available():
         print("this tree has no adapters.api.app: the API is not measured")
     components, figures = asyncio.run(idle_run(args.settle, with_api, args.new_database, extra))
@@ -310,7 +326,7 @@ def main() -> None:
         if key in figures:
             print(f"  {label:<18} {mib(figures[key])}")
     if not args.no_breakdown:
-        print_breakdown()
+        print_breakdown(extra)
 
 
 if __name__ == "__main__":
