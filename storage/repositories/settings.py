@@ -28,7 +28,7 @@ def _set_statement(dialect: str) -> Any:
 
 @functools.cache
 def _set_default_statement(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return insert(settings_t).on_conflict_do_nothing(index_elements=[settings_t.c.key])
 
 
