@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +17,19 @@ from adapters.api.services import services_router
 from adapters.api.shapes import media_info_lookup
 from adapters.api.titles import titles_router
 from adapters.arr.options import ArrOptions
+from adapters.tmdb.client import TmdbClient
 from bot.app import ApiKeySource, App
 from bot.runner import Component
 from bot.settings import ApiSettings
+from core.media import MediaType
+from core.services import Services
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from fastapi import APIRouter, FastAPI
 
-__all__ = ["CannotListen", "api_component", "api_listening", "build_app"]
+__all__ = ["CannotListen", "api_component", "api_listening", "api_routers", "build_app"]
+
+Route = tuple[MediaType, bool]  # a downloader's (media type, 4K)
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +45,25 @@ def api_listening(api: ApiSettings) -> Iterator[socket.socket]:
         sock.close()
 
 
+def api_routers(
+    services: Services, tmdb: TmdbClient | None, downloaders: Mapping[Route, ArrOptions]
+) -> list[APIRouter]:
+    """The routes beyond the API's own: the downloader pages over ``downloaders``, and the
+    title routes on ``tmdb`` with mediaInfo from ``services`` (none when the catalogue is not
+    TMDb)."""
+    routers = [services_router(downloaders, admin_user)]
+    if tmdb is not None:
+        routers.append(titles_router(tmdb, media_info_lookup(services)))
+    else:
+        log.warning("API: the catalogue is not TMDb, so /search, /movie and /tv are not served")
+    return routers
+
+
 def build_app(app: App, keys: ApiKeySource) -> FastAPI:
     """The FastAPI app of every route, on the bot's services, key, TMDb client and
     downloaders."""
-    routers = [
-        services_router({route: ArrOptions(c) for route, c in app.arr_clients.items()}, admin_user)
-    ]
-    if app.tmdb is not None:
-        routers.append(titles_router(app.tmdb, media_info_lookup(app.services)))
-    else:
-        log.warning("API: the catalogue is not TMDb, so /search, /movie and /tv are not served")
-    return build_api(app.services, keys, routers=routers)
+    options = {route: ArrOptions(client) for route, client in app.arr_clients.items()}
+    return build_api(app.services, keys, routers=api_routers(app.services, app.tmdb, options))
 
 
 async def api_component(

@@ -1,15 +1,16 @@
-"""The REST API over a real SQLite file and the real TMDb client against the fake TMDb:
-``api_world`` gives an ApiWorld with an httpx client on the app (in process, through
+"""The whole REST API, built as the running bot builds it (every router of bot.api, the
+real mediaInfo lookup), over a real SQLite file and the real TMDb client against the fake
+TMDb: ``api_world`` gives an ApiWorld with an httpx client on the app (in process, through
 ASGITransport) and three users: ``admin`` (user 1, a bot owner, so ADMIN), ``alice``
-and ``bob`` (REQUEST); ``serve`` runs the app on uvicorn on 127.0.0.1 for outside
-clients."""
+and ``bob`` (REQUEST); ``api_over`` also takes downloaders (for the /service pages);
+``serve`` runs any app on uvicorn on 127.0.0.1 for outside clients."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,10 @@ from fastapi import FastAPI
 
 from adapters.api.app import build_api
 from adapters.api.auth import FailureLimiter
+from adapters.arr.client import ArrClient
+from adapters.arr.options import ArrOptions
 from adapters.tmdb.client import TmdbClient
+from bot.api import Route, api_routers
 from core import users
 from core.domain import RequestStatus
 from core.identity import Identity, User
@@ -50,7 +54,8 @@ class StaticKeys:
 
 
 class TickingClock:
-    """A limiter clock a test moves by hand (seconds)."""
+    """A monotonic clock a test moves by hand (seconds): the failed-auth limiter's and the
+    downloader options' cache."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -67,6 +72,8 @@ class ApiWorld:
     ticks: TickingClock
     app: FastAPI
     http: httpx.AsyncClient
+    tmdb: FakeTmdb
+    catalogue: TmdbClient
     admin: User
     alice: User
     bob: User
@@ -80,6 +87,12 @@ class ApiWorld:
 
     async def get(self, path: str, user: User | None = None, **params: Any) -> httpx.Response:
         return await self.http.get(f"/api/v1{path}", params=params, headers=self.headers(user))
+
+    async def json(self, path: str, user: User | None = None, **params: Any) -> Any:
+        """The body of a GET that must answer 200."""
+        response = await self.get(path, user, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
 
     async def post(self, path: str, body: Any = None, user: User | None = None) -> httpx.Response:
         return await self.http.post(f"/api/v1{path}", json=body, headers=self.headers(user))
@@ -126,10 +139,14 @@ class ApiWorld:
 
 
 @asynccontextmanager
-async def api_over(storage: Storage, tmdb: FakeTmdb) -> AsyncIterator[ApiWorld]:
-    """An ApiWorld on a migrated database."""
+async def api_over(
+    storage: Storage, tmdb: FakeTmdb, downloaders: Mapping[Route, ArrClient] | None = None
+) -> AsyncIterator[ApiWorld]:
+    """An ApiWorld on a migrated database, with ``downloaders`` behind /service."""
     clock = FakeClock()
+    ticks = TickingClock()
     owner = Identity("discord", "admin")
+    options = {route: ArrOptions(c, clock=ticks) for route, c in (downloaders or {}).items()}
     async with TmdbClient(api_key=tmdb.api_key, base_url=tmdb.base_url) as catalogue:
         services = Services(
             uow=storage.uow,
@@ -137,15 +154,20 @@ async def api_over(storage: Storage, tmdb: FakeTmdb) -> AsyncIterator[ApiWorld]:
             clock=clock,
             config=CoreConfig(owners=frozenset({owner})),
         )
-        ticks = TickingClock()
         app = build_api(
-            services, StaticKeys(), version="1.2.3", limiter=FailureLimiter(clock=ticks)
+            services,
+            StaticKeys(),
+            routers=api_routers(services, catalogue, options),
+            version="1.2.3",
+            limiter=FailureLimiter(clock=ticks),
         )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
             admin = await users.resolve_user(services, owner, "admin")
             assert admin.id == 1
-            world = ApiWorld(storage, services, clock, ticks, app, http, admin, admin, admin)
+            world = ApiWorld(
+                storage, services, clock, ticks, app, http, tmdb, catalogue, admin, admin, admin
+            )
             world.alice = await world.user("alice")
             world.bob = await world.user("bob")
             yield world
@@ -163,7 +185,7 @@ async def serve(app: FastAPI) -> AsyncIterator[int]:
     """Run ``app`` on uvicorn on a listening socket of 127.0.0.1 (a free port, which it
     yields: connections queue on the socket until uvicorn takes them) until the end."""
     sock = socket.create_server(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

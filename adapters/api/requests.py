@@ -33,37 +33,38 @@ NO_SEASONS = "No seasons available to request"
 ALREADY_AVAILABLE = "This media is already available"
 
 
-class RequestBody(BaseModel):
-    """POST /request. serverId, profileId, rootFolder, languageProfileId and tags are
-    accepted and not used: requests go to the downloader configured for their kind."""
+class _RequestFields(BaseModel):
+    """What both a new request and a change of one may carry. serverId, profileId,
+    rootFolder, languageProfileId and tags are accepted and not used: requests go to the
+    downloader configured for their kind."""
 
     model_config = ConfigDict(extra="ignore")
+
+    serverId: int | None = None
+    profileId: int | None = None
+    rootFolder: str | None = None
+    languageProfileId: int | None = None
+    tags: list[int] | None = None
+    userId: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+Seasons = list[Annotated[int, Field(ge=0, le=10_000)]]
+
+
+class RequestBody(_RequestFields):
+    """POST /request."""
 
     mediaType: Literal["movie", "tv"]
     mediaId: int = Field(ge=1, le=MAX_ID)
-    seasons: list[Annotated[int, Field(ge=0, le=10_000)]] | Literal["all"] | None = None
+    seasons: Seasons | Literal["all"] | None = None
     is4k: bool = False
-    serverId: int | None = None
-    profileId: int | None = None
-    rootFolder: str | None = None
-    languageProfileId: int | None = None
-    tags: list[int] | None = None
-    userId: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
-class RequestChange(BaseModel):
+class RequestChange(_RequestFields):
     """PUT /request/{id}: what Seerr lets a manager change."""
 
-    model_config = ConfigDict(extra="ignore")
-
     mediaType: Literal["movie", "tv"] | None = None
-    seasons: list[Annotated[int, Field(ge=0, le=10_000)]] | None = None
-    serverId: int | None = None
-    profileId: int | None = None
-    rootFolder: str | None = None
-    languageProfileId: int | None = None
-    tags: list[int] | None = None
-    userId: int | None = Field(default=None, ge=1, le=MAX_ID)
+    seasons: Seasons | None = None
 
 
 class RequestCountOut(BaseModel):

@@ -16,48 +16,40 @@ Admin = Annotated[User, Depends(admin_user)]
 JELLYFIN = 2  # Seerr's MediaServerType
 
 
-class PublicSettingsOut(BaseModel):
-    initialized: bool = True
+class _SharedSettingsOut(BaseModel):
+    """What the public and the main settings both show (fixed here: one title, Jellyfin, no
+    4K servers of Seerr's own, partial requests on)."""
+
     applicationTitle: str
     applicationUrl: str = ""
     hideAvailable: bool = False
     localLogin: bool = False
     mediaServerLogin: bool = False
+    newPlexLogin: bool = False
+    cacheImages: bool = False
+    discoverRegion: str = ""
+    streamingRegion: str = ""
+    originalLanguage: str = ""
+    mediaServerType: int = JELLYFIN
+    partialRequestsEnabled: bool = True
+    enableSpecialEpisodes: bool = False
+    locale: str = "en"
+
+
+class PublicSettingsOut(_SharedSettingsOut):
+    initialized: bool = True
     movie4kEnabled: bool = False
     series4kEnabled: bool = False
-    discoverRegion: str = ""
-    streamingRegion: str = ""
-    originalLanguage: str = ""
-    mediaServerType: int = JELLYFIN
-    partialRequestsEnabled: bool = True
-    enableSpecialEpisodes: bool = False
-    cacheImages: bool = False
     vapidPublic: str = ""
     enablePushRegistration: bool = False
-    locale: str = "en"
     emailEnabled: bool = False
-    newPlexLogin: bool = False
 
 
-class MainSettingsOut(BaseModel):
+class MainSettingsOut(_SharedSettingsOut):
     apiKey: str
-    applicationTitle: str
-    applicationUrl: str = ""
     csrfProtection: bool = False
-    cacheImages: bool = False
     defaultPermissions: int
     defaultQuotas: dict[str, dict[str, int | None]]
-    hideAvailable: bool = False
-    localLogin: bool = False
-    mediaServerLogin: bool = False
-    newPlexLogin: bool = False
-    discoverRegion: str = ""
-    streamingRegion: str = ""
-    originalLanguage: str = ""
-    mediaServerType: int = JELLYFIN
-    partialRequestsEnabled: bool = True
-    enableSpecialEpisodes: bool = False
-    locale: str = "en"
 
 
 class AboutOut(BaseModel):

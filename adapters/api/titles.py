@@ -59,27 +59,17 @@ def titles_router(tmdb: TmdbDocuments, media_info: MediaInfoLookup) -> APIRouter
         }
 
     router.add_api_route("/search", search_titles, methods=["GET"], response_model=None)
-    router.add_api_route(
-        "/search/", search_titles, methods=["GET"], response_model=None, include_in_schema=False
-    )
+    router.add_api_route("/search/", search_titles, methods=["GET"], response_model=None)
 
     @router.get("/movie/{tmdb_id}", response_model=None)
     async def movie(tmdb_id: TmdbId, language: Language = None) -> Json | JSONResponse:
         """A movie's TMDb details with its mediaInfo (seasons and requests)."""
-        try:
-            raw = await tmdb.details_json(tmdb_id, MediaType.MOVIE, language)
-        except (TitleNotFound, ServiceRejected, ServiceUnavailable) as exc:
-            return _failure(exc, "Unable to retrieve movie.")
-        return await _with_media(media_info, tmdb_shapes.movie_details(raw), MediaType.MOVIE)
+        return await _details(tmdb, media_info, (tmdb_id, MediaType.MOVIE), language)
 
     @router.get("/tv/{tmdb_id}", response_model=None)
     async def tv(tmdb_id: TmdbId, language: Language = None) -> Json | JSONResponse:
         """A show's TMDb details with its mediaInfo (seasons and requests)."""
-        try:
-            raw = await tmdb.details_json(tmdb_id, MediaType.TV, language)
-        except (TitleNotFound, ServiceRejected, ServiceUnavailable) as exc:
-            return _failure(exc, "Unable to retrieve series.")
-        return await _with_media(media_info, tmdb_shapes.tv_details(raw), MediaType.TV)
+        return await _details(tmdb, media_info, (tmdb_id, MediaType.TV), language)
 
     @router.get("/tv/{tmdb_id}/season/{season_number}", response_model=None)
     async def season(
@@ -99,8 +89,22 @@ def titles_router(tmdb: TmdbDocuments, media_info: MediaInfoLookup) -> APIRouter
     return router
 
 
-async def _with_media(media_info: MediaInfoLookup, body: Json, kind: MediaType) -> Json:
-    key: MediaKey = (body["id"], kind)
+_DETAILS = {
+    MediaType.MOVIE: (tmdb_shapes.movie_details, "Unable to retrieve movie."),
+    MediaType.TV: (tmdb_shapes.tv_details, "Unable to retrieve series."),
+}
+
+
+async def _details(
+    tmdb: TmdbDocuments, media_info: MediaInfoLookup, key: MediaKey, language: str | None
+) -> Json | JSONResponse:
+    """A title's TMDb details in Seerr's shape, with its mediaInfo when it is known here."""
+    shape, not_found = _DETAILS[key[1]]
+    try:
+        raw = await tmdb.details_json(key[0], key[1], language)
+    except (TitleNotFound, ServiceRejected, ServiceUnavailable) as exc:
+        return _failure(exc, not_found)
+    body = shape(raw)
     info = (await media_info([key], True)).get(key)
     if info is not None:
         body["mediaInfo"] = info

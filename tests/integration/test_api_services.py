@@ -1,51 +1,27 @@
-"""/settings/radarr|sonarr and /service/radarr|sonarr[/{id}] against the fake Radarr and
-Sonarr, through the real clients and their cached options."""
+"""/settings/radarr|sonarr and /service/radarr|sonarr[/{id}] of the whole API against the
+fake Radarr and Sonarr, through the real clients and their cached options."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import Header, HTTPException
 
-from adapters.api.services import services_router
 from adapters.arr.client import ArrClient, ArrSettings, RadarrClient, SonarrClient
-from adapters.arr.options import ArrOptions
 from core.media import MediaType
-from tests.api_titles_world import app_with, asgi_client
+from tests.api_world import ApiWorld, api_over
 from tests.fake_arr import FakeRadarr, FakeSonarr
-
-ADMIN = {"X-Admin": "yes"}
-
-
-async def admin_only(x_admin: str = Header("")) -> None:
-    """Stands in for the API's admin check: a header says who is an admin."""
-    if x_admin != "yes":
-        raise HTTPException(403, "You do not have permission to access this endpoint")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fake_tmdb import FakeTmdb
+from tests.storage_fixtures import open_storage, sqlite_url
 
 
 @dataclass
 class Downloaders:
-    api: httpx.AsyncClient
-    clock: Clock
+    world: ApiWorld
     radarr: FakeRadarr
     sonarr: FakeSonarr
-
-    async def json(self, path: str) -> Any:
-        response = await self.api.get("/api/v1" + path, headers=ADMIN)
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 def client(kind: type[ArrClient], fake: FakeRadarr | FakeSonarr, name: str, root: str) -> ArrClient:
@@ -55,25 +31,27 @@ def client(kind: type[ArrClient], fake: FakeRadarr | FakeSonarr, name: str, root
 
 @pytest.fixture
 async def downloaders(
-    fake_radarr: FakeRadarr, fake_sonarr: FakeSonarr
+    tmp_path: Path, fake_tmdb: FakeTmdb, fake_radarr: FakeRadarr, fake_sonarr: FakeSonarr
 ) -> AsyncIterator[Downloaders]:
-    """Radarr, and Sonarr both regular and 4K (one fake server behind both)."""
-    clock = Clock()
+    """The API with Radarr, and Sonarr both regular and 4K (one fake server behind both);
+    the key alone acts as the admin, user 1."""
     clients = {
         (MediaType.MOVIE, False): client(RadarrClient, fake_radarr, "Radarr", "/movies"),
         (MediaType.TV, False): client(SonarrClient, fake_sonarr, "Sonarr", "/tv"),
         (MediaType.TV, True): client(SonarrClient, fake_sonarr, "Sonarr 4K", "/anime"),
     }
-    options = {key: ArrOptions(c, clock=clock) for key, c in clients.items()}
-    async with asgi_client(app_with(services_router(options, admin_only))) as api:
-        yield Downloaders(api, clock, fake_radarr, fake_sonarr)
+    async with (
+        open_storage(sqlite_url(tmp_path)) as storage,
+        api_over(storage, fake_tmdb, clients) as world,
+    ):
+        yield Downloaders(world, fake_radarr, fake_sonarr)
     for c in clients.values():
         await c.aclose()
 
 
 async def test_settings_describe_each_server_without_its_api_key(downloaders: Downloaders) -> None:
-    radarr = await downloaders.json("/settings/radarr")
-    sonarr = await downloaders.json("/settings/sonarr")
+    radarr = await downloaders.world.json("/settings/radarr")
+    sonarr = await downloaders.world.json("/settings/sonarr")
 
     port = downloaders.radarr.port
     assert [(r["id"], r["hostname"], r["port"], r["useSsl"], r["baseUrl"]) for r in radarr] == [
@@ -96,15 +74,15 @@ async def test_settings_describe_each_server_without_its_api_key(downloaders: Do
 
 async def test_settings_are_for_admins_only(downloaders: Downloaders) -> None:
     for kind in ("radarr", "sonarr"):
-        response = await downloaders.api.get(f"/api/v1/settings/{kind}")
+        response = await downloaders.world.get(f"/settings/{kind}", downloaders.world.alice)
         assert response.status_code == 403
 
 
 async def test_services_list_the_servers_with_their_active_profile(
     downloaders: Downloaders,
 ) -> None:
-    radarr = await downloaders.json("/service/radarr")
-    sonarr = await downloaders.json("/service/sonarr")
+    radarr = await downloaders.world.json("/service/radarr")
+    sonarr = await downloaders.world.json("/service/sonarr")
 
     assert radarr == [
         {"id": 0, "name": "Radarr", "is4k": False, "isDefault": True,
@@ -119,7 +97,7 @@ async def test_a_server_lists_its_profiles_folders_languages_and_tags(
 ) -> None:
     downloaders.sonarr.tags.append({"id": 3, "label": "requestbot"})
 
-    detail = await downloaders.json("/service/sonarr/1")
+    detail = await downloaders.world.json("/service/sonarr/1")
 
     assert (detail["server"]["id"], detail["server"]["is4k"]) == (1, True)
     assert [p["name"] for p in detail["profiles"]][:2] == ["Any", "SD"]
@@ -128,20 +106,20 @@ async def test_a_server_lists_its_profiles_folders_languages_and_tags(
     }  # fmt: skip
     assert [p["name"] for p in detail["languageProfiles"]] == ["English", "Original"]
     assert detail["tags"] == [{"id": 3, "label": "requestbot"}]
-    assert "languageProfiles" not in await downloaders.json("/service/radarr/0")
+    assert "languageProfiles" not in await downloaders.world.json("/service/radarr/0")
 
 
 async def test_sonarr_v4_has_no_language_profiles(downloaders: Downloaders) -> None:
     downloaders.sonarr.language_profiles = False
 
-    detail = await downloaders.json("/service/sonarr/0")
+    detail = await downloaders.world.json("/service/sonarr/0")
 
     assert detail["languageProfiles"] is None
 
 
 @pytest.mark.parametrize("path", ["/service/radarr/1", "/service/sonarr/2", "/service/radarr/x"])
 async def test_an_unknown_server_is_404(downloaders: Downloaders, path: str) -> None:
-    response = await downloaders.api.get("/api/v1" + path)
+    response = await downloaders.world.get(path)
 
     assert response.status_code == 404
     assert response.json()["message"].endswith("server with provided ID does not exist.")
@@ -150,14 +128,14 @@ async def test_an_unknown_server_is_404(downloaders: Downloaders, path: str) -> 
 async def test_what_a_server_offers_is_read_once_for_five_minutes(
     downloaders: Downloaders,
 ) -> None:
-    await downloaders.json("/service/radarr/0")
+    await downloaders.world.json("/service/radarr/0")
     first = downloaders.radarr.calls["GET /api/v3/tag"]
-    await downloaders.json("/service/radarr/0")
-    await downloaders.json("/settings/radarr")
-    await downloaders.json("/service/radarr")
+    await downloaders.world.json("/service/radarr/0")
+    await downloaders.world.json("/settings/radarr")
+    await downloaders.world.json("/service/radarr")
     cached = downloaders.radarr.calls["GET /api/v3/tag"]
-    downloaders.clock.now += 301
-    await downloaders.json("/service/radarr/0")
+    downloaders.world.ticks.now += 301
+    await downloaders.world.json("/service/radarr/0")
 
     assert (first, cached, downloaders.radarr.calls["GET /api/v3/tag"]) == (1, 1, 2)
 
@@ -167,8 +145,8 @@ async def test_a_server_that_does_not_answer_is_503_and_the_lists_still_answer(
 ) -> None:
     downloaders.radarr.fail(times=100, status=503)  # not an outage: its port may be reused
 
-    response = await downloaders.api.get("/api/v1/service/radarr/0")
-    listed = await downloaders.json("/service/radarr")
+    response = await downloaders.world.get("/service/radarr/0")
+    listed = await downloaders.world.json("/service/radarr")
 
     assert response.status_code == 503
     assert response.json() == {"message": "Radarr is not reachable right now."}

@@ -1,27 +1,14 @@
-"""/search, /movie, /tv and /tv/{id}/season/{n}: the real TMDb client against the fake TMDb,
-mediaInfo read from a real database, the routes in a small FastAPI app."""
+"""/search, /movie, /tv and /tv/{id}/season/{n} of the whole API: the real TMDb client
+against the fake TMDb, mediaInfo (with its requests) read from a real database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
-
-import httpx
 import pytest
 
-from adapters.api.titles import titles_router
-from adapters.tmdb import TmdbClient
-from core import queries, requests, users
-from core.identity import Identity
+from core import queries, requests
 from core.media import MediaType
-from core.services import CoreConfig, Services
-from tests.api_titles_world import app_with, asgi_client, media_info_lookup
-from tests.fake_tmdb import FakeTmdb
-from tests.fakes import FakeClock
-from tests.storage_fixtures import Storage
+from tests.api_world import ApiWorld
 
-OWNER = Identity("discord", "1")
 # The keys python-overseerr 0.8.0's models need (no default), and Seerr's result keys.
 SEARCH_COMMON = {
     "id", "mediaType", "popularity", "posterPath", "backdropPath", "voteCount", "voteAverage",
@@ -44,35 +31,8 @@ TV_DETAILS = {
 }  # fmt: skip
 
 
-@dataclass
-class TitlesWorld:
-    services: Services
-    tmdb: TmdbClient
-    fake: FakeTmdb
-    api: httpx.AsyncClient
-    owner_id: int
-
-    async def get(self, path: str, **params: Any) -> httpx.Response:
-        return await self.api.get("/api/v1" + path, params=params)
-
-    async def json(self, path: str, **params: Any) -> Any:
-        response = await self.get(path, **params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-@pytest.fixture
-async def world(storage: Storage, fake_tmdb: FakeTmdb) -> AsyncIterator[TitlesWorld]:
-    async with TmdbClient(api_key=fake_tmdb.api_key, base_url=fake_tmdb.base_url) as tmdb:
-        services = Services(storage.uow, tmdb, FakeClock(), CoreConfig(owners=frozenset({OWNER})))
-        owner = await users.resolve_user(services, OWNER, "owner")
-        app = app_with(titles_router(tmdb, media_info_lookup(services)))
-        async with asgi_client(app) as api:
-            yield TitlesWorld(services, tmdb, fake_tmdb, api, owner.id)
-
-
-async def test_search_answers_in_seerr_camel_case_with_tmdb_paging(world: TitlesWorld) -> None:
-    page = await world.json("/search", query="matrix")
+async def test_search_answers_in_seerr_camel_case_with_tmdb_paging(api_world: ApiWorld) -> None:
+    page = await api_world.json("/search", query="matrix")
 
     assert (page["page"], page["totalPages"], page["totalResults"]) == (1, 1, 4)
     matrix = page["results"][0]
@@ -83,10 +43,10 @@ async def test_search_answers_in_seerr_camel_case_with_tmdb_paging(world: Titles
 
 
 async def test_search_with_a_trailing_slash_and_a_language_is_the_same_search(
-    world: TitlesWorld,
+    api_world: ApiWorld,
 ) -> None:
-    plain = await world.json("/search", query="breaking bad")
-    slashed = await world.json("/search/", query="breaking bad", language="en")
+    plain = await api_world.json("/search", query="breaking bad")
+    slashed = await api_world.json("/search/", query="breaking bad", language="en")
 
     assert slashed["results"] == plain["results"]
     show = slashed["results"][0]
@@ -96,13 +56,13 @@ async def test_search_with_a_trailing_slash_and_a_language_is_the_same_search(
         "2008-01-20",
         ["US"],
     )
-    assert world.fake.requests[-1].params["language"] == "en"
+    assert api_world.tmdb.requests[-1].params["language"] == "en"
 
 
-async def test_people_are_listed_with_the_movies_they_are_known_for(world: TitlesWorld) -> None:
-    world.fake.add_person(9001, "Bryan Cranston", known_for=(27205,), known_for_shows=(1396,))
+async def test_people_are_listed_with_the_movies_they_are_known_for(api_world: ApiWorld) -> None:
+    api_world.tmdb.add_person(9001, "Bryan Cranston", known_for=(27205,), known_for_shows=(1396,))
 
-    results = (await world.json("/search", query="bryan cranston"))["results"]
+    results = (await api_world.json("/search", query="bryan cranston"))["results"]
 
     assert [r["mediaType"] for r in results] == ["person"]
     assert set(results[0]) >= PERSON_RESULT
@@ -111,25 +71,25 @@ async def test_people_are_listed_with_the_movies_they_are_known_for(world: Title
 
 
 async def test_collections_and_shows_without_a_first_air_date_are_left_out(
-    world: TitlesWorld,
+    api_world: ApiWorld,
 ) -> None:
-    world.fake.add_tv(777, "Matrix Unaired", "")
-    world.fake.collections.append(
+    api_world.tmdb.add_tv(777, "Matrix Unaired", "")
+    api_world.tmdb.collections.append(
         {"id": 2344, "media_type": "collection", "title": "The Matrix Collection",
          "original_title": "The Matrix Collection", "popularity": 99.0, "adult": False,
          "overview": "", "original_language": "en", "poster_path": None, "backdrop_path": None}
     )  # fmt: skip
 
-    page = await world.json("/search", query="matrix")
+    page = await api_world.json("/search", query="matrix")
 
     assert {r["mediaType"] for r in page["results"]} == {"movie"}
     assert page["totalResults"] == 6  # TMDb's count, as Seerr passes it on
 
 
-async def test_known_titles_carry_their_status_in_search_results(world: TitlesWorld) -> None:
-    await requests.create_request(world.services, world.owner_id, 604, MediaType.MOVIE)
+async def test_known_titles_carry_their_status_in_search_results(api_world: ApiWorld) -> None:
+    await requests.create_request(api_world.services, api_world.admin.id, 604, MediaType.MOVIE)
 
-    results = (await world.json("/search", query="matrix"))["results"]
+    results = (await api_world.json("/search", query="matrix"))["results"]
 
     by_id = {r["id"]: r for r in results}
     info = by_id[604]["mediaInfo"]
@@ -159,25 +119,25 @@ async def test_known_titles_carry_their_status_in_search_results(world: TitlesWo
     ],
 )
 async def test_search_prefixes_are_read_as_seerr_reads_them(
-    world: TitlesWorld, query: str, expected: list[tuple[str, int]]
+    api_world: ApiWorld, query: str, expected: list[tuple[str, int]]
 ) -> None:
-    page = await world.json("/search", query=query)
+    page = await api_world.json("/search", query=query)
 
     assert [(r["mediaType"], r["id"]) for r in page["results"]] == expected
     assert (page["page"], page["totalPages"], page["totalResults"]) == (1, 1, len(expected))
 
 
-async def test_the_year_prefix_searches_movies_and_shows_of_that_year(world: TitlesWorld) -> None:
-    await world.json("/search", query="year:2008 breaking")
+async def test_the_year_prefix_searches_movies_and_shows_of_that_year(api_world: ApiWorld) -> None:
+    await api_world.json("/search", query="year:2008 breaking")
 
-    searched = {r.path: r.params for r in world.fake.requests}
+    searched = {r.path: r.params for r in api_world.tmdb.requests}
     assert searched["/search/movie"]["primary_release_year"] == "2008"
     assert searched["/search/tv"]["first_air_date_year"] == "2008"
     assert searched["/search/tv"]["query"].strip() == "breaking"
 
 
-async def test_a_movie_has_every_key_seerr_and_strict_clients_read(world: TitlesWorld) -> None:
-    movie = await world.json("/movie/603")
+async def test_a_movie_has_every_key_seerr_and_strict_clients_read(api_world: ApiWorld) -> None:
+    movie = await api_world.json("/movie/603")
 
     assert set(movie) >= MOVIE_DETAILS
     assert (movie["title"], movie["imdbId"], movie["releaseDate"]) == (
@@ -190,10 +150,12 @@ async def test_a_movie_has_every_key_seerr_and_strict_clients_read(world: Titles
     assert "mediaInfo" not in movie  # untracked, as in Seerr
 
 
-async def test_a_requested_show_has_its_seasons_and_media_info(world: TitlesWorld) -> None:
-    await requests.create_request(world.services, world.owner_id, 1396, MediaType.TV, [1, 2])
+async def test_a_requested_show_has_its_seasons_and_media_info(api_world: ApiWorld) -> None:
+    await requests.create_request(
+        api_world.services, api_world.admin.id, 1396, MediaType.TV, [1, 2]
+    )
 
-    show = await world.json("/tv/1396")
+    show = await api_world.json("/tv/1396")
 
     assert set(show) >= TV_DETAILS
     assert [s["seasonNumber"] for s in show["seasons"]] == [0, 1, 2, 3, 4, 5]
@@ -203,11 +165,18 @@ async def test_a_requested_show_has_its_seasons_and_media_info(world: TitlesWorl
     info = show["mediaInfo"]
     assert (info["tmdbId"], info["tvdbId"], info["status"]) == (1396, 81189, 3)
     assert [(s["seasonNumber"], s["status"]) for s in info["seasons"]] == [(1, 3), (2, 3)]
-    assert info["requests"] == []
+    (request,) = info["requests"]
+    assert (request["status"], request["requestedBy"]["id"], request["modifiedBy"]["id"]) == (
+        2,
+        1,
+        1,
+    )
+    assert [s["seasonNumber"] for s in request["seasons"]] == [1, 2]
+    assert "requests" not in request["media"]
 
 
-async def test_a_season_lists_its_episodes_with_air_dates(world: TitlesWorld) -> None:
-    season = await world.json("/tv/1396/season/2")
+async def test_a_season_lists_its_episodes_with_air_dates(api_world: ApiWorld) -> None:
+    season = await api_world.json("/tv/1396/season/2")
 
     assert (season["seasonNumber"], season["name"], season["airDate"]) == (
         2,
@@ -231,59 +200,59 @@ async def test_a_season_lists_its_episodes_with_air_dates(world: TitlesWorld) ->
     ],
 )
 async def test_unknown_titles_and_seasons_are_404_with_a_message(
-    world: TitlesWorld, path: str, message: str
+    api_world: ApiWorld, path: str, message: str
 ) -> None:
-    response = await world.get(path)
+    response = await api_world.get(path)
 
     assert response.status_code == 404
     assert response.json() == {"message": message}
 
 
-async def test_tmdb_down_is_503_with_a_plain_message(world: TitlesWorld) -> None:
+async def test_tmdb_down_is_503_with_a_plain_message(api_world: ApiWorld) -> None:
     # TMDb answering 503 to every try. (Not an outage of the fake: the port it lets go may be
     # taken meanwhile by another test's fake TMDb, which would answer.)
-    world.fake.fail(times=100, status=503)
+    api_world.tmdb.fail(times=100, status=503)
 
     for path in ("/movie/603", "/tv/1396/season/1"):
-        response = await world.get(path)
+        response = await api_world.get(path)
         assert response.status_code == 503
         assert response.json() == {"message": "TMDb is not reachable right now; try again later."}
-    response = await world.get("/search", query="tmdb:603")
+    response = await api_world.get("/search", query="tmdb:603")
     assert response.status_code == 503
 
 
-async def test_tmdb_rate_limiting_us_is_503_with_retry_after(world: TitlesWorld) -> None:
-    world.fake.rate_limit(1, retry_after=60)
+async def test_tmdb_rate_limiting_us_is_503_with_retry_after(api_world: ApiWorld) -> None:
+    api_world.tmdb.rate_limit(1, retry_after=60)
 
-    response = await world.get("/search", query="inception")
+    response = await api_world.get("/search", query="inception")
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert "Traceback" not in response.text
 
 
-async def test_a_bad_tmdb_key_is_502_and_says_so(world: TitlesWorld) -> None:
-    world.fake.api_key = world.fake.read_token = "something else"
+async def test_a_bad_tmdb_key_is_502_and_says_so(api_world: ApiWorld) -> None:
+    api_world.tmdb.api_key = api_world.tmdb.read_token = "something else"
 
-    response = await world.get("/movie/550")
+    response = await api_world.get("/movie/550")
 
     assert response.status_code == 502
     assert "TMDb key" in response.json()["message"]
 
 
-async def test_a_title_seen_in_a_chat_costs_no_second_tmdb_call(world: TitlesWorld) -> None:
-    await queries.title_state(world.services, 1399, MediaType.TV)  # a chat's result card
-    await world.tmdb.search("game of thrones")  # a chat's search
+async def test_a_title_seen_in_a_chat_costs_no_second_tmdb_call(api_world: ApiWorld) -> None:
+    await queries.title_state(api_world.services, 1399, MediaType.TV)  # a chat's result card
+    await api_world.catalogue.search("game of thrones")  # a chat's search
 
-    await world.json("/tv/1399")
-    await world.json("/search", query="Game of Thrones")
-    await world.json("/search", query="tmdb:1399")
+    await api_world.json("/tv/1399")
+    await api_world.json("/search", query="Game of Thrones")
+    await api_world.json("/search", query="tmdb:1399")
 
-    assert world.fake.calls["/tv/1399"] == 1
-    assert world.fake.calls["/search/multi"] == 1
+    assert api_world.tmdb.calls["/tv/1399"] == 1
+    assert api_world.tmdb.calls["/search/multi"] == 1
 
 
-async def test_bad_parameters_are_refused_before_tmdb_is_asked(world: TitlesWorld) -> None:
+async def test_bad_parameters_are_refused_before_tmdb_is_asked(api_world: ApiWorld) -> None:
     for path, params in (
         ("/search", {}),
         ("/search", {"query": "x", "page": "0"}),
@@ -292,6 +261,6 @@ async def test_bad_parameters_are_refused_before_tmdb_is_asked(world: TitlesWorl
         ("/movie/0", {}),
         ("/tv/1396/season/-1", {}),
     ):
-        response = await world.get(path, **params)
+        response = await api_world.get(path, **params)
         assert 400 <= response.status_code < 500, (path, params)
-    assert not world.fake.requests
+    assert not api_world.tmdb.requests
