@@ -9,26 +9,31 @@ The bot and the fake server keep Telegram's flood rules on windows ``FLOOD_SCALE
 long, so that a conversation does not wait out real seconds; the flood rules themselves are
 tested on the real windows (test_telegram_units.py, test_fake_telegram.py). The outbox
 retries a failed delivery after ``DELIVERY.base_delay`` (or the retry_after asked for), not
-after production's 5 s.
+after production's 5 s. With ``api=True`` the REST API runs too, as one more component on
+the same services (``api_client()`` calls it with the key it generated).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
+from bot.api import api_component
 from bot.app import App, open_app, telegram_config
 from bot.commands import telegram_adapter
 from bot.runner import Component, serve
 from bot.settings import (
+    ApiSettings,
     DiscordSettings,
     GeneralSettings,
     Settings,
@@ -83,7 +88,9 @@ class TelegramWorld:
     notify_chat: int | None = None
     quota: QuotaLimits = field(default_factory=QuotaLimits)
     flood_scale: float = FLOOD_SCALE  # 1.0: Telegram's own windows (the benchmarks)
+    api: bool = False  # the REST API too, on a free port of 127.0.0.1
     app: App | None = None
+    api_port: int | None = None
     _stack: AsyncExitStack | None = None
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[int] | None = None
@@ -129,6 +136,11 @@ class TelegramWorld:
                 poll_timeout=5,
             ),
             discord=DiscordSettings(_env_file=None),  # type: ignore[call-arg]
+            api=ApiSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                enabled=self.api_port is not None,
+                port=self.api_port or 5055,
+            ),
         )
 
     @property
@@ -138,12 +150,18 @@ class TelegramWorld:
 
     async def start(self) -> None:
         """Start the bot as `requestbot run` does, and wait until it polls."""
-        settings = self.settings()
         self._stack = AsyncExitStack()
+        listening = None
+        if self.api:
+            listening = self._stack.enter_context(socket.create_server(("127.0.0.1", 0)))
+            self.api_port = listening.getsockname()[1]
+        settings = self.settings()
         self.app = await self._stack.enter_async_context(open_app(settings, delivery=DELIVERY))
         config = replace(telegram_config(settings.telegram), flood_scale=self.flood_scale)
         components = [Component("telegram", telegram_adapter(self.app, config).run)]
         components.append(Component("notifications", self.app.dispatcher.run))
+        if listening is not None:
+            components.append(await api_component(settings.api, self.app, listening))
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(serve(components, stop=self._stop, signals=()))
         await self.tg.wait_for(lambda: self.tg.polling or self._crashed())
@@ -179,6 +197,16 @@ class TelegramWorld:
         await self._stack.aclose()
         self.app = None
         return code
+
+    @contextlib.asynccontextmanager
+    async def api_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client on the running API (/api/v1), sending its key."""
+        assert self.app is not None, "start() the bot first"
+        assert self.api_port is not None, "the world has no API (api=True)"
+        key = await self.app.api_keys.current()
+        base = f"http://127.0.0.1:{self.api_port}/api/v1"
+        async with httpx.AsyncClient(base_url=base, headers={"X-Api-Key": key}) as client:
+            yield client
 
     async def restart(self) -> None:
         await self.stop()
