@@ -40,10 +40,13 @@ async def test_a_user_shows_chat_identities_as_discord_and_telegram_settings(
         await uow.users.add_identity(alice.id, Identity("telegram", "4242"))
         await uow.users.add_identity(alice.id, Identity("discord", "777"))
         await uow.commit()
-    user = (await api_world.get(f"/user/{alice.id}")).json()
-    assert user["settings"]["discordId"] == "alice"
-    assert user["settings"]["discordIds"] == ["alice", "777"]
-    assert user["settings"]["telegramChatId"] == "4242"
+    expected = {"discordId": "alice", "discordIds": ["alice", "777"], "telegramChatId": "4242"}
+    for viewer in (None, alice):  # the admin (the key alone), and alice herself
+        settings = (await api_world.json(f"/user/{alice.id}", viewer))["settings"]
+        assert {key: settings[key] for key in expected} == expected
+    other = await api_world.get(f"/user/{alice.id}", api_world.bob)  # no MANAGE_USERS
+    assert other.status_code == 403
+    assert "4242" not in other.text
     notes = (await api_world.get(f"/user/{alice.id}/settings/notifications")).json()
     assert (notes["discordId"], notes["telegramChatId"]) == ("alice", "4242")
     assert notes["discordEnabled"]
