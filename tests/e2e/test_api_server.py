@@ -1,18 +1,16 @@
 """The API server inside the bot's event loop: bound before anything starts, its key read
 on every call (a rotation by another process counts at once), stopped with the rest.
 
-Until the routes are part of this tree, a stand-in FastAPI app checks the key the way
-adapters.api.auth does; the test of the real wiring skips without adapters.api.app.
+The component's own tests serve a stand-in FastAPI app (a route behind the key, checked
+the way adapters.api.auth does, and one that waits to be released); `requestbot api`
+serves the real routes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -36,7 +34,8 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from tests.e2e.test_cli_services import ROOT, bot, start_bot
+from tests.e2e.test_cli import python
+from tests.e2e.test_cli_services import bot, start_bot
 from tests.fake_telegram import FakeTelegram
 
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
@@ -267,7 +266,6 @@ async def test_check_tells_where_the_api_listens_and_its_key_from_creating_nothi
 async def test_requestbot_api_serves_the_real_routes_and_never_logs_the_key(
     tmp_path: Path,
 ) -> None:
-    pytest.importorskip("adapters.api.app")
     port = free_port()
     process = await start_bot(
         tmp_path,
@@ -307,16 +305,7 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"fastapi", "uvic
 
 
 def test_the_bot_without_the_api_loads_neither_fastapi_nor_uvicorn(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout == "\n"
+    assert python(LOADED, cwd=tmp_path) == "\n"
 
 
 async def test_the_key_sent_to_an_owner_never_reaches_the_debug_log(

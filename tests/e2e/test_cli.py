@@ -318,6 +318,21 @@ def test_bad_input_gets_a_plain_answer(admin_run: subprocess.CompletedProcess[st
     assert "Traceback" not in out + admin_run.stderr
 
 
+def python(script: str, *args: str, cwd: Path | None = None) -> str:
+    """What ``script`` prints, run with ``args`` by a fresh interpreter on this tree (so
+    what it imports is its own doing)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
 IMPORTED = """\
 import sys
 from bot.cli import main
@@ -335,21 +350,13 @@ print(" ".join(sorted(m for m in loaded if m.split(".")[0] in heavy)))
 def test_help_and_version_load_no_chat_library_database_or_settings(
     flag: str, tmp_path: Path
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORTED, flag],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=True,
-    )
-    printed, loaded = done.stdout.rsplit("\n", 2)[:2]
+    out = python(IMPORTED, flag, cwd=tmp_path)
+    printed, loaded = out.rsplit("\n", 2)[:2]
     assert loaded == ""
     if flag == "--version":
         assert printed.startswith("requestbot 0.")
     else:
-        assert "--version" in done.stdout
+        assert "--version" in out
 
 
 AT_HEAD = """\
@@ -363,15 +370,7 @@ def test_a_database_at_the_newest_revision_is_opened_without_alembic(tmp_path: P
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
 
     def upgrade() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", AT_HEAD, url],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            timeout=60,
-            check=True,
-        )
-        return done.stdout.strip()
+        return python(AT_HEAD, url).strip()
 
     assert upgrade() == "0006 True True"  # a new database: Alembic creates the schema
     assert upgrade() == "0006 False False"  # at the head already: one query, no Alembic

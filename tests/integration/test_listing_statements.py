@@ -4,7 +4,7 @@ request counts in one grouped query."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,19 @@ def statements(world: ApiWorld) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+async def statements_by_size(
+    world: ApiWorld, listed: Callable[[int], Awaitable[int]]
+) -> dict[int, int]:
+    """How many statements a page of 1 and of 50 take (``listed(take)`` lists one and
+    says how long it was)."""
+    counts = {}
+    for take in (1, 50):
+        with statements(world) as seen:
+            assert await listed(take) == take
+        counts[take] = len(seen)
+    return counts
+
+
 async def test_a_page_of_requests_takes_the_same_statements_for_1_or_50(
     api_world: ApiWorld,
 ) -> None:
@@ -47,14 +60,13 @@ async def test_a_page_of_requests_takes_the_same_statements_for_1_or_50(
                 request_id, RequestStatus.APPROVED, api_world.clock.now(), modified_by_id=2
             )
         await uow.commit()
-    counts = {}
-    for take in (1, 50):
-        with statements(api_world) as seen:
-            page = await listing.list_requests(api_world.services, 1, RequestQuery(limit=take))
-        assert len(page.requests) == take
-        counts[take] = len(seen)
+
+    async def listed(take: int) -> int:
+        page = await listing.list_requests(api_world.services, 1, RequestQuery(limit=take))
+        return len(page.requests)
+
     # the actor, the page, its total, the request counts of its users
-    assert counts[1] == counts[50] == 4
+    assert await statements_by_size(api_world, listed) == {1: 4, 50: 4}
     with statements(api_world) as seen:
         answer = await api_world.get("/request", take=50)
     assert len(answer.json()["results"]) == 50
@@ -66,10 +78,9 @@ async def test_a_page_of_users_takes_the_same_statements_for_1_or_50(
 ) -> None:
     for n in range(55):
         await api_world.user(f"user{n}")
-    counts = {}
-    for take in (1, 50):
-        with statements(api_world) as seen:
-            page = await listing.list_users(api_world.services, 1, UserQuery(limit=take))
-        assert len(page.users) == take
-        counts[take] = len(seen)
-    assert counts[1] == counts[50] == 4
+
+    async def listed(take: int) -> int:
+        page = await listing.list_users(api_world.services, 1, UserQuery(limit=take))
+        return len(page.users)
+
+    assert await statements_by_size(api_world, listed) == {1: 4, 50: 4}
