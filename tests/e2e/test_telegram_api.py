@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from python_overseerr import OverseerrClient
+from python_overseerr.models import RequestStatus
 
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.fake_tmdb import FakeTmdb
@@ -46,11 +48,21 @@ async def test_a_request_made_in_the_chat_is_in_the_api_at_once(bot: TelegramWor
 
     async with bot.api_client() as api:
         page = (await api.get("/request")).json()
-
     (listed,) = page["results"]
     assert (listed["status"], listed["media"]["tmdbId"], listed["type"]) == (1, 603, "movie")
     assert listed["requestedBy"]["displayName"] == "Alice"
     assert listed["modifiedBy"] is None
+    assert bot.app is not None
+    assert bot.api_port is not None
+    key = await bot.app.api_keys.current()
+    async with OverseerrClient("127.0.0.1", bot.api_port, key, ssl=False) as client:
+        (request,) = await client.get_requests()
+        movie = await client.get_movie_details(603)
+        count = await client.get_request_count()
+    assert (request.id, request.requested_by.display_name) == (listed["id"], "Alice")
+    (known,) = movie.media_info.requests
+    assert (known.id, known.status) == (listed["id"], RequestStatus.PENDING_APPROVAL)
+    assert (count.total, count.pending) == (1, 1)
 
 
 async def test_a_request_made_over_the_api_is_in_the_chats_list_at_once(
