@@ -8,8 +8,8 @@ and ``bob`` (REQUEST); ``api_over`` also takes downloaders (for the /service pag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
-import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from adapters.api.app import build_api
 from adapters.api.auth import FailureLimiter
+from adapters.api.server import listen
+from adapters.api.server import serve as serve_app
 from adapters.arr.client import ArrClient
 from adapters.arr.options import ArrOptions
 from adapters.tmdb.client import TmdbClient
@@ -182,15 +183,14 @@ async def api_world(tmp_path: Path, fake_tmdb: FakeTmdb) -> AsyncIterator[ApiWor
 
 @asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[int]:
-    """Run ``app`` on uvicorn on a listening socket of 127.0.0.1 (a free port, which it
-    yields: connections queue on the socket until uvicorn takes them) until the end."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    """Serve ``app`` as the bot does (adapters.api.server) on a free port of 127.0.0.1,
+    which it yields (connections queue on the listening socket until uvicorn takes them),
+    until the end."""
+    sock = listen("127.0.0.1", 0)
+    task = asyncio.create_task(serve_app(app, sock))
     try:
         yield sock.getsockname()[1]
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from adapters.api.server import listen
 from bot.api import api_component
 from bot.app import App, open_app, telegram_config
 from bot.commands import telegram_adapter
@@ -153,7 +153,7 @@ class TelegramWorld:
         self._stack = AsyncExitStack()
         listening = None
         if self.api:
-            listening = self._stack.enter_context(socket.create_server(("127.0.0.1", 0)))
+            listening = self._stack.enter_context(listen("127.0.0.1", 0))
             self.api_port = listening.getsockname()[1]
         settings = self.settings()
         self.app = await self._stack.enter_async_context(open_app(settings, delivery=DELIVERY))
