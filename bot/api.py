@@ -79,7 +79,7 @@ async def api_component(
     served = asgi(app, app.api_keys)
 
     async def serving() -> None:
-        log.info("API: listening on %s", api.url)
+        log.info("API: listening on %s", api.url_on(sock.getsockname()[1]))
         await serve(served, sock)
 
     return Component("api", serving)

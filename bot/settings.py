@@ -361,7 +361,8 @@ class ApiSettings(_Section):
 
     enabled: bool = False
     host: Annotated[str, AfterValidator(_listen_host)] = "127.0.0.1"
-    port: int = Field(default=5055, ge=1, le=65535)
+    # 0 takes any free port (the log's "API: listening on" line says which).
+    port: int = Field(default=5055, ge=0, le=65535)
     key: SecretStr | None = None
 
     @field_validator("key", mode="before")
@@ -382,8 +383,12 @@ class ApiSettings(_Section):
     @property
     def url(self) -> str:
         """Where clients reach the API, e.g. ``http://127.0.0.1:5055/api/v1``."""
+        return self.url_on(self.port)
+
+    def url_on(self, port: int) -> str:
+        """Where clients reach the API once it listens on ``port`` (API_PORT=0 takes any)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/api/v1"
+        return f"http://{host}:{port}/api/v1"
 
 
 @dataclass(frozen=True, slots=True)

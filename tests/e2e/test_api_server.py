@@ -9,6 +9,7 @@ serves the real routes.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 from collections.abc import AsyncIterator
@@ -39,13 +40,6 @@ from tests.e2e.test_cli_services import bot, start_bot
 from tests.fake_telegram import FakeTelegram
 
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def settings_for(folder: Path, **api: Any) -> Settings:
@@ -99,6 +93,17 @@ class Served:
     stand_in: StandIn
     stop: asyncio.Event
     task: asyncio.Task[int]
+    port: int
+
+    async def refusing(self) -> None:
+        """Once the server takes no new connection (the first step of its stop)."""
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                return
+            writer.close()
+            await writer.wait_closed()
 
 
 @asynccontextmanager
@@ -113,7 +118,7 @@ async def served(settings: Settings) -> AsyncIterator[Served]:
         task = asyncio.create_task(serve([component], stop=stop, signals=()))
         port = sock.getsockname()[1]
         try:
-            yield Served(app, f"http://127.0.0.1:{port}/api/v1", stand_in, stop, task)
+            yield Served(app, f"http://127.0.0.1:{port}/api/v1", stand_in, stop, task, port)
         finally:
             stop.set()
             await asyncio.wait_for(task, 10)
@@ -122,7 +127,7 @@ async def served(settings: Settings) -> AsyncIterator[Served]:
 async def test_the_key_is_checked_on_every_call_and_a_rotation_elsewhere_counts_at_once(
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, port=free_port())
+    settings = settings_for(tmp_path, port=0)
     async with served(settings) as api, httpx.AsyncClient(base_url=api.base) as client:
         key = await api.app.api_keys.current()
         assert (await client.get("/status")).status_code == 401
@@ -143,7 +148,7 @@ async def test_the_key_is_checked_on_every_call_and_a_rotation_elsewhere_counts_
 
 async def test_a_key_from_the_settings_is_the_only_one_taken(tmp_path: Path) -> None:
     given = "s" * 40
-    settings = settings_for(tmp_path, port=free_port(), key=SecretStr(given))
+    settings = settings_for(tmp_path, port=0, key=SecretStr(given))
     async with served(settings) as api, httpx.AsyncClient(base_url=api.base) as client:
         assert (await client.get("/status", headers={"X-Api-Key": given})).status_code == 200
         stored = await api.app.api_keys.current()
@@ -153,12 +158,12 @@ async def test_a_key_from_the_settings_is_the_only_one_taken(tmp_path: Path) -> 
 async def test_stopping_lets_the_request_in_flight_finish_then_refuses_connections(
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, port=free_port())
+    settings = settings_for(tmp_path, port=0)
     async with served(settings) as api, httpx.AsyncClient(base_url=api.base) as client:
         in_flight = asyncio.create_task(client.get("/slow"))
         await asyncio.wait_for(api.stand_in.entered.wait(), 5)
         api.stop.set()
-        await asyncio.sleep(0.3)  # the server has closed its listener by now
+        await asyncio.wait_for(api.refusing(), 5)  # the listener first, the request still on
         api.stand_in.release.set()
         answer = await asyncio.wait_for(in_flight, 5)
         assert answer.json() == {"finished": True}
@@ -170,7 +175,7 @@ async def test_stopping_lets_the_request_in_flight_finish_then_refuses_connectio
 async def test_answers_on_a_kept_alive_connection_do_not_wait_for_delayed_acks(
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, port=free_port())
+    settings = settings_for(tmp_path, port=0)
     async with served(settings) as api:
         port = int(api.base.split(":")[2].split("/")[0])
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -266,11 +271,10 @@ async def test_check_tells_where_the_api_listens_and_its_key_from_creating_nothi
 async def test_requestbot_api_serves_the_real_routes_and_never_logs_the_key(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
     process = await start_bot(
         tmp_path,
         "api",
-        API_PORT=str(port),
+        API_PORT="0",
         TMDB_API_KEY="unused-tmdb-key",
         TMDB_BASE_URL="http://127.0.0.1:9",
         LOG_LEVEL="DEBUG",
@@ -278,10 +282,10 @@ async def test_requestbot_api_serves_the_real_routes_and_never_logs_the_key(
     seen = b""
     try:
         assert process.stderr is not None
-        async with asyncio.timeout(30):  # until it says it listens
-            while b"API: listening on" not in seen:
+        async with asyncio.timeout(30):  # until it says where it listens
+            while (listening := re.search(rb"API: listening on (\S+)", seen)) is None:
                 seen += await process.stderr.readline()
-        base = f"http://127.0.0.1:{port}/api/v1"
+        base = listening.group(1).decode()
         async with httpx.AsyncClient(base_url=base) as client:
             assert (await client.get("/status")).status_code == 200
             key = (await bot(tmp_path, "api-key"))[1].strip()
