@@ -9,10 +9,10 @@ from telegram.error import TelegramError
 
 from adapters.telegram import callbacks, render
 from adapters.telegram.callbacks import NOOP
-from adapters.telegram.context import STALE, Context, Press, acting_user
+from adapters.telegram.context import STALE, Context, Press, acting_user, deps, identity_of
 from adapters.text import UserFacing
 from core.identity import User
-from core.permissions import manages_requests, may_request
+from core.permissions import Permission, has_any, manages_requests, may_request
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ async def set_default_commands(bot: Bot, admin_chat_id: int | None) -> None:
             log.warning("could not set the commands of the admin chat %s: %s", admin_chat_id, exc)
 
 
-def help_text(user: User, first_name: str) -> str:
-    """What the bot does, and the commands this user may use."""
+def help_text(user: User, first_name: str, *, owner: bool = False) -> str:
+    """What the bot does, and the commands this user (a bot ``owner``?) may use."""
     lines = [
         f"Hi {render.esc(first_name)}! I find movies and shows on TMDb, and you can ask for "
         "them to be added to the media server. I'll message you when a request is approved, "
@@ -66,6 +66,18 @@ def help_text(user: User, first_name: str) -> str:
             "",
             "You manage requests: approve or decline them with the buttons on their cards.",
         ]
+    if has_any(user.permissions, Permission.MANAGE_USERS):
+        lines += [
+            "",
+            "You manage users: /link ACCOUNT @username (or /link ACCOUNT in reply to their "
+            "message) links someone to their media-server account.",
+        ]
+    if owner:
+        lines += [
+            "",
+            "/apikey – the key of the Seerr-compatible API, here in private "
+            "(/apikey rotate replaces it)",
+        ]
     return "\n".join(lines)
 
 
@@ -76,7 +88,8 @@ async def on_start(update: Update, context: Context) -> None:
     if message is None or sender is None or chat is None:
         return
     user = await acting_user(update, context)
-    await message.reply_text(help_text(user, sender.first_name))
+    owner = identity_of(sender.id) in deps(context).services.config.owners
+    await message.reply_text(help_text(user, sender.first_name, owner=owner))
     if chat.type == "private":
         await _set_private_menu(context.bot, chat.id, user)
 

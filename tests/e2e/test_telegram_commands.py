@@ -42,10 +42,14 @@ async def test_start_explains_the_bot_and_the_menus_fit_each_user(bot: TelegramW
     hello = await bot.say(ALICE, "/start", "Hi Alice!")
     assert "/request – Search movies and shows to request" in text_of(hello)
     assert "/pending" not in text_of(hello)
+    assert "/apikey" not in text_of(hello)
+    assert "You manage users" not in text_of(hello)
 
-    hello = await bot.say(BOSS, "/help", "Hi Boss!")
+    hello = await bot.say(BOSS, "/help", "Hi Boss!")  # a bot owner, so an admin
     assert "/pending – Requests awaiting approval" in text_of(hello)
     assert "You manage requests" in text_of(hello)
+    assert "/link ACCOUNT @username" in text_of(hello)
+    assert "/apikey – the key of the Seerr-compatible API" in text_of(hello)
     assert await bot.tg.wait_for(lambda: menu(bot, BOSS) == MANAGER_MENU)
 
     await bot.set_permissions(CAROL, permissions=0)  # type: ignore[arg-type]
