@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.api.app import build_api
 from adapters.api.auth import admin_user
+from adapters.api.media_info import media_info_lookup
 from adapters.api.server import CannotListen, listen, serve
 from adapters.api.services import services_router
-from adapters.api.shapes import media_info_lookup
 from adapters.api.titles import titles_router
 from adapters.arr.options import ArrOptions
 from adapters.tmdb.client import TmdbClient

@@ -78,7 +78,12 @@ def from_core(error: errors.CoreError) -> ApiError:
     return message(500, "Unexpected error.")
 
 
-def _field(location: Any) -> str:
+def _field(problem: Mapping[str, Any]) -> str:
+    """The field a validation problem is about (``seasons.1``); ``body`` for a body that
+    is no JSON at all, whose location is a character position."""
+    if problem.get("type") == "json_invalid":
+        return "body"
+    location = problem.get("loc", ())
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
@@ -96,7 +101,7 @@ async def _core_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
-    fields = [_field(p.get("loc", ())) for p in problems] or ["body"]
+    fields = [_field(p) for p in problems] or ["body"]
     first = problems[0].get("msg", "invalid value") if problems else "invalid value"
     text = f"Invalid value for {fields[0]}: {first}."
     return JSONResponse({"message": text, "errors": fields}, status_code=400)

@@ -5,21 +5,15 @@ requestbot has no value; times are ISO 8601 UTC with milliseconds and ``Z``."""
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
-from core import listing
 from core.domain import MediaRequest
 from core.identity import User
-from core.media import Media, MediaKey, MediaStatus
-from core.services import Services
-
-# (keys, detailed) -> Seerr mediaInfo JSON for each known title; ``detailed`` adds
-# ``seasons`` and ``requests``, as /movie and /tv have them.
-MediaInfoLookup = Callable[[Sequence[MediaKey], bool], Awaitable[dict[MediaKey, dict[str, Any]]]]
+from core.media import Media, MediaStatus
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_PLEX_ID = 0
@@ -154,13 +148,31 @@ def user_out(user: User, request_count: int, *, with_settings: bool = False) -> 
     )
 
 
-class SeasonOut(BaseModel):
+class RequestSeasonOut(BaseModel):
+    """A season of a request (Seerr's SeasonRequest: no 4K status of its own)."""
+
     id: int | None
     seasonNumber: int
     status: int
-    status4k: int | None = None
     createdAt: str
     updatedAt: str
+
+
+class SeasonOut(RequestSeasonOut):
+    """A season of a title here (Seerr's Season). Requestrr reads its id and both
+    statuses as ints that must not be null."""
+
+    id: int
+    status4k: int
+
+
+# Season rows have no id of their own in the core: a stable one is made from the title's.
+SEASON_IDS_PER_TITLE = 1000
+
+
+def season_id(media_id: int, season_number: int) -> int:
+    """The id shown for a season of a title here."""
+    return media_id * SEASON_IDS_PER_TITLE + season_number
 
 
 class MediaInfoOut(BaseModel):
@@ -186,6 +198,9 @@ class MediaInfoOut(BaseModel):
     jellyfinMediaId: str | None = None
     jellyfinMediaId4k: str | None = None
     serviceUrl: str | None = None
+    # Watch links on the media server (Requestrr shows them): none are known here yet.
+    mediaUrl: str | None = None
+    plexUrl: str | None = None
     downloadStatus: list[Any] = []
     downloadStatus4k: list[Any] = []
     seasons: list[SeasonOut] | None = None
@@ -214,20 +229,23 @@ def media_out(media: Media) -> MediaInfoOut:
     )
 
 
-def media_seasons(media: Media) -> list[SeasonOut]:
-    """The title's season statuses as Seerr's season rows (they keep no times of their
-    own here: the title's are given)."""
+def media_seasons(media: Media, numbers: Iterable[int] = ()) -> list[SeasonOut]:
+    """The title's seasons as Seerr's season rows, in order: those with a status here and
+    ``numbers`` (every season the catalogue lists: Doplarr reads a season's status by its
+    position), UNKNOWN where nothing is known. They keep no times of their own here: the
+    title's are given."""
     created, changed = stamp(media.created_at), stamp(media.updated_at or media.created_at)
+    known = media.season_statuses
     return [
         SeasonOut(
-            id=None,
+            id=season_id(media.id, n),
             seasonNumber=n,
-            status=int(status),
+            status=int(known.get(n, MediaStatus.UNKNOWN)),
             status4k=int(MediaStatus.UNKNOWN),
             createdAt=created,
             updatedAt=changed,
         )
-        for n, status in sorted(media.season_statuses.items())
+        for n in sorted({*known, *numbers})
     ]
 
 
@@ -246,7 +264,7 @@ class RequestOut(BaseModel):
     tags: list[int] | None
     isAutoRequest: bool
     media: MediaInfoOut
-    seasons: list[SeasonOut]
+    seasons: list[RequestSeasonOut]
     seasonCount: int
     requestedBy: UserOut
     modifiedBy: UserOut | None
@@ -273,7 +291,7 @@ def request_out(request: MediaRequest, counts: Mapping[int, int]) -> RequestOut:
         isAutoRequest=False,
         media=media_out(request.media),
         seasons=[
-            SeasonOut(
+            RequestSeasonOut(
                 id=s.id,
                 seasonNumber=s.season_number,
                 status=int(s.status),
@@ -309,21 +327,3 @@ class MediaPageOut(BaseModel):
 
 class MessageOut(BaseModel):
     message: str
-
-
-def media_info_lookup(services: Services) -> MediaInfoLookup:
-    """The MediaInfoLookup over this database: Seerr's mediaInfo of each known title;
-    ``detailed`` adds its seasons and every request of it (with their users)."""
-
-    async def lookup(keys: Sequence[MediaKey], detailed: bool) -> dict[MediaKey, dict[str, Any]]:
-        found = await listing.media_infos(services, keys, with_requests=detailed)
-        infos: dict[MediaKey, dict[str, Any]] = {}
-        for key, info in found.items():
-            out = media_out(info.media)
-            if detailed:
-                out.seasons = media_seasons(info.media)
-                out.requests = [request_out(r, info.request_counts) for r in info.requests]
-            infos[key] = out.model_dump(mode="json", exclude_none=False)
-        return infos
-
-    return lookup

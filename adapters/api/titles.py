@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from adapters.api import tmdb_shapes
-from adapters.api.shapes import MediaInfoLookup
+from adapters.api.media_info import MediaInfoLookup
 from adapters.api.title_search import TmdbDocuments, search
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
 from core.media import MediaKey, MediaType
@@ -105,7 +105,9 @@ async def _details(
     except (TitleNotFound, ServiceRejected, ServiceUnavailable) as exc:
         return _failure(exc, not_found)
     body = shape(raw)
-    info = (await media_info([key], True)).get(key)
+    # Every season but the specials, in order: Doplarr reads a season's status by position.
+    numbers = [s["seasonNumber"] for s in body.get("seasons", []) if s["seasonNumber"] > 0]
+    info = (await media_info([key], True, numbers)).get(key)
     if info is not None:
         body["mediaInfo"] = info
     return body

@@ -101,6 +101,8 @@ async def test_no_response_carries_a_traceback_or_a_500_for_bad_input(
     for answer in bad:
         assert "Traceback" not in answer.text
         assert answer.json()["errors"]
+    assert bad[-1].json()["errors"] == ["body"]  # no JSON at all: the body, not a position
+    assert (bad[4].json()["errors"], bad[5].json()["errors"]) == (["mediaType"], ["mediaId"])
     assert (await api_world.get("/request/77")).json() == {
         "message": "Request not found.",
         "errors": [],

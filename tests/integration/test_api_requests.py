@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.api.shapes import media_info_lookup
+from adapters.api.media_info import media_info_lookup
 from core import chat, requests
 from core.domain import RequestStatus
 from core.events import EventKind, EventPayload

@@ -164,8 +164,20 @@ async def test_a_requested_show_has_its_seasons_and_media_info(api_world: ApiWor
     assert (show["lastEpisodeToAir"]["seasonNumber"], show["externalIds"]["tvdbId"]) == (5, 81189)
     info = show["mediaInfo"]
     assert (info["tmdbId"], info["tvdbId"], info["status"]) == (1396, 81189, 3)
-    assert [(s["seasonNumber"], s["status"]) for s in info["seasons"]] == [(1, 3), (2, 3)]
+    # Every season but the specials, in order (Doplarr reads them by position), each with
+    # an id and both statuses as numbers (Requestrr's parser takes no null there).
+    assert [(s["seasonNumber"], s["status"], s["status4k"]) for s in info["seasons"]] == [
+        (1, 3, 1),
+        (2, 3, 1),
+        (3, 1, 1),
+        (4, 1, 1),
+        (5, 1, 1),
+    ]
+    assert all(isinstance(s["id"], int) for s in info["seasons"])
+    assert len({s["id"] for s in info["seasons"]}) == 5
+    assert (info["mediaUrl"], info["plexUrl"]) == (None, None)
     (request,) = info["requests"]
+    assert all("status4k" not in s for s in request["seasons"])
     assert (request["status"], request["requestedBy"]["id"], request["modifiedBy"]["id"]) == (
         2,
         1,
