@@ -8,7 +8,7 @@ from importlib import metadata
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from adapters.api import errors, media, requests, settings_routes, status, users
+from adapters.api import errors, issues, media, requests, settings_routes, status, users
 from adapters.api.auth import ApiKeys, ApiState, FailureLimiter, acting_user
 from core.services import Services
 
@@ -48,7 +48,8 @@ def build_api(
     public.include_router(status.router())
     public.include_router(settings_routes.public_router())
     protected = APIRouter(prefix=PREFIX, dependencies=[Depends(acting_user)])
-    for part in (requests.router(), users.router(), media.router(), settings_routes.router()):
+    parts = (requests, users, media, issues, settings_routes)
+    for part in (module.router() for module in parts):
         protected.include_router(part)
     for extra in routers:
         protected.include_router(extra)

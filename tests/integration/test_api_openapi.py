@@ -24,6 +24,7 @@ SEERR_ROUTES = {
     ("/search", "get"), ("/search/", "get"), ("/movie/{tmdb_id}", "get"), ("/tv/{tmdb_id}", "get"),
     ("/tv/{tmdb_id}/season/{season_number}", "get"),
     ("/media", "get"), ("/media/{media_id}", "delete"),
+    ("/issue", "get"), ("/issue/count", "get"),
     ("/settings/radarr", "get"), ("/settings/sonarr", "get"),
     ("/service/radarr", "get"), ("/service/sonarr", "get"),
     ("/service/radarr/{server_id}", "get"), ("/service/sonarr/{server_id}", "get"),
