@@ -59,6 +59,8 @@ class World:
     tmdb: FakeTmdb
     tmdb_ids: list[int]
     sync_engine: Any  # to count statements
+    url: str  # the database's
+    tmdb_client: TmdbClient  # the catalogue, as the API's title routes read it
 
 
 @asynccontextmanager
@@ -86,7 +88,7 @@ async def bench_world(folder: Path, count: int) -> AsyncIterator[World]:
             )
             admin = await users.resolve_user(services, ADMIN, "Bench Admin")
             try:
-                yield World(services, admin, fake, ids, engine.sync_engine)
+                yield World(services, admin, fake, ids, engine.sync_engine, url, tmdb)
             finally:
                 await engine.dispose()
 
