@@ -227,7 +227,8 @@ async def measure(args: argparse.Namespace) -> None:
             ids = world.tmdb_ids
             async with served(world) as (port, key):
                 posts = await load(args, port, key, "post", ids[0], args.requests)
-                await create_in_process(world, ids[args.requests : args.listed], args.clients)
+                if args.listed > args.requests:
+                    await create_in_process(world, ids[args.requests : args.listed], args.clients)
                 pages = await load(args, port, key, "get", 0, args.pages)
         profiled = None
         if args.profile:
@@ -242,7 +243,7 @@ async def measure(args: argparse.Namespace) -> None:
             (await timed_run(new_folder(tmp, f"in-process-{i}"), rounds, lambda _: nullcontext()))[
                 0
             ]
-            for i in range(3)
+            for i in range(args.rounds)
         ]
     timed = args.requests - WARM_UP
     print(f"load: {args.clients} keep-alive connections ({args.client} client), own process")
@@ -254,13 +255,16 @@ async def measure(args: argparse.Namespace) -> None:
         f"GET /request?take={PAGE} ({args.pages - WARM_UP} pages of {args.listed} requests): "
         f"{pages.per_second:7.0f} /s   server CPU {pages.cpu_ms:.3f} ms a page"
     )
-    rates = [rate.per_second for rate in in_process]
-    cpu = [rate.cpu_ms for rate in in_process]
-    print(
-        f"create_request in process:           {statistics.median(rates):7.0f} /s   "
-        f"CPU {statistics.median(cpu):.3f} ms a request (median of 3)"
-    )
+    if in_process:
+        rates = [rate.per_second for rate in in_process]
+        cpu = [rate.cpu_ms for rate in in_process]
+        print(
+            f"create_request in process:           {statistics.median(rates):7.0f} /s   "
+            f"CPU {statistics.median(cpu):.3f} ms a request (median of {args.rounds})"
+        )
     if profiled is not None:
+        if args.dump:
+            profiled.dump_stats(args.dump)
         print(profile_breakdown(profiled, "the server's event loop thread", args.top, timed))
 
 
@@ -271,7 +275,9 @@ def main() -> None:
     parser.add_argument("--listed", type=int, default=10_000, help="requests when paging")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--rounds", type=int, default=3, help="in-process runs (median)")
     parser.add_argument("--profile", action="store_true", help="profile one more POST run")
+    parser.add_argument("--dump", help="write the profile here too (for pstats, snakeviz)")
     parser.add_argument("--top", type=int, default=30, help="functions the profile lists")
     # The load generator's own arguments (it is this script, run again).
     parser.add_argument("--load", choices=("post", "get"), dest="phase", help=argparse.SUPPRESS)
