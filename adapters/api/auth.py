@@ -97,10 +97,16 @@ class ApiState:
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
 
 
-def api_state(request: Request) -> ApiState:
+def state_of(request: Request) -> ApiState:
     """The application's ApiState."""
     state: ApiState = request.app.state.api
     return state
+
+
+async def api_state(request: Request) -> ApiState:
+    """The application's ApiState, as a dependency (a coroutine: FastAPI would run a plain
+    function in its thread pool, a hand-off to another thread and back per request)."""
+    return state_of(request)
 
 
 def _client(request: Request) -> str:
@@ -118,7 +124,7 @@ async def acting_user(request: Request) -> User:
     """The user the caller acts as, once its key is checked: the one ``X-Api-User``
     names, else the admin account. 401 without a key, 403 with a wrong one (or an unknown
     user), 429 after too many failures from the caller's address."""
-    state = api_state(request)
+    state = state_of(request)
     client = _client(request)
     wait = state.limiter.retry_after(client)
     if wait is not None:

@@ -18,9 +18,10 @@ class Paging:
 
 
 def paging(default_take: int) -> object:
-    """A dependency reading ``take`` (``default_take`` when absent) and ``skip``."""
+    """A dependency reading ``take`` (``default_take`` when absent) and ``skip`` (a
+    coroutine, so that FastAPI calls it on the event loop, not in its thread pool)."""
 
-    def read(
+    async def read(
         take: int = Query(default_take, ge=1, le=MAX_NUMBER),
         skip: int = Query(0, ge=0, le=MAX_NUMBER),
     ) -> Paging:

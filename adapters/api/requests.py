@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.api.auth import acting_user, api_state
+from adapters.api.auth import acting_user, state_of
 from adapters.api.errors import message
 from adapters.api.paging import MAX_NUMBER, Paging, paging
 from adapters.api.shapes import (
@@ -79,9 +79,9 @@ class RequestCountOut(BaseModel):
     completed: int
 
 
-def _services(state: Any = Depends(api_state)) -> Services:  # noqa: B008
-    services: Services = state.services
-    return services
+async def _services(request: Request) -> Services:
+    """The core's services (a coroutine, so that FastAPI calls it on the event loop)."""
+    return state_of(request).services
 
 
 Core = Annotated[Services, Depends(_services)]
