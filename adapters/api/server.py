@@ -69,6 +69,9 @@ async def serve(app: Any, sock: socket.socket, *, grace: int = GRACE) -> None:
         access_log=False,
         lifespan="off",  # the composition root opens and closes what the app uses
         ws="none",
+        # The C parser, named rather than found: what the tests serve is what runs here,
+        # and a missing one is an error at start, not a slower API.
+        http="httptools",
         server_header=False,
         timeout_graceful_shutdown=grace,
     )
