@@ -86,6 +86,14 @@ async def request_detail(services: Services, actor_id: int, request_id: int) -> 
     return await in_transaction(services, work, write=False)
 
 
+async def shown_request(uow: UnitOfWork, request_id: int) -> RequestPage:
+    """Inside a transaction: a request just written by the actor's own use case (so theirs
+    to see) as request_detail shows it, for the answer to come from the same transaction."""
+    request = await load_request(uow, request_id)
+    counts = await uow.listings.requests_per_user(_people([request]))
+    return RequestPage([request], 1, counts)
+
+
 async def count_requests(services: Services) -> RequestCounts:
     """Every request counted by status, type and availability (any user may ask: Seerr
     shows the counts to every signed-in user)."""

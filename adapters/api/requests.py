@@ -21,9 +21,11 @@ from adapters.api.shapes import (
     request_out,
 )
 from core import listing, requests
+from core.domain import CreateResult
 from core.identity import User
 from core.listing_repositories import RequestCounts, RequestFilter, RequestQuery, RequestSort
 from core.media import MediaType
+from core.ports import UnitOfWork
 from core.services import Services
 
 MAX_ID = 2**31 - 1
@@ -145,7 +147,16 @@ def router() -> APIRouter:
         responses={202: {"model": MessageOut}},
     )
     async def create(services: Core, actor: Actor, body: RequestBody) -> Any:
-        """Request a title: 201 with the request, 202 when nothing is left to request."""
+        """Request a title: 201 with the request, 202 when nothing is left to request.
+        The request is read back for the answer in the transaction that made it (the
+        requester is the actor, or someone the actor may request for and so see)."""
+        shown: list[listing.RequestPage] = []
+
+        async def show(uow: UnitOfWork, made: CreateResult) -> None:
+            shown[:] = (
+                [] if made.request is None else [await listing.shown_request(uow, made.request.id)]
+            )
+
         result = await requests.create_request(
             services,
             actor.id,
@@ -154,11 +165,12 @@ def router() -> APIRouter:
             body.seasons,
             is_4k=body.is4k,
             on_behalf_of=body.userId,
+            then=show,
         )
         if result.request is None:
             text = ALREADY_AVAILABLE if result.already_available else NO_SEASONS
             return JSONResponse({"message": text}, status_code=202)
-        return await detail(services, actor, result.request.id)
+        return request_out(shown[0].requests[0], shown[0].request_counts)
 
     @api.get("/request/{request_id}", response_model=RequestOut)
     async def get(services: Core, actor: Actor, request_id: RequestId) -> RequestOut:
