@@ -11,17 +11,28 @@ from core.services import Services, in_transaction
 OWNER_ID = 1  # Seerr's admin account, which clients expect behind the key alone
 
 
+async def find_api_actor(
+    uow: UnitOfWork, user_id: int | None = None, *, for_update: bool = False
+) -> User | None:
+    """Inside a transaction: the user ``user_id`` names (an X-Api-User header), or without
+    one the admin account: user 1 when it holds ADMIN, else the admin with the lowest id;
+    None if there is none. ``for_update`` locks the one found."""
+    if user_id is not None:
+        return await uow.users.get(user_id, for_update=for_update)
+    owner = await uow.users.get(OWNER_ID, for_update=for_update)
+    if owner is not None and owner.permissions & Permission.ADMIN:
+        return owner
+    admins = [u for u in await uow.users.with_any_permission(Permission.ADMIN)]
+    first = next((u for u in admins if u.permissions & Permission.ADMIN), None)
+    if first is None or not for_update:
+        return first
+    return await uow.users.get(first.id, for_update=True)
+
+
 async def api_actor(services: Services, user_id: int | None = None) -> User | None:
-    """The user ``user_id`` names (an X-Api-User header), or without one the admin account:
-    user 1 when it holds ADMIN, else the admin with the lowest id; None if there is none."""
+    """The user the REST API's caller acts as (find_api_actor), in a transaction of its own."""
 
     async def work(uow: UnitOfWork) -> User | None:
-        if user_id is not None:
-            return await uow.users.get(user_id)
-        owner = await uow.users.get(OWNER_ID)
-        if owner is not None and owner.permissions & Permission.ADMIN:
-            return owner
-        admins = [u for u in await uow.users.with_any_permission(Permission.ADMIN)]
-        return next((u for u in admins if u.permissions & Permission.ADMIN), None)
+        return await find_api_actor(uow, user_id)
 
     return await in_transaction(services, work, write=False)

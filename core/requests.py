@@ -35,6 +35,10 @@ from core.users import load_user
 
 MAX_REASON = 500
 
+# Finds and locks the actor inside the use case's transaction, raising if there is none:
+# for a caller that knows the actor only by a rule (the REST API's key holder).
+ActorLookup = Callable[[UnitOfWork], Awaitable[User]]
+
 
 async def _manager(uow: UnitOfWork, actor_id: int, action: str) -> User:
     actor = await load_user(uow, actor_id)
@@ -49,7 +53,7 @@ def _require_pending(request: MediaRequest) -> None:
 
 async def create_request(
     services: Services,
-    actor_id: int,
+    actor_id: int | ActorLookup,
     tmdb_id: int,
     media_type: MediaType,
     seasons: Sequence[int] | Literal["all"] | None = None,
@@ -61,12 +65,16 @@ async def create_request(
     """Request a movie, or seasons of a show ("all" means every season but the specials),
     with Seerr's permission, quota, duplicate and auto-approval rules (core.request_rules).
     ``then`` runs in the same transaction with the outcome: what it writes commits with the
-    request or not at all."""
+    request or not at all. The actor is a user id, or an ActorLookup run first in the
+    transaction (one unit of work for finding the actor and requesting)."""
     details = await services.catalogue.details(tmdb_id, media_type)
 
     async def work(uow: UnitOfWork) -> CreateResult:
         now = services.clock.now()
-        actor = await load_user(uow, actor_id, for_update=True)
+        if isinstance(actor_id, int):
+            actor = await load_user(uow, actor_id, for_update=True)
+        else:
+            actor = await actor_id(uow)
         requester = actor
         if on_behalf_of is not None and on_behalf_of != actor.id:
             check_may_request_for_others(actor)

@@ -9,7 +9,7 @@ from importlib import metadata
 from fastapi import APIRouter, Depends, FastAPI
 
 from adapters.api import errors, issues, media, requests, settings_routes, status, users
-from adapters.api.auth import ApiKeys, ApiState, FailureLimiter, acting_user
+from adapters.api.auth import ApiKeys, ApiState, FailureLimiter, acting_user, checked_key
 from core.services import Services
 
 PREFIX = "/api/v1"
@@ -47,6 +47,9 @@ def build_api(
     public = APIRouter(prefix=PREFIX)
     public.include_router(status.router())
     public.include_router(settings_routes.public_router())
+    # POST /request finds the acting user in its own transaction (one unit of work).
+    keyed = APIRouter(prefix=PREFIX, dependencies=[Depends(checked_key)])
+    keyed.include_router(requests.create_router())
     protected = APIRouter(prefix=PREFIX, dependencies=[Depends(acting_user)])
     parts = (requests, users, media, issues, settings_routes)
     for part in (module.router() for module in parts):
@@ -54,5 +57,6 @@ def build_api(
     for extra in routers:
         protected.include_router(extra)
     app.include_router(public)
+    app.include_router(keyed)
     app.include_router(protected)
     return app

@@ -14,9 +14,11 @@ from typing import Protocol
 from fastapi import Depends, Request
 
 from adapters.api.errors import ApiError
-from core.acting import api_actor
+from core.acting import api_actor, find_api_actor
 from core.identity import User
 from core.permissions import Permission, has_any
+from core.ports import UnitOfWork
+from core.requests import ActorLookup
 from core.services import Services
 
 KEY_HEADER = "x-api-key"
@@ -120,10 +122,9 @@ def _user_id(header: str) -> int:
     return int(text)
 
 
-async def acting_user(request: Request) -> User:
-    """The user the caller acts as, once its key is checked: the one ``X-Api-User``
-    names, else the admin account. 401 without a key, 403 with a wrong one (or an unknown
-    user), 429 after too many failures from the caller's address."""
+async def checked_key(request: Request) -> None:
+    """The caller's key checked: 401 without one, 403 with a wrong one, 429 after too many
+    failures from the caller's address."""
     state = state_of(request)
     client = _client(request)
     wait = state.limiter.retry_after(client)
@@ -137,11 +138,36 @@ async def acting_user(request: Request) -> User:
     if not await state.keys.matches(presented):
         state.limiter.failed(client)
         raise ApiError(403, FORBIDDEN)
+
+
+async def acting_user_id(request: Request, _: None = Depends(checked_key)) -> int | None:
+    """Once the key is checked, the user id that ``X-Api-User`` names (None without the
+    header: the admin account); 403 for one that cannot be a user's id. Not looked up."""
     header = request.headers.get(USER_HEADER)
-    actor = await api_actor(state.services, None if header is None else _user_id(header))
+    return None if header is None else _user_id(header)
+
+
+async def acting_user(request: Request, user_id: int | None = Depends(acting_user_id)) -> User:
+    """The user the caller acts as, once its key is checked: the one ``X-Api-User``
+    names, else the admin account. 401 without a key, 403 with a wrong one (or an unknown
+    user), 429 after too many failures from the caller's address."""
+    actor = await api_actor(state_of(request).services, user_id)
     if actor is None:
         raise ApiError(403, FORBIDDEN)
     return actor
+
+
+def actor_lookup(user_id: int | None) -> ActorLookup:
+    """acting_user inside a use case's transaction (locking the actor, as the use case
+    would): the same user, or the same 403 when there is none."""
+
+    async def find(uow: UnitOfWork) -> User:
+        actor = await find_api_actor(uow, user_id, for_update=True)
+        if actor is None:
+            raise ApiError(403, FORBIDDEN)
+        return actor
+
+    return find
 
 
 async def admin_user(actor: User = Depends(acting_user)) -> User:  # noqa: B008

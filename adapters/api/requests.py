@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.api.auth import acting_user, state_of
+from adapters.api.auth import acting_user, acting_user_id, actor_lookup, state_of
 from adapters.api.errors import message
 from adapters.api.paging import MAX_NUMBER, Paging, paging
 from adapters.api.shapes import (
@@ -31,6 +31,7 @@ from core.services import Services
 MAX_ID = 2**31 - 1
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Actor = Annotated[User, Depends(acting_user)]
+ActorId = Annotated[int | None, Depends(acting_user_id)]
 NO_SEASONS = "No seasons available to request"
 ALREADY_AVAILABLE = "This media is already available"
 
@@ -103,8 +104,48 @@ async def detail(services: Services, actor: User, request_id: int) -> RequestOut
     return request_out(page.requests[0], page.request_counts)
 
 
+def create_router() -> APIRouter:
+    """POST /request, behind the key check alone: it finds the acting user itself."""
+    api = APIRouter(tags=["request"])
+
+    @api.post(
+        "/request",
+        status_code=201,
+        response_model=RequestOut,
+        responses={202: {"model": MessageOut}},
+    )
+    async def create(services: Core, user_id: ActorId, body: RequestBody) -> Any:
+        """Request a title: 201 with the request, 202 when nothing is left to request.
+        One unit of work: the acting user is found (or refused with 403) inside the
+        create's transaction, and the request read back there for the answer (the
+        requester is the actor, or someone the actor may request for and so see)."""
+        shown: list[listing.RequestPage] = []
+
+        async def show(uow: UnitOfWork, made: CreateResult) -> None:
+            shown[:] = (
+                [] if made.request is None else [await listing.shown_request(uow, made.request.id)]
+            )
+
+        result = await requests.create_request(
+            services,
+            actor_lookup(user_id),
+            body.mediaId,
+            MediaType(body.mediaType),
+            body.seasons,
+            is_4k=body.is4k,
+            on_behalf_of=body.userId,
+            then=show,
+        )
+        if result.request is None:
+            text = ALREADY_AVAILABLE if result.already_available else NO_SEASONS
+            return JSONResponse({"message": text}, status_code=202)
+        return request_out(shown[0].requests[0], shown[0].request_counts)
+
+    return api
+
+
 def router() -> APIRouter:
-    """The request routes (behind the key check of the app)."""
+    """The other request routes (behind the key check and the acting user of the app)."""
     api = APIRouter(tags=["request"])
 
     @api.get("/request", response_model=RequestPageOut)
@@ -139,38 +180,6 @@ def router() -> APIRouter:
         """Every request counted by status, type and availability."""
         counts: RequestCounts = await listing.count_requests(services)
         return RequestCountOut(**{f: getattr(counts, f) for f in RequestCountOut.model_fields})
-
-    @api.post(
-        "/request",
-        status_code=201,
-        response_model=RequestOut,
-        responses={202: {"model": MessageOut}},
-    )
-    async def create(services: Core, actor: Actor, body: RequestBody) -> Any:
-        """Request a title: 201 with the request, 202 when nothing is left to request.
-        The request is read back for the answer in the transaction that made it (the
-        requester is the actor, or someone the actor may request for and so see)."""
-        shown: list[listing.RequestPage] = []
-
-        async def show(uow: UnitOfWork, made: CreateResult) -> None:
-            shown[:] = (
-                [] if made.request is None else [await listing.shown_request(uow, made.request.id)]
-            )
-
-        result = await requests.create_request(
-            services,
-            actor.id,
-            body.mediaId,
-            MediaType(body.mediaType),
-            body.seasons,
-            is_4k=body.is4k,
-            on_behalf_of=body.userId,
-            then=show,
-        )
-        if result.request is None:
-            text = ALREADY_AVAILABLE if result.already_available else NO_SEASONS
-            return JSONResponse({"message": text}, status_code=202)
-        return request_out(shown[0].requests[0], shown[0].request_counts)
 
     @api.get("/request/{request_id}", response_model=RequestOut)
     async def get(services: Core, actor: Actor, request_id: RequestId) -> RequestOut:

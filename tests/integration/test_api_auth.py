@@ -56,6 +56,13 @@ async def test_an_unknown_x_api_user_is_refused_on_protected_routes(
     assert refused.status_code == 403
     assert refused.json() == FORBIDDEN
     assert public.status_code == 200
+    # POST /request finds its actor inside the create's transaction: the same answer, and
+    # nothing written.
+    body = {"mediaType": "movie", "mediaId": 603}
+    create = await api_world.http.post("/api/v1/request", headers=headers, json=body)
+    assert create.status_code == 403
+    assert create.json() == FORBIDDEN
+    assert (await api_world.get("/request/count")).json()["total"] == 0
 
 
 async def test_without_user_one_the_lowest_admin_is_the_key_holder(api_world: ApiWorld) -> None:
