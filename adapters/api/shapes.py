@@ -36,8 +36,9 @@ def iso(when: datetime | None) -> str | None:
     """``2026-02-09T11:08:53.000Z``, or None."""
     if when is None:
         return None
-    utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds as Seerr's dates are, and is a fifth of the cost of
+    # strftime (a page of 50 requests formats 400 times); "+00:00" becomes "Z".
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def stamp(when: datetime | None) -> str:
