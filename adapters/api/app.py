@@ -47,7 +47,9 @@ def build_api(
     public = APIRouter(prefix=PREFIX)
     public.include_router(status.router())
     public.include_router(settings_routes.public_router())
-    # POST /request finds the acting user in its own transaction (one unit of work).
+    # POST /request finds the acting user in its own transaction (one unit of work). Its
+    # router comes before the protected one, whose routes a POST would otherwise be matched
+    # against first (about 750 Python calls a request).
     keyed = APIRouter(prefix=PREFIX, dependencies=[Depends(checked_key)])
     keyed.include_router(requests.create_router())
     protected = APIRouter(prefix=PREFIX, dependencies=[Depends(acting_user)])
