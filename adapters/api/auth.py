@@ -133,7 +133,8 @@ async def checked_key(request: Request) -> None:
         raise ApiError(429, body, {"Retry-After": str(max(1, math.ceil(wait)))})
     presented = request.headers.get(KEY_HEADER)
     if not presented:
-        state.limiter.failed(client)
+        # Not counted: a call without a key guesses nothing (a browser, a probe), and
+        # counting it would lock out the tools behind the same address.
         raise ApiError(401, UNAUTHORIZED)
     if not await state.keys.matches(presented):
         state.limiter.failed(client)
@@ -142,9 +143,10 @@ async def checked_key(request: Request) -> None:
 
 async def acting_user_id(request: Request, _: None = Depends(checked_key)) -> int | None:
     """Once the key is checked, the user id that ``X-Api-User`` names (None without the
-    header: the admin account); 403 for one that cannot be a user's id. Not looked up."""
-    header = request.headers.get(USER_HEADER)
-    return None if header is None else _user_id(header)
+    header, or an empty one: the admin account); 403 for one that cannot be a user's id.
+    Not looked up."""
+    header = (request.headers.get(USER_HEADER) or "").strip()
+    return _user_id(header) if header else None  # an empty header names nobody, as in Seerr
 
 
 async def acting_user(request: Request, user_id: int | None = Depends(acting_user_id)) -> User:

@@ -119,6 +119,11 @@ def create_router() -> APIRouter:
         One unit of work: the acting user is found (or refused with 403) inside the
         create's transaction, and the request read back there for the answer (the
         requester is the actor, or someone the actor may request for and so see)."""
+        media_type = MediaType(body.mediaType)
+        if media_type is MediaType.TV and body.seasons == []:
+            # Requestrr's "future seasons only": nothing to request now, as Seerr answers.
+            return JSONResponse({"message": NO_SEASONS}, status_code=202)
+        seasons = None if media_type is MediaType.MOVIE else body.seasons  # Seerr ignores them
         shown: list[listing.RequestPage] = []
 
         async def show(uow: UnitOfWork, made: CreateResult) -> None:
@@ -130,8 +135,8 @@ def create_router() -> APIRouter:
             services,
             actor_lookup(user_id),
             body.mediaId,
-            MediaType(body.mediaType),
-            body.seasons,
+            media_type,
+            seasons,
             is_4k=body.is4k,
             on_behalf_of=body.userId,
             then=show,
@@ -191,8 +196,10 @@ def router() -> APIRouter:
         services: Core, actor: Actor, request_id: RequestId, body: RequestChange
     ) -> RequestOut:
         """Seerr's edit of a request. Nothing of a request can be changed here that cannot
-        be changed in a chat: an edit that asks for no change returns the request, any
-        other is refused with what cannot be changed."""
+        be changed in a chat: an edit that asks for no change returns the request, one of
+        its type, seasons or requester is refused with what cannot be changed. The server,
+        profile, folder and tags are accepted and not used, as on POST (Requestrr sets them
+        right after creating a request, and takes a refusal for a failed request)."""
         current = await detail(services, actor, request_id)
         refused = _changes(current, body)
         if refused:
@@ -240,9 +247,4 @@ def _changes(current: RequestOut, body: RequestChange) -> list[str]:
         refused.append("seasons")
     if body.userId is not None and body.userId != current.requestedBy.id:
         refused.append("userId")
-    for name in ("serverId", "profileId", "rootFolder", "languageProfileId"):
-        if getattr(body, name) is not None:
-            refused.append(name)
-    if body.tags:
-        refused.append("tags")
     return refused

@@ -89,6 +89,21 @@ async def test_ten_failures_a_minute_lock_an_address_out_until_they_age(
     assert (await api_world.get("/request")).status_code == 200
 
 
+async def test_calls_without_a_key_guess_nothing_and_lock_nobody_out(api_world: ApiWorld) -> None:
+    for _ in range(20):  # a browser or a probe behind the same address as the tools
+        assert (await api_world.http.get("/api/v1/request")).status_code == 401
+    assert (await api_world.get("/request")).status_code == 200
+
+
+async def test_an_empty_x_api_user_names_nobody_and_the_key_holder_acts(
+    api_world: ApiWorld,
+) -> None:
+    answer = await api_world.http.get(
+        "/api/v1/settings/main", headers={"X-Api-Key": KEY, "X-Api-User": " "}
+    )
+    assert answer.status_code == 200  # the admin account's page
+
+
 async def test_no_response_carries_a_traceback_or_a_500_for_bad_input(
     api_world: ApiWorld,
 ) -> None:

@@ -340,11 +340,20 @@ async def test_decline_retry_delete_and_put_of_a_request(api_world: ApiWorld) ->
         headers=api_world.headers(),
     )
     assert same.status_code == 200
+    # Requestrr's follow-up to a request it made for a user: the server and profile are
+    # taken (and not used: the configured downloader is), the request stays as it was.
+    routed = await api_world.http.put(
+        f"/api/v1/request/{own}",
+        json={"serverId": 0, "profileId": 4, "rootFolder": "/m", "tags": [2], "userId": 3},
+        headers=api_world.headers(),
+    )
+    assert routed.status_code == 200
+    assert routed.json()["id"] == own
     moved = await api_world.http.put(
-        f"/api/v1/request/{own}", json={"profileId": 4}, headers=api_world.headers()
+        f"/api/v1/request/{own}", json={"userId": api_world.alice.id}, headers=api_world.headers()
     )
     assert moved.status_code == 400
-    assert moved.json()["errors"] == ["profileId"]
+    assert moved.json()["errors"] == ["userId"]
     not_hers = await api_world.http.delete(
         f"/api/v1/request/{own}", headers=api_world.headers(api_world.alice)
     )
@@ -354,6 +363,22 @@ async def test_decline_retry_delete_and_put_of_a_request(api_world: ApiWorld) ->
     )
     assert gone.status_code == 204
     assert (await api_world.get(f"/request/{own}")).status_code == 404
+
+
+async def test_no_season_asked_is_nothing_to_request_and_a_movie_has_none(
+    api_world: ApiWorld,
+) -> None:
+    # Requestrr's "future seasons only" sends no season: Seerr answers 202, nothing made.
+    future = await api_world.post("/request", {"mediaType": "tv", "mediaId": 1396, "seasons": []})
+    assert (future.status_code, future.json()) == (
+        202,
+        {"message": "No seasons available to request"},
+    )
+    assert (await api_world.get("/request/count")).json()["total"] == 0
+    # Seasons sent with a movie are passed over, as Seerr does.
+    movie = await api_world.post("/request", {"mediaType": "movie", "mediaId": 603, "seasons": []})
+    assert movie.status_code == 201
+    assert movie.json()["seasons"] == []
 
 
 @pytest.mark.parametrize("chats", [0, 6])
