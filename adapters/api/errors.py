@@ -5,7 +5,7 @@ plain 500 (logged here, never a traceback in the response)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -119,8 +119,48 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"message": "Unexpected error."}, status_code=500)
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "message": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["message", "errors"],
+}
+
+
+def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app``'s OpenAPI document as it answers: invalid input is a 400 naming the fields
+    (FastAPI documents its own 422, which this API never sends)."""
+    generate = app.openapi
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        invalid = {
+            "description": "Invalid input: the message says why, errors names the fields",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", invalid)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        components["Error"] = ERROR_SCHEMA
+        app.openapi_schema = schema
+        return schema
+
+    return document
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``, and document what invalid input gets."""
+    app.openapi = _documented(app)  # type: ignore[method-assign]
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(errors.CoreError, _core_error)
     app.add_exception_handler(RequestValidationError, _invalid)

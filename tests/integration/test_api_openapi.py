@@ -41,6 +41,12 @@ async def test_the_document_is_valid_openapi_listing_every_route(api_world: ApiW
     assert all(path.startswith("/api/v1/") for path, _ in listed)
     assert {(path.removeprefix("/api/v1"), method) for path, method in listed} == SEERR_ROUTES
     assert document["info"] == {"title": "requestbot", "version": "1.2.3"}
+    # Invalid input is documented as it is answered: 400 naming the fields, never 422.
+    responses = [op["responses"] for item in document["paths"].values() for op in item.values()]
+    assert not any("422" in r for r in responses)
+    create = document["paths"]["/api/v1/request"]["post"]["responses"]["400"]
+    error = create["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert document["components"]["schemas"][error]["required"] == ["message", "errors"]
     decide = document["paths"]["/api/v1/request/{request_id}/{action}"]["post"]
     (action,) = (p for p in decide["parameters"] if p["name"] == "action")
     assert action["schema"]["enum"] == ["approve", "decline", "retry"]
