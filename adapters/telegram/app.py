@@ -18,7 +18,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from adapters.telegram import callbacks
 from adapters.telegram.account import on_claim, on_link, on_status
@@ -59,7 +58,7 @@ from adapters.telegram.start import (
     on_unknown_command,
     set_default_commands,
 )
-from adapters.telegram.transport import aiohttp_request
+from adapters.telegram.transport import aiohttp_request, httpx_request
 from core.api_keys import ApiKeyManager
 from core.errors import ServiceRejected, ServiceUnavailable
 from core.services import Services
@@ -124,7 +123,7 @@ def build_application(
         # the updater confirms the last updates; a second connection keeps that confirmation
         # from timing out (and the same updates from coming back after a restart).
         .get_updates_request(
-            HTTPXRequest(connection_pool_size=2, read_timeout=config.poll_timeout + 10)
+            httpx_request(connection_pool_size=2, read_timeout=config.poll_timeout + 10)
         )
         .build()
     )
@@ -143,7 +142,13 @@ def build_application(
 async def check(config: TelegramConfig) -> str:
     """``@botname (id 123)`` when the token works; ServiceRejected or ServiceUnavailable
     otherwise (the token never appears in either)."""
-    bot = Bot(config.token, base_url=config.base_url, base_file_url=config.base_file_url)
+    bot = Bot(
+        config.token,
+        base_url=config.base_url,
+        base_file_url=config.base_file_url,
+        request=httpx_request(),
+        get_updates_request=httpx_request(),
+    )
     try:
         async with bot:
             me = bot.bot

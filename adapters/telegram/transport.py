@@ -9,9 +9,13 @@ python-telegram-bot's request handling (timeouts, errors, retries) stays as it i
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from telegram.request import HTTPXRequest
+
+from adapters.http import tls_context
 
 POOL_SIZE = 256  # python-telegram-bot's own default: a burst of answers goes out at once
 
@@ -29,6 +33,11 @@ class _Transport(AiohttpTransport):
 def aiohttp_request() -> HTTPXRequest:
     """An HTTPXRequest (python-telegram-bot's own timeouts) on aiohttp."""
     limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
-    return HTTPXRequest(
-        connection_pool_size=POOL_SIZE, httpx_kwargs={"transport": _Transport(limits=limits)}
-    )
+    transport = _Transport(verify=tls_context(), limits=limits)
+    return HTTPXRequest(connection_pool_size=POOL_SIZE, httpx_kwargs={"transport": transport})
+
+
+def httpx_request(connection_pool_size: int = 1, **kwargs: Any) -> HTTPXRequest:
+    """An HTTPXRequest on httpx's own pool (the long poll's, the token check's), with the
+    process's one TLS context rather than a new one of its own."""
+    return HTTPXRequest(connection_pool_size, httpx_kwargs={"verify": tls_context()}, **kwargs)

@@ -17,7 +17,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from adapters.http import environment_proxy
+from adapters.http import environment_proxy, tls_context
 from adapters.tmdb import mapping
 from adapters.tmdb.auth import CredentialTransport, is_read_token
 from adapters.tmdb.cache import TtlCache
@@ -72,7 +72,9 @@ class TmdbClient:
         self._cache = TtlCache(cache_size)
         self._flights: dict[tuple[str, Params], asyncio.Task[Any]] = {}
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(proxy=proxy or environment_proxy(base))
+            transport = httpx.AsyncHTTPTransport(
+                verify=tls_context(), proxy=proxy or environment_proxy(base)
+            )
         http = httpx.AsyncClient(
             base_url=base + "/",
             transport=CredentialTransport(transport, api_key=api_key, read_token=read_token),
