@@ -18,6 +18,7 @@ from adapters.clock import SystemClock
 from adapters.jellyfin import JellyfinClient
 from adapters.tmdb.client import TmdbClient, is_read_token
 from bot.cli import keep_out_of_log
+from bot.memory import giving_back
 from bot.settings import (
     ApiSettings,
     DiscordSettings,
@@ -305,7 +306,7 @@ async def open_app(
             events_written=written,
         )
         await users.ensure_admin_account(services)  # before anything else can take id 1
-        jobs = build_jobs(settings, services, media_server, downloaders)
+        jobs = [giving_back(j) for j in build_jobs(settings, services, media_server, downloaders)]
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
         keys = api_keys(settings.api, url, uow, clock)
