@@ -11,14 +11,16 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from core.audience import recipients
-from core.errors import DeliveryFailed
+from core.errors import DeliveryFailed, DeliveryHeld
 from core.events import Audience, DeliveryAttempt, DeliveryStatus, Event, Notification
 from core.lanes import Lanes, Ticket
 from core.ports import SHARED, Broadcaster, Clock, Notifier, Routed, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-_FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP})
+_FINAL = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.GAVE_UP, DeliveryStatus.HELD}
+)
 MAX_ERROR = 500
 NOBODY = "none"  # the notifier named in the log when no notifier reaches a recipient
 CHANNELS = 0  # the recipient id logged for a Broadcaster's shared chats (no user has id 0)
@@ -131,6 +133,8 @@ class Sender:
         try:
             async with asyncio.timeout(self._cutoff()):
                 sent = await sending
+        except DeliveryHeld as held:
+            return DeliveryStatus.HELD, held.reason, 0.0
         except TimeoutError:
             log.warning("%s took too long on event %d for %s", notifier, event_id, whom)
             return DeliveryStatus.FAILED, "timed out", 0.0

@@ -198,6 +198,17 @@ class Conflict(CoreError):
 
 
 @dataclass(eq=False)
+class DeliveryHeld(CoreError):
+    """A notifier keeps the event for a later message (an agent's digest): the delivery
+    log records it as held, and the digest sends it."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(eq=False)
 class DeliveryFailed(CoreError):
     """A notifier could not deliver; ``permanent`` when retrying cannot help (user blocked us)."""
 

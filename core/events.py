@@ -80,6 +80,7 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
     GAVE_UP = "gave_up"
     SKIPPED = "skipped"
+    HELD = "held"  # kept for an agent's digest, which logs it sent later
 
 
 @dataclass(frozen=True, slots=True)

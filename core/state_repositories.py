@@ -40,6 +40,11 @@ class EventRepository(Protocol):
 
     async def attempts(self, event_id: int) -> list[DeliveryAttempt]: ...
 
+    async def held(self, notifier: str, recipient_id: int) -> list[Event]:
+        """The events held for a digest of (notifier, recipient) and not logged as sent
+        to it since, oldest first."""
+        ...
+
     async def pending_count(self) -> int: ...
 
 

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from core.domain import ChatPost, DownloadOrder, MediaRequest, RequestStatus, SeasonRequest
 from core.errors import Conflict, DeliveryFailed, NotFound, ServiceUnavailable, TitleNotFound
-from core.events import DeliveryAttempt, Event, EventKind, EventPayload, Notification
+from core.events import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    Event,
+    EventKind,
+    EventPayload,
+    Notification,
+)
 from core.identity import Identity, QuotaLimits, ServerAccount, User
 from core.listing_repositories import (
     ListingRepository,
@@ -1163,6 +1170,15 @@ class FakeEventRepository(_Repository):
 
     async def attempts(self, event_id: int) -> list[DeliveryAttempt]:
         return [a for a in (await self._read()).attempts if a.event_id == event_id]
+
+    async def held(self, notifier: str, recipient_id: int) -> list[Event]:
+        tables = await self._read()
+        mine = [
+            a for a in tables.attempts if (a.notifier, a.recipient_id) == (notifier, recipient_id)
+        ]
+        sent = {a.event_id for a in mine if a.status is DeliveryStatus.SENT}
+        held = {a.event_id for a in mine if a.status is DeliveryStatus.HELD} - sent
+        return [tables.events[i] for i in sorted(held)]
 
     async def pending_count(self) -> int:
         return sum(e.delivered_at is None for e in (await self._read()).events.values())

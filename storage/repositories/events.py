@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 
 from core.domain import RequestStatus
 from core.events import DeliveryAttempt, DeliveryStatus, Event, EventKind, EventPayload
@@ -64,6 +64,25 @@ _ATTEMPTS = (
     select(_n.event_id, _n.notifier, _n.recipient_id, _n.status, _n.error, _n.attempted_at)
     .where(_n.event_id == bindparam("event_id"))
     .order_by(_n.id)
+)
+
+_held = notification_logs_t.alias("held")
+_sent = notification_logs_t.alias("sent")
+_HELD = (
+    _SELECT.join(_held, _held.c.event_id == _e.id)
+    .where(
+        _held.c.notifier == bindparam("notifier"),
+        _held.c.recipient_id == bindparam("recipient_id"),
+        _held.c.status == DeliveryStatus.HELD.value,
+        ~exists().where(
+            _sent.c.event_id == _e.id,
+            _sent.c.notifier == _held.c.notifier,
+            _sent.c.recipient_id == _held.c.recipient_id,
+            _sent.c.status == DeliveryStatus.SENT.value,
+        ),
+    )
+    .distinct()
+    .order_by(_e.id)
 )
 
 
@@ -172,6 +191,11 @@ class SqlEventRepository:
             DeliveryAttempt(eid, notifier, recipient, DeliveryStatus(status), error, at)
             for eid, notifier, recipient, status, error, at in map(tuple, rows)
         ]
+
+    async def held(self, notifier: str, recipient_id: int) -> list[Event]:
+        """The events held for a digest of (notifier, recipient) and not sent since."""
+        rows = await self._db.all(_HELD, {"notifier": notifier, "recipient_id": recipient_id})
+        return [_event(row) for row in rows]
 
     async def pending_count(self) -> int:
         """How many events are not delivered yet."""
