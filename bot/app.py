@@ -17,6 +17,7 @@ from adapters.arr import ArrClient, ArrSettings, RadarrClient, SonarrClient
 from adapters.clock import SystemClock
 from adapters.jellyfin import JellyfinClient
 from adapters.tmdb.client import TmdbClient, is_read_token
+from bot.agents import build_agents, digest_job_names, digest_jobs
 from bot.cli import keep_out_of_log
 from bot.memory import giving_back
 from bot.settings import (
@@ -104,6 +105,7 @@ def job_names(settings: Settings) -> tuple[str, ...]:
         names += [RECENT_SCAN, FULL_SCAN]
     if any(s.configured for s in _downloader_settings(settings)):
         names += [SEND, SYNC]
+    names += digest_job_names(settings.agents)
     return tuple(names)
 
 
@@ -291,6 +293,9 @@ async def open_app(
         uow = SqlUnitOfWorkFactory(engine)
         clock = SystemClock()
         dispatcher = Dispatcher(uow, clock, policy=delivery)
+        agents = build_agents(settings, uow, clock)
+        for agent in agents:
+            dispatcher.add_notifier(agent)
         scheduler: Scheduler | None = None
 
         def written() -> None:
@@ -304,9 +309,12 @@ async def open_app(
             clock=clock,
             config=config or core_config(settings),
             events_written=written,
+            agents=agents,
         )
         await users.ensure_admin_account(services)  # before anything else can take id 1
-        jobs = [giving_back(j) for j in build_jobs(settings, services, media_server, downloaders)]
+        jobs = build_jobs(settings, services, media_server, downloaders)
+        jobs += await digest_jobs(agents, uow, clock)
+        jobs = [giving_back(j) for j in jobs]
         if jobs:
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
         keys = api_keys(settings.api, url, uow, clock)

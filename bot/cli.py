@@ -1,4 +1,5 @@
-"""The ``requestbot`` command: run, api, api-key, console, demo, migrate, check, health."""
+"""The ``requestbot`` command: run, api, api-key, console, demo, notify-test, migrate, check,
+health."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--as", dest="user", default="alice", help="start as this user")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="test the connection to every configured service")
+    notify = sub.add_parser("notify-test", help="send a test notification through the agents")
+    notify.add_argument("agent", nargs="?", help="only this agent (default: every agent)")
     sub.add_parser("health", help="exit 0 if `requestbot run` is alive here (Docker HEALTHCHECK)")
     return parser
 
@@ -150,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 print("No chat platform is configured, so here is the offline demo.\n")
             return run(commands.demo(settings, user, sys.stdin, sys.stdout))
+        if command == "notify-test":
+            from bot.agents import notify_test
+
+            return run(notify_test(settings, args.agent))
         if command == "migrate":
             return run(commands.migrate(settings))
         return run(commands.check(settings))
@@ -208,7 +215,14 @@ def secrets(settings: Settings) -> list[str]:
         settings.sonarr_4k.api_key,
         settings.api.key,
     ]
-    return [s.get_secret_value().strip() for s in found if s is not None]
+    values = [s.get_secret_value().strip() for s in found if s is not None]
+    if settings.agents:
+        from adapters.notify.urls import secrets_of
+
+        for agent in settings.agents:
+            url = agent.url.get_secret_value()
+            values += [url, *secrets_of(url)]
+    return values
 
 
 def keep_out_of_log(secret: str) -> None:

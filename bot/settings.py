@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.agent_settings import AgentSettings, agent_settings, is_agent_setting
 from core.identity import Identity, QuotaLimits
 from core.permissions import Permission, parse_permissions
 
@@ -407,6 +408,7 @@ class Settings:
     sonarr_4k: Sonarr4kSettings = field(default_factory=Sonarr4kSettings.model_construct)
     jobs: JobsSettings = field(default_factory=JobsSettings.model_construct)
     api: ApiSettings = field(default_factory=ApiSettings.model_construct)
+    agents: tuple[AgentSettings, ...] = ()  # NOTIFY_<KEY>_* (bot/agent_settings.py)
     warnings: tuple[str, ...] = ()  # names that are not settings but look like ones
 
     @property
@@ -464,7 +466,8 @@ SECTIONS: dict[str, type[_Section]] = {
 # (PATH, HOME, ...) are none of its business. Every name in the settings file is meant for it.
 OUR_PREFIXES = (
     "TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "EMBY_", "MEDIA_SERVER", "RADARR", "SONARR",
-    "JOBS_", "API_", "BOT_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA", "DEFAULT_PERMISSION",
+    "JOBS_", "API_", "BOT_", "NOTIFY_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA",
+    "DEFAULT_PERMISSION",
 )  # fmt: skip
 
 
@@ -491,7 +494,7 @@ def unknown_names(
     seen: set[str] = set()
     for name, where in candidates:
         upper = name.upper()
-        if upper in known or upper in seen:
+        if upper in known or upper in seen or is_agent_setting(upper):
             continue
         seen.add(upper)
         close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
@@ -517,6 +520,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
             built[key] = section(_env_file=env_file)  # type: ignore[call-arg]
         except ValidationError as error:
             problems.extend(_problems(section, error))
+    file_values = dotenv_values(env_file, encoding="utf-8") if _is_file(env_file) else {}
+    agents, agent_problems = agent_settings(file_values)
+    problems += agent_problems
     if problems:
         raise SettingsError(problems, warnings)
-    return Settings(**built, warnings=warnings)
+    return Settings(**built, agents=tuple(agents), warnings=warnings)
+
+
+def _is_file(env_file: str | Path | None) -> bool:
+    return env_file is not None and Path(env_file).is_file()

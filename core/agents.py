@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.agent_messages import AgentMessage, message_for
-from core.errors import DeliveryFailed, DeliveryHeld
+from core.agent_messages import AgentMessage, check_message, message_for
+from core.errors import DeliveryFailed, DeliveryHeld, NotFound, OwnersOnly
 from core.events import DeliveryAttempt, DeliveryStatus, Event
-from core.identity import User
+from core.identity import Identity, User
 from core.notification_types import MEDIA_TYPES, NotificationType, of_event
 from core.ports import Clock, UnitOfWorkFactory
 
@@ -207,3 +207,84 @@ async def send_digest(agent: AgentNotifier, uow: UnitOfWorkFactory, clock: Clock
             await writing.events.log(attempt)
         await writing.commit()
     return f"sent a digest of {len(held)} event(s)"
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """What a test notification through one agent came to."""
+
+    agent: str
+    sent: bool
+    reason: str = ""
+
+
+class Agents:
+    """The agents this process runs (for notify-test, and for the digest jobs)."""
+
+    def __init__(self, agents: Sequence[AgentNotifier] = ()) -> None:
+        self._agents: dict[str, AgentNotifier] = {}
+        for agent in agents:
+            self.add(agent)
+
+    def add(self, agent: AgentNotifier) -> None:
+        self._agents[agent.name] = agent
+
+    def __iter__(self) -> Iterator[AgentNotifier]:
+        return iter(list(self._agents.values()))
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    @property
+    def names(self) -> list[str]:
+        return [short_name(name) for name in self._agents]
+
+    def find(self, name: str) -> AgentNotifier:
+        """The agent called ``name`` (with or without "agent:"); NotFound otherwise."""
+        agent = self._agents.get(agent_name(name.strip().lower()))
+        if agent is None:
+            known = ", ".join(self.names) or "none is set up"
+            raise NotFound("agent", f"called {name!r} (there are: {known})")
+        return agent
+
+    async def test(self, name: str | None = None, user: User | None = None) -> list[TestOutcome]:
+        """Send Seerr's test notification through one agent, or each; say how each went."""
+        chosen = [self.find(name)] if name else list(self)
+        outcomes = []
+        for agent in chosen:
+            try:
+                await agent.test(check_message(user))
+            except DeliveryFailed as exc:
+                log.info("test notification through %s failed: %s", agent.name, exc.reason)
+                outcomes.append(TestOutcome(short_name(agent.name), False, exc.reason))
+            else:
+                outcomes.append(TestOutcome(short_name(agent.name), True))
+        return outcomes
+
+
+AGENT = "agent:"  # the prefix of an agent's notifier name (its rows in the delivery log)
+
+
+def agent_name(name: str) -> str:
+    """The notifier name of the agent called ``name``: ``agent:slack``."""
+    return name if name.startswith(AGENT) else f"{AGENT}{name}"
+
+
+def short_name(name: str) -> str:
+    return name.removeprefix(AGENT)
+
+
+async def owner_test(
+    agents: Agents, owners: Sequence[Identity], identity: Identity, name: str | None = None
+) -> list[TestOutcome]:
+    """A bot owner's test of the agents from a chat; anyone else gets OwnersOnly."""
+    if identity not in owners:
+        raise OwnersOnly("send test notifications")
+    return await agents.test(name)
+
+
+def outcome_lines(outcomes: Sequence[TestOutcome]) -> list[str]:
+    """One plain line per agent: whether the test went out, and if not, why."""
+    if not outcomes:
+        return ["No notification agent is set up (NOTIFY_<N>_URL, or the webhook)."]
+    return [f"{o.agent}: sent" if o.sent else f"{o.agent}: not sent: {o.reason}" for o in outcomes]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from core.agents import Agents
 from core.errors import Conflict
 from core.identity import Identity, QuotaLimits
 from core.permissions import Permission
@@ -48,6 +49,8 @@ class Services:
     config: CoreConfig = field(default_factory=CoreConfig)
     # Called after a commit that wrote outbox events, so the dispatcher delivers at once.
     events_written: Callable[[], None] = field(default=_nothing)
+    # The notification agents outside the chats (Slack, email, the webhook...).
+    agents: Agents = field(default_factory=Agents)
 
 
 async def in_transaction(

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import account as account_commands
-from adapters.discord import admin, apikey, approvals, mine, requesting, search
+from adapters.discord import admin, apikey, approvals, mine, notifytest, requesting, search
 from adapters.discord.autocomplete import Suggestions
 from adapters.discord.context import deps, report_error
 from adapters.discord.controls import Handler, Registry, unknown_component
@@ -123,6 +123,13 @@ def add_commands(tree: Commands) -> None:
     @app_commands.describe(rotate="Replace it: the old key stops working at once")
     async def api_key(interaction: discord.Interaction[Any], rotate: bool = False) -> None:
         await apikey.on_apikey(interaction, rotate)
+
+    @tree.command(name="notifytest", description="Send a test notification (bot owners)")
+    @app_commands.describe(agent="Only this agent (default: every agent)")
+    async def notify_test(
+        interaction: discord.Interaction[Any], agent: app_commands.Range[str, 1, 40] | None = None
+    ) -> None:
+        await notifytest.on_notifytest(interaction, agent)
 
 
 async def _suggest(

@@ -44,6 +44,7 @@ from adapters.telegram.mine import (
     on_requests_page,
 )
 from adapters.telegram.notifier import TelegramNotifier
+from adapters.telegram.notifytest import on_notifytest
 from adapters.telegram.requesting import on_request, on_seasons
 from adapters.telegram.search import (
     on_movie_command,
@@ -78,6 +79,7 @@ COMMANDS = {
     "status": on_status,
     "link": on_link,
     "apikey": on_apikey,  # owners only, in private: not in any menu
+    "notifytest": on_notifytest,  # owners only: not in any menu
 }
 BUTTONS = (
     (callbacks.SEARCH_PAGE, on_page),

@@ -1,0 +1,1 @@
+"""Transports of the notification agents outside the chats (Apprise, Seerr's webhook)."""
