@@ -10,9 +10,11 @@ from adapters.text import describe_error
 from bot.agent_settings import AgentSettings
 from bot.settings import Settings
 from core.agents import (
+    FIRST_PAUSE,
     AgentNotifier,
     Agents,
     AgentSpec,
+    Pause,
     agent_name,
     fixed,
     outcome_lines,
@@ -37,7 +39,10 @@ def spec_of(agent: AgentSettings) -> AgentSpec:
 
 
 def apprise_agents(
-    settings: Sequence[AgentSettings], uow: UnitOfWorkFactory, clock: Clock
+    settings: Sequence[AgentSettings],
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    first_pause: float = FIRST_PAUSE,
 ) -> list[AgentNotifier]:
     """An AgentNotifier per agent set in the settings (Apprise is loaded only if any)."""
     if not settings:
@@ -51,6 +56,7 @@ def apprise_agents(
             AppriseTransport(agent.url.get_secret_value()),
             uow,
             clock,
+            Pause(first_pause),
         )
         for agent in settings
     ]
@@ -75,9 +81,12 @@ async def digest_jobs(agents: Agents, uow: UnitOfWorkFactory, clock: Clock) -> l
     return jobs
 
 
-def build_agents(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> Agents:
-    """Every agent the settings call for."""
-    return Agents(apprise_agents(settings.agents, uow, clock))
+def build_agents(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, first_pause: float = FIRST_PAUSE
+) -> Agents:
+    """Every agent the settings call for; one that failed is left alone for ``first_pause``
+    seconds (the outbox's first retry delay), doubling."""
+    return Agents(apprise_agents(settings.agents, uow, clock, first_pause))
 
 
 async def notify_test(settings: Settings, name: str | None) -> int:

@@ -33,6 +33,7 @@ DEFAULT_BODY = "{{message}}\n\n{{extra_text}}"
 AGENT_RECIPIENT = 0
 FIRST_PAUSE = 5.0  # seconds an agent is left alone after a failure, doubling to
 MAX_PAUSE = 300.0
+_LOOSE_ENDS = re.compile(r"^[\s:|–-]+|[\s:|–-]+$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
@@ -58,7 +59,8 @@ class AgentSpec:
     def words(self, message: AgentMessage) -> tuple[str, str]:
         """(title, body) of one message, the templates filled in."""
         values = message.placeholders()
-        title = render(self.title, values).strip() or message.title
+        # A placeholder with nothing to say leaves its separator behind (": Test ...").
+        title = _LOOSE_ENDS.sub("", render(self.title, values)) or message.title
         return title, render(self.body, values).strip() or message.subject
 
 
@@ -84,9 +86,11 @@ def fixed(spec: AgentSpec) -> SpecSource:
 
 
 class Pause:
-    """Leaves an agent alone for a while after it failed, doubling while it keeps failing."""
+    """Leaves an agent alone for a while after it failed: ``first`` seconds (as long as the
+    outbox waits before its first retry), doubling while it keeps failing."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: float = FIRST_PAUSE, most: float = MAX_PAUSE) -> None:
+        self._first, self._most = first, most
         self._until = 0.0
         self._failures = 0
         self.reason = ""
@@ -100,7 +104,7 @@ class Pause:
     def failed(self, reason: str) -> None:
         self._failures += 1
         self.reason = reason
-        pause = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (self._failures - 1))
+        pause = min(self._most, self._first * 2 ** (self._failures - 1))
         self._until = time.monotonic() + pause
 
     def worked(self) -> None:
@@ -118,13 +122,14 @@ class AgentNotifier:
         transport: AgentTransport,
         uow: UnitOfWorkFactory,
         clock: Clock,
+        pause: Pause | None = None,
     ) -> None:
         self.name = name
         self._spec = spec
         self._transport = transport
         self._uow = uow
         self._clock = clock
-        self._pause = Pause()
+        self._pause = pause or Pause()
 
     async def spec(self) -> AgentSpec | None:
         """The agent as it is set up now (None: switched off)."""

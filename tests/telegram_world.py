@@ -28,6 +28,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.api.server import listen
+from bot.agent_settings import AgentSettings
 from bot.api import api_component
 from bot.app import App, open_app, telegram_config
 from bot.commands import telegram_adapter
@@ -89,6 +90,7 @@ class TelegramWorld:
     quota: QuotaLimits = field(default_factory=QuotaLimits)
     flood_scale: float = FLOOD_SCALE  # 1.0: Telegram's own windows (the benchmarks)
     api: bool = False  # the REST API too, on a free port of 127.0.0.1
+    agents: tuple[AgentSettings, ...] = ()  # notification agents (tests/fake_agents.py)
     app: App | None = None
     api_port: int | None = None
     _stack: AsyncExitStack | None = None
@@ -141,6 +143,7 @@ class TelegramWorld:
                 enabled=self.api_port is not None,
                 port=self.api_port or 5055,
             ),
+            agents=self.agents,
         )
 
     @property

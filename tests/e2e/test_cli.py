@@ -59,6 +59,8 @@ def run_bot(
                 "TV_",
                 "LOG_",
                 "API_",
+                "NOTIFY_",
+                "WEBHOOK_",
             )
         )
     }
