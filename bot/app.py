@@ -237,6 +237,7 @@ def telegram_config(telegram: TelegramSettings) -> TelegramConfig:
         token=telegram.bot_token.get_secret_value().strip(),
         base_url=str(telegram.base_url),
         admin_chat_id=telegram.admin_chat_id,
+        admin_digest_minutes=telegram.admin_digest_minutes,
         notify_chat_id=telegram.notify_chat_id,
         poll_timeout=telegram.poll_timeout,
     )
@@ -252,6 +253,7 @@ def discord_config(discord: DiscordSettings) -> DiscordConfig:
         token=discord.bot_token.get_secret_value().strip(),
         guild_id=discord.guild_id,
         admin_channel_id=discord.admin_channel_id,
+        admin_digest_minutes=discord.admin_digest_minutes,
         notify_channel_id=discord.notify_channel_id,
         role_permissions=dict(discord.role_permissions),
         api_base_url=discord.api_base_url,

@@ -67,6 +67,10 @@ HttpUrl = Annotated[str, AfterValidator(_url)]
 BlankIsNone = Annotated[T | None, BeforeValidator(_blank_is_none)]
 QuotaLimit = Annotated[int | None, Field(ge=0, le=100_000)]
 QuotaDays = Annotated[int | None, Field(ge=0, le=3650)]
+# An admin chat's digest of pending requests, every N minutes (0 or blank: a card each).
+DigestMinutes = Annotated[
+    int, BeforeValidator(lambda value: _blank_is_none(value) or 0), Field(ge=0, le=10_080)
+]
 
 
 class _Section(BaseSettings):
@@ -186,6 +190,7 @@ class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
     base_url: Annotated[HttpUrl, AfterValidator(_bot_api)] = "https://api.telegram.org/bot"
     admin_chat_id: BlankIsNone[int] = None
+    admin_digest_minutes: DigestMinutes = 0
     notify_chat_id: BlankIsNone[Annotated[int | str, AfterValidator(_chat)]] = None
     poll_timeout: int = Field(default=30, ge=1, le=60)
 
@@ -224,6 +229,7 @@ class DiscordSettings(_Section):
     bot_token: SecretStr | None = None
     guild_id: BlankIsNone[int] = None
     admin_channel_id: BlankIsNone[int] = None
+    admin_digest_minutes: DigestMinutes = 0
     notify_channel_id: BlankIsNone[int] = None
     role_permissions: Annotated[dict[int, Permission], NoDecode] = Field(default_factory=dict)
     api_base_url: HttpUrl = "https://discord.com/api/v10"

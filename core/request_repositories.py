@@ -30,6 +30,16 @@ class QuotaUsage:
     oldest_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingAfter:
+    """Requests that became pending after a given one: the oldest few, how many there are
+    in all, and the highest id among them (the given id when there are none)."""
+
+    requests: tuple[MediaRequest, ...]
+    total: int
+    last_id: int
+
+
 class MediaRepository(Protocol):
     async def get(self, media_id: int) -> Media | None: ...
 
@@ -128,6 +138,11 @@ class RequestRepository(Protocol):
         self, status: RequestStatus, offset: int = 0, limit: int = 20
     ) -> tuple[list[MediaRequest], int]:
         """A page of requests in ``status``, oldest first, and their total."""
+        ...
+
+    async def pending_after(self, request_id: int, limit: int) -> PendingAfter:
+        """The PENDING requests with an id above ``request_id``: the first ``limit`` of
+        them oldest first, their total, and the highest of their ids."""
         ...
 
     async def approved(

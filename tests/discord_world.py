@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from adapters.discord import DiscordAdapter
+from adapters.discord.digest import DiscordDigest
 from bot.app import App, discord_config, open_app
 from bot.commands import discord_adapter
 from bot.runner import Component, serve
@@ -38,6 +40,7 @@ from tests.fake_tmdb import FakeTmdb
 from tests.world_db import all_requests, event_kinds, settled
 
 ADMIN_CHANNEL = 700000000000000001
+NEVER = 24 * 3600.0  # seconds: the digest jobs run only when a test runs them
 NOTIFY_CHANNEL = 700000000000000002
 GENERAL = 700000000000000003  # where people run their commands
 MOD_ROLE = 800000000000000001  # MANAGE_REQUESTS
@@ -61,7 +64,10 @@ class DiscordWorld:
     notify_channel: int | None = NOTIFY_CHANNEL
     # Seconds autocomplete gives TMDb before the cache answers (None: the adapter's own).
     autocomplete_budget: float | None = None
+    # Minutes between the admin channel's digests (0: a card each); tests run it by hand.
+    digest_minutes: int = 0
     app: App | None = None
+    adapter: DiscordAdapter | None = None
     _stack: AsyncExitStack | None = None
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[int] | None = None
@@ -104,6 +110,7 @@ class DiscordWorld:
                 guild_id=self.discord.guild_id,
                 admin_channel_id=self.admin_channel,
                 notify_channel_id=self.notify_channel,
+                admin_digest_minutes=self.digest_minutes,
                 role_permissions=f"{MOD_ROLE}=MANAGE_REQUESTS;{VIP_ROLE}=AUTO_APPROVE",
                 api_base_url=self.discord.api_base,
                 gateway_url=self.discord.gateway_url,
@@ -133,10 +140,18 @@ class DiscordWorld:
     def _adapter(self, settings: Settings, app: App) -> Component:
         """The Discord component as `requestbot run` builds it, with a shorter autocomplete
         budget when the test asks for one (so a "slow" TMDb need not take seconds)."""
-        config = discord_config(settings.discord)
+        config = replace(discord_config(settings.discord), digest_start_delay=NEVER)
         if self.autocomplete_budget is not None:
             config = replace(config, autocomplete_budget=self.autocomplete_budget)
-        return Component("discord", discord_adapter(app, config).run)
+        self.adapter = discord_adapter(app, config)
+        return Component("discord", self.adapter.run)
+
+    @property
+    def digest(self) -> DiscordDigest:
+        """The admin channel's digest job (with ``digest_minutes``), to run by hand."""
+        assert self.adapter is not None, "start() the bot first"
+        assert self.adapter.digest is not None, "the world has no digest (digest_minutes)"
+        return self.adapter.digest
 
     async def stop(self) -> int:
         """Stop the bot as SIGTERM would; returns its exit code."""

@@ -65,6 +65,7 @@ from core.permissions import Permission
 from core.request_repositories import (
     MediaRepository,
     MediaState,
+    PendingAfter,
     QuotaUsage,
     RequestRepository,
     WatcherRepository,
@@ -970,6 +971,14 @@ class FakeRequestRepository(_Repository):
     ) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
         return tables.request_page(tables.request_rows(lambda r: r.status is status), offset, limit)
+
+    async def pending_after(self, request_id: int, limit: int) -> PendingAfter:
+        tables = await self._read()
+        rows = tables.request_rows(
+            lambda r: r.status is RequestStatus.PENDING and r.id > request_id
+        )
+        found = tuple(tables.request_row(r) for r in rows[:limit])
+        return PendingAfter(found, len(rows), max((r.id for r in rows), default=request_id))
 
 
 _REQUEST_FILTERS: dict[RequestFilter, tuple[set[RequestStatus] | None, set[MediaStatus] | None]] = {

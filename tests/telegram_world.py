@@ -29,6 +29,8 @@ from pydantic import SecretStr
 
 from adapters.api.server import listen
 from bot.agent_settings import AgentSettings
+from adapters.telegram import TelegramAdapter
+from adapters.telegram.digest import TelegramDigest
 from bot.api import api_component
 from bot.app import App, open_app, telegram_config
 from bot.commands import telegram_adapter
@@ -61,6 +63,7 @@ BOB = 1002
 CAROL = 1003
 FLOOD_SCALE = 0.1
 DELIVERY = DispatchPolicy(base_delay=0.5)
+NEVER = 24 * 3600.0  # seconds: the digest jobs run only when a test runs them
 
 
 def text_of(message: SentMessage) -> str:
@@ -91,7 +94,10 @@ class TelegramWorld:
     flood_scale: float = FLOOD_SCALE  # 1.0: Telegram's own windows (the benchmarks)
     api: bool = False  # the REST API too, on a free port of 127.0.0.1
     agents: tuple[AgentSettings, ...] = ()  # notification agents (tests/fake_agents.py)
+    # Minutes between the admin chat's digests (0: a card each); tests run it by hand.
+    digest_minutes: int = 0
     app: App | None = None
+    adapter: TelegramAdapter | None = None
     api_port: int | None = None
     _stack: AsyncExitStack | None = None
     _stop: asyncio.Event | None = None
@@ -134,6 +140,7 @@ class TelegramWorld:
                 bot_token=SecretStr(self.tg.token),
                 base_url=self.tg.base_url,
                 admin_chat_id=self.admin_chat,
+                admin_digest_minutes=self.digest_minutes,
                 notify_chat_id=self.notify_chat,
                 poll_timeout=5,
             ),
@@ -160,8 +167,13 @@ class TelegramWorld:
             self.api_port = listening.getsockname()[1]
         settings = self.settings()
         self.app = await self._stack.enter_async_context(open_app(settings, delivery=DELIVERY))
-        config = replace(telegram_config(settings.telegram), flood_scale=self.flood_scale)
-        components = [Component("telegram", telegram_adapter(self.app, config).run)]
+        config = replace(
+            telegram_config(settings.telegram),
+            flood_scale=self.flood_scale,
+            digest_start_delay=NEVER,
+        )
+        self.adapter = telegram_adapter(self.app, config)
+        components = [Component("telegram", self.adapter.run)]
         components.append(Component("notifications", self.app.dispatcher.run))
         if listening is not None:
             components.append(await api_component(settings.api, self.app, listening))
@@ -184,6 +196,13 @@ class TelegramWorld:
         await self._stack.aclose()
         self.app = None
         return code
+
+    @property
+    def digest(self) -> TelegramDigest:
+        """The admin chat's digest job (with ``digest_minutes``), to run by hand."""
+        assert self.adapter is not None, "start() the bot first"
+        assert self.adapter.digest is not None, "the world has no digest (digest_minutes)"
+        return self.adapter.digest
 
     @contextlib.asynccontextmanager
     async def offline(self) -> AsyncIterator[Services]:

@@ -5,6 +5,7 @@ of requestbot (what answers what: commands.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -18,6 +19,7 @@ from adapters.discord.autocomplete import Suggestions
 from adapters.discord.config import DiscordConfig
 from adapters.discord.context import Deps
 from adapters.discord.controls import Control
+from adapters.discord.digest import DiscordDigest
 from adapters.discord.notifier import DiscordNotifier
 from core.api_keys import ApiKeyManager
 from core.errors import ServiceRejected, ServiceUnavailable
@@ -119,6 +121,9 @@ class DiscordAdapter:
     def __init__(self, services: Services, config: DiscordConfig, api_keys: ApiKeyManager) -> None:
         self.config = config
         self.notifier = DiscordNotifier(services, config)
+        self.digest: DiscordDigest | None = None
+        if config.admin_channel_id is not None and config.admin_digest_minutes > 0:
+            self.digest = DiscordDigest(services, config, self.notifier)
         self.deps = Deps(services, config, self.notifier, api_keys)
         self._client: RequestBot | None = None
         self._connected = asyncio.Event()
@@ -144,12 +149,19 @@ class DiscordAdapter:
             self.notifier.attach(client)
             self._client = client
             self._connected.set()
+            digests = None
+            if self.digest is not None:
+                digests = asyncio.create_task(self.digest.run(), name="discord admin digest")
             try:
                 await client.connect(reconnect=True)
             except discord.LoginFailure:
                 log.error("Discord refused the bot token: check DISCORD_BOT_TOKEN")
                 raise
             finally:
+                if digests is not None:
+                    digests.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await digests
                 self._connected.clear()
                 self._client = None
                 self.notifier.detach()

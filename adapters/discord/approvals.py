@@ -15,6 +15,7 @@ from adapters.discord import render
 from adapters.discord.cards import card, card_of
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, button, refuse
+from adapters.discord.digest import is_digest_message
 from adapters.discord.replies import defer, frozen, say, show
 from core import queries, requests
 from core.events import EventKind, EventPayload
@@ -31,10 +32,17 @@ PENDING_PAGE = 4  # cards per /pending answer, and one more message for "More"
 async def _show(
     interaction: discord.Interaction[Any], payload: EventPayload, kind: EventKind
 ) -> None:
-    """Show the pressed card as ``kind`` left the request; the outbox need not edit it."""
+    """Show the pressed card as ``kind`` left the request; the outbox need not edit it. A
+    digest (several requests on one message) is laid out again by the notifier."""
+    message, found = interaction.message, deps(interaction)
+    if message is not None and await is_digest_message(
+        found.services, payload.request_id, message.id
+    ):
+        await found.notifier.update_cards(payload, kind)
+        return
     await show(interaction, **card(payload, kind))
-    if interaction.message is not None:
-        deps(interaction).notifier.shown_by_hand(interaction.message, payload, kind)
+    if message is not None:
+        found.notifier.shown_by_hand(message, payload, kind)
 
 
 async def on_approve(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:

@@ -16,7 +16,9 @@ DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 @dataclass(frozen=True, slots=True)
 class DiscordConfig:
     """``guild_id``: where the commands are registered (None: globally); ``admin_channel_id``:
-    where approval cards go; ``notify_channel_id``: public announcements, and where people
+    where approval cards go; ``admin_digest_minutes``: when above 0, the admin channel gets
+    a digest of the new pending requests this often instead of a card each;
+    ``notify_channel_id``: public announcements, and where people
     whose DMs are closed are mentioned instead; ``role_permissions``: role id -> what its
     members may do."""
 
@@ -31,6 +33,9 @@ class DiscordConfig:
     autocomplete_budget: float = 1.5
     # A Decline press checks the presser's permission this long before opening the modal anyway.
     decline_check_budget: float = 1.0
+    admin_digest_minutes: int = 0
+    # Seconds from start-up to the first digest, when one is due then.
+    digest_start_delay: float = 1.0
 
     def __repr__(self) -> str:  # never show the token
         return (

@@ -26,12 +26,13 @@ import discord
 
 from adapters.attached import Attached
 from adapters.cards import as_it_is_now, quota_use
-from adapters.discord import render
+from adapters.discord import digest, render
 from adapters.discord.cards import card
 from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.memory import KeyedLocks, Recent
 from core import chat
 from core.audience import told_in_place
+from core.digest import is_digest
 from core.domain import ChatPost
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
@@ -120,6 +121,8 @@ class DiscordNotifier:
             done = await self.update_cards(payload, kind) > 0
         client = await self._client.ready()
         admin, public = self._config.admin_channel_id, self._config.notify_channel_id
+        if kind is EventKind.PENDING and self._config.admin_digest_minutes:
+            admin = None  # the admin channel's digest lists it (adapters.discord.digest)
         if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
             await self.post_card(client.get_partial_messageable(admin), payload, kind)
             done = True
@@ -161,6 +164,9 @@ class DiscordNotifier:
             looks = _looks(**shown)
             edited = 0
             for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
+                if is_digest(post):
+                    edited += await self._update_digest(client, post)
+                    continue
                 where = (int(post.chat_id), int(post.message_id))
                 if self._shown.get(where) == looks:
                     edited += 1
@@ -176,6 +182,35 @@ class DiscordNotifier:
                 self._shown[where] = looks
                 edited += 1
             return edited
+
+    async def _update_digest(self, client: discord.Client, post: ChatPost) -> int:
+        """Lay out a digest again with its requests as they are now (one update of a
+        digest at a time: it lists several requests)."""
+        async with self._cards(f"digest:{post.message_id}"):
+            shown = await digest.layout_now(self._services, post)
+            if shown is None:
+                return 0
+            where, looks = (int(post.chat_id), int(post.message_id)), _looks(**shown)
+            if self._shown.get(where) == looks:
+                return 1
+            message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
+            try:
+                async with self._delivery(f"digest {where[1]} in channel {where[0]}"):
+                    await message.edit(**shown)
+            except DeliveryFailed as exc:
+                if not exc.permanent:
+                    raise
+                return 0
+            self._shown[where] = looks
+            return 1
+
+    async def post_digest(self, channel_id: int, shown: dict[str, Any]) -> int:
+        """Post a digest in the admin channel; its message id. DeliveryFailed if it cannot."""
+        channel = (await self._client.ready()).get_partial_messageable(channel_id)
+        async with self._delivery(f"the admin channel {channel_id}"):
+            message = await channel.send(**shown)
+        self._shown[(message.channel.id, message.id)] = _looks(**shown)
+        return message.id
 
     async def post_to_managers(
         self, content: str, view: discord.ui.View | None, managers: Sequence[User]
@@ -237,7 +272,9 @@ class DiscordNotifier:
         """A failure: a reply to the request's card in that channel (whose edit shows Retry),
         or a new card if it has none."""
         posts = await chat.posts_for(self._services, payload.request_id, PLATFORM)
-        here = [p for p in posts if p.chat_id == str(getattr(channel, "id", ""))]
+        here = [
+            p for p in posts if p.chat_id == str(getattr(channel, "id", "")) and not is_digest(p)
+        ]
         if not here:
             await self.post_card(channel, payload, EventKind.FAILED)
             return

@@ -4,7 +4,9 @@ loop of the rest of requestbot, with every handler registered in one table."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -34,6 +36,7 @@ from adapters.telegram.approvals import (
 )
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.context import Deps
+from adapters.telegram.digest import TelegramDigest
 from adapters.telegram.errors import on_error
 from adapters.telegram.flood import FloodControl, FloodRates
 from adapters.telegram.mine import (
@@ -180,6 +183,9 @@ class TelegramAdapter:
     def __init__(self, services: Services, config: TelegramConfig, api_keys: ApiKeyManager) -> None:
         self.config = config
         self.notifier = TelegramNotifier(services, config)
+        self.digest: TelegramDigest | None = None
+        if config.admin_chat_id is not None and config.admin_digest_minutes > 0:
+            self.digest = TelegramDigest(services, config, self.notifier)
         self.application = build_application(services, config, self.notifier, api_keys)
         self._polling = asyncio.Event()
 
@@ -210,10 +216,25 @@ class TelegramAdapter:
             )
             log.info("Telegram: polling for updates as @%s", app.bot.username)
             self._polling.set()
-            await self._watch()
+            async with self._digests():
+                await self._watch()
         finally:
             self._polling.clear()
             await self._stop()
+
+    @contextlib.asynccontextmanager
+    async def _digests(self) -> AsyncIterator[None]:
+        """The admin chat's digest job, while the bot polls."""
+        if self.digest is None:
+            yield
+            return
+        running = asyncio.create_task(self.digest.run(), name="telegram admin digest")
+        try:
+            yield
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
 
     async def _watch(self) -> None:
         """Return never, but raise once the token stops working: python-telegram-bot's

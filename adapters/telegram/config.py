@@ -10,6 +10,8 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     """``admin_chat_id``: where approval cards go (None: to each manager privately);
+    ``admin_digest_minutes``: when above 0, the admin chat gets a digest of the new
+    pending requests this often instead of a card each;
     ``notify_chat_id``: where "now available" is announced (None: nowhere public);
     ``flood_scale``: how long the flood windows kept are, as a share of Telegram's (1.0;
     shorter for a test server that enforces the same rules on shorter windows)."""
@@ -22,6 +24,9 @@ class TelegramConfig:
     # How long a button press may wait for its quick checks before it is answered anyway.
     answer_budget: float = 0.5
     flood_scale: float = 1.0
+    admin_digest_minutes: int = 0
+    # Seconds from start-up to the first digest, when one is due then.
+    digest_start_delay: float = 1.0
 
     @property
     def base_file_url(self) -> str:

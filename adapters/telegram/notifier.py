@@ -38,13 +38,14 @@ from telegram.error import (
 from adapters.attached import Attached
 from adapters.cards import as_it_is_now, quota_use
 from adapters.memory import KeyedLocks, Recent
-from adapters.telegram import render
+from adapters.telegram import digest, render
 from adapters.telegram.cards import card_buttons
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, is_group, outbox, seconds
 from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, send
 from core import chat
 from core.audience import told_in_place
+from core.digest import is_digest
 from core.domain import ChatPost
 from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
@@ -150,6 +151,8 @@ class TelegramNotifier:
         if kind is not EventKind.PENDING:
             done = await self.update_cards(payload, kind) > 0
         admin, public = self._admin_chat, self._config.notify_chat_id
+        if kind is EventKind.PENDING and self._config.admin_digest_minutes:
+            admin = None  # the admin chat's digest lists it (adapters.telegram.digest)
         if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
             done |= await self._shared("admin", admin, self.post_card(admin, payload, kind))
         elif admin is not None and kind is EventKind.FAILED:
@@ -219,6 +222,9 @@ class TelegramNotifier:
         edited = 0
         markup = card_buttons(payload, kind)
         for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
+            if is_digest(post):
+                edited += await self._update_digest(bot, post)
+                continue
             photo = post.kind.endswith(":photo")
             text = render.approval_card(payload, kind, photo=photo)
             where, looks = (post.chat_id, post.message_id), _looks(text, markup)
@@ -230,6 +236,34 @@ class TelegramNotifier:
                 self._shown[where] = looks
             edited += done
         return edited
+
+    async def _update_digest(self, bot: Bot, post: ChatPost) -> int:
+        """Lay out a digest again with its requests as they are now (one update of a
+        digest at a time: it lists several requests)."""
+        async with self._cards(f"digest:{post.chat_id}:{post.message_id}"):
+            shown = await digest.layout_now(self._services, post)
+            if shown is None:
+                return 0
+            text, markup = shown
+            where, looks = (post.chat_id, post.message_id), _looks(text, markup)
+            if self._shown.get(where) == looks:
+                return 1
+            done = await self._edit(bot, post, text, markup, photo=False)
+            if done:
+                self._shown[where] = looks
+            return done
+
+    async def post_digest(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        """Post a digest in the admin chat through the flood limiter (held, like the
+        outbox's sends, once the process is stopping); DeliveryFailed if it cannot."""
+        bot = await self._bot.ready()
+        with outbox():
+            async with self._delivery(chat_id):
+                message = await send(bot, chat_id, text, markup)
+        self._shown[(str(message.chat_id), str(message.message_id))] = _looks(text, markup)
+        return message
 
     async def post_to_managers(
         self, text: str, markup: InlineKeyboardMarkup | None, managers: Sequence[User]
@@ -279,7 +313,7 @@ class TelegramNotifier:
         """Tell a chat that a request failed: as a reply to its card there (which shows
         Retry), or as a new card if the chat has none."""
         posts = await chat.posts_for(self._services, payload.request_id, PLATFORM)
-        here = [p for p in posts if p.chat_id == str(chat_id)]
+        here = [p for p in posts if p.chat_id == str(chat_id) and not is_digest(p)]
         if not here:
             await self.post_card(chat_id, payload, EventKind.FAILED)
             return

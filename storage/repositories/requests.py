@@ -12,7 +12,7 @@ from core.domain import MediaRequest, RequestStatus, SeasonRequest
 from core.errors import NotFound
 from core.identity import User
 from core.media import Media, MediaType
-from core.request_repositories import QuotaUsage
+from core.request_repositories import PendingAfter, QuotaUsage
 from storage.rows import REQUEST_SELECT, request_from
 from storage.sql import Db
 from storage.tables import media_t, requests_t, season_requests_t
@@ -45,6 +45,12 @@ _WITH_STATUS = (
     .limit(bindparam("limit"))
 )
 _COUNT_WITH_STATUS = select(func.count()).where(_r.status == bindparam("status"))
+_PENDING_AFTER = (
+    _r.status == RequestStatus.PENDING.value,
+    _r.id > bindparam("after"),
+)
+_PENDING_PAGE = REQUEST_SELECT.where(*_PENDING_AFTER).order_by(_r.id).limit(bindparam("limit"))
+_PENDING_COUNT = select(func.count(), func.max(_r.id)).where(*_PENDING_AFTER)
 _ADD = insert(requests_t)
 _ADD_SEASONS = insert(season_requests_t)
 _SET_SEASON_STATUS = (
@@ -229,6 +235,16 @@ class SqlRequestRepository:
         rows = await self._db.all(_WITH_STATUS, params)
         total = await self._db.scalar(_COUNT_WITH_STATUS, {"status": status.value})
         return [request_from(row) for row in rows], int(total)
+
+    async def pending_after(self, request_id: int, limit: int) -> PendingAfter:
+        """The PENDING requests after ``request_id``: a page oldest first, their total and
+        their highest id, in two queries."""
+        rows = await self._db.all(_PENDING_PAGE, {"after": request_id, "limit": limit})
+        row = await self._db.first(_PENDING_COUNT, {"after": request_id})
+        assert row is not None
+        total, last = tuple(row)
+        found = tuple(request_from(r) for r in rows)
+        return PendingAfter(found, int(total), int(last) if total else request_id)
 
     async def approved(
         self,

@@ -1,0 +1,144 @@
+"""The admin channel's digest of pending requests (DISCORD_ADMIN_DIGEST_MINUTES): every few
+minutes, one message listing the requests that became pending since the last digest
+(core.digest decides which), with Approve / Decline for each, instead of a card each.
+
+The buttons are the cards' own (the same custom_ids, handlers and permission checks); the
+digest is one of the request's chat posts, so every decision, here or anywhere, edits it
+through the notifier to say who decided what. Posting goes through the notifier's send path
+(discord.py waits out the rate limits); a post that fails is logged by the scheduler and
+tried again at the next turn (the mark has not moved). A message holds five rows of
+buttons: a row per request, the rest are counted and left to /pending.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.cards import as_it_stands
+from adapters.discord import render
+from adapters.discord.cards import DECISION_BUTTONS
+from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.controls import Control, button
+from adapters.discord.replies import frozen
+from adapters.text import card_outcome, count, kind_word, seasons_text, when
+from core import chat
+from core.decisions import Decision
+from core.digest import Entry, Posted, digest_posted, is_digest, next_digest, posted_digest
+from core.domain import ChatPost, RequestStatus
+from core.jobs import Job, JobState, Scheduler
+from core.services import Services
+
+if TYPE_CHECKING:
+    from adapters.discord.notifier import DiscordNotifier
+
+JOB = "discord admin digest"
+LISTED = 5  # Discord's five action rows: one request each
+TITLE = 80  # characters of a title, a requester's name or a reason shown in a digest
+NAME = 40
+REASON = 100
+
+
+class DiscordDigest:
+    """The digest job of the admin channel, on a scheduler of its own: run() until
+    cancelled (first run at start-up only if one is due), run_now() to post at once."""
+
+    def __init__(self, services: Services, config: DiscordConfig, notifier: DiscordNotifier):
+        assert config.admin_channel_id is not None
+        assert config.admin_digest_minutes > 0
+        self._services = services
+        self._channel_id = config.admin_channel_id
+        self._notifier = notifier
+        job = Job(JOB, config.admin_digest_minutes * 60.0, self.post, catch_up=True)
+        self._scheduler = Scheduler(services, [job], start_delay=config.digest_start_delay)
+
+    async def run(self) -> None:
+        await self._scheduler.run()
+
+    async def run_now(self) -> JobState:
+        """Post the digest now (after a run in progress) and return how the run went."""
+        return await self._scheduler.run_now(JOB)
+
+    async def post(self) -> str:
+        """One turn: post what became pending since the last digest, if anything did."""
+        channel_id = str(self._channel_id)
+        digest = await next_digest(self._services, PLATFORM, channel_id, LISTED)
+        if digest is None:
+            return "nothing new is pending"
+        entries = tuple(Entry(r.id, r.media.label, r) for r in digest.requests)
+        shown = layout(Posted(entries, digest.more, digest.at))
+        message_id = await self._notifier.post_digest(self._channel_id, shown)
+        await digest_posted(self._services, PLATFORM, channel_id, str(message_id), digest)
+        return f"posted a digest of {count(len(entries) + digest.more, 'pending request')}"
+
+
+async def layout_now(services: Services, post: ChatPost) -> dict[str, Any] | None:
+    """A posted digest laid out with its requests as they are now (None: no longer kept)."""
+    posted = await posted_digest(services, PLATFORM, post.chat_id, post.message_id)
+    return None if posted is None else layout(posted)
+
+
+async def is_digest_message(services: Services, request_id: int, message_id: int) -> bool:
+    """Whether a message that shows the request is a digest (not the request's card)."""
+    posts = await chat.posts_for(services, request_id, PLATFORM)
+    return any(is_digest(p) and p.message_id == str(message_id) for p in posts)
+
+
+def layout(posted: Posted) -> dict[str, Any]:
+    """The digest's embed and buttons: a numbered line per request (what, by whom, how long
+    before the digest), who decided the decided ones, and Approve / Decline for the rest."""
+    waiting = sum(1 for e in posted.entries if _pending(e)) + posted.more
+    lines: list[str] = []
+    buttons: list[Control] = []
+    for number, entry in enumerate(posted.entries, 1):
+        lines.append(_line(number, entry, posted))
+        if _pending(entry):
+            buttons += _buttons(number, entry.request_id, row=len(buttons) // 2)
+        else:
+            lines.append("\u2003" + _outcome(entry))
+    if posted.more:
+        lines.append(f"…and {posted.more} more: /pending")
+    embed = discord.Embed(
+        title=f"📋 Requests awaiting approval: {waiting}",
+        description=render.cut("\n".join(lines), render.DESCRIPTION),
+        colour=render.ORANGE if waiting else render.GREY,
+    )
+    return {"embed": embed, "view": frozen(*buttons)}
+
+
+def _buttons(number: int, request_id: int, *, row: int) -> list[Control]:
+    shown = []
+    for decision in (Decision.APPROVE, Decision.DECLINE):
+        label, verb, style, emoji = DECISION_BUTTONS[decision]
+        shown.append(
+            button(f"{label} {number}", verb, request_id, style=style, emoji=emoji, row=row)
+        )
+    return shown
+
+
+def _pending(entry: Entry) -> bool:
+    return entry.request is not None and entry.request.status is RequestStatus.PENDING
+
+
+def _line(number: int, entry: Entry, posted: Posted) -> str:
+    request = entry.request
+    if request is None:
+        return f"**{number}.** {render.shown(entry.label, TITLE)}"
+    parts = [f"**{render.shown(request.media.label, TITLE)}**", kind_word(request.media_type)]
+    if request.seasons:
+        parts.append(seasons_text(request.season_numbers, ranges=True))
+    if request.is_4k:
+        parts.append("4K")
+    parts.append(f"by {render.shown(request.requested_by.display_name, NAME)}")
+    parts.append(when(request.created_at, posted.at))
+    return f"**{number}.** " + " · ".join(parts)
+
+
+def _outcome(entry: Entry) -> str:
+    if entry.request is None:
+        return "↩️ Withdrawn"
+    payload, kind = as_it_stands(entry.request)
+    return card_outcome(
+        kind, payload, esc=render.esc, shorten=lambda text: render.cut(text, REASON)
+    )

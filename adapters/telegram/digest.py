@@ -1,0 +1,126 @@
+"""The admin chat's digest of pending requests (TELEGRAM_ADMIN_DIGEST_MINUTES): every few
+minutes, one message listing the requests that became pending since the last digest
+(core.digest decides which), with Approve / Decline for each, instead of a card each.
+
+The buttons are the cards' own (the same callback data, handlers and permission checks);
+the digest is one of the request's chat posts, so every decision, here or anywhere, edits
+it through the notifier to say who decided what. Posting goes through the notifier's send
+path, so the flood limiter and its retries apply; a post that fails is logged by the
+scheduler and tried again at the next turn (the mark has not moved).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardMarkup
+
+from adapters.cards import as_it_stands
+from adapters.telegram import callbacks, render
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.messages import PLATFORM, keyboard
+from adapters.text import card_outcome, count, seasons_text, when
+from core.digest import Entry, Posted, digest_posted, next_digest, posted_digest
+from core.domain import ChatPost, RequestStatus
+from core.jobs import Job, JobState, Scheduler
+from core.services import Services
+
+if TYPE_CHECKING:
+    from adapters.telegram.notifier import TelegramNotifier
+
+JOB = "telegram admin digest"
+LISTED = 10  # requests with buttons in one digest: the rest are counted (a message is 4096)
+TITLE = 60  # characters of a title, a requester's name or a reason shown in a digest
+NAME = 32
+REASON = 80
+
+
+class TelegramDigest:
+    """The digest job of the admin chat, on a scheduler of its own: run() until cancelled
+    (first run at start-up only if one is due), run_now() to post at once."""
+
+    def __init__(self, services: Services, config: TelegramConfig, notifier: TelegramNotifier):
+        assert config.admin_chat_id is not None
+        assert config.admin_digest_minutes > 0
+        self._services = services
+        self._chat_id = config.admin_chat_id
+        self._notifier = notifier
+        job = Job(JOB, config.admin_digest_minutes * 60.0, self.post, catch_up=True)
+        self._scheduler = Scheduler(services, [job], start_delay=config.digest_start_delay)
+
+    async def run(self) -> None:
+        await self._scheduler.run()
+
+    async def run_now(self) -> JobState:
+        """Post the digest now (after a run in progress) and return how the run went."""
+        return await self._scheduler.run_now(JOB)
+
+    async def post(self) -> str:
+        """One turn: post what became pending since the last digest, if anything did."""
+        chat_id = str(self._chat_id)
+        digest = await next_digest(self._services, PLATFORM, chat_id, LISTED)
+        if digest is None:
+            return "nothing new is pending"
+        entries = tuple(Entry(r.id, r.media.label, r) for r in digest.requests)
+        text, markup = layout(Posted(entries, digest.more, digest.at))
+        message = await self._notifier.post_digest(self._chat_id, text, markup)
+        await digest_posted(self._services, PLATFORM, chat_id, str(message.message_id), digest)
+        return f"posted a digest of {count(len(entries) + digest.more, 'pending request')}"
+
+
+async def layout_now(
+    services: Services, post: ChatPost
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A posted digest laid out with its requests as they are now (None: no longer kept)."""
+    posted = await posted_digest(services, PLATFORM, post.chat_id, post.message_id)
+    return None if posted is None else layout(posted)
+
+
+def layout(posted: Posted) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The digest's text and buttons: a numbered line per request (what, by whom, how long
+    before the digest), who decided the decided ones, and Approve / Decline for the rest."""
+    waiting = sum(1 for e in posted.entries if _pending(e)) + posted.more
+    lines = [f"<b>📋 Requests awaiting approval: {waiting}</b>"]
+    rows: list[list[tuple[str, str]]] = []
+    for number, entry in enumerate(posted.entries, 1):
+        lines.append(_line(number, entry, posted))
+        if _pending(entry):
+            rows.append(
+                [
+                    (f"✅ Approve {number}", callbacks.approve(entry.request_id)),
+                    (f"❌ Decline {number}", callbacks.decline(entry.request_id)),
+                ]
+            )
+        else:
+            lines.append("    " + _outcome(entry))
+    if posted.more:
+        lines.append(f"…and {posted.more} more: /pending")
+    return "\n".join(lines), keyboard(*rows)
+
+
+def _pending(entry: Entry) -> bool:
+    return entry.request is not None and entry.request.status is RequestStatus.PENDING
+
+
+def _line(number: int, entry: Entry, posted: Posted) -> str:
+    request = entry.request
+    if request is None:
+        return f"{number}. <b>{render.esc(render.shorten(entry.label, TITLE))}</b>"
+    media = request.media
+    parts = [render.title_line(render.shorten(media.title, TITLE), media.year, media.media_type)]
+    if request.seasons:
+        parts.append(seasons_text(request.season_numbers, ranges=True))
+    if request.is_4k:
+        parts.append("4K")
+    parts.append(f"by {render.esc(render.shorten(request.requested_by.display_name, NAME))}")
+    parts.append(when(request.created_at, posted.at))
+    return f"{number}. " + " · ".join(parts)
+
+
+def _outcome(entry: Entry) -> str:
+    if entry.request is None:
+        return "↩️ Withdrawn"
+    payload, kind = as_it_stands(entry.request)
+    return card_outcome(
+        kind, payload, esc=render.esc, shorten=lambda text: render.shorten(text, REASON)
+    )
