@@ -28,9 +28,9 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.api.server import listen
-from bot.agent_settings import AgentSettings
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.digest import TelegramDigest
+from bot.agent_settings import AgentSettings
 from bot.api import api_component
 from bot.app import App, open_app, telegram_config
 from bot.commands import telegram_adapter

@@ -1007,6 +1007,28 @@ async def test_pages_of_requests_by_user_and_by_status(backend: Backend) -> None
     assert declined == ([], 0)
 
 
+async def test_the_requests_pending_after_one_oldest_first_with_their_count_and_last_id(
+    backend: Backend,
+) -> None:
+    alice = await add_user(backend)
+    ids = [await add_request(backend, alice, movie(n)) for n in (1, 2, 3, 4)]
+    await add_request(backend, alice, movie(5), status=RequestStatus.APPROVED)
+
+    async def look(uow: UnitOfWork) -> tuple[Any, ...]:
+        return (
+            await uow.requests.pending_after(0, 2),
+            await uow.requests.pending_after(ids[1], 10),
+            await uow.requests.pending_after(ids[3], 10),
+        )
+
+    first, after_second, after_all = await read(backend, look)
+    assert ([r.id for r in first.requests], first.total, first.last_id) == (ids[:2], 4, ids[3])
+    assert [r.id for r in after_second.requests] == ids[2:]
+    assert (after_second.total, after_second.last_id) == (2, ids[3])
+    assert (after_all.requests, after_all.total, after_all.last_id) == ((), 0, ids[3])
+    assert first.requests[0].media.title == "The Matrix"
+
+
 async def test_a_users_requests_in_one_status(backend: Backend) -> None:
     alice = await add_user(backend)
     kept = await add_request(backend, alice, movie(1))

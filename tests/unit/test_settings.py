@@ -460,3 +460,19 @@ def test_a_misspelt_api_setting_is_pointed_out(monkeypatch: pytest.MonkeyPatch) 
     assert load_settings(None).warnings == (
         "API_ENABLE in the environment is not a setting; did you mean API_ENABLED?",
     )
+
+
+@pytest.mark.parametrize("name", ["TELEGRAM_ADMIN_DIGEST_MINUTES", "DISCORD_ADMIN_DIGEST_MINUTES"])
+def test_an_admin_digest_is_every_n_minutes_and_off_when_zero_or_blank(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    section = "telegram" if name.startswith("TELEGRAM") else "discord"
+    for value, minutes in (("", 0), ("0", 0), (" 15 ", 15)):
+        monkeypatch.setenv(name, value)
+        assert getattr(load_settings(None), section).admin_digest_minutes == minutes
+    for value in ("-5", "soon", "2.5"):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError) as caught:
+            load_settings(None)
+        [problem] = caught.value.problems
+        assert problem.startswith(f"{name}: "), problem
