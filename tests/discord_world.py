@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.digest import DiscordDigest
+from bot.agent_settings import AgentSettings
 from bot.app import App, discord_config, open_app
 from bot.commands import discord_adapter
 from bot.runner import Component, serve
@@ -66,6 +67,7 @@ class DiscordWorld:
     autocomplete_budget: float | None = None
     # Minutes between the admin channel's digests (0: a card each); tests run it by hand.
     digest_minutes: int = 0
+    agents: tuple[AgentSettings, ...] = ()  # notification agents (tests/fake_agents.py)
     app: App | None = None
     adapter: DiscordAdapter | None = None
     _stack: AsyncExitStack | None = None
@@ -115,6 +117,7 @@ class DiscordWorld:
                 api_base_url=self.discord.api_base,
                 gateway_url=self.discord.gateway_url,
             ),
+            agents=self.agents,
         )
 
     @property

@@ -18,8 +18,12 @@ from core import availability
 from core.agents import send_digest
 from core.events import DeliveryStatus
 from core.media import MediaType
+from tests import discord_world as dw
+from tests.discord_world import DiscordWorld
+from tests.discord_world import running as discord_running
 from tests.e2e.test_cli import ROOT
 from tests.fake_agents import FakeHooks, FakeSmtp
+from tests.fake_discord import FakeDiscord
 from tests.fake_telegram import FakeTelegram
 from tests.fake_tmdb import FakeTmdb
 from tests.telegram_world import (
@@ -229,6 +233,22 @@ async def test_owners_test_the_agents_from_the_chat_and_learn_which_failed(
         assert text_of(refused) == "Only the bot's owners may send test notifications."
         unknown = await world.say(BOSS, "/notifytest nope", "no agent")
         assert "There is no agent called 'nope' (there are: dead, slack)." in text_of(unknown)
+        assert len(hooks.requests) == 1
+
+
+async def test_a_discord_owner_tests_the_agents_and_only_they_see_the_answer(
+    fake_discord: FakeDiscord, fake_tmdb: FakeTmdb, tmp_path: Path, hooks: FakeHooks
+) -> None:
+    world = DiscordWorld(fake_discord, fake_tmdb, tmp_path, agents=agents(ops_url=slack_url(hooks)))
+    async with discord_running(world):
+        reply = await world.run(dw.BOSS, "notifytest")
+        assert reply.ephemeral
+        assert reply.text() == "ops: sent"
+        assert slack_texts(hooks)[0].splitlines()[0] == "Test Notification"
+
+        refused = await world.run(dw.ALICE, "notifytest", agent="ops")
+        assert refused.ephemeral
+        assert refused.text() == "Only the bot's owners may send test notifications."
         assert len(hooks.requests) == 1
 
 
