@@ -30,7 +30,7 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
-from core import fulfilment, library, linking, users
+from core import digest, fulfilment, library, linking, users
 from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
 from core.media import MediaType
@@ -105,6 +105,11 @@ def job_names(settings: Settings) -> tuple[str, ...]:
         names += [RECENT_SCAN, FULL_SCAN]
     if any(s.configured for s in _downloader_settings(settings)):
         names += [SEND, SYNC]
+    telegram, discord = settings.telegram, settings.discord
+    if telegram.bot_token and telegram.admin_chat_id is not None and telegram.admin_digest_minutes:
+        names.append(digest.job_name("telegram"))
+    if discord.bot_token and discord.admin_channel_id is not None and discord.admin_digest_minutes:
+        names.append(digest.job_name("discord"))
     names += digest_job_names(settings.agents)
     return tuple(names)
 

@@ -34,6 +34,11 @@ KEPT = timedelta(days=30)  # how long a digest's layout is kept, to edit it
 _MARK = "digest:{platform}:{chat_id}"
 
 
+def job_name(platform: str) -> str:
+    """The name of a platform's digest job (its key in the stored job states)."""
+    return f"{platform} admin digest"
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     """What the next digest of a chat holds: the oldest requests that became pending since

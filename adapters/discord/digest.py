@@ -25,7 +25,15 @@ from adapters.discord.replies import frozen
 from adapters.text import card_outcome, count, kind_word, seasons_text, when
 from core import chat
 from core.decisions import Decision
-from core.digest import Entry, Posted, digest_posted, is_digest, next_digest, posted_digest
+from core.digest import (
+    Entry,
+    Posted,
+    digest_posted,
+    is_digest,
+    job_name,
+    next_digest,
+    posted_digest,
+)
 from core.domain import ChatPost, RequestStatus
 from core.jobs import Job, JobState, Scheduler
 from core.services import Services
@@ -33,7 +41,7 @@ from core.services import Services
 if TYPE_CHECKING:
     from adapters.discord.notifier import DiscordNotifier
 
-JOB = "discord admin digest"
+JOB = job_name(PLATFORM)
 LISTED = 5  # Discord's five action rows: one request each
 TITLE = 80  # characters of a title, a requester's name or a reason shown in a digest
 NAME = 40

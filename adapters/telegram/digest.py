@@ -20,7 +20,7 @@ from adapters.telegram import callbacks, render
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.messages import PLATFORM, keyboard
 from adapters.text import card_outcome, count, seasons_text, when
-from core.digest import Entry, Posted, digest_posted, next_digest, posted_digest
+from core.digest import Entry, Posted, digest_posted, job_name, next_digest, posted_digest
 from core.domain import ChatPost, RequestStatus
 from core.jobs import Job, JobState, Scheduler
 from core.services import Services
@@ -28,7 +28,7 @@ from core.services import Services
 if TYPE_CHECKING:
     from adapters.telegram.notifier import TelegramNotifier
 
-JOB = "telegram admin digest"
+JOB = job_name(PLATFORM)
 LISTED = 10  # requests with buttons in one digest: the rest are counted (a message is 4096)
 TITLE = 60  # characters of a title, a requester's name or a reason shown in a digest
 NAME = 32
