@@ -15,6 +15,7 @@ from core.errors import DeliveryFailed, DeliveryHeld
 from core.events import Audience, DeliveryAttempt, DeliveryStatus, Event, Notification
 from core.lanes import Lanes, Ticket
 from core.ports import SHARED, Broadcaster, Clock, Notifier, Routed, UnitOfWorkFactory
+from core.preferences import TURNED_OFF, private_cards_for
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,11 @@ class Sender:
 
     async def plan(self, event: Event) -> list[Send]:
         """The sends the event still needs: one publish per Broadcaster, one send per
-        (notifier, recipient), less those already sent or given up on."""
+        (notifier, recipient), less those already sent or given up on, and less those the
+        recipient turned off (logged as skipped, with why)."""
         async with self._uow(write=False) as uow:
             targets = await recipients(uow, event)
+            choices = await uow.preferences.for_users([user.id for user, _ in targets])
             done = {
                 (a.notifier, a.recipient_id)
                 for a in await uow.events.attempts(event.id)
@@ -94,10 +97,17 @@ class Sender:
                 await self._log(
                     event, NOBODY, user.id, DeliveryStatus.SKIPPED, "no notifier reaches this user"
                 )
+            prefs = choices[user.id]
             for notifier in reaching:
                 if (notifier.name, user.id) in done:
                     continue
-                notification = Notification(event, user, audience)
+                if not prefs.wants(notifier.name, event.kind):
+                    await self._log(
+                        event, notifier.name, user.id, DeliveryStatus.SKIPPED, TURNED_OFF
+                    )
+                    continue
+                private = private_cards_for(prefs, audience)
+                notification = Notification(event, user, audience, private)
                 keys = [f"{notifier.name}:{k}" for k in destinations(notifier, notification)]
                 sending = functools.partial(notifier.send, notification)
                 sends.append(Send(notifier.name, user.id, f"user {user.id}", sending, keys))

@@ -85,11 +85,13 @@ class DeliveryStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One event for one recipient, handed to a notifier."""
+    """One event for one recipient, handed to a notifier. ``private_card``: a manager's
+    card that they want in their private chat even where an admin chat has it."""
 
     event: Event
     recipient: User
     audience: Audience
+    private_card: bool = False
 
 
 @dataclass(frozen=True, slots=True)

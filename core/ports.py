@@ -26,7 +26,7 @@ from core.state_repositories import (
     EventRepository,
     SettingsRepository,
 )
-from core.user_repositories import AccountRepository, UserRepository
+from core.user_repositories import AccountRepository, PreferenceRepository, UserRepository
 
 T = TypeVar("T")
 
@@ -164,6 +164,7 @@ class UnitOfWork(Protocol):
     chat_posts: ChatPostRepository
     accounts: AccountRepository
     listings: ListingRepository
+    preferences: PreferenceRepository
 
     async def __aenter__(self) -> Self: ...
 

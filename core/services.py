@@ -33,6 +33,8 @@ class CoreConfig:
     # A chat user whose platform username is a media-server account's name (any case) is
     # linked to it without a manager's confirmation.
     auto_link_by_name: bool = False
+    # The chat platforms this deployment runs (where /notifications offers choices).
+    chat_platforms: tuple[str, ...] = ()
 
 
 def _nothing() -> None:

@@ -1,15 +1,19 @@
 """Repository ports of people: the users (with their chat identities), some of whom are the
-media server's accounts."""
+media server's accounts, and what each chooses to be told of."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.notification_types import NotificationType
 from core.permissions import Permission
+
+if TYPE_CHECKING:  # core.preferences holds use cases, which import the ports
+    from core.preferences import Preferences
 
 
 class UserRepository(Protocol):
@@ -79,8 +83,9 @@ class UserRepository(Protocol):
         """Make two users one: everything of ``source_id`` (identities, requests made and
         modified, watched titles, delivery log, the outbox events still to be delivered)
         moves onto ``target_id`` and the source is deleted. The target's own and role
-        permissions become the union of both; its quota limits and email stay where set,
-        else take the source's. NotFound if either user is missing."""
+        permissions become the union of both; its quota limits, email and notification
+        choices stay where set, else take the source's (private cards: on if either had
+        them on). NotFound if either user is missing."""
         ...
 
 
@@ -104,3 +109,23 @@ class AccountRepository(Protocol):
         is disabled; every other account becomes a new user with ``permissions``. Users of
         accounts gone from the server stay. A fixed number of statements however many."""
         ...
+
+
+class PreferenceRepository(Protocol):
+    """Each user's notification choices (core.preferences)."""
+
+    async def get(self, user_id: int) -> Preferences:
+        """The user's choices (the defaults when they made none)."""
+        ...
+
+    async def for_users(self, user_ids: Sequence[int]) -> dict[int, Preferences]:
+        """The choices of several users at once (one statement), by id."""
+        ...
+
+    async def set_types(
+        self, user_id: int, channel: str, types: NotificationType, now: datetime
+    ) -> None:
+        """Store the mask of events that reach the user on ``channel``."""
+        ...
+
+    async def set_private_cards(self, user_id: int, on: bool, now: datetime) -> None: ...

@@ -238,6 +238,20 @@ class ChatPostRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class NotificationPrefRow(SQLModel, table=True):
+    """A user's notification choices (core.preferences): a mask of Seerr's notification
+    types per chat channel (NULL: not chosen, every event) and whether a manager gets
+    approval cards privately too."""
+
+    __tablename__ = "notification_prefs"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    telegram_types: int | None = None
+    discord_types: int | None = None
+    private_cards: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -254,3 +268,4 @@ settings_t = _table(SettingRow)
 watchers_t = _table(WatcherRow)
 chat_states_t = _table(ChatStateRow)
 chat_posts_t = _table(ChatPostRow)
+notification_prefs_t = _table(NotificationPrefRow)

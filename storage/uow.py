@@ -28,6 +28,7 @@ from storage.repositories import (
     SqlEventRepository,
     SqlListingRepository,
     SqlMediaRepository,
+    SqlPreferenceRepository,
     SqlRequestRepository,
     SqlSettingsRepository,
     SqlUserRepository,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
         EventRepository,
         SettingsRepository,
     )
-    from core.user_repositories import AccountRepository, UserRepository
+    from core.user_repositories import AccountRepository, PreferenceRepository, UserRepository
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     chat_posts: ChatPostRepository
     accounts: AccountRepository
     listings: ListingRepository
+    preferences: PreferenceRepository
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class SqlUnitOfWork:
         self.chat_posts = SqlChatPostRepository(db)
         self.accounts = SqlAccountRepository(db)
         self.listings = SqlListingRepository(db)
+        self.preferences = SqlPreferenceRepository(db)
         return self
 
     async def __aexit__(

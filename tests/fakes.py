@@ -60,8 +60,10 @@ from core.media import (
     SearchPage,
     SeasonInfo,
 )
+from core.notification_types import NotificationType
 from core.outbox import reassigned
 from core.permissions import Permission
+from core.preferences import Preferences
 from core.request_repositories import (
     MediaRepository,
     MediaState,
@@ -76,7 +78,12 @@ from core.state_repositories import (
     EventRepository,
     SettingsRepository,
 )
-from core.user_repositories import AccountRepository, AccountSync, UserRepository
+from core.user_repositories import (
+    AccountRepository,
+    AccountSync,
+    PreferenceRepository,
+    UserRepository,
+)
 
 if TYPE_CHECKING:
     from core.ports import Catalogue, Clock, HealthCheck, Notifier, UnitOfWorkFactory
@@ -307,6 +314,7 @@ class _Tables:
     chat_states: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     chat_posts: list[ChatPost] = field(default_factory=list)
     own_permissions: dict[int, Permission] = field(default_factory=dict)  # apart from roles
+    preferences: dict[int, Preferences] = field(default_factory=dict)  # those who chose
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
@@ -502,6 +510,7 @@ class InMemoryUnitOfWork:
         self.chat_posts: ChatPostRepository = FakeChatPostRepository(self)
         self.accounts: AccountRepository = FakeAccountRepository(self)
         self.listings: ListingRepository = FakeListingRepository(self)
+        self.preferences: PreferenceRepository = FakePreferenceRepository(self)
 
     @property
     def tables(self) -> _Tables:
@@ -731,6 +740,14 @@ class FakeUserRepository(_Repository):
             if event.delivered_at is None:
                 moved = reassigned(event.payload, source_id, target_id)
                 tables.events[event_id] = replace(event, payload=moved)
+        theirs = tables.preferences.pop(source_id, None)
+        if theirs is not None:
+            mine = tables.preferences.get(target_id, Preferences(target_id))
+            tables.preferences[target_id] = Preferences(
+                target_id,
+                {**theirs.types, **mine.types},
+                mine.private_cards or theirs.private_cards,
+            )
 
 
 def _held(user: User, own: Permission, roles: Permission, now: datetime | None = None) -> User:
@@ -1225,6 +1242,27 @@ class FakeWatcherRepository(_Repository):
 
     async def clear(self, media_id: int) -> None:
         (await self._write()).watchers.pop(media_id, None)
+
+
+class FakePreferenceRepository(_Repository):
+    async def get(self, user_id: int) -> Preferences:
+        return (await self._read()).preferences.get(user_id, Preferences(user_id))
+
+    async def for_users(self, user_ids: Sequence[int]) -> dict[int, Preferences]:
+        found = (await self._read()).preferences
+        return {u: found.get(u, Preferences(u)) for u in user_ids}
+
+    async def set_types(
+        self, user_id: int, channel: str, types: NotificationType, now: datetime
+    ) -> None:
+        tables = await self._write()
+        current = tables.preferences.get(user_id, Preferences(user_id))
+        tables.preferences[user_id] = replace(current, types={**current.types, channel: types})
+
+    async def set_private_cards(self, user_id: int, on: bool, now: datetime) -> None:
+        tables = await self._write()
+        current = tables.preferences.get(user_id, Preferences(user_id))
+        tables.preferences[user_id] = replace(current, private_cards=on)
 
 
 class FakeChatStateRepository(_Repository):

@@ -6,6 +6,7 @@ from storage.repositories.chat import SqlChatPostRepository, SqlChatStateReposit
 from storage.repositories.events import SqlEventRepository
 from storage.repositories.listing import SqlListingRepository
 from storage.repositories.media import SqlMediaRepository
+from storage.repositories.preferences import SqlPreferenceRepository
 from storage.repositories.requests import SqlRequestRepository
 from storage.repositories.settings import SettingsCache, SqlSettingsRepository
 from storage.repositories.users import SqlUserRepository
@@ -19,6 +20,7 @@ __all__ = [
     "SqlEventRepository",
     "SqlListingRepository",
     "SqlMediaRepository",
+    "SqlPreferenceRepository",
     "SqlRequestRepository",
     "SqlSettingsRepository",
     "SqlUserRepository",

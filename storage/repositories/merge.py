@@ -15,6 +15,7 @@ from storage.tables import (
     events_t,
     identities_t,
     notification_logs_t,
+    notification_prefs_t,
     requests_t,
     users_t,
     watchers_t,
@@ -58,6 +59,18 @@ _REOWN = [
     .where(notification_logs_t.c.recipient_id == bindparam("source"))
     .values(recipient_id=bindparam("target")),
 ]
+_p = notification_prefs_t.c
+_PREF_COLUMNS = [c for c in notification_prefs_t.columns if c.name.endswith("_types")]
+_PREFS = select(_p.user_id, _p.private_cards, *_PREF_COLUMNS).where(
+    _p.user_id.in_([bindparam("source"), bindparam("target")])
+)
+_MOVE_PREFS = (
+    update(notification_prefs_t)
+    .where(_p.user_id == bindparam("source"))
+    .values(user_id=bindparam("target"))
+)
+_DROP_PREFS = delete(notification_prefs_t).where(_p.user_id == bindparam("source"))
+_UPDATE_PREFS = update(notification_prefs_t).where(_p.user_id == bindparam("target"))
 _DELETE = delete(users_t).where(_u.id == bindparam("source"))
 # The outbox's snapshots name users too: those still to be delivered follow the merge.
 _UNDELIVERED = select(events_t.c.id, events_t.c.payload).where(events_t.c.delivered_at.is_(None))
@@ -71,9 +84,10 @@ _UPDATE_TARGET = update(users_t).where(_u.id == bindparam("target"))
 
 async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> None:
     """Move everything of user ``source_id`` onto ``target_id`` and delete the source:
-    identities, requests made and modified, watched titles, the delivery log. The target's
-    own and role permissions become the union of both; its quota limits and email are its
-    own where set, else the source's. NotFound if either user is missing."""
+    identities, requests made and modified, watched titles, the delivery log, the
+    notification choices. The target's own and role permissions become the union of both;
+    its quota limits, email and each channel's choice of events are its own where set, else
+    the source's. NotFound if either user is missing."""
     if source_id == target_id:
         raise ValueError("a user cannot be merged into itself")
     params = {"source": source_id, "target": target_id}
@@ -86,6 +100,7 @@ async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> 
     for statement in _REOWN:
         await db.execute(statement, params)
     await _reassign_events(db, source_id, target_id)
+    await _merge_preferences(db, params, now)
     await db.execute(_DELETE, params)
     kept = [t if t is not None else s for s, t in zip(source[3:], target[3:], strict=True)]
     email, movie_limit, movie_days, tv_limit, tv_days = kept
@@ -101,6 +116,27 @@ async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> 
             updated_at=now,
         ),
         params,
+    )
+
+
+async def _merge_preferences(db: Db, params: dict[str, int], now: datetime) -> None:
+    """The source's notification choices become the target's where it made none (private
+    cards stay on if either had them on); the source's row goes."""
+    rows = {row[0]: tuple(row) for row in await db.all(_PREFS, params)}
+    source, target = rows.get(params["source"]), rows.get(params["target"])
+    if source is None:
+        return
+    if target is None:
+        await db.execute(_MOVE_PREFS, params)
+        return
+    await db.execute(_DROP_PREFS, params)
+    masks = {
+        column.name: t if t is not None else s
+        for column, s, t in zip(_PREF_COLUMNS, source[2:], target[2:], strict=True)
+    }
+    private_cards = bool(source[1]) or bool(target[1])
+    await db.execute(
+        _UPDATE_PREFS.values(private_cards=private_cards, updated_at=now, **masks), params
     )
 
 
