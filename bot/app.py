@@ -123,6 +123,7 @@ def core_config(settings: Settings) -> CoreConfig:
         quota_defaults=general.quota_defaults,
         jobs=job_names(settings),
         auto_link_by_name=general.auto_link_by_name,
+        chat_platforms=tuple(settings.platforms),
     )
 
 

@@ -153,7 +153,7 @@ async def api_over(
             uow=storage.uow,
             catalogue=catalogue,
             clock=clock,
-            config=CoreConfig(owners=frozenset({owner})),
+            config=CoreConfig(owners=frozenset({owner}), chat_platforms=("telegram", "discord")),
         )
         app = build_api(
             services,

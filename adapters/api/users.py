@@ -20,12 +20,15 @@ from adapters.api.shapes import (
     request_out,
     user_out,
 )
-from core import listing, quotas, user_admin
+from core import listing, preferences, quotas, user_admin
 from core.domain import QuotaStatus
 from core.errors import InvalidInput
 from core.identity import User
 from core.listing_repositories import RequestQuery, UserQuery, UserSort
+from core.notification_types import ALL_TYPES
 from core.permissions import ALL_PERMISSIONS, Permission
+from core.preferences import CHANNELS, Preferences
+from core.services import Services
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Actor = Annotated[User, Depends(acting_user)]
@@ -74,6 +77,16 @@ class NotificationSettingsOut(BaseModel):
     notificationTypes: dict[str, int] = {}
 
 
+class NotificationSettingsBody(BaseModel):
+    """Seerr's body: only ``notificationTypes`` is used (the masks of the channels given;
+    other channels stay). The rest is accepted and ignored: the chat identities are linked
+    in the chats, and email, Pushbullet, Pushover and web push are not served."""
+
+    notificationTypes: dict[str, int] = {}
+
+    model_config = {"extra": "ignore"}
+
+
 def _part(status: QuotaStatus) -> QuotaPart:
     return QuotaPart(
         days=status.days,
@@ -88,6 +101,24 @@ def _permissions(value: int) -> Permission:
     if value & ~ALL_PERMISSIONS:
         raise InvalidInput("permissions", value, "not a combination of permission flags")
     return Permission(value)
+
+
+def _notification_settings(
+    services: Services, user: User, prefs: Preferences
+) -> NotificationSettingsOut:
+    """Seerr's shape: whether each chat runs here, the user's ids there (as strings) and the
+    events chosen on each."""
+    running = services.config.chat_platforms
+    discord, telegram = ids_on(user, "discord"), ids_on(user, "telegram")
+    return NotificationSettingsOut(
+        discordEnabled="discord" in running,
+        discordEnabledTypes=int(ALL_TYPES) if "discord" in running else 0,
+        discordId=discord[0] if discord else None,
+        discordIds=discord,
+        telegramEnabled="telegram" in running,
+        telegramChatId=telegram[0] if telegram else None,
+        notificationTypes={c: int(prefs.types_on(c)) for c in CHANNELS},
+    )
 
 
 def router() -> APIRouter:
@@ -162,15 +193,20 @@ def router() -> APIRouter:
     async def notifications(
         services: Core, actor: Actor, user_id: UserId
     ) -> NotificationSettingsOut:
-        """Where a user is told of their requests: their chat identities."""
-        user = (await listing.user_detail(services, actor.id, user_id)).users[0]
-        discord, telegram = ids_on(user, "discord"), ids_on(user, "telegram")
-        return NotificationSettingsOut(
-            discordEnabled=bool(discord),
-            discordId=discord[0] if discord else None,
-            discordIds=discord,
-            telegramEnabled=bool(telegram),
-            telegramChatId=telegram[0] if telegram else None,
+        """Where and of what a user is told: their chat identities and, per chat, the
+        events they chose (oneself, or anyone with MANAGE_USERS)."""
+        user, prefs = await preferences.user_settings(services, actor.id, user_id)
+        return _notification_settings(services, user, prefs)
+
+    @api.post("/user/{user_id}/settings/notifications", response_model=NotificationSettingsOut)
+    async def set_notifications(
+        services: Core, actor: Actor, user_id: UserId, body: NotificationSettingsBody
+    ) -> NotificationSettingsOut:
+        """Choose the events of the chats given in ``notificationTypes`` (oneself, or anyone
+        with MANAGE_USERS; the owner's only by the owner)."""
+        user, prefs = await preferences.update_user_types(
+            services, actor.id, user_id, body.notificationTypes
         )
+        return _notification_settings(services, user, prefs)
 
     return api

@@ -10,7 +10,16 @@ import discord
 from discord import app_commands
 
 from adapters.discord import account as account_commands
-from adapters.discord import admin, apikey, approvals, mine, notifytest, requesting, search
+from adapters.discord import (
+    admin,
+    apikey,
+    approvals,
+    mine,
+    notifications,
+    notifytest,
+    requesting,
+    search,
+)
 from adapters.discord.autocomplete import Suggestions
 from adapters.discord.context import deps, report_error
 from adapters.discord.controls import Handler, Registry, unknown_component
@@ -30,6 +39,7 @@ BUTTONS: Mapping[str, Handler] = {
     "mr": mine.on_requests_page,
     "cx": mine.on_cancel,
     "lk": account_commands.on_claim,
+    "nf": notifications.on_switch,
 }
 REGISTRY = Registry(BUTTONS, report_error)  # the client carries it, for controls.Control
 
@@ -88,6 +98,7 @@ def add_commands(tree: Commands) -> None:
         ("requests", "Your requests and where they stand", mine.on_my_requests),
         ("quota", "How many requests you have left", mine.on_quota),
         ("cancel", "Withdraw one of your pending requests", mine.on_cancel_command),
+        ("notifications", "Choose what I tell you, and where", notifications.on_notifications),
         ("pending", "Requests awaiting a decision (managers)", approvals.on_pending),
         ("status", "The library scans and download checks", account_commands.on_status),
     )

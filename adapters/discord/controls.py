@@ -48,6 +48,7 @@ SHAPES = {
     "mr": f"{SNOWFLAKE}:{SMALL}",  # a page of someone's /requests
     "cx": ID,  # withdraw
     "lk": r"(?:ok|no):[A-Za-z0-9_\-]{8}",  # confirm or refuse an account claim
+    "nf": f"{SNOWFLAKE}:(?:[td][1-9][0-9]{{0,3}}|pc)",  # whose /notifications, which switch
 }
 
 

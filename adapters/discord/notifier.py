@@ -3,7 +3,8 @@
 - Requesters and "Notify me" users get a direct message (an embed in Seerr's colours). If
   their DMs are closed, they are mentioned in the notify channel instead, when one is set.
 - Managers get approval cards in the admin channel, posted once per request whoever the
-  managers are; without an admin channel, each manager gets them as direct messages.
+  managers are; without an admin channel, each manager gets them as direct messages (and
+  so does a manager who chose that in /notifications, as well).
 - Every card is remembered (core.chat) and edited as the request moves on, whoever moved it
   and wherever; a card always shows the request as it is now.
 - "Now available" is announced in the notify channel.
@@ -70,11 +71,16 @@ class DiscordNotifier:
 
     def destinations(self, notification: Notification) -> tuple[str, ...]:
         """core.ports.Routed: the recipient's DMs; for a manager's card sent as a DM (no
-        admin channel) also the shared channels, whose edits must come after it."""
+        admin channel, or the manager wants cards privately too) also the shared channels:
+        the card goes after the publish of its event, and its edits after it."""
         own = f"user:{notification.recipient.numeric_id(PLATFORM)}"
-        if notification.audience is Audience.MANAGER and self._config.admin_channel_id is None:
+        if notification.audience is Audience.MANAGER and self._dm_card(notification):
             return (own, SHARED)
         return (own,)
+
+    def _dm_card(self, notification: Notification) -> bool:
+        """Whether a manager's card goes to their DMs."""
+        return self._config.admin_channel_id is None or notification.private_card
 
     async def send(self, notification: Notification) -> bool:
         """Tell one recipient; False when Discord has nothing to add for them."""
@@ -83,7 +89,7 @@ class DiscordNotifier:
         if user_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
-            if self._config.admin_channel_id is not None:
+            if not self._dm_card(notification):
                 return False  # the admin channel has the card (publish)
             if event.kind in (EventKind.PENDING, EventKind.FAILED):
                 channel = await self._dm_channel(user_id)

@@ -46,6 +46,7 @@ from adapters.telegram.mine import (
     on_quota,
     on_requests_page,
 )
+from adapters.telegram.notifications import on_notifications, on_switch
 from adapters.telegram.notifier import TelegramNotifier
 from adapters.telegram.notifytest import on_notifytest
 from adapters.telegram.requesting import on_request, on_seasons
@@ -78,6 +79,7 @@ COMMANDS = {
     "requests": on_my_requests,
     "quota": on_quota,
     "cancel": on_cancel_command,
+    "notifications": on_notifications,
     "pending": on_pending,
     "status": on_status,
     "link": on_link,
@@ -98,6 +100,7 @@ BUTTONS = (
     (callbacks.MY_REQUESTS, on_requests_page),
     (callbacks.MORE_PENDING, on_more_pending),
     (callbacks.CLAIM, on_claim),
+    (callbacks.NOTIFICATIONS, on_switch),
 )
 UPDATES = ["message", "callback_query"]  # edited messages are not asked for: not re-handled
 MAX_START_DELAY = 60.0

@@ -36,6 +36,8 @@ CANCEL = re.compile(rf"cx:{_USER}:{_ID}\Z")  # whose /cancel list, which request
 MY_REQUESTS = re.compile(rf"mr:{_USER}:{_SMALL}\Z")  # whose list, page
 MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # the page of /pending to show
 CLAIM = re.compile(rf"lk:(ok|no):{_KEY}\Z")  # confirm or refuse an account claim
+# Whose /notifications, which switch: an event's type on a channel (t4), or private cards.
+NOTIFICATIONS = re.compile(rf"nf:{_USER}:([td][1-9][0-9]{{0,3}}|pc)\Z")
 NOOP = "x"  # labels in a keyboard (page 2/5)
 
 
@@ -105,3 +107,7 @@ def more_pending(page: int) -> str:
 
 def claim(confirm: bool, key: str) -> str:
     return _checked(f"lk:{'ok' if confirm else 'no'}:{key}")
+
+
+def notifications(owner: int, switch: str) -> str:
+    return _checked(f"nf:{owner}:{switch}")

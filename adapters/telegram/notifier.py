@@ -3,7 +3,8 @@
 - Each recipient gets a private message (with the poster) about what happened to a request
   they made or asked to hear about.
 - Managers get approval cards: in the admin chat when one is set (posted once per event,
-  whoever the managers are), else each in their private chat. Should the admin chat be
+  whoever the managers are), else each in their private chat; a manager who chose so in
+  /notifications gets them in their private chat as well. Should the admin chat be
   unusable (the bot was removed, the id is wrong), they get them privately until it works.
 - Every card posted about a request is remembered (core.chat) and edited as the request
   moves on, whoever moved it and wherever. A card always shows the request as it is now,
@@ -103,8 +104,11 @@ class TelegramNotifier:
         own = f"chat:{notification.recipient.numeric_id(PLATFORM)}"
         if notification.audience is not Audience.MANAGER:
             return (own,)
-        # While the admin chat is down, cards go privately: so the private chat's lane too.
-        return (SHARED,) if self._admin_chat is not None else (own, SHARED)
+        # While the admin chat is down, or when the manager wants cards privately too, the
+        # card goes to the private chat: so its lane too.
+        if self._admin_chat is not None and not notification.private_card:
+            return (SHARED,)
+        return (own, SHARED)
 
     def drain(self) -> None:
         """core.ports.Drainable: the limiter puts no outbox send on the wire any more."""
@@ -124,7 +128,7 @@ class TelegramNotifier:
         if chat_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
-            if self._admin_chat is not None:
+            if self._admin_chat is not None and not notification.private_card:
                 return False  # the admin chat has the card (publish)
             if kind is EventKind.PENDING:
                 await self.post_card(chat_id, payload, kind)

@@ -23,6 +23,7 @@ USER_COMMANDS = (
     ("requests", "Your requests and their status"),
     ("quota", "How many requests you have left"),
     ("cancel", "Withdraw a pending request"),
+    ("notifications", "Choose what I tell you, and where"),
     ("link", "Claim your media-server account"),
     ("status", "The library scans and download checks"),
     ("help", "What I can do"),

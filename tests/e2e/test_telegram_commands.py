@@ -26,7 +26,10 @@ from tests.telegram_world import (
     text_of,
 )
 
-USER_MENU = ["request", "movie", "tv", "requests", "quota", "cancel", "link", "status", "help"]
+USER_MENU = [
+    "request", "movie", "tv", "requests", "quota", "cancel", "notifications", "link", "status",
+    "help",
+]  # fmt: skip
 MANAGER_MENU = [*USER_MENU[:-1], "pending", "help"]
 
 
@@ -42,6 +45,7 @@ async def test_start_explains_the_bot_and_the_menus_fit_each_user(bot: TelegramW
     hello = await bot.say(ALICE, "/start", "Hi Alice!")
     assert "/request – Search movies and shows to request" in text_of(hello)
     assert "/pending" not in text_of(hello)
+    assert "/notifications – Choose what I tell you, and where" in text_of(hello)
     assert "/apikey" not in text_of(hello)
     assert "You manage users" not in text_of(hello)
 

@@ -21,6 +21,7 @@ SEERR_ROUTES = {
     ("/user/{user_id}/quota", "get"), ("/user/{user_id}/settings/permissions", "get"),
     ("/user/{user_id}/settings/permissions", "post"),
     ("/user/{user_id}/settings/notifications", "get"),
+    ("/user/{user_id}/settings/notifications", "post"),
     ("/search", "get"), ("/search/", "get"), ("/movie/{tmdb_id}", "get"), ("/tv/{tmdb_id}", "get"),
     ("/tv/{tmdb_id}/season/{season_number}", "get"),
     ("/media", "get"), ("/media/{media_id}", "delete"),
