@@ -1799,3 +1799,66 @@ async def test_listed_titles_filter_and_go_newest_first(backend: Backend) -> Non
     assert await tmdb_ids(limit=1, offset=1) == ([2], 3)
     found, _ = await read(backend, lambda uow: uow.listings.media(MediaQuery(limit=1)))
     assert found[0].created_at == NOW + timedelta(minutes=3)
+
+
+# ----- notification preferences --------------------------------------------------------
+
+
+async def test_preferences_are_the_defaults_until_chosen_then_each_column_on_its_own(
+    backend: Backend,
+) -> None:
+    from core.notification_types import NotificationType as N
+    from core.preferences import Preferences
+
+    alice, bob = await add_user(backend, "Alice"), await add_user(backend, "Bob")
+    assert await read(backend, lambda uow: uow.preferences.get(alice.id)) == Preferences(alice.id)
+
+    async def choose(uow: UnitOfWork) -> None:
+        await uow.preferences.set_types(alice.id, "telegram", N.MEDIA_AVAILABLE, NOW)
+        await uow.preferences.set_private_cards(alice.id, True, NOW)
+        await uow.preferences.set_types(alice.id, "discord", N.NONE, NOW)
+        await uow.preferences.set_types(alice.id, "telegram", N.MEDIA_DECLINED, NOW)  # again
+
+    await committed(backend, choose)
+    chosen = Preferences(alice.id, {"telegram": N.MEDIA_DECLINED, "discord": N.NONE}, True)
+    assert await read(backend, lambda uow: uow.preferences.get(alice.id)) == chosen
+    both = await read(backend, lambda uow: uow.preferences.for_users([bob.id, alice.id, 99]))
+    assert both == {bob.id: Preferences(bob.id), alice.id: chosen, 99: Preferences(99)}
+    assert await read(backend, lambda uow: uow.preferences.for_users([])) == {}
+
+
+async def test_merging_keeps_the_targets_choices_and_fills_in_the_sources(
+    backend: Backend,
+) -> None:
+    from core.notification_types import NotificationType as N
+    from core.preferences import Preferences
+
+    chat, account, _, _ = await merge_world(backend)
+    other = await add_user(backend, "Other")
+
+    async def choose(uow: UnitOfWork) -> None:
+        await uow.preferences.set_types(chat.id, "telegram", N.MEDIA_AVAILABLE, NOW)
+        await uow.preferences.set_types(chat.id, "discord", N.MEDIA_FAILED, NOW)
+        await uow.preferences.set_private_cards(chat.id, True, NOW)
+        await uow.preferences.set_types(account.id, "discord", N.MEDIA_APPROVED, NOW)
+        await uow.preferences.set_types(other.id, "telegram", N.NONE, NOW)
+
+    await committed(backend, choose)
+    await committed(backend, lambda uow: uow.users.merge(chat.id, account.id, NOW))
+    merged = await read(backend, lambda uow: uow.preferences.get(account.id))
+    assert merged == Preferences(
+        account.id, {"telegram": N.MEDIA_AVAILABLE, "discord": N.MEDIA_APPROVED}, True
+    )
+    assert await read(backend, lambda uow: uow.preferences.get(chat.id)) == Preferences(chat.id)
+    # A source with choices merged into a target without any: they move over whole.
+    await committed(backend, lambda uow: uow.users.merge(other.id, account.id, NOW))
+    kept = await read(backend, lambda uow: uow.preferences.get(account.id))
+    assert kept == merged  # the target's own stayed where it had chosen
+
+    lone = await add_user(backend, "Lone")
+    await committed(backend, lambda uow: uow.preferences.set_private_cards(lone.id, True, NOW))
+    fresh = await add_user(backend, "Fresh")
+    await committed(backend, lambda uow: uow.users.merge(lone.id, fresh.id, NOW))
+    assert await read(backend, lambda uow: uow.preferences.get(fresh.id)) == Preferences(
+        fresh.id, {}, True
+    )
