@@ -41,6 +41,7 @@ from core import users
 from core.errors import CoreError, ServiceRejected, ServiceUnavailable
 from core.identity import Identity, QuotaLimits
 from core.jobs import JobState, load_job_states
+from core.notification_types import type_names
 from core.permissions import Permission
 from core.services import CoreConfig
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade
@@ -424,6 +425,7 @@ async def check(settings: Settings) -> int:
             print(f"{name}: not configured (set {needs})")
     path = sqlite_file(settings.general.database_url)
     await api_line(settings, path is None or path.exists())
+    print(agents_line(settings))
     await _print_jobs(settings)
     refusal = _refusal(settings)
     if refusal is not None:
@@ -431,6 +433,19 @@ async def check(settings: Settings) -> int:
     if not ok:
         return 1
     return 0 if refusal is None else 2
+
+
+def agents_line(settings: Settings) -> str:
+    """``Notification agents: ...``: each agent set, its events and pace (nothing is sent:
+    `requestbot notify-test` does that)."""
+    if not settings.agents:
+        return "Notification agents: none (set NOTIFY_1_URL to an Apprise URL)"
+    described = []
+    for agent in settings.agents:
+        events = ", ".join(type_names(agent.types)) or "no events"
+        pace = f"; a digest every {agent.digest_minutes} min" if agent.digest_minutes else ""
+        described.append(f"{agent.name} ({events}{pace})")
+    return f"Notification agents: {'; '.join(described)} (`requestbot notify-test` tries them)"
 
 
 async def _database_line(url: str) -> bool:

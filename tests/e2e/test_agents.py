@@ -279,3 +279,13 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
     assert "secrettoken99" not in logged
     assert "secretpath77" not in logged
     assert len(hooks.bodies()) == 1
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "check", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    every = "pending, approved, auto-approved, declined, failed, available"
+    line = f"Notification agents: mmost1 ({every}); dead ({every})"
+    assert f"{line} (`requestbot notify-test` tries them)" in out.decode().splitlines()
+    assert len(hooks.bodies()) == 1  # check sends nothing
