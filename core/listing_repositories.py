@@ -9,9 +9,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.domain import MediaRequest
+from core.domain import MediaRequest, RequestStatus
 from core.identity import User
-from core.media import Media, MediaType
+from core.media import Media, MediaStatus, MediaType
 
 
 class RequestFilter(enum.StrEnum):
@@ -27,6 +27,27 @@ class RequestFilter(enum.StrEnum):
     AVAILABLE = "available"
     COMPLETED = "completed"
     DELETED = "deleted"
+
+
+_S = RequestStatus
+_M = MediaStatus
+_NOT_AVAILABLE = (_M.UNKNOWN, _M.PENDING, _M.PROCESSING, _M.PARTIALLY_AVAILABLE)
+
+# What each filter keeps, as Seerr's routes/request.ts has it: the request statuses, and the
+# statuses of the title (its 4K one for a 4K request); None keeps any.
+REQUEST_FILTER_STATUSES: dict[
+    RequestFilter, tuple[tuple[RequestStatus, ...] | None, tuple[MediaStatus, ...] | None]
+] = {
+    RequestFilter.APPROVED: ((_S.APPROVED,), None),
+    RequestFilter.PROCESSING: ((_S.APPROVED,), _NOT_AVAILABLE),
+    RequestFilter.PENDING: ((_S.PENDING,), None),
+    RequestFilter.UNAVAILABLE: ((_S.PENDING, _S.APPROVED), _NOT_AVAILABLE),
+    RequestFilter.FAILED: ((_S.FAILED,), None),
+    RequestFilter.AVAILABLE: ((_S.COMPLETED,), (_M.AVAILABLE,)),
+    RequestFilter.COMPLETED: ((_S.COMPLETED,), None),
+    RequestFilter.DELETED: ((_S.COMPLETED,), (_M.DELETED,)),
+    RequestFilter.ALL: (None, None),
+}
 
 
 class RequestSort(enum.StrEnum):
@@ -97,6 +118,18 @@ class MediaFilter(enum.StrEnum):
     PROCESSING = "processing"
     PENDING = "pending"
     DELETED = "deleted"
+
+
+# The title statuses each filter keeps; None keeps any.
+MEDIA_FILTER_STATUSES: dict[MediaFilter, tuple[MediaStatus, ...] | None] = {
+    MediaFilter.ALL: None,
+    MediaFilter.AVAILABLE: (_M.AVAILABLE,),
+    MediaFilter.PARTIAL: (_M.PARTIALLY_AVAILABLE,),
+    MediaFilter.ALL_AVAILABLE: (_M.AVAILABLE, _M.PARTIALLY_AVAILABLE),
+    MediaFilter.PROCESSING: (_M.PROCESSING,),
+    MediaFilter.PENDING: (_M.PENDING,),
+    MediaFilter.DELETED: (_M.DELETED,),
+}
 
 
 class MediaSort(enum.StrEnum):

@@ -37,12 +37,12 @@ from core.events import (
 )
 from core.identity import Identity, QuotaLimits, ServerAccount, User
 from core.listing_repositories import (
+    MEDIA_FILTER_STATUSES,
+    REQUEST_FILTER_STATUSES,
     ListingRepository,
-    MediaFilter,
     MediaQuery,
     MediaSort,
     RequestCounts,
-    RequestFilter,
     RequestQuery,
     RequestSort,
     UserQuery,
@@ -94,12 +94,6 @@ V = TypeVar("V")
 R = TypeVar("R", Event, Media)  # rows changed in place by _change
 T = TypeVar("T")
 PAGE_SIZE = 20
-_NOT_AVAILABLE = {
-    MediaStatus.UNKNOWN,
-    MediaStatus.PENDING,
-    MediaStatus.PROCESSING,
-    MediaStatus.PARTIALLY_AVAILABLE,
-}
 
 
 async def _round_trip() -> None:
@@ -998,35 +992,13 @@ class FakeRequestRepository(_Repository):
         return PendingAfter(found, len(rows), max((r.id for r in rows), default=request_id))
 
 
-_REQUEST_FILTERS: dict[RequestFilter, tuple[set[RequestStatus] | None, set[MediaStatus] | None]] = {
-    RequestFilter.APPROVED: ({RequestStatus.APPROVED}, None),
-    RequestFilter.PROCESSING: ({RequestStatus.APPROVED}, _NOT_AVAILABLE),
-    RequestFilter.PENDING: ({RequestStatus.PENDING}, None),
-    RequestFilter.UNAVAILABLE: ({RequestStatus.PENDING, RequestStatus.APPROVED}, _NOT_AVAILABLE),
-    RequestFilter.FAILED: ({RequestStatus.FAILED}, None),
-    RequestFilter.AVAILABLE: ({RequestStatus.COMPLETED}, {MediaStatus.AVAILABLE}),
-    RequestFilter.COMPLETED: ({RequestStatus.COMPLETED}, None),
-    RequestFilter.DELETED: ({RequestStatus.COMPLETED}, {MediaStatus.DELETED}),
-    RequestFilter.ALL: (None, None),
-}
-_MEDIA_FILTERS: dict[MediaFilter, set[MediaStatus] | None] = {
-    MediaFilter.ALL: None,
-    MediaFilter.AVAILABLE: {MediaStatus.AVAILABLE},
-    MediaFilter.PARTIAL: {MediaStatus.PARTIALLY_AVAILABLE},
-    MediaFilter.ALL_AVAILABLE: {MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE},
-    MediaFilter.PROCESSING: {MediaStatus.PROCESSING},
-    MediaFilter.PENDING: {MediaStatus.PENDING},
-    MediaFilter.DELETED: {MediaStatus.DELETED},
-}
-
-
 class FakeListingRepository(_Repository):
     """Seerr's listings, by filtering and sorting the tables in Python as storage's SQL
     does (storage/repositories/listing.py)."""
 
     async def requests(self, query: RequestQuery) -> tuple[list[MediaRequest], int]:
         tables = await self._read()
-        statuses, title_statuses = _REQUEST_FILTERS[query.filter]
+        statuses, title_statuses = REQUEST_FILTER_STATUSES[query.filter]
 
         def keep(r: _RequestRow) -> bool:
             media = tables.media[r.media_id]
@@ -1109,7 +1081,7 @@ class FakeListingRepository(_Repository):
 
     async def media(self, query: MediaQuery) -> tuple[list[Media], int]:
         tables = await self._read()
-        statuses = _MEDIA_FILTERS[query.filter]
+        statuses = MEDIA_FILTER_STATUSES[query.filter]
         found = [m for m in tables.media.values() if statuses is None or m.status in statuses]
 
         def key(m: Media) -> tuple[datetime, int]:

@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from core.domain import MediaRequest, RequestStatus
 from core.identity import User
 from core.listing_repositories import (
-    MediaFilter,
+    MEDIA_FILTER_STATUSES,
+    REQUEST_FILTER_STATUSES,
     MediaQuery,
     MediaSort,
     RequestCounts,
-    RequestFilter,
     RequestQuery,
     RequestSort,
     UserQuery,
@@ -41,33 +41,10 @@ _m = media_t.c
 _u = users_t.c
 _S = RequestStatus
 _M = MediaStatus
-_NOT_AVAILABLE = (_M.UNKNOWN, _M.PENDING, _M.PROCESSING, _M.PARTIALLY_AVAILABLE)
-
-# Seerr's filters (routes/request.ts): request statuses, and statuses of the title.
-_REQUEST_FILTERS: dict[RequestFilter, tuple[tuple[_S, ...] | None, tuple[_M, ...] | None]] = {
-    RequestFilter.APPROVED: ((_S.APPROVED,), None),
-    RequestFilter.PROCESSING: ((_S.APPROVED,), _NOT_AVAILABLE),
-    RequestFilter.PENDING: ((_S.PENDING,), None),
-    RequestFilter.UNAVAILABLE: ((_S.PENDING, _S.APPROVED), _NOT_AVAILABLE),
-    RequestFilter.FAILED: ((_S.FAILED,), None),
-    RequestFilter.AVAILABLE: ((_S.COMPLETED,), (_M.AVAILABLE,)),
-    RequestFilter.COMPLETED: ((_S.COMPLETED,), None),
-    RequestFilter.DELETED: ((_S.COMPLETED,), (_M.DELETED,)),
-    RequestFilter.ALL: (None, None),
-}
 _REQUEST_SORTS = {
     RequestSort.ID: _r.id,
     RequestSort.ADDED: _r.created_at,
     RequestSort.MODIFIED: _r.updated_at,
-}
-_MEDIA_FILTERS: dict[MediaFilter, tuple[_M, ...] | None] = {
-    MediaFilter.ALL: None,
-    MediaFilter.AVAILABLE: (_M.AVAILABLE,),
-    MediaFilter.PARTIAL: (_M.PARTIALLY_AVAILABLE,),
-    MediaFilter.ALL_AVAILABLE: (_M.AVAILABLE, _M.PARTIALLY_AVAILABLE),
-    MediaFilter.PROCESSING: (_M.PROCESSING,),
-    MediaFilter.PENDING: (_M.PENDING,),
-    MediaFilter.DELETED: (_M.DELETED,),
 }
 _MEDIA_SORTS = {
     MediaSort.ADDED: _m.created_at,
@@ -96,7 +73,7 @@ def _title_status_in(statuses: tuple[_M, ...]) -> ColumnElement[bool]:
 
 
 def _request_where(query: RequestQuery) -> list[ColumnElement[bool]]:
-    statuses, title_statuses = _REQUEST_FILTERS[query.filter]
+    statuses, title_statuses = REQUEST_FILTER_STATUSES[query.filter]
     where: list[ColumnElement[bool]] = [true()]
     if statuses is not None:
         where.append(_r.status.in_([s.value for s in statuses]))
@@ -207,7 +184,7 @@ class SqlListingRepository:
 
     async def media(self, query: MediaQuery) -> tuple[list[Media], int]:
         """A page of titles in one query, and their total in another."""
-        statuses = _MEDIA_FILTERS[query.filter]
+        statuses = MEDIA_FILTER_STATUSES[query.filter]
         where: ColumnElement[bool] = true()
         if statuses is not None:
             where = _m.status.in_([s.value for s in statuses])
