@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -36,7 +35,7 @@ from bot.settings import (
     TmdbSettings,
 )
 from tests.e2e.test_cli import python
-from tests.e2e.test_cli_services import bot, start_bot
+from tests.e2e.test_cli_services import bot, start_bot, stop_bot, telegram_env
 from tests.fake_telegram import FakeTelegram
 
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
@@ -316,17 +315,14 @@ async def test_the_key_sent_to_an_owner_never_reaches_the_debug_log(
     fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     fake_telegram.add_user(1001, "Boss")
-    process = await start_bot(
-        tmp_path,
-        "run",
-        TELEGRAM_BOT_TOKEN=fake_telegram.token,
-        TELEGRAM_BASE_URL=fake_telegram.base_url,
-        TELEGRAM_POLL_TIMEOUT="2",
+    env = telegram_env(
+        fake_telegram,
         TMDB_API_KEY="unused-tmdb-key",
         TMDB_BASE_URL="http://127.0.0.1:9",
         BOT_OWNERS="telegram:1001",
         LOG_LEVEL="DEBUG",
     )
+    process = await start_bot(tmp_path, "run", **env)
     try:
         await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=30)
         fake_telegram.send_text(1001, "/apikey")
@@ -334,12 +330,10 @@ async def test_the_key_sent_to_an_owner_never_reaches_the_debug_log(
         fake_telegram.send_text(1001, "/apikey rotate")
         rotated = await fake_telegram.wait_for_message(1001, after=shown, timeout=20)
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 30)
+        out, log = await stop_bot(process)
 
-    assert process.returncode == 0, err.decode()
+    assert process.returncode == 0, log
     keys = [next(w for w in (m.text or "").split() if len(w) == 64) for m in (shown, rotated)]
     assert keys[0] != keys[1]
-    log = err.decode()
     assert "sendMessage" in log  # the debug log was on, with what was sent...
-    assert not any(key in log + out.decode() for key in keys)  # ...without the keys
+    assert not any(key in log + out for key in keys)  # ...without the keys

@@ -55,6 +55,24 @@ async def start_bot(cwd: Path, *args: str, **env: str) -> asyncio.subprocess.Pro
     )
 
 
+async def stop_bot(process: asyncio.subprocess.Process) -> tuple[str, str]:
+    """Stop a started bot as a service manager does (SIGTERM); its stdout and stderr."""
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    return out.decode(), err.decode()
+
+
+def telegram_env(fake: FakeTelegram, **more: str) -> dict[str, str]:
+    """The settings of a bot on the fake Telegram (long polls of 2 s, so that it stops at
+    once), and ``more``."""
+    return {
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "2",
+        **more,
+    }
+
+
 async def bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
     """Run ``python -m bot ARGS`` with only the settings given; return code, stdout, stderr."""
     process = await start_bot(cwd, *args, **env)
@@ -294,34 +312,30 @@ async def test_run_tests_tmdb_at_start_and_tells_the_owner_in_a_direct_message(
 ) -> None:
     fake_telegram.add_user(1001, "Owner")
     wrong = "0123456789abcdef0123456789abcdef"
-    process = await start_bot(
-        tmp_path,
-        "run",
-        TELEGRAM_BOT_TOKEN=fake_telegram.token,
-        TELEGRAM_BASE_URL=fake_telegram.base_url,
-        TELEGRAM_POLL_TIMEOUT="2",
+    env = telegram_env(
+        fake_telegram,
         TMDB_API_KEY=wrong,
         TMDB_BASE_URL=fake_tmdb.base_url,
         BOT_OWNERS="telegram:1001,console:root",
     )
+    process = await start_bot(tmp_path, "run", **env)
     try:
         notice = await fake_telegram.wait_for_message(1001, timeout=30)
         code, health, _ = await bot(tmp_path, "health")
         assert code == 0, health
         assert health.startswith("requestbot health: ok")
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await stop_bot(process)
 
-    assert process.returncode == 0, err.decode()
+    assert process.returncode == 0, err
     assert notice.text is not None
     assert notice.text.startswith("requestbot has started, but:\n- TMDb does not work: TMDb ")
     assert "(HTTP 401)" in notice.text
     assert "TMDB_API_KEY" in notice.text
-    warning = [line for line in err.decode().splitlines() if "at start-up: TMDb" in line]
+    warning = [line for line in err.splitlines() if "at start-up: TMDb" in line]
     assert len(warning) == 1
     assert " WARNING " in warning[0]
-    assert wrong not in out.decode() + err.decode() + notice.text
+    assert wrong not in out + err + notice.text
     code, _, err_text = await bot(tmp_path, "health")
     assert code == 1
     assert "`requestbot run` is not running here" in err_text
@@ -331,30 +345,26 @@ async def test_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
     fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
 ) -> None:
     fake_telegram.add_user(1001, "Alice")
-    process = await start_bot(
-        tmp_path,
-        "run",
-        TELEGRAM_BOT_TOKEN=fake_telegram.token,
-        TELEGRAM_BASE_URL=fake_telegram.base_url,
-        TELEGRAM_POLL_TIMEOUT="2",
+    env = telegram_env(
+        fake_telegram,
         TMDB_API_KEY=DEFAULT_API_KEY,
         TMDB_BASE_URL=fake_tmdb.base_url,
         LOG_LEVEL="DEBUG",
     )
+    process = await start_bot(tmp_path, "run", **env)
     try:
         await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=30)
         fake_telegram.send_text(1001, "/request matrix")
         card = await fake_telegram.wait_for_message(1001, timeout=20)
         assert "The Matrix" in (card.caption or "")
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await stop_bot(process)
 
-    assert process.returncode == 0, err.decode()
-    assert "stopped cleanly" in err.decode()
-    assert "Processing update" in err.decode()  # the debug log was on...
-    assert fake_telegram.token not in out.decode() + err.decode()  # ...without the token
-    assert DEFAULT_API_KEY not in out.decode() + err.decode()
+    assert process.returncode == 0, err
+    assert "stopped cleanly" in err
+    assert "Processing update" in err  # the debug log was on...
+    assert fake_telegram.token not in out + err  # ...without the token
+    assert DEFAULT_API_KEY not in out + err
 
 
 def media_stack_env(
@@ -474,10 +484,9 @@ async def test_run_tells_a_discord_owner_in_a_direct_message_what_does_not_work(
     try:
         (notice,) = await fake_discord.wait_for(lambda: fake_discord.dms(owner), timeout=30)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
+        _, err = await stop_bot(process)
 
-    assert process.returncode == 0, err.decode()
+    assert process.returncode == 0, err
     shown = re.sub(r"\\(.)", r"\1", notice.content)  # as Discord renders escaped markdown
     assert shown.startswith("requestbot has started, but:\n- TMDb does not work: ")
     assert "(HTTP 401)" in shown
