@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from core.chat import new_key
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 from core.identity import Identity, User
 from core.linking import (
     account_user,
@@ -33,6 +33,7 @@ from core.linking import (
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
+from core.users import load_user_manager
 
 CLAIM_TTL = timedelta(days=7)
 PREFIX = "claim:"
@@ -164,11 +165,7 @@ async def decide_claim(
     key = claim_key(short)
 
     async def work(uow: UnitOfWork) -> Decision:
-        actor = await uow.users.get(actor_id)
-        if actor is None:
-            raise NotFound("user", actor_id)
-        if not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("confirm account links", (Permission.MANAGE_USERS,))
+        actor = await load_user_manager(uow, actor_id, "confirm account links")
         state = await _load(uow, platform, key, services) if _SHORT.fullmatch(short) else None
         if state is None or not isinstance(state.get("a"), int):
             return Decision(Verdict.GONE)

@@ -15,7 +15,7 @@ from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.queries import load_request
 from core.services import Services, in_transaction
-from core.users import load_user
+from core.users import load_user, load_user_manager
 
 SEES_ALL_REQUESTS = (Permission.MANAGE_REQUESTS, Permission.REQUEST_VIEW)
 
@@ -109,9 +109,7 @@ async def list_users(services: Services, actor_id: int, query: UserQuery) -> Use
     chat)."""
 
     async def work(uow: UnitOfWork) -> UserPage:
-        actor = await load_user(uow, actor_id)
-        if not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("list users", (Permission.MANAGE_USERS,))
+        await load_user_manager(uow, actor_id, "list users")
         found, total = await uow.listings.users(query)
         counts = await uow.listings.requests_per_user([u.id for u in found])
         return UserPage(found, total, counts)
@@ -146,9 +144,7 @@ async def managed_user(services: Services, actor_id: int, user_id: int) -> User:
     """A user as a manager sees one to change it (MANAGE_USERS); NotFound if none."""
 
     async def work(uow: UnitOfWork) -> User:
-        actor = await load_user(uow, actor_id)
-        if not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("manage users", (Permission.MANAGE_USERS,))
+        await load_user_manager(uow, actor_id, "manage users")
         return await load_user(uow, user_id)
 
     return await in_transaction(services, work, write=False)

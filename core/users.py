@@ -9,9 +9,9 @@ import logging
 from dataclasses import replace
 
 from core import linking
-from core.errors import NotFound
+from core.errors import NotFound, PermissionDenied
 from core.identity import Identity, User
-from core.permissions import Permission
+from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
@@ -33,6 +33,15 @@ async def load_user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) 
     if user is None:
         raise NotFound("user", user_id)
     return user
+
+
+async def load_user_manager(uow: UnitOfWork, actor_id: int, action: str) -> User:
+    """Inside a transaction: the actor, who must hold MANAGE_USERS (or ADMIN) to do
+    ``action``; NotFound if there is none, else PermissionDenied."""
+    actor = await load_user(uow, actor_id)
+    if not has_any(actor.permissions, Permission.MANAGE_USERS):
+        raise PermissionDenied(action, (Permission.MANAGE_USERS,))
+    return actor
 
 
 async def reloaded(uow: UnitOfWork, user_id: int) -> User:
