@@ -22,11 +22,10 @@ async def find_api_actor(
     owner = await uow.users.get(OWNER_ID, for_update=for_update)
     if owner is not None and owner.permissions & Permission.ADMIN:
         return owner
-    admins = [u for u in await uow.users.with_any_permission(Permission.ADMIN)]
-    first = next((u for u in admins if u.permissions & Permission.ADMIN), None)
-    if first is None or not for_update:
-        return first
-    return await uow.users.get(first.id, for_update=True)
+    admins = await uow.users.with_any_permission(Permission.ADMIN)  # by id
+    if not admins or not for_update:
+        return admins[0] if admins else None
+    return await uow.users.get(admins[0].id, for_update=True)
 
 
 async def api_actor(services: Services, user_id: int | None = None) -> User | None:

@@ -76,7 +76,7 @@ class UserRepository(Protocol):
     async def count(self) -> int: ...
 
     async def with_any_permission(self, permissions: Permission) -> list[User]:
-        """Users holding any of ``permissions`` or ADMIN (a disabled account holds none)."""
+        """Users holding any of ``permissions`` or ADMIN (a disabled account holds none), by id."""
         ...
 
     async def merge(self, source_id: int, target_id: int, now: datetime) -> None:
