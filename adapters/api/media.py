@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 
 from adapters.api.auth import acting_user
-from adapters.api.paging import Paging, paging
+from adapters.api.paging import Paging, lenient_choice, paging
 from adapters.api.requests import MAX_ID, Core
 from adapters.api.shapes import MediaPageOut, media_out, page_info
 from core import availability, listing
@@ -32,15 +32,12 @@ def router() -> APIRouter:
     ) -> MediaPageOut:
         """A page of titles, newest first (filter: all, available, partial, allavailable,
         processing, pending, deleted; sort: added, modified, mediaAdded)."""
-        try:
-            wanted = MediaFilter(filter) if filter else MediaFilter.ALL
-        except ValueError:
-            wanted = MediaFilter.ALL
-        try:
-            order = MediaSort(sort) if sort else MediaSort.ADDED
-        except ValueError:
-            order = MediaSort.ADDED
-        query = MediaQuery(filter=wanted, sort=order, offset=page.skip, limit=page.take)
+        query = MediaQuery(
+            filter=lenient_choice(filter, MediaFilter, MediaFilter.ALL),
+            sort=lenient_choice(sort, MediaSort, MediaSort.ADDED),
+            offset=page.skip,
+            limit=page.take,
+        )
         found, total = await listing.list_media(services, actor.id, query)
         return MediaPageOut(
             pageInfo=page_info(total, page.take, page.skip),

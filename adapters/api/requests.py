@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.api.auth import acting_user, acting_user_id, actor_lookup, state_of
 from adapters.api.errors import message
-from adapters.api.paging import MAX_NUMBER, Paging, paging
+from adapters.api.paging import MAX_NUMBER, Paging, lenient_choice, paging
 from adapters.api.shapes import (
     MessageOut,
     RequestOut,
@@ -90,14 +90,6 @@ async def _services(request: Request) -> Services:
 Core = Annotated[Services, Depends(_services)]
 
 
-def _choice(value: str | None, kind: type[Any], default: Any) -> Any:
-    """Seerr's lenient enums: an unknown value means the default."""
-    try:
-        return kind(value) if value else default
-    except ValueError:
-        return default
-
-
 async def detail(services: Services, actor: User, request_id: int) -> RequestOut:
     """One request as the actor may see it, in Seerr's shape."""
     page = await listing.request_detail(services, actor.id, request_id)
@@ -166,11 +158,11 @@ def router() -> APIRouter:
     ) -> RequestPageOut:
         """A page of requests, filtered and sorted as Seerr does (id descending by default)."""
         query = RequestQuery(
-            filter=_choice(filter, RequestFilter, RequestFilter.ALL),
-            sort=_choice(sort, RequestSort, RequestSort.ID),
+            filter=lenient_choice(filter, RequestFilter, RequestFilter.ALL),
+            sort=lenient_choice(sort, RequestSort, RequestSort.ID),
             descending=sortDirection != "asc",
             requested_by=requestedBy,
-            media_type=_choice(mediaType, MediaType, None),
+            media_type=lenient_choice(mediaType, MediaType, None),
             offset=page.skip,
             limit=page.take,
         )
