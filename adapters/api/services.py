@@ -122,10 +122,8 @@ def _add_routes(
         server = servers.get(number) if number is not None else None
         if number is None or server is None:
             return _message(404, f"{app} server with provided ID does not exist.")
-        try:
-            options = await server.options()
-        except (ServiceUnavailable, ServiceRejected) as exc:
-            log.warning("%s options unavailable: %s", server.name, exc)
+        options = await _options(server)
+        if options is None:
             return _message(503, f"{server.name} is not reachable right now.")
         return _detail(kind, number, server, options)
 
@@ -134,13 +132,19 @@ def _add_routes(
     router.add_api_route(f"/service/{kind}/{{server_id}}", detail, response_model=None)
 
 
-async def _active(server: DownloadServer) -> Active | None:
-    """What the settings resolve to, or None while the server does not answer."""
+async def _options(server: DownloadServer) -> Options | None:
+    """The server's options, or None (logged) while it does not answer or refuses us."""
     try:
-        return (await server.options()).active
+        return await server.options()
     except (ServiceUnavailable, ServiceRejected) as exc:
         log.warning("%s options unavailable: %s", server.name, exc)
         return None
+
+
+async def _active(server: DownloadServer) -> Active | None:
+    """What the settings resolve to, or None while the server does not answer."""
+    options = await _options(server)
+    return options.active if options is not None else None
 
 
 async def _settings(kind: str, server_id: int, server: DownloadServer) -> Json:
