@@ -36,6 +36,12 @@ def message(status: int, text: str, *fields: str) -> ApiError:
     return ApiError(status, {"message": text, "errors": list(fields)})
 
 
+def message_only(status: int, text: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """An answer whose body is ``{"message": ...}`` alone, as Seerr's title and downloader
+    routes send their failures (returned by a route, not raised)."""
+    return JSONResponse({"message": text}, status_code=status, headers=headers)
+
+
 def _quota(error: errors.QuotaExceeded) -> str:
     return (
         "Movie Quota exceeded." if error.media_type is MediaType.MOVIE else "Series Quota exceeded."

@@ -20,6 +20,7 @@ import httpx
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
+from adapters.api.errors import message_only
 from core.errors import ServiceRejected, ServiceUnavailable
 from core.media import MediaType
 
@@ -121,10 +122,10 @@ def _add_routes(
         number = int(server_id) if server_id.isdigit() else None
         server = servers.get(number) if number is not None else None
         if number is None or server is None:
-            return _message(404, f"{app} server with provided ID does not exist.")
+            return message_only(404, f"{app} server with provided ID does not exist.")
         options = await _options(server)
         if options is None:
-            return _message(503, f"{server.name} is not reachable right now.")
+            return message_only(503, f"{server.name} is not reachable right now.")
         return _detail(kind, number, server, options)
 
     router.add_api_route(f"/settings/{kind}", settings, dependencies=[Depends(admin)])
@@ -218,7 +219,3 @@ def _detail(kind: str, server_id: int, server: DownloadServer, options: Options)
             None if languages is None else [{"id": p.id, "name": p.name} for p in languages]
         )
     return body
-
-
-def _message(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=status)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from adapters.api import tmdb_shapes
+from adapters.api.errors import message_only
 from adapters.api.media_info import MediaInfoLookup
 from adapters.api.title_search import TmdbDocuments, search
 from core.errors import InvalidInput, ServiceRejected, ServiceUnavailable, TitleNotFound
@@ -83,7 +84,7 @@ def titles_router(tmdb: TmdbDocuments, media_info: MediaInfoLookup) -> APIRouter
         except (ServiceRejected, ServiceUnavailable) as exc:
             return _failure(exc, "Unable to retrieve season.")
         if raw is None:
-            return _message(404, "Unable to retrieve season.")
+            return message_only(404, "Unable to retrieve season.")
         return tmdb_shapes.season_details(raw)
 
     return router
@@ -133,16 +134,12 @@ async def _attach(media_info: MediaInfoLookup, results: list[Json], *, detailed:
 def _failure(exc: Exception, not_found: str) -> JSONResponse:
     """The answer for a TMDb failure: no such title, bad input, TMDb refusing or away."""
     if isinstance(exc, TitleNotFound):
-        return _message(404, not_found)
+        return message_only(404, not_found)
     if isinstance(exc, InvalidInput):
-        return _message(400, f"{exc.field}: {exc.reason}")
+        return message_only(400, f"{exc.field}: {exc.reason}")
     if isinstance(exc, ServiceRejected):
         log.warning("TMDb refused an API call: %s", exc)
-        return _message(502, "TMDb refused the request; check the TMDb key.")
+        return message_only(502, "TMDb refused the request; check the TMDb key.")
     retry = exc.retry_after if isinstance(exc, ServiceUnavailable) else None
     headers = {"Retry-After": str(max(1, round(retry)))} if retry else None
-    return _message(503, "TMDb is not reachable right now; try again later.", headers)
-
-
-def _message(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=status, headers=headers)
+    return message_only(503, "TMDb is not reachable right now; try again later.", headers)
