@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
@@ -157,6 +157,9 @@ async def acting_user(request: Request, user_id: int | None = Depends(acting_use
     if actor is None:
         raise ApiError(403, FORBIDDEN)
     return actor
+
+
+Actor = Annotated[User, Depends(acting_user)]  # what a route takes to know who calls
 
 
 def actor_lookup(user_id: int | None) -> ActorLookup:

@@ -7,15 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from adapters.api.auth import acting_user
+from adapters.api.auth import Actor
 from adapters.api.paging import Paging, lenient_choice, paging
 from adapters.api.requests import MAX_ID, Core
 from adapters.api.shapes import MediaPageOut, media_out, page_info
 from core import availability, listing
-from core.identity import User
 from core.listing_repositories import MediaFilter, MediaQuery, MediaSort
-
-Actor = Annotated[User, Depends(acting_user)]
 
 
 def router() -> APIRouter:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.api.auth import acting_user, acting_user_id, actor_lookup, state_of
+from adapters.api.auth import Actor, acting_user_id, actor_lookup, state_of
 from adapters.api.errors import message
 from adapters.api.paging import MAX_NUMBER, Paging, lenient_choice, paging
 from adapters.api.shapes import (
@@ -30,7 +30,6 @@ from core.services import Services
 
 MAX_ID = 2**31 - 1
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Actor = Annotated[User, Depends(acting_user)]
 ActorId = Annotated[int | None, Depends(acting_user_id)]
 NO_SEASONS = "No seasons available to request"
 ALREADY_AVAILABLE = "This media is already available"
