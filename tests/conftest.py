@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.discord_world",
     "tests.fake_jellyfin",
     "tests.fake_arr",
+    "tests.fake_home_assistant",
     "tests.media_stack",
     "tests.api_world",
 ]
