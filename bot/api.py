@@ -13,16 +13,20 @@ from typing import TYPE_CHECKING, Any
 from adapters.api.app import build_api
 from adapters.api.auth import admin_user
 from adapters.api.media_info import media_info_lookup
+from adapters.api.notification_settings import router as webhook_settings_router
 from adapters.api.server import CannotListen, listen, serve
 from adapters.api.services import services_router
 from adapters.api.titles import titles_router
 from adapters.arr.options import ArrOptions
+from adapters.notify.webhook import WebhookTransport
 from adapters.tmdb.client import TmdbClient
 from bot.app import ApiKeySource, App
 from bot.runner import Component
 from bot.settings import ApiSettings
+from core.agents import AgentTransport
 from core.media import MediaType
 from core.services import Services
+from core.webhook import WebhookConfig
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
@@ -46,12 +50,21 @@ def api_listening(api: ApiSettings) -> Iterator[socket.socket]:
 
 
 def api_routers(
-    services: Services, tmdb: TmdbClient | None, downloaders: Mapping[Route, ArrOptions]
+    services: Services,
+    tmdb: TmdbClient | None,
+    downloaders: Mapping[Route, ArrOptions],
+    *,
+    webhook: WebhookConfig | None = None,
+    webhook_transport: AgentTransport | None = None,
 ) -> list[APIRouter]:
-    """The routes beyond the API's own: the downloader pages over ``downloaders``, and the
-    title routes on ``tmdb`` with mediaInfo from ``services`` (none when the catalogue is not
-    TMDb)."""
-    routers = [services_router(downloaders, admin_user)]
+    """The routes beyond the API's own: the downloader pages over ``downloaders``, the
+    webhook's settings (``webhook``: the one set in the settings, read-only there; tests
+    sent through ``webhook_transport``), and the title routes on ``tmdb`` with mediaInfo from
+    ``services`` (none when the catalogue is not TMDb)."""
+    routers = [
+        services_router(downloaders, admin_user),
+        webhook_settings_router(webhook_transport or WebhookTransport(), webhook),
+    ]
     if tmdb is not None:
         routers.append(titles_router(tmdb, media_info_lookup(services)))
     else:
@@ -60,10 +73,11 @@ def api_routers(
 
 
 def build_app(app: App, keys: ApiKeySource) -> FastAPI:
-    """The FastAPI app of every route, on the bot's services, key, TMDb client and
-    downloaders."""
+    """The FastAPI app of every route, on the bot's services, key, TMDb client, downloaders
+    and webhook."""
     options = {route: ArrOptions(client) for route, client in app.arr_clients.items()}
-    return build_api(app.services, keys, routers=api_routers(app.services, app.tmdb, options))
+    routers = api_routers(app.services, app.tmdb, options, webhook=app.webhook)
+    return build_api(app.services, keys, routers=routers)
 
 
 async def api_component(

@@ -30,6 +30,7 @@ from bot.settings import (
     TelegramSettings,
     TmdbSettings,
 )
+from bot.webhook import webhook_config
 from core import digest, fulfilment, library, linking, users
 from core.fulfilment import Downloaders
 from core.jobs import Job, Scheduler, job_states
@@ -37,6 +38,7 @@ from core.media import MediaType
 from core.notifications import Dispatcher, DispatchPolicy
 from core.ports import Catalogue, Clock, Downloader, MediaServer, UnitOfWorkFactory
 from core.services import CoreConfig, Services
+from core.webhook import WebhookConfig
 from storage import SqlUnitOfWorkFactory, create_engine
 from storage.migrate import upgrade_engine
 
@@ -96,6 +98,8 @@ class App:
     # catalogue is not TMDb, as in the offline demo) and the downloaders the jobs use.
     tmdb: TmdbClient | None = None
     arr_clients: Mapping[tuple[MediaType, bool], ArrClient] = field(default_factory=dict)
+    # The webhook set in the settings (None: the one set through the API, if any).
+    webhook: WebhookConfig | None = None
 
 
 def job_names(settings: Settings) -> tuple[str, ...]:
@@ -327,4 +331,5 @@ async def open_app(
             scheduler = Scheduler(services, jobs, start_delay=jobs_start_delay)
         keys = api_keys(settings.api, url, uow, clock)
         tmdb = catalogue if isinstance(catalogue, TmdbClient) else None
-        yield App(services, dispatcher, url, keys, scheduler, tmdb, arr_clients)
+        hook = webhook_config(settings.webhook)
+        yield App(services, dispatcher, url, keys, scheduler, tmdb, arr_clients, hook)

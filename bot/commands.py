@@ -37,6 +37,7 @@ from bot.app import (
 from bot.health import beat, heartbeat_path
 from bot.runner import Component, serve
 from bot.settings import Settings, hide_password
+from bot.webhook import add_webhook
 from core import users
 from core.errors import CoreError, ServiceRejected, ServiceUnavailable
 from core.identity import Identity, QuotaLimits
@@ -186,6 +187,7 @@ async def _serve_app(
     """Run the chat adapters of ``platforms``, the dispatcher, the jobs, the heartbeat and
     the API (on ``api_socket``, if given) until a signal; the exit code."""
     adapters = {p: CHAT_ADAPTERS[p](settings, app) for p in platforms}
+    add_webhook(app, api=api_socket is not None)
     stop = asyncio.Event()
     lost: list[str] = []  # platforms whose token stopped working while running
     components = [Component(p, _until_token_refused(p, a, lost, stop)) for p, a in adapters.items()]

@@ -28,7 +28,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.agent_settings import AgentSettings, agent_settings, is_agent_setting
 from core.identity import Identity, QuotaLimits
+from core.notification_types import MEDIA_TYPES, NotificationType, parse_types
 from core.permissions import Permission, parse_permissions
+from core.webhook import DEFAULT_TEMPLATE, InvalidPayload, check, posted_form
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"
 
@@ -398,6 +400,53 @@ class ApiSettings(_Section):
         return f"http://{host}:{port}/api/v1"
 
 
+def _webhook_url(value: str) -> str:
+    """A URL to POST to, kept as written (a trailing slash may matter to the server)."""
+    url = value.strip()
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return url
+
+
+class WebhookSettings(_Section):
+    """Seerr's webhook agent set here (then the API shows it and cannot change it), else
+    set through the API as in Seerr (Home Assistant does so) and kept in the database."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBHOOK_")
+
+    url: BlankIsNone[Annotated[str, AfterValidator(_webhook_url)]] = None
+    authorization: BlankIsNone[SecretStr] = None
+    payload: BlankIsNone[str] = None
+    events: Annotated[NotificationType, NoDecode] = MEDIA_TYPES
+
+    @field_validator("payload")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check(posted_form(value))
+            except InvalidPayload as exc:
+                problem = str(exc).replace("The jsonPayload template", "the template")
+                raise ValueError(problem) from None
+        return value
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: Any) -> NotificationType:
+        if isinstance(value, int):
+            return NotificationType(value)
+        return parse_types(str(value))
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+    @property
+    def template(self) -> str:
+        """The payload template: WEBHOOK_PAYLOAD, else Seerr's default."""
+        return self.payload or DEFAULT_TEMPLATE
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every section; those after ``discord`` default to "not configured" (not read from
@@ -415,6 +464,7 @@ class Settings:
     jobs: JobsSettings = field(default_factory=JobsSettings.model_construct)
     api: ApiSettings = field(default_factory=ApiSettings.model_construct)
     agents: tuple[AgentSettings, ...] = ()  # NOTIFY_<KEY>_* (bot/agent_settings.py)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings.model_construct)
     warnings: tuple[str, ...] = ()  # names that are not settings but look like ones
 
     @property
@@ -447,7 +497,7 @@ def _problems(section: type[_Section], error: ValidationError) -> list[str]:
         message = str(item["msg"]).removeprefix("Value error, ")
         given = item.get("input")
         shown = "" if given is None or isinstance(given, dict) else f" (got {str(given)[:60]!r})"
-        if "TOKEN" in name or "KEY" in name:
+        if "TOKEN" in name or "KEY" in name or name in ("WEBHOOK_URL", "WEBHOOK_AUTHORIZATION"):
             shown = ""  # never echo secrets
         elif name == "DATABASE_URL" and isinstance(given, str):
             shown = f" (got {hide_password(given)[:80]!r})"
@@ -467,13 +517,14 @@ SECTIONS: dict[str, type[_Section]] = {
     "sonarr_4k": Sonarr4kSettings,
     "jobs": JobsSettings,
     "api": ApiSettings,
+    "webhook": WebhookSettings,
 }
 # Environment variables with these beginnings are taken to be meant for requestbot; others
 # (PATH, HOME, ...) are none of its business. Every name in the settings file is meant for it.
 OUR_PREFIXES = (
     "TMDB_", "TELEGRAM_", "DISCORD_", "JELLYFIN_", "EMBY_", "MEDIA_SERVER", "RADARR", "SONARR",
     "JOBS_", "API_", "BOT_", "NOTIFY_", "REQUESTBOT_", "MOVIE_QUOTA", "TV_QUOTA",
-    "DEFAULT_PERMISSION",
+    "DEFAULT_PERMISSION", "WEBHOOK_",
 )  # fmt: skip
 
 

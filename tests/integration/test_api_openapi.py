@@ -27,6 +27,8 @@ SEERR_ROUTES = {
     ("/media", "get"), ("/media/{media_id}", "delete"),
     ("/issue", "get"), ("/issue/count", "get"),
     ("/settings/radarr", "get"), ("/settings/sonarr", "get"),
+    ("/settings/notifications/webhook", "get"), ("/settings/notifications/webhook", "post"),
+    ("/settings/notifications/webhook/test", "post"),
     ("/service/radarr", "get"), ("/service/sonarr", "get"),
     ("/service/radarr/{server_id}", "get"), ("/service/sonarr/{server_id}", "get"),
 }  # fmt: skip

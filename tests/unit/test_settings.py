@@ -9,8 +9,10 @@ import pytest
 
 from bot.app import core_config
 from bot.settings import OUR_PREFIXES, SettingsError, load_settings
+from bot.webhook import webhook_config
 from core.identity import Identity
 from core.permissions import Permission
+from core.webhook import DEFAULT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
@@ -70,6 +72,10 @@ SETTING_NAMES = (
     "API_HOST",
     "API_PORT",
     "API_KEY",
+    "WEBHOOK_URL",
+    "WEBHOOK_AUTHORIZATION",
+    "WEBHOOK_PAYLOAD",
+    "WEBHOOK_EVENTS",
 )
 
 
@@ -476,3 +482,49 @@ def test_an_admin_digest_is_every_n_minutes_and_off_when_zero_or_blank(
             load_settings(None)
         [problem] = caught.value.problems
         assert problem.startswith(f"{name}: "), problem
+
+
+def test_the_webhook_is_set_through_the_api_unless_its_url_is_given() -> None:
+    settings = load_settings(None)
+    assert not settings.webhook.configured
+    assert webhook_config(settings.webhook) is None
+
+
+def test_a_webhook_in_the_settings_has_its_header_template_and_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://ha.example/api/webhook/abc/")
+    monkeypatch.setenv("WEBHOOK_AUTHORIZATION", " Bearer t0ken ")
+    monkeypatch.setenv("WEBHOOK_PAYLOAD", '{"s": "{{subject}}"}')
+    monkeypatch.setenv("WEBHOOK_EVENTS", "pending, declined")
+
+    config = webhook_config(load_settings(None).webhook)
+
+    assert config is not None
+    assert config.webhook_url == "https://ha.example/api/webhook/abc/"  # as written
+    assert config.auth_header == "Bearer t0ken"
+    assert config.template == '{"s": "{{subject}}"}'
+    assert config.types == 2 | 64
+    monkeypatch.setenv("WEBHOOK_EVENTS", "222")
+    monkeypatch.delenv("WEBHOOK_PAYLOAD")
+    config = webhook_config(load_settings(None).webhook)
+    assert config is not None
+    assert config.types == 222
+    assert config.template == DEFAULT_TEMPLATE
+
+
+def test_bad_webhook_settings_are_named_without_echoing_the_url_or_the_header(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "ha.example/api/webhook/s3cret-id")
+    monkeypatch.setenv("WEBHOOK_PAYLOAD", '{"s": ')
+    monkeypatch.setenv("WEBHOOK_EVENTS", "pending, sometimes")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(None)
+
+    problems = "\n".join(raised.value.problems)
+    assert "WEBHOOK_URL: must start with http:// or https://" in problems
+    assert "s3cret" not in problems
+    assert "WEBHOOK_PAYLOAD: the template is not valid JSON" in problems
+    assert "WEBHOOK_EVENTS: not an event type: sometimes" in problems
