@@ -9,6 +9,7 @@ from adapters.clock import SystemClock
 from adapters.text import describe_error
 from bot.agent_settings import AgentSettings
 from bot.settings import Settings
+from core import webhook
 from core.agents import (
     FIRST_PAUSE,
     AgentNotifier,
@@ -89,6 +90,17 @@ def build_agents(
     return Agents(apprise_agents(settings.agents, uow, clock, first_pause))
 
 
+def stored_or_set_webhook(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock
+) -> AgentNotifier:
+    """The webhook agent as `run` has it: set in the settings, else through the API."""
+    from adapters.notify.webhook import WebhookTransport
+    from bot.webhook import webhook_config
+
+    source = webhook.spec_source(webhook_config(settings.webhook), uow)
+    return AgentNotifier(agent_name(webhook.NAME), source, WebhookTransport(), uow, clock)
+
+
 async def notify_test(settings: Settings, name: str | None) -> int:
     """``requestbot notify-test [AGENT]``: a test notification through each agent (or the
     one named), a line each on whether it went out; exit 1 if any did not."""
@@ -96,7 +108,11 @@ async def notify_test(settings: Settings, name: str | None) -> int:
     await upgrade(url)  # a webhook set through the API is kept there
     engine = create_engine(url)
     try:
-        agents = build_agents(settings, SqlUnitOfWorkFactory(engine), SystemClock())
+        uow, clock = SqlUnitOfWorkFactory(engine), SystemClock()
+        agents = build_agents(settings, uow, clock)
+        hook = stored_or_set_webhook(settings, uow, clock)
+        if await hook.spec() is not None:
+            agents.add(hook)
         try:
             outcomes = await agents.test(name)
         except NotFound as exc:

@@ -122,7 +122,10 @@ def router(transport: AgentTransport, fixed: WebhookConfig | None = None) -> API
         """Keep the webhook; the answer shows it as stored (jsonPayload in base64, as
         Seerr's does)."""
         if fixed is not None:
-            raise message(403, SET_IN_SETTINGS)
+            # 409, not 403: Home Assistant's client reads a 403 as a wrong key and its
+            # integration then fails to start; any other error it logs as "failed to
+            # register" and carries on.
+            raise message(409, SET_IN_SETTINGS)
         config = body.config()
         services = state.services
         try:

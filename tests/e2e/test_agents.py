@@ -256,7 +256,9 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
     tmp_path: Path, hooks: FakeHooks
 ) -> None:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("NOTIFY_", "DATABASE_", "TMDB_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NOTIFY_", "WEBHOOK_", "DATABASE_", "TMDB_"))
     }
     env |= {
         "PYTHONPATH": str(ROOT),
@@ -264,6 +266,7 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
         "NOTIFY_1_URL": slack_url(hooks, "secrettoken99"),
         "NOTIFY_2_URL": "json://127.0.0.1:9/secretpath77",
         "NOTIFY_2_NAME": "dead",
+        "WEBHOOK_URL": f"http://127.0.0.1:{hooks.port}/home-assistant",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "notify-test", cwd=tmp_path, env=env,
@@ -274,11 +277,13 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
     assert out.decode().splitlines() == [
         "mmost1: sent",
         "dead: not sent: A Connection error occurred sending JSON notification to 127.0.0.1.",
+        "webhook: sent",
     ]
     logged = err.decode()
     assert "secrettoken99" not in logged
     assert "secretpath77" not in logged
-    assert len(hooks.bodies()) == 1
+    assert len(hooks.bodies()) == 2
+    assert hooks.bodies("/home-assistant")[0]["notification_type"] == "TEST_NOTIFICATION"
 
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "check", cwd=tmp_path, env=env,
@@ -288,4 +293,4 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
     every = "pending, approved, auto-approved, declined, failed, available"
     line = f"Notification agents: mmost1 ({every}); dead ({every})"
     assert f"{line} (`requestbot notify-test` tries them)" in out.decode().splitlines()
-    assert len(hooks.bodies()) == 1  # check sends nothing
+    assert len(hooks.bodies()) == 2  # check sends nothing

@@ -154,7 +154,7 @@ async def test_a_webhook_set_in_the_settings_is_shown_and_read_only(
     assert shown["options"]["webhookUrl"] == ha.url
     assert shown["options"]["jsonPayload"] == DEFAULT_TEMPLATE
     assert shown["options"]["authHeader"] == "********"
-    assert refused.status_code == 403
+    assert refused.status_code == 409
     assert "set in requestbot's settings (WEBHOOK_URL)" in refused.json()["message"]
     assert tested.status_code == 204
     assert len(ha.events) == 1
