@@ -17,68 +17,53 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.cards import as_it_stands
+from adapters.digest_job import DigestJob
 from adapters.discord import render
 from adapters.discord.cards import DECISION_BUTTONS
 from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import frozen
-from adapters.text import card_outcome, count, kind_word, seasons_text, when
+from adapters.text import card_outcome, kind_word, seasons_text, when
 from core import chat
 from core.decisions import Decision
 from core.digest import (
     Entry,
     Posted,
-    digest_posted,
     is_digest,
-    job_name,
-    next_digest,
     posted_digest,
 )
 from core.domain import ChatPost, RequestStatus
-from core.jobs import Job, JobState, Scheduler
 from core.services import Services
 
 if TYPE_CHECKING:
     from adapters.discord.notifier import DiscordNotifier
 
-JOB = job_name(PLATFORM)
 LISTED = 5  # Discord's five action rows: one request each
 TITLE = 80  # characters of a title, a requester's name or a reason shown in a digest
 NAME = 40
 REASON = 100
 
 
-class DiscordDigest:
-    """The digest job of the admin channel, on a scheduler of its own: run() until
-    cancelled (first run at start-up only if one is due), run_now() to post at once."""
+class DiscordDigest(DigestJob):
+    """The digest job of the admin chat (see adapters/digest_job.py)."""
 
     def __init__(self, services: Services, config: DiscordConfig, notifier: DiscordNotifier):
-        assert config.admin_channel_id is not None
-        assert config.admin_digest_minutes > 0
-        self._services = services
-        self._channel_id = config.admin_channel_id
-        self._notifier = notifier
-        job = Job(JOB, config.admin_digest_minutes * 60.0, self.post, catch_up=True)
-        self._scheduler = Scheduler(services, [job], start_delay=config.digest_start_delay)
+        chat_id = config.admin_channel_id
+        assert chat_id is not None
 
-    async def run(self) -> None:
-        await self._scheduler.run()
+        async def post(posted: Posted) -> str:
+            message_id = await notifier.post_digest(chat_id, layout(posted))
+            return str(message_id)
 
-    async def run_now(self) -> JobState:
-        """Post the digest now (after a run in progress) and return how the run went."""
-        return await self._scheduler.run_now(JOB)
-
-    async def post(self) -> str:
-        """One turn: post what became pending since the last digest, if anything did."""
-        channel_id = str(self._channel_id)
-        digest = await next_digest(self._services, PLATFORM, channel_id, LISTED)
-        if digest is None:
-            return "nothing new is pending"
-        entries = tuple(Entry(r.id, r.media.label, r) for r in digest.requests)
-        shown = layout(Posted(entries, digest.more, digest.at))
-        message_id = await self._notifier.post_digest(self._channel_id, shown)
-        await digest_posted(self._services, PLATFORM, channel_id, str(message_id), digest)
-        return f"posted a digest of {count(len(entries) + digest.more, 'pending request')}"
+        super().__init__(
+            services,
+            PLATFORM,
+            chat_id,
+            minutes=config.admin_digest_minutes,
+            listed=LISTED,
+            start_delay=config.digest_start_delay,
+            post=post,
+        )
 
 
 async def layout_now(services: Services, post: ChatPost) -> dict[str, Any] | None:

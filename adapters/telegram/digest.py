@@ -16,56 +16,45 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from adapters.cards import as_it_stands
+from adapters.digest_job import DigestJob
 from adapters.telegram import callbacks, render
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.messages import PLATFORM, keyboard
-from adapters.text import card_outcome, count, seasons_text, when
-from core.digest import Entry, Posted, digest_posted, job_name, next_digest, posted_digest
+from adapters.text import card_outcome, seasons_text, when
+from core.digest import Entry, Posted, posted_digest
 from core.domain import ChatPost, RequestStatus
-from core.jobs import Job, JobState, Scheduler
 from core.services import Services
 
 if TYPE_CHECKING:
     from adapters.telegram.notifier import TelegramNotifier
 
-JOB = job_name(PLATFORM)
 LISTED = 10  # requests with buttons in one digest: the rest are counted (a message is 4096)
 TITLE = 60  # characters of a title, a requester's name or a reason shown in a digest
 NAME = 32
 REASON = 80
 
 
-class TelegramDigest:
-    """The digest job of the admin chat, on a scheduler of its own: run() until cancelled
-    (first run at start-up only if one is due), run_now() to post at once."""
+class TelegramDigest(DigestJob):
+    """The digest job of the admin chat (see adapters/digest_job.py)."""
 
     def __init__(self, services: Services, config: TelegramConfig, notifier: TelegramNotifier):
-        assert config.admin_chat_id is not None
-        assert config.admin_digest_minutes > 0
-        self._services = services
-        self._chat_id = config.admin_chat_id
-        self._notifier = notifier
-        job = Job(JOB, config.admin_digest_minutes * 60.0, self.post, catch_up=True)
-        self._scheduler = Scheduler(services, [job], start_delay=config.digest_start_delay)
+        chat_id = config.admin_chat_id
+        assert chat_id is not None
 
-    async def run(self) -> None:
-        await self._scheduler.run()
+        async def post(posted: Posted) -> str:
+            text, markup = layout(posted)
+            message = await notifier.post_digest(chat_id, text, markup)
+            return str(message.message_id)
 
-    async def run_now(self) -> JobState:
-        """Post the digest now (after a run in progress) and return how the run went."""
-        return await self._scheduler.run_now(JOB)
-
-    async def post(self) -> str:
-        """One turn: post what became pending since the last digest, if anything did."""
-        chat_id = str(self._chat_id)
-        digest = await next_digest(self._services, PLATFORM, chat_id, LISTED)
-        if digest is None:
-            return "nothing new is pending"
-        entries = tuple(Entry(r.id, r.media.label, r) for r in digest.requests)
-        text, markup = layout(Posted(entries, digest.more, digest.at))
-        message = await self._notifier.post_digest(self._chat_id, text, markup)
-        await digest_posted(self._services, PLATFORM, chat_id, str(message.message_id), digest)
-        return f"posted a digest of {count(len(entries) + digest.more, 'pending request')}"
+        super().__init__(
+            services,
+            PLATFORM,
+            chat_id,
+            minutes=config.admin_digest_minutes,
+            listed=LISTED,
+            start_delay=config.digest_start_delay,
+            post=post,
+        )
 
 
 async def layout_now(
