@@ -15,6 +15,7 @@ from core.agents import (
     AgentNotifier,
     Agents,
     AgentSpec,
+    Messages,
     Pause,
     agent_name,
     fixed,
@@ -44,8 +45,10 @@ def apprise_agents(
     uow: UnitOfWorkFactory,
     clock: Clock,
     first_pause: float = FIRST_PAUSE,
+    messages: Messages | None = None,
 ) -> list[AgentNotifier]:
-    """An AgentNotifier per agent set in the settings (Apprise is loaded only if any)."""
+    """An AgentNotifier per agent set in the settings (Apprise is loaded only if any),
+    sharing ``messages``."""
     if not settings:
         return []
     from adapters.notify.apprise import AppriseTransport
@@ -58,6 +61,7 @@ def apprise_agents(
             uow,
             clock,
             Pause(first_pause),
+            messages,
         )
         for agent in settings
     ]
@@ -87,7 +91,8 @@ def build_agents(
 ) -> Agents:
     """Every agent the settings call for; one that failed is left alone for ``first_pause``
     seconds (the outbox's first retry delay), doubling."""
-    return Agents(apprise_agents(settings.agents, uow, clock, first_pause))
+    messages = Messages(uow)
+    return Agents(apprise_agents(settings.agents, uow, clock, first_pause, messages), messages)
 
 
 def stored_or_set_webhook(

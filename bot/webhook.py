@@ -41,6 +41,7 @@ def webhook_agent(app: App, transport: WebhookTransport | None = None) -> AgentN
         services.uow,
         services.clock,
         Pause(app.dispatcher.policy.base_delay),
+        services.agents.messages,
     )
 
 

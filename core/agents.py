@@ -11,9 +11,11 @@ held (logged as such) and a job sends what was held every few minutes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -111,6 +113,36 @@ class Pause:
         self._failures, self._until, self.reason = 0, 0.0, ""
 
 
+class Messages:
+    """The agents' message of each recent event, read once for all of them (they publish
+    one event side by side, each in its lane: the first to ask reads, the rest wait for
+    that read). A read that failed is forgotten, so the retry reads again."""
+
+    def __init__(self, uow: UnitOfWorkFactory, keep: int = 1024) -> None:
+        self._uow = uow
+        self._keep = keep
+        self._found: OrderedDict[int, asyncio.Future[AgentMessage]] = OrderedDict()
+
+    async def of(self, event: Event) -> AgentMessage:
+        found = self._found.get(event.id)
+        if found is None:
+            found = asyncio.ensure_future(self._read(event))
+            self._found[event.id] = found
+            while len(self._found) > self._keep:
+                self._found.popitem(last=False)
+        try:
+            # Shielded: an agent's send cut short must not cancel the others' read.
+            return await asyncio.shield(found)
+        except Exception:
+            if self._found.get(event.id) is found:
+                del self._found[event.id]
+            raise
+
+    async def _read(self, event: Event) -> AgentMessage:
+        async with self._uow(write=False) as uow:
+            return await message_for(uow, event)
+
+
 class AgentNotifier:
     """core.ports.Notifier and Broadcaster for one agent: it reaches no user by themselves,
     and publishes every event its spec carries (or holds it for the digest)."""
@@ -123,6 +155,7 @@ class AgentNotifier:
         uow: UnitOfWorkFactory,
         clock: Clock,
         pause: Pause | None = None,
+        messages: Messages | None = None,
     ) -> None:
         self.name = name
         self._spec = spec
@@ -130,6 +163,7 @@ class AgentNotifier:
         self._uow = uow
         self._clock = clock
         self._pause = pause or Pause()
+        self._messages = messages or Messages(uow)
 
     async def spec(self) -> AgentSpec | None:
         """The agent as it is set up now (None: switched off)."""
@@ -148,9 +182,7 @@ class AgentNotifier:
             return False
         if spec.digest_minutes > 0:
             raise DeliveryHeld("held for the digest")
-        async with self._uow(write=False) as uow:
-            message = await message_for(uow, event)
-        await self.deliver(spec, message)
+        await self.deliver(spec, await self._messages.of(event))
         return True
 
     async def deliver(self, spec: AgentSpec, message: AgentMessage) -> None:
@@ -226,7 +258,11 @@ class TestOutcome:
 class Agents:
     """The agents this process runs (for notify-test, and for the digest jobs)."""
 
-    def __init__(self, agents: Sequence[AgentNotifier] = ()) -> None:
+    def __init__(
+        self, agents: Sequence[AgentNotifier] = (), messages: Messages | None = None
+    ) -> None:
+        # Shared by the agents built for this process (an agent added later may take it).
+        self.messages = messages
         self._agents: dict[str, AgentNotifier] = {}
         for agent in agents:
             self.add(agent)

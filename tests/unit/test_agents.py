@@ -3,17 +3,21 @@ digest's message, their settings and the secrets in their URLs."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from adapters.notify.urls import redact, secrets_of
 from bot.agent_settings import agent_settings
 from bot.settings import unknown_names
 from core.agent_messages import AgentMessage, Person, check_message, event_line, truncated
-from core.agents import AgentSpec, Pause, digest_message, render
+from core.agents import AgentSpec, Messages, Pause, digest_message, render
 from core.errors import DeliveryFailed
-from core.events import EventKind
+from core.events import Event, EventKind
 from core.media import MediaType
 from core.notification_types import NotificationType
+from tests.core_fixtures import World, payload_for
+from tests.fakes import InMemoryUnitOfWork
 
 
 def test_render_fills_placeholders_and_blanks_unknown_ones() -> None:
@@ -136,3 +140,39 @@ def test_the_secrets_of_an_agent_url_are_hidden_and_its_host_kept() -> None:
     assert "chatchat" not in hidden
     assert "api.telegram.org" in hidden
     assert "mm.example.org" in redact("mm.example.org", secrets_of("mmost://mm.example.org/tok3n"))
+
+
+class CountingUow:
+    """The in-memory unit of work factory, counting the units opened (the reads)."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self.opened = 0
+        self.fail = False
+
+    def __call__(self, *, write: bool = True) -> InMemoryUnitOfWork:
+        self.opened += 1
+        if self.fail:
+            raise OSError("database gone")
+        return self._world.uow(write=write)
+
+
+async def test_agents_publishing_one_event_side_by_side_read_it_once() -> None:
+    world = World()
+    alice = world.user("Alice")
+    event = Event(1, EventKind.PENDING, payload_for(alice), world.clock.now())
+    counting = CountingUow(world)
+    messages = Messages(counting)  # type: ignore[arg-type]
+
+    first, second, third = await asyncio.gather(*(messages.of(event) for _ in range(3)))
+    assert first == second == third
+    assert first.title == "New Movie Request: Alien (1979)"
+    assert counting.opened == 1
+
+    other = Event(2, EventKind.DECLINED, payload_for(alice), world.clock.now())
+    counting.fail = True
+    with pytest.raises(OSError, match="database gone"):
+        await messages.of(other)
+    counting.fail = False
+    assert (await messages.of(other)).event == "Movie Request Declined"  # read again
+    assert counting.opened == 3
