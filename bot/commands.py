@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
 
@@ -428,6 +429,7 @@ async def check(settings: Settings) -> int:
     path = sqlite_file(settings.general.database_url)
     await api_line(settings, path is None or path.exists())
     print(agents_line(settings))
+    print(webhook_line(settings))
     await _print_jobs(settings)
     refusal = _refusal(settings)
     if refusal is not None:
@@ -448,6 +450,22 @@ def agents_line(settings: Settings) -> str:
         pace = f"; a digest every {agent.digest_minutes} min" if agent.digest_minutes else ""
         described.append(f"{agent.name} ({events}{pace})")
     return f"Notification agents: {'; '.join(described)} (`requestbot notify-test` tries them)"
+
+
+def webhook_line(settings: Settings) -> str:
+    """``Webhook: ...``: set in the settings (to which server), or left to the API."""
+    hook = settings.webhook
+    if hook.url is None:
+        left = (
+            "clients such as Home Assistant set it through the API"
+            if settings.api.enabled
+            else "set WEBHOOK_URL, or enable the API for Home Assistant to set it"
+        )
+        return f"Webhook: not in the settings ({left})"
+    parts = urlsplit(hook.url)
+    server = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no path: it holds ids
+    events = ", ".join(type_names(hook.events)) or "no events"
+    return f"Webhook: set in the settings, to {server} ({events})"
 
 
 async def _database_line(url: str) -> bool:

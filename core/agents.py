@@ -33,6 +33,7 @@ DEFAULT_TITLE = "{{event}}: {{subject}}"
 DEFAULT_BODY = "{{message}}\n\n{{extra_text}}"
 # The recipient id of an agent's rows in the delivery log (no user has id 0).
 AGENT_RECIPIENT = 0
+DIGEST_LINES = 50  # events listed in one digest message
 FIRST_PAUSE = 5.0  # seconds an agent is left alone after a failure, doubling to
 MAX_PAUSE = 300.0
 _LOOSE_ENDS = re.compile(r"^[\s:|–-]+|[\s:|–-]+$")
@@ -206,11 +207,14 @@ class AgentNotifier:
 
 
 def digest_message(name: str, messages: Sequence[AgentMessage]) -> AgentMessage:
-    """One message telling of several events, one line each, oldest first."""
+    """One message telling of several events, one line each, oldest first (the first
+    DIGEST_LINES of them: services cut long messages, and nobody reads a thousand lines)."""
     lines = [
         f"• {m.title}" + (f" ({m.requested_by.username})" if m.requested_by else "")
-        for m in messages
+        for m in messages[:DIGEST_LINES]
     ]
+    if len(messages) > DIGEST_LINES:
+        lines.append(f"…and {len(messages) - DIGEST_LINES} more")
     kinds = NotificationType.NONE
     for m in messages:
         kinds |= m.type

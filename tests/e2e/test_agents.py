@@ -292,5 +292,7 @@ async def test_notify_test_on_the_command_line_says_what_went_out(
     out, err = await asyncio.wait_for(process.communicate(), 60)
     every = "pending, approved, auto-approved, declined, failed, available"
     line = f"Notification agents: mmost1 ({every}); dead ({every})"
-    assert f"{line} (`requestbot notify-test` tries them)" in out.decode().splitlines()
+    lines = out.decode().splitlines()
+    assert f"{line} (`requestbot notify-test` tries them)" in lines
+    assert f"Webhook: set in the settings, to http://127.0.0.1:{hooks.port} ({every})" in lines
     assert len(hooks.bodies()) == 2  # check sends nothing

@@ -95,6 +95,15 @@ def test_a_digest_has_a_line_per_event() -> None:
     assert digest.type == NotificationType.MEDIA_PENDING | NotificationType.MEDIA_AVAILABLE
 
 
+def test_a_long_digest_lists_the_first_fifty_and_counts_the_rest() -> None:
+    many = [AgentMessage(NotificationType.MEDIA_PENDING, f"Title {n}") for n in range(60)]
+    lines = digest_message("team", many).message.splitlines()
+    assert len(lines) == 51
+    assert lines[49] == "• Title 49"
+    assert lines[50] == "…and 10 more"
+    assert digest_message("team", many).subject == "60 updates"
+
+
 def test_agent_settings_are_read_with_defaults_and_every_problem_listed() -> None:
     agents, problems = agent_settings(
         {"NOTIFY_1_URL": "ntfy://ntfy.example.org/media", "NOTIFY_1_BODY": "a\\nb"},
