@@ -4,11 +4,36 @@ what core.digest says the next digest holds, laid out and sent by the chat's ``p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
-from adapters.text import count
+from adapters.cards import as_it_stands
+from adapters.text import card_outcome, count, seasons_text, when
 from core.digest import Entry, Posted, digest_posted, job_name, next_digest
+from core.domain import MediaRequest
 from core.jobs import Job, JobState, Scheduler
 from core.services import Services
+
+
+def details(request: MediaRequest, at: datetime, name: Callable[[str], str]) -> list[str]:
+    """What a digest's line says of a request after its title: seasons, 4K, who asked
+    (``name`` shortens and escapes it as the chat needs), how long before the digest."""
+    parts = []
+    if request.seasons:
+        parts.append(seasons_text(request.season_numbers, ranges=True))
+    if request.is_4k:
+        parts.append("4K")
+    parts.append(f"by {name(request.requested_by.display_name)}")
+    parts.append(when(request.created_at, at))
+    return parts
+
+
+def outcome(entry: Entry, esc: Callable[[str], str], shorten: Callable[[str], str]) -> str:
+    """What became of a listed request that no longer awaits a decision."""
+    if entry.request is None:
+        return "↩️ Withdrawn"
+    payload, kind = as_it_stands(entry.request)
+    return card_outcome(kind, payload, esc=esc, shorten=shorten)
+
 
 # Lay out and post one digest in the chat; returns the id of the message posted.
 PostDigest = Callable[[Posted], Awaitable[str]]

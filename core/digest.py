@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.domain import ChatPost, MediaRequest
+from core.domain import ChatPost, MediaRequest, RequestStatus
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
@@ -59,6 +59,11 @@ class Entry:
     label: str
     request: MediaRequest | None
 
+    @property
+    def pending(self) -> bool:
+        """Still awaiting a decision (it keeps its buttons)."""
+        return self.request is not None and self.request.status is RequestStatus.PENDING
+
 
 @dataclass(frozen=True, slots=True)
 class Posted:
@@ -67,6 +72,11 @@ class Posted:
     entries: tuple[Entry, ...]
     more: int
     at: datetime
+
+    @property
+    def waiting(self) -> int:
+        """How many of its requests still await a decision (those not listed included)."""
+        return sum(entry.pending for entry in self.entries) + self.more
 
 
 def is_digest(post: ChatPost) -> bool:

@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.cards import as_it_stands
-from adapters.digest_job import DigestJob
+from adapters.digest_job import DigestJob, details, outcome
 from adapters.discord import render
 from adapters.discord.cards import DECISION_BUTTONS
 from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.discord.controls import Control, button
 from adapters.discord.replies import frozen
-from adapters.text import card_outcome, kind_word, seasons_text, when
+from adapters.text import kind_word
 from core import chat
 from core.decisions import Decision
 from core.digest import (
@@ -32,7 +31,7 @@ from core.digest import (
     is_digest,
     posted_digest,
 )
-from core.domain import ChatPost, RequestStatus
+from core.domain import ChatPost
 from core.services import Services
 
 if TYPE_CHECKING:
@@ -81,15 +80,15 @@ async def is_digest_message(services: Services, request_id: int, message_id: int
 def layout(posted: Posted) -> dict[str, Any]:
     """The digest's embed and buttons: a numbered line per request (what, by whom, how long
     before the digest), who decided the decided ones, and Approve / Decline for the rest."""
-    waiting = sum(1 for e in posted.entries if _pending(e)) + posted.more
+    waiting = posted.waiting
     lines: list[str] = []
     buttons: list[Control] = []
     for number, entry in enumerate(posted.entries, 1):
         lines.append(_line(number, entry, posted))
-        if _pending(entry):
+        if entry.pending:
             buttons += _buttons(number, entry.request_id, row=len(buttons) // 2)
         else:
-            lines.append("\u2003" + _outcome(entry))
+            lines.append("\u2003" + outcome(entry, render.esc, _reason))
     if posted.more:
         lines.append(f"…and {posted.more} more: /pending")
     embed = discord.Embed(
@@ -110,28 +109,14 @@ def _buttons(number: int, request_id: int, *, row: int) -> list[Control]:
     return shown
 
 
-def _pending(entry: Entry) -> bool:
-    return entry.request is not None and entry.request.status is RequestStatus.PENDING
-
-
 def _line(number: int, entry: Entry, posted: Posted) -> str:
     request = entry.request
     if request is None:
         return f"**{number}.** {render.shown(entry.label, TITLE)}"
     parts = [f"**{render.shown(request.media.label, TITLE)}**", kind_word(request.media_type)]
-    if request.seasons:
-        parts.append(seasons_text(request.season_numbers, ranges=True))
-    if request.is_4k:
-        parts.append("4K")
-    parts.append(f"by {render.shown(request.requested_by.display_name, NAME)}")
-    parts.append(when(request.created_at, posted.at))
+    parts += details(request, posted.at, lambda name: render.shown(name, NAME))
     return f"**{number}.** " + " · ".join(parts)
 
 
-def _outcome(entry: Entry) -> str:
-    if entry.request is None:
-        return "↩️ Withdrawn"
-    payload, kind = as_it_stands(entry.request)
-    return card_outcome(
-        kind, payload, esc=render.esc, shorten=lambda text: render.cut(text, REASON)
-    )
+def _reason(text: str) -> str:
+    return render.cut(text, REASON)

@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from adapters.cards import as_it_stands
-from adapters.digest_job import DigestJob
+from adapters.digest_job import DigestJob, details, outcome
 from adapters.telegram import callbacks, render
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.messages import PLATFORM, keyboard
-from adapters.text import card_outcome, seasons_text, when
 from core.digest import Entry, Posted, posted_digest
-from core.domain import ChatPost, RequestStatus
+from core.domain import ChatPost
 from core.services import Services
 
 if TYPE_CHECKING:
@@ -68,12 +66,11 @@ async def layout_now(
 def layout(posted: Posted) -> tuple[str, InlineKeyboardMarkup | None]:
     """The digest's text and buttons: a numbered line per request (what, by whom, how long
     before the digest), who decided the decided ones, and Approve / Decline for the rest."""
-    waiting = sum(1 for e in posted.entries if _pending(e)) + posted.more
-    lines = [f"<b>📋 Requests awaiting approval: {waiting}</b>"]
+    lines = [f"<b>📋 Requests awaiting approval: {posted.waiting}</b>"]
     rows: list[list[tuple[str, str]]] = []
     for number, entry in enumerate(posted.entries, 1):
         lines.append(_line(number, entry, posted))
-        if _pending(entry):
+        if entry.pending:
             rows.append(
                 [
                     (f"✅ Approve {number}", callbacks.approve(entry.request_id)),
@@ -81,14 +78,10 @@ def layout(posted: Posted) -> tuple[str, InlineKeyboardMarkup | None]:
                 ]
             )
         else:
-            lines.append("    " + _outcome(entry))
+            lines.append("    " + outcome(entry, render.esc, _reason))
     if posted.more:
         lines.append(f"…and {posted.more} more: /pending")
     return "\n".join(lines), keyboard(*rows)
-
-
-def _pending(entry: Entry) -> bool:
-    return entry.request is not None and entry.request.status is RequestStatus.PENDING
 
 
 def _line(number: int, entry: Entry, posted: Posted) -> str:
@@ -97,19 +90,9 @@ def _line(number: int, entry: Entry, posted: Posted) -> str:
         return f"{number}. <b>{render.esc(render.shorten(entry.label, TITLE))}</b>"
     media = request.media
     parts = [render.title_line(render.shorten(media.title, TITLE), media.year, media.media_type)]
-    if request.seasons:
-        parts.append(seasons_text(request.season_numbers, ranges=True))
-    if request.is_4k:
-        parts.append("4K")
-    parts.append(f"by {render.esc(render.shorten(request.requested_by.display_name, NAME))}")
-    parts.append(when(request.created_at, posted.at))
+    parts += details(request, posted.at, lambda name: render.esc(render.shorten(name, NAME)))
     return f"{number}. " + " · ".join(parts)
 
 
-def _outcome(entry: Entry) -> str:
-    if entry.request is None:
-        return "↩️ Withdrawn"
-    payload, kind = as_it_stands(entry.request)
-    return card_outcome(
-        kind, payload, esc=render.esc, shorten=lambda text: render.shorten(text, REASON)
-    )
+def _reason(text: str) -> str:
+    return render.shorten(text, REASON)
