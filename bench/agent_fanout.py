@@ -24,9 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fakes live with the tests
 
-from bench.notify_fanout import payload  # noqa: E402
+from bench.notify_fanout import available_burst  # noqa: E402
 from bot.agent_settings import agent_settings  # noqa: E402
-from core.events import EventKind  # noqa: E402
 from tests.fake_agents import FakeHooks  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
@@ -59,20 +58,7 @@ async def burst(events: int, with_agents: bool) -> tuple[float, float | None]:
                 agents=tuple(found) if with_agents else (),
             )
             await world.start()
-            people = list(range(20_001, 20_001 + events))
-            ids = []
-            for n, person in enumerate(people):
-                tg.add_user(person, f"Viewer {n}")
-                ids.append(await world.user_id(person, f"Viewer {n}"))
-            services = world.services
-            async with services.uow() as uow:
-                for n, user_id in enumerate(ids):
-                    await uow.events.add(
-                        EventKind.AVAILABLE, payload(n, user_id), services.clock.now()
-                    )
-                await uow.commit()
-            start = time.monotonic()
-            services.events_written()
+            people, start = await available_burst(world, events)
             await tg.wait_for(lambda: all(tg.messages(p) for p in people), timeout=events)
             chats = time.monotonic() - start
             agent = None

@@ -94,24 +94,30 @@ def payload(n: int, user_id: int) -> EventPayload:
     )
 
 
+async def available_burst(world: TelegramWorld, chats: int) -> tuple[list[int], float]:
+    """Write an "available" event for each of ``chats`` new people in one transaction and
+    wake the dispatcher; their Telegram ids, and when the dispatcher was woken."""
+    people = list(range(20_001, 20_001 + chats))
+    ids = []
+    for n, person in enumerate(people):
+        world.tg.add_user(person, f"Viewer {n}")
+        ids.append(await world.user_id(person, f"Viewer {n}"))
+    services = world.services
+    async with services.uow() as uow:
+        for n, user_id in enumerate(ids):
+            await uow.events.add(EventKind.AVAILABLE, payload(n, user_id), services.clock.now())
+        await uow.commit()
+    start = time.monotonic()
+    services.events_written()
+    return people, start
+
+
 async def fan_out(chats: int) -> None:
     async with FakeTelegram() as tg, FakeTmdb() as tmdb:
         with tempfile.TemporaryDirectory() as folder:
             world = TelegramWorld(tg, tmdb, Path(folder), admin_chat=None, flood_scale=1.0)
             await world.start()
-            people = list(range(20_001, 20_001 + chats))
-            ids = []
-            for n, person in enumerate(people):
-                tg.add_user(person, f"Viewer {n}")
-                ids.append(await world.user_id(person, f"Viewer {n}"))
-            services = world.services
-            async with services.uow() as uow:
-                for n, user_id in enumerate(ids):
-                    kind = EventKind.AVAILABLE
-                    await uow.events.add(kind, payload(n, user_id), services.clock.now())
-                await uow.commit()
-            start = time.monotonic()
-            services.events_written()
+            people, start = await available_burst(world, chats)
 
             def arrived() -> bool:
                 return all(tg.messages(p) for p in people)
