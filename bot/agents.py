@@ -41,11 +41,7 @@ def spec_of(agent: AgentSettings) -> AgentSpec:
 
 
 def apprise_agents(
-    settings: Sequence[AgentSettings],
-    uow: UnitOfWorkFactory,
-    clock: Clock,
-    first_pause: float = FIRST_PAUSE,
-    messages: Messages | None = None,
+    settings: Sequence[AgentSettings], messages: Messages, first_pause: float = FIRST_PAUSE
 ) -> list[AgentNotifier]:
     """An AgentNotifier per agent set in the settings (Apprise is loaded only if any),
     sharing ``messages``."""
@@ -58,10 +54,8 @@ def apprise_agents(
             agent_name(agent.name),
             fixed(spec_of(agent)),
             AppriseTransport(agent.url.get_secret_value()),
-            uow,
-            clock,
-            Pause(first_pause),
             messages,
+            Pause(first_pause),
         )
         for agent in settings
     ]
@@ -87,23 +81,21 @@ async def digest_jobs(agents: Agents, uow: UnitOfWorkFactory, clock: Clock) -> l
 
 
 def build_agents(
-    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, first_pause: float = FIRST_PAUSE
+    settings: Settings, uow: UnitOfWorkFactory, first_pause: float = FIRST_PAUSE
 ) -> Agents:
     """Every agent the settings call for; one that failed is left alone for ``first_pause``
     seconds (the outbox's first retry delay), doubling."""
     messages = Messages(uow)
-    return Agents(apprise_agents(settings.agents, uow, clock, first_pause, messages), messages)
+    return Agents(apprise_agents(settings.agents, messages, first_pause), messages)
 
 
-def stored_or_set_webhook(
-    settings: Settings, uow: UnitOfWorkFactory, clock: Clock
-) -> AgentNotifier:
+def stored_or_set_webhook(settings: Settings, uow: UnitOfWorkFactory) -> AgentNotifier:
     """The webhook agent as `run` has it: set in the settings, else through the API."""
     from adapters.notify.webhook import WebhookTransport
     from bot.webhook import webhook_config
 
     source = webhook.spec_source(webhook_config(settings.webhook), uow)
-    return AgentNotifier(agent_name(webhook.NAME), source, WebhookTransport(), uow, clock)
+    return AgentNotifier(agent_name(webhook.NAME), source, WebhookTransport(), Messages(uow))
 
 
 async def notify_test(settings: Settings, name: str | None) -> int:
@@ -113,9 +105,9 @@ async def notify_test(settings: Settings, name: str | None) -> int:
     await upgrade(url)  # a webhook set through the API is kept there
     engine = create_engine(url)
     try:
-        uow, clock = SqlUnitOfWorkFactory(engine), SystemClock()
-        agents = build_agents(settings, uow, clock)
-        hook = stored_or_set_webhook(settings, uow, clock)
+        uow = SqlUnitOfWorkFactory(engine)
+        agents = build_agents(settings, uow)
+        hook = stored_or_set_webhook(settings, uow)
         if await hook.spec() is not None:
             agents.add(hook)
         try:

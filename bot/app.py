@@ -305,7 +305,7 @@ async def open_app(
         uow = SqlUnitOfWorkFactory(engine)
         clock = SystemClock()
         dispatcher = Dispatcher(uow, clock, policy=delivery)
-        agents = build_agents(settings, uow, clock, dispatcher.policy.base_delay)
+        agents = build_agents(settings, uow, dispatcher.policy.base_delay)
         for agent in agents:
             dispatcher.add_notifier(agent)
         scheduler: Scheduler | None = None

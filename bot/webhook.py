@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from adapters.notify.webhook import WebhookTransport
 from bot.settings import WebhookSettings
 from core import webhook
-from core.agents import AgentNotifier, Pause, agent_name
+from core.agents import AgentNotifier, Messages, Pause, agent_name
 from core.webhook import WebhookConfig
 
 if TYPE_CHECKING:
@@ -38,10 +38,8 @@ def webhook_agent(app: App, transport: WebhookTransport | None = None) -> AgentN
         agent_name(webhook.NAME),
         webhook.spec_source(app.webhook, services.uow),
         transport or WebhookTransport(),
-        services.uow,
-        services.clock,
+        services.agents.messages or Messages(services.uow),
         Pause(app.dispatcher.policy.base_delay),
-        services.agents.messages,
     )
 
 

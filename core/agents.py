@@ -22,7 +22,7 @@ from typing import Protocol
 
 from core.agent_messages import AgentMessage, check_message, message_for
 from core.errors import DeliveryFailed, DeliveryHeld, NotFound, OwnersOnly
-from core.events import DeliveryAttempt, DeliveryStatus, Event
+from core.events import DeliveryAttempt, DeliveryStatus, Event, Notification
 from core.identity import Identity, User
 from core.notification_types import MEDIA_TYPES, NotificationType, of_event
 from core.ports import Clock, UnitOfWorkFactory
@@ -153,18 +153,14 @@ class AgentNotifier:
         name: str,
         spec: SpecSource,
         transport: AgentTransport,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
+        messages: Messages,
         pause: Pause | None = None,
-        messages: Messages | None = None,
     ) -> None:
         self.name = name
         self._spec = spec
         self._transport = transport
-        self._uow = uow
-        self._clock = clock
+        self._messages = messages  # shared by the agents of a process
         self._pause = pause or Pause()
-        self._messages = messages or Messages(uow)
 
     async def spec(self) -> AgentSpec | None:
         """The agent as it is set up now (None: switched off)."""
@@ -173,8 +169,8 @@ class AgentNotifier:
     def reaches(self, user: User) -> bool:
         return False
 
-    async def send(self, notification: object) -> bool:
-        return False
+    async def send(self, notification: Notification) -> bool:
+        return False  # reaches nobody: everything goes through publish
 
     async def publish(self, event: Event) -> bool:
         """Send (or hold for the digest) what the event says, if the agent carries it."""
