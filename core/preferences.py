@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from core.acting import OWNER_ID  # the owner's settings are changed by the owner only
 from core.errors import InvalidInput, PermissionDenied
 from core.events import Audience, EventKind
 from core.identity import User
@@ -29,8 +30,6 @@ T = NotificationType
 # The chat channels a user chooses events for (the chat notifiers' names).
 CHANNELS = ("telegram", "discord")
 DEFAULT_TYPES: NotificationType = ALL_TYPES
-# The owner's settings are changed by the owner only (Seerr's user 1).
-OWNER_ID = 1
 
 # The events a user is told of, as /notifications lists them: what happens to their requests
 # (and to the titles they watch), then what managers hear of. A failure is one type for both.
@@ -160,15 +159,21 @@ async def toggle_private_cards(services: Services, user_id: int) -> Preferences:
     return await in_transaction(services, work)
 
 
+async def _oneself_or_manager(uow: UnitOfWork, actor_id: int, user_id: int, action: str) -> User:
+    """The actor, if they act on themselves or hold MANAGE_USERS; PermissionDenied if not."""
+    actor = await load_user(uow, actor_id)
+    if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
+        raise PermissionDenied(action, (Permission.MANAGE_USERS,))
+    return actor
+
+
 async def user_settings(
     services: Services, actor_id: int, user_id: int
 ) -> tuple[User, Preferences]:
     """A user and their choices, for the API: oneself, or anyone with MANAGE_USERS."""
 
     async def work(uow: UnitOfWork) -> tuple[User, Preferences]:
-        actor = await load_user(uow, actor_id)
-        if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("view this user's settings", (Permission.MANAGE_USERS,))
+        await _oneself_or_manager(uow, actor_id, user_id, "view this user's settings")
         user = await load_user(uow, user_id)
         return user, await uow.preferences.get(user_id)
 
@@ -184,9 +189,7 @@ async def update_user_types(
     wanted = {c: check_types(c, v) for c, v in types.items() if c in CHANNELS}
 
     async def work(uow: UnitOfWork) -> tuple[User, Preferences]:
-        actor = await load_user(uow, actor_id)
-        if actor.id != user_id and not has_any(actor.permissions, Permission.MANAGE_USERS):
-            raise PermissionDenied("modify this user's settings", (Permission.MANAGE_USERS,))
+        actor = await _oneself_or_manager(uow, actor_id, user_id, "modify this user's settings")
         user = await load_user(uow, user_id, for_update=True)
         if user.id == OWNER_ID and actor.id != OWNER_ID:
             raise PermissionDenied("modify this user's settings", (Permission.ADMIN,))
