@@ -44,7 +44,7 @@ from core.errors import CoreError, ServiceRejected, ServiceUnavailable
 from core.identity import Identity, QuotaLimits
 from core.jobs import JobState, load_job_states
 from core.notification_types import type_names
-from core.permissions import Permission
+from core.permissions import DEFAULT_USER
 from core.services import CoreConfig
 from storage import SqlUnitOfWorkFactory, create_engine, upgrade
 from storage.migrate import current_revision_of, head_revision
@@ -360,7 +360,7 @@ async def demo(settings: Settings, user: str, stdin: TextIO, stdout: TextIO) -> 
     catalogue = OfflineCatalogue()
     quota = QuotaLimits(movie_limit=5, movie_days=7, tv_limit=10, tv_days=7)
     config = CoreConfig(
-        default_permissions=Permission.REQUEST,
+        default_permissions=DEFAULT_USER,
         owners=(Identity("console", "admin"),),
         quota_defaults=quota,
     )

@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.agent_settings import AgentSettings, agent_settings, is_agent_setting
 from core.identity import Identity, QuotaLimits
 from core.notification_types import MEDIA_TYPES, NotificationType, parse_types
-from core.permissions import Permission, parse_permissions
+from core.permissions import DEFAULT_USER, Permission, parse_permissions
 from core.webhook import DEFAULT_TEMPLATE, InvalidPayload, check, posted_form
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/requestbot.db"
@@ -89,7 +89,7 @@ class GeneralSettings(_Section):
     """Database, users and quotas."""
 
     database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
-    default_permissions: Annotated[Permission, NoDecode] = Permission.REQUEST
+    default_permissions: Annotated[Permission, NoDecode] = DEFAULT_USER
     bot_owners: Annotated[tuple[Identity, ...], NoDecode] = ()
     movie_quota_limit: QuotaLimit = None
     movie_quota_days: QuotaDays = None

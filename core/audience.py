@@ -1,9 +1,10 @@
 """Who hears of an event: the requester always, managers of new and failed requests, the
-title's watchers of its fate; and who has seen it already where they acted."""
+title's watchers of its fate, issue managers of everything that happens to an issue (its
+reporter is its "requester"); and who has seen it already where they acted."""
 
 from __future__ import annotations
 
-from core.events import Audience, Event, EventKind, Notification
+from core.events import ISSUE_EVENTS, Audience, Event, EventKind, Notification
 from core.identity import User
 from core.permissions import Permission
 from core.ports import UnitOfWork
@@ -34,8 +35,9 @@ def told_in_place(notification: Notification) -> bool:
 
 
 async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience]]:
-    """Who hears of ``event``, each once: the requester always; managers of new pending and
-    failed ones; the title's watchers of its approval (or retry), decline, failure and
+    """Who hears of ``event``, each once: the requester always (an issue's reporter);
+    managers of new pending and failed ones, issue managers of every issue event; the
+    title's watchers of its approval (or retry), decline, failure and
     availability."""
     found: list[tuple[User, Audience]] = []
     seen: set[int] = set()
@@ -46,6 +48,10 @@ async def recipients(uow: UnitOfWork, event: Event) -> list[tuple[User, Audience
             found.append((user, audience))
 
     add(await uow.users.get(event.payload.requested_by_id), Audience.REQUESTER)
+    if event.kind in ISSUE_EVENTS:
+        # Their issue cards show every change (and a new comment, or the issue, is news).
+        for manager in await uow.users.with_any_permission(Permission.MANAGE_ISSUES):
+            add(manager, Audience.MANAGER)
     if event.kind in MANAGER_EVENTS:
         for manager in await uow.users.with_any_permission(Permission.MANAGE_REQUESTS):
             add(manager, Audience.MANAGER)

@@ -202,3 +202,12 @@ async def posts_for(services: Services, request_id: int, platform: str) -> list[
         return await uow.chat_posts.for_request(request_id, platform)
 
     return await in_transaction(services, work, write=False)
+
+
+async def issue_posts(services: Services, issue_id: int, platform: str) -> list[ChatPost]:
+    """The cards of an issue on one platform, oldest first."""
+
+    async def work(uow: UnitOfWork) -> list[ChatPost]:
+        return await uow.chat_posts.for_issue(issue_id, platform)
+
+    return await in_transaction(services, work, write=False)

@@ -112,10 +112,18 @@ class DownloadOrder:
 @dataclass(frozen=True, slots=True)
 class ChatPost:
     """A message a chat adapter posted about a request (an approval card), so that it can
-    be edited when the request changes, whoever changed it and wherever."""
+    be edited when the request changes, whoever changed it and wherever. An issue's card
+    has a ``kind`` starting with ISSUE_POST, and the issue's id as ``request_id``."""
 
     platform: str
     chat_id: str
     message_id: str
     request_id: int
     kind: str = "approval"
+
+    @property
+    def is_issue(self) -> bool:
+        return self.kind.startswith(ISSUE_POST)
+
+
+ISSUE_POST = "issue"  # the start of the kind of an issue's card

@@ -193,6 +193,17 @@ class ApiKeyFixed(CoreError):
         return "the API key comes from the settings (API_KEY)"
 
 
+@dataclass(eq=False)
+class IssueRefused(CoreError):
+    """An issue that cannot be reported (the title is not on the server, the reporter has
+    enough open ones on it): ``reason`` says why, as a sentence for the user."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 class Conflict(CoreError):
     """Storage lost a race (unique key, serialization failure); the use case is retried."""
 

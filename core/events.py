@@ -1,5 +1,5 @@
-"""Domain values of events: a request's status change as the outbox holds it, and its delivery
-to each recipient."""
+"""Domain values of events: a request's status change (or what happened to an issue) as the
+outbox holds it, and its delivery to each recipient."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 
 from core.domain import RequestStatus
 from core.identity import User
+from core.issue_values import IssueFacts
 from core.media import MediaType, label
 
 
@@ -24,11 +25,38 @@ class EventKind(enum.StrEnum):
     FAILED = "failed"
     AVAILABLE = "available"
     CANCELLED = "cancelled"
+    # What happened to an issue reported on a title (the payload's ``issue`` says which).
+    ISSUE_CREATED = "issue_created"
+    ISSUE_COMMENT = "issue_comment"
+    ISSUE_RESOLVED = "issue_resolved"
+    ISSUE_REOPENED = "issue_reopened"
+    ISSUE_DELETED = "issue_deleted"  # no agent hears of it; the chats' cards show it
+
+    @property
+    def is_issue(self) -> bool:
+        return self in ISSUE_EVENTS
+
+
+ISSUE_EVENTS = frozenset(
+    {
+        EventKind.ISSUE_CREATED,
+        EventKind.ISSUE_COMMENT,
+        EventKind.ISSUE_RESOLVED,
+        EventKind.ISSUE_REOPENED,
+        EventKind.ISSUE_DELETED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class EventPayload:
-    """A snapshot of the request at the time of the change, so delivery needs no lookups."""
+    """A snapshot of the request at the time of the change, so delivery needs no lookups.
+
+    An issue's event has the title's fields, ``issue`` (the issue as it was), the reporter
+    as ``requested_by_*`` (they hear of it as a requester of their request) and whoever
+    acted as ``actor_*``; it belongs to no request: ``request_id`` is 0 and ``status``
+    means nothing.
+    """
 
     request_id: int
     media_type: MediaType
@@ -48,6 +76,7 @@ class EventPayload:
     # Users who asked to hear about this title ("Notify me"), as they were when the change
     # was recorded: the subscription may be gone by the time the event is delivered.
     watcher_ids: tuple[int, ...] = ()
+    issue: IssueFacts | None = None
 
     @property
     def label(self) -> str:

@@ -29,8 +29,8 @@ class NotificationType(enum.IntFlag):
 
 T = NotificationType
 
-# What each request event is, for Seerr (a retry is approved again; a cancelled request is
-# deleted there, which notifies nobody).
+# What each event is, for Seerr (a retry is approved again; a cancelled request and a
+# deleted issue are deleted there, which notifies nobody).
 EVENT_TYPES: dict[EventKind, NotificationType] = {
     EventKind.PENDING: T.MEDIA_PENDING,
     EventKind.AUTO_APPROVED: T.MEDIA_AUTO_APPROVED,
@@ -39,6 +39,10 @@ EVENT_TYPES: dict[EventKind, NotificationType] = {
     EventKind.DECLINED: T.MEDIA_DECLINED,
     EventKind.FAILED: T.MEDIA_FAILED,
     EventKind.AVAILABLE: T.MEDIA_AVAILABLE,
+    EventKind.ISSUE_CREATED: T.ISSUE_CREATED,
+    EventKind.ISSUE_COMMENT: T.ISSUE_COMMENT,
+    EventKind.ISSUE_RESOLVED: T.ISSUE_RESOLVED,
+    EventKind.ISSUE_REOPENED: T.ISSUE_REOPENED,
 }
 
 # The names admins write in the settings (Seerr's, as its settings pages say them).

@@ -60,10 +60,18 @@ def reassigned(payload: EventPayload, source_id: int, target_id: int) -> EventPa
     def swap(user_id: int) -> int:
         return target_id if user_id == source_id else user_id
 
-    actor = payload.actor_id
+    actor, issue = payload.actor_id, payload.issue
+    if issue is not None:
+        commenter = issue.commented_by_id
+        issue = replace(
+            issue,
+            reported_by_id=swap(issue.reported_by_id),
+            commented_by_id=None if commenter is None else swap(commenter),
+        )
     return replace(
         payload,
         requested_by_id=swap(payload.requested_by_id),
         actor_id=None if actor is None else swap(actor),
         watcher_ids=tuple(dict.fromkeys(swap(w) for w in payload.watcher_ids)),
+        issue=issue,
     )

@@ -41,10 +41,13 @@ class Permission(enum.IntFlag):
 
 ALL_PERMISSIONS = sum(Permission)
 
+# What Seerr gives a new user: requesting, and reporting and seeing problems with titles.
+DEFAULT_USER = Permission.REQUEST | Permission.CREATE_ISSUES | Permission.VIEW_ISSUES
+
 ROLES: dict[str, Permission] = {
     "admin": Permission.ADMIN,
     "moderator": Permission.MANAGE_REQUESTS | Permission.REQUEST | Permission.AUTO_APPROVE,
-    "user": Permission.REQUEST,
+    "user": DEFAULT_USER,
     "guest": Permission.NONE,
 }
 

@@ -17,6 +17,7 @@ from typing import Protocol, Self, TypeVar, runtime_checkable
 from core.domain import DownloadOrder
 from core.events import Event, Notification
 from core.identity import ServerAccount, User
+from core.issue_values import IssueRepository
 from core.listing_repositories import ListingRepository
 from core.media import DownloadProgress, LibraryItem, MediaDetails, MediaKey, MediaType, SearchPage
 from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
@@ -165,6 +166,7 @@ class UnitOfWork(Protocol):
     accounts: AccountRepository
     listings: ListingRepository
     preferences: PreferenceRepository
+    issues: IssueRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from core.agents import Agents
 from core.errors import Conflict
 from core.identity import Identity, QuotaLimits
-from core.permissions import Permission
+from core.permissions import DEFAULT_USER, Permission
 from core.ports import Catalogue, Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ CONFLICT_RETRIES = 5
 class CoreConfig:
     """Plain values the core needs; the composition root fills them from settings."""
 
-    default_permissions: Permission = Permission.REQUEST
+    default_permissions: Permission = DEFAULT_USER
     # In the order the settings list them: the first is the admin account, user 1.
     owners: tuple[Identity, ...] = ()
     quota_defaults: QuotaLimits = field(default_factory=QuotaLimits)

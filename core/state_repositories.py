@@ -91,3 +91,7 @@ class ChatPostRepository(Protocol):
     async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
         """The posts about a request on one platform, oldest first."""
         ...
+
+    async def for_issue(self, issue_id: int, platform: str) -> list[ChatPost]:
+        """The cards of an issue on one platform, oldest first."""
+        ...

@@ -36,6 +36,15 @@ from core.events import (
     Notification,
 )
 from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.issue_values import (
+    Issue,
+    IssueComment,
+    IssueCounts,
+    IssueRepository,
+    IssueSort,
+    IssueStatus,
+    IssueType,
+)
 from core.listing_repositories import (
     MEDIA_FILTER_STATUSES,
     REQUEST_FILTER_STATUSES,
@@ -290,6 +299,30 @@ class _RequestRow:
     download_ref: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _IssueRow:
+    id: int
+    media_id: int
+    issue_type: IssueType
+    status: IssueStatus
+    problem_season: int
+    problem_episode: int
+    created_by_id: int
+    created_at: datetime
+    updated_at: datetime
+    modified_by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _CommentRow:
+    id: int
+    issue_id: int
+    user_id: int
+    message: str
+    created_at: datetime
+    updated_at: datetime
+
+
 @dataclass(slots=True)
 class _Tables:
     """Every table. Rows are immutable and replaced, never changed, so copying the
@@ -309,6 +342,8 @@ class _Tables:
     chat_posts: list[ChatPost] = field(default_factory=list)
     own_permissions: dict[int, Permission] = field(default_factory=dict)  # apart from roles
     preferences: dict[int, Preferences] = field(default_factory=dict)  # those who chose
+    issues: dict[int, _IssueRow] = field(default_factory=dict)
+    issue_comments: dict[int, _CommentRow] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
@@ -481,6 +516,10 @@ class InMemoryDatabase:
     def watchers(self, media_id: int) -> tuple[int, ...]:
         return self._tables.watchers.get(media_id, ())
 
+    def issues(self) -> list[Issue]:
+        tables = self._tables
+        return [_issue(tables, row) for row in tables.issues.values()]
+
     def chat_posts(self) -> list[ChatPost]:
         return list(self._tables.chat_posts)
 
@@ -505,6 +544,7 @@ class InMemoryUnitOfWork:
         self.accounts: AccountRepository = FakeAccountRepository(self)
         self.listings: ListingRepository = FakeListingRepository(self)
         self.preferences: PreferenceRepository = FakePreferenceRepository(self)
+        self.issues: IssueRepository = FakeIssueRepository(self)
 
     @property
     def tables(self) -> _Tables:
@@ -734,6 +774,19 @@ class FakeUserRepository(_Repository):
             if event.delivered_at is None:
                 moved = reassigned(event.payload, source_id, target_id)
                 tables.events[event_id] = replace(event, payload=moved)
+        for issue_id, issue in tables.issues.items():
+            tables.issues[issue_id] = replace(
+                issue,
+                created_by_id=target_id
+                if issue.created_by_id == source_id
+                else issue.created_by_id,
+                modified_by_id=target_id
+                if issue.modified_by_id == source_id
+                else issue.modified_by_id,
+            )
+        for comment_id, comment in tables.issue_comments.items():
+            if comment.user_id == source_id:
+                tables.issue_comments[comment_id] = replace(comment, user_id=target_id)
         theirs = tables.preferences.pop(source_id, None)
         if theirs is not None:
             mine = tables.preferences.get(target_id, Preferences(target_id))
@@ -1237,6 +1290,159 @@ class FakePreferenceRepository(_Repository):
         tables.preferences[user_id] = replace(current, private_cards=on)
 
 
+class FakeIssueRepository(_Repository):
+    """As storage's issues and issue_comments tables (users and media joined as they are)."""
+
+    async def add(
+        self,
+        *,
+        media: Media,
+        issue_type: IssueType,
+        problem_season: int,
+        problem_episode: int,
+        created_by: User,
+        message: str,
+        now: datetime,
+    ) -> Issue:
+        tables = await self._write()
+        row = _IssueRow(
+            tables.next_id("issues"),
+            media.id,
+            issue_type,
+            IssueStatus.OPEN,
+            problem_season,
+            problem_episode,
+            created_by.id,
+            now,
+            now,
+        )
+        tables.issues[row.id] = row
+        comment = _CommentRow(
+            tables.next_id("issue_comments"), row.id, created_by.id, message, now, now
+        )
+        tables.issue_comments[comment.id] = comment
+        return _issue(tables, row)
+
+    async def get(self, issue_id: int, *, for_update: bool = False) -> Issue | None:
+        tables = await self._read()
+        row = tables.issues.get(issue_id)
+        return None if row is None else _issue(tables, row)
+
+    async def page(
+        self,
+        *,
+        status: IssueStatus | None = None,
+        created_by: int | None = None,
+        media_id: int | None = None,
+        offset: int = 0,
+        limit: int = 10,
+        sort: IssueSort = IssueSort.ADDED,
+    ) -> tuple[list[Issue], int]:
+        tables = await self._read()
+        rows = [
+            r
+            for r in tables.issues.values()
+            if (status is None or r.status is status)
+            and (created_by is None or r.created_by_id == created_by)
+            and (media_id is None or r.media_id == media_id)
+        ]
+        if sort is IssueSort.MODIFIED:
+            rows.sort(key=lambda r: (r.updated_at, r.id), reverse=True)
+        else:
+            rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return [_issue(tables, r) for r in rows[offset : offset + limit]], len(rows)
+
+    async def counts(self) -> IssueCounts:
+        rows = (await self._read()).issues.values()
+        types = Counter(r.issue_type for r in rows)
+        statuses = Counter(r.status for r in rows)
+        return IssueCounts(
+            total=len(rows),
+            video=types[IssueType.VIDEO],
+            audio=types[IssueType.AUDIO],
+            subtitles=types[IssueType.SUBTITLES],
+            others=types[IssueType.OTHER],
+            open=statuses[IssueStatus.OPEN],
+            closed=statuses[IssueStatus.RESOLVED],
+        )
+
+    async def open_count(self, user_id: int, media_id: int) -> int:
+        rows = (await self._read()).issues.values()
+        return sum(
+            r.created_by_id == user_id and r.media_id == media_id and r.status is IssueStatus.OPEN
+            for r in rows
+        )
+
+    async def set_status(
+        self, issue_id: int, status: IssueStatus, modified_by_id: int, now: datetime
+    ) -> Issue:
+        tables = await self._write()
+        row = replace(
+            _get(tables.issues, "issue", issue_id),
+            status=status,
+            modified_by_id=modified_by_id,
+            updated_at=now,
+        )
+        tables.issues[issue_id] = row
+        return _issue(tables, row)
+
+    async def delete(self, issue_id: int) -> None:
+        tables = await self._write()
+        tables.issues.pop(issue_id, None)
+        for comment_id in [c.id for c in tables.issue_comments.values() if c.issue_id == issue_id]:
+            del tables.issue_comments[comment_id]
+
+    async def add_comment(
+        self, issue_id: int, user: User, message: str, now: datetime
+    ) -> IssueComment:
+        tables = await self._write()
+        _change(tables.issues, issue_id, updated_at=now)
+        row = _CommentRow(tables.next_id("issue_comments"), issue_id, user.id, message, now, now)
+        tables.issue_comments[row.id] = row
+        return _comment(tables, row)
+
+    async def get_comment(self, comment_id: int) -> IssueComment | None:
+        tables = await self._read()
+        row = tables.issue_comments.get(comment_id)
+        return None if row is None else _comment(tables, row)
+
+    async def edit_comment(self, comment_id: int, message: str, now: datetime) -> IssueComment:
+        tables = await self._write()
+        row = replace(
+            _get(tables.issue_comments, "issue comment", comment_id),
+            message=message,
+            updated_at=now,
+        )
+        tables.issue_comments[comment_id] = row
+        return _comment(tables, row)
+
+    async def delete_comment(self, comment_id: int) -> None:
+        (await self._write()).issue_comments.pop(comment_id, None)
+
+
+def _comment(tables: _Tables, row: _CommentRow) -> IssueComment:
+    user = tables.users[row.user_id]
+    return IssueComment(row.id, row.issue_id, user, row.message, row.created_at, row.updated_at)
+
+
+def _issue(tables: _Tables, row: _IssueRow) -> Issue:
+    comments = [c for c in tables.issue_comments.values() if c.issue_id == row.id]
+    modifier = row.modified_by_id
+    return Issue(
+        id=row.id,
+        media=tables.media_row(row.media_id),
+        issue_type=row.issue_type,
+        status=row.status,
+        created_by=tables.users[row.created_by_id],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        problem_season=row.problem_season,
+        problem_episode=row.problem_episode,
+        modified_by=None if modifier is None else tables.users.get(modifier),
+        comments=tuple(_comment(tables, c) for c in sorted(comments, key=lambda c: c.id)),
+    )
+
+
 class FakeChatStateRepository(_Repository):
     async def put(
         self, platform: str, key: str, data: str, now: datetime, expires_at: datetime
@@ -1264,7 +1470,17 @@ class FakeChatPostRepository(_Repository):
 
     async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
         posts = (await self._read()).chat_posts
-        return [p for p in posts if (p.request_id, p.platform) == (request_id, platform)]
+        return [
+            p
+            for p in posts
+            if (p.request_id, p.platform) == (request_id, platform) and not p.is_issue
+        ]
+
+    async def for_issue(self, issue_id: int, platform: str) -> list[ChatPost]:
+        posts = (await self._read()).chat_posts
+        return [
+            p for p in posts if (p.request_id, p.platform) == (issue_id, platform) and p.is_issue
+        ]
 
 
 def _get(table: dict[K, V], kind: str, key: K) -> V:

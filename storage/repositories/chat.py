@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from core.domain import ChatPost
+from core.domain import ISSUE_POST, ChatPost
 from storage.sql import Db, dialect_insert
 from storage.tables import chat_posts_t, chat_states_t
 
@@ -24,11 +24,12 @@ _DELETE = delete(chat_states_t).where(
 )
 _PURGE = delete(chat_states_t).where(_s.expires_at <= bindparam("now"))
 _ADD_POST = insert(chat_posts_t)
-_POSTS = (
-    select(_p.platform, _p.chat_id, _p.message_id, _p.request_id, _p.kind)
-    .where(_p.request_id == bindparam("request_id"), _p.platform == bindparam("platform"))
-    .order_by(_p.id)
+_ALL_POSTS = select(_p.platform, _p.chat_id, _p.message_id, _p.request_id, _p.kind).where(
+    _p.request_id == bindparam("request_id"), _p.platform == bindparam("platform")
 )
+_ISSUE = _p.kind.startswith(ISSUE_POST, autoescape=True)
+_POSTS = _ALL_POSTS.where(~_ISSUE).order_by(_p.id)
+_ISSUE_POSTS = _ALL_POSTS.where(_ISSUE).order_by(_p.id)
 
 
 @functools.cache
@@ -106,7 +107,14 @@ class SqlChatPostRepository:
 
     async def for_request(self, request_id: int, platform: str) -> list[ChatPost]:
         """The posts about a request on one platform, oldest first."""
-        rows = await self._db.all(_POSTS, {"request_id": request_id, "platform": platform})
+        return await self._posts(_POSTS, request_id, platform)
+
+    async def for_issue(self, issue_id: int, platform: str) -> list[ChatPost]:
+        """The cards of an issue on one platform, oldest first."""
+        return await self._posts(_ISSUE_POSTS, issue_id, platform)
+
+    async def _posts(self, query: Any, key: int, platform: str) -> list[ChatPost]:
+        rows = await self._db.all(query, {"request_id": key, "platform": platform})
         return [
             ChatPost(platform, chat_id, message_id, request_id, kind)
             for platform, chat_id, message_id, request_id, kind in map(tuple, rows)

@@ -12,7 +12,7 @@ from core import claims, linking, requests, users, watching
 from core.claims import ClaimOutcome, Verdict
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.identity import Identity, QuotaLimits, ServerAccount, User
-from core.permissions import Permission
+from core.permissions import DEFAULT_USER, Permission
 from core.services import CoreConfig
 from tests.core_fixtures import MOVIE, World
 
@@ -53,7 +53,7 @@ async def test_every_account_becomes_a_user_with_the_default_permissions(world: 
     assert (alice.display_name, alice.media_server_user_id, alice.permissions) == (
         "Alice",
         "a1",
-        Permission.REQUEST,
+        DEFAULT_USER,
     )
     assert (bob.media_server_username, bob.email) == ("Bobby", "bob@example.org")
 

@@ -44,13 +44,13 @@ def test_a_user_without_flags_passes_no_check() -> None:
     [
         ("admin", P.ADMIN),
         ("Moderator", P.MANAGE_REQUESTS | P.REQUEST | P.AUTO_APPROVE),
-        ("user", P.REQUEST),
+        ("user", P.REQUEST | P.CREATE_ISSUES | P.VIEW_ISSUES),
         ("guest", P.NONE),
         ("48", P.MANAGE_REQUESTS | P.REQUEST),
         (" 2 ", P.ADMIN),
         ("REQUEST|AUTO_APPROVE", P.REQUEST | P.AUTO_APPROVE),
         ("request, auto_approve_movie", P.REQUEST | P.AUTO_APPROVE_MOVIE),
-        ("user+VOTE", P.REQUEST | P.VOTE),
+        ("user+VOTE", P.REQUEST | P.CREATE_ISSUES | P.VIEW_ISSUES | P.VOTE),
         ("REQUEST_4K | REQUEST_4K_TV", P.REQUEST_4K | P.REQUEST_4K_TV),
     ],
 )

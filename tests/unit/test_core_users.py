@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import InvalidInput, NotFound, PermissionDenied, ProtectedUser
 from core.identity import Identity, QuotaLimits
-from core.permissions import Permission
+from core.permissions import DEFAULT_USER, Permission
 from core.services import CoreConfig
 from core.user_admin import (
     find_users,
@@ -35,7 +35,7 @@ def world() -> World:
 async def test_first_contact_registers_a_user_with_the_default_permissions(world: World) -> None:
     user = await resolve_user(world.services, ALICE, "  Alice   Liddell ")
 
-    assert user.permissions == P.REQUEST
+    assert user.permissions == DEFAULT_USER  # as in Seerr
     assert user.display_name == "Alice Liddell"
     assert user.identities == (ALICE,)
     assert user.created_at == world.clock.now()
@@ -92,7 +92,7 @@ async def test_roles_grant_permissions_on_top_of_the_users_own(world: World) -> 
         world.services, ALICE, "Alice", role_permissions=P.MANAGE_REQUESTS | P.AUTO_APPROVE
     )
 
-    assert user.permissions == P.REQUEST | P.MANAGE_REQUESTS | P.AUTO_APPROVE
+    assert user.permissions == DEFAULT_USER | P.MANAGE_REQUESTS | P.AUTO_APPROVE
     assert user.role_permissions == P.MANAGE_REQUESTS | P.AUTO_APPROVE
     assert world.db.user(user.id) == user
 
@@ -102,7 +102,7 @@ async def test_a_role_taken_away_takes_its_permissions_but_not_the_users_own(wor
 
     user = await resolve_user(world.services, ALICE, "Alice", role_permissions=P.NONE)
 
-    assert user.permissions == P.REQUEST
+    assert user.permissions == DEFAULT_USER
     assert user.role_permissions == P.NONE
 
 
@@ -111,7 +111,7 @@ async def test_no_role_information_leaves_role_permissions_as_they_were(world: W
 
     user = await resolve_user(world.services, ALICE, "Alice")
 
-    assert user.permissions == P.REQUEST | P.MANAGE_REQUESTS
+    assert user.permissions == DEFAULT_USER | P.MANAGE_REQUESTS
 
 
 async def test_setting_own_permissions_keeps_what_roles_grant(world: World) -> None:

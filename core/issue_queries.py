@@ -1,0 +1,96 @@
+"""Reading issues, as the REST API and the chats' /issues show them, with Seerr's rule of who
+sees what: one's own issues with CREATE_ISSUES, everyone's with VIEW_ISSUES or
+MANAGE_ISSUES."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import PermissionDenied
+from core.issue_rules import check_may_see, may_report, sees_all_issues
+from core.issue_values import Issue, IssueComment, IssueCounts, IssueSort, IssueStatus
+from core.issues import Actor, acting, load_comment, load_issue
+from core.permissions import Permission
+from core.ports import UnitOfWork
+from core.services import Services, in_transaction
+
+_ANY = (Permission.CREATE_ISSUES, Permission.VIEW_ISSUES, Permission.MANAGE_ISSUES)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePage:
+    issues: tuple[Issue, ...]
+    total: int
+    # Whether the page holds everyone's issues (the reader may see them) or the reader's own.
+    everyone: bool
+
+
+async def get_issue(services: Services, actor: Actor, issue_id: int) -> Issue:
+    """One issue with its comments, for its reporter or someone who may see others'."""
+
+    async def work(uow: UnitOfWork) -> Issue:
+        user = await acting(uow, actor)
+        issue = await load_issue(uow, issue_id)
+        check_may_see(user, issue)
+        return issue
+
+    return await in_transaction(services, work, write=False)
+
+
+async def list_issues(
+    services: Services,
+    actor: Actor,
+    *,
+    status: IssueStatus | None = None,
+    created_by: int | None = None,
+    media_id: int | None = None,
+    offset: int = 0,
+    limit: int = 10,
+    sort: IssueSort = IssueSort.ADDED,
+) -> IssuePage:
+    """A page of issues, newest first: everyone's (or ``created_by``'s) for a reader who may
+    see others', else the reader's own (asking for someone else's is PermissionDenied)."""
+
+    async def work(uow: UnitOfWork) -> IssuePage:
+        user = await acting(uow, actor)
+        everyone = sees_all_issues(user)
+        by = created_by
+        if not everyone:
+            if not may_report(user):
+                raise PermissionDenied("see issues", _ANY, any_of=True)
+            if by is not None and by != user.id:
+                raise PermissionDenied("view issues reported by other users", _ANY[1:], any_of=True)
+            by = user.id
+        issues, total = await uow.issues.page(
+            status=status, created_by=by, media_id=media_id, offset=offset, limit=limit, sort=sort
+        )
+        return IssuePage(tuple(issues), total, everyone and by is None)
+
+    return await in_transaction(services, work, write=False)
+
+
+async def count_issues(services: Services) -> IssueCounts:
+    """Every issue by type and status (Seerr serves these to anyone with the key)."""
+
+    async def work(uow: UnitOfWork) -> IssueCounts:
+        return await uow.issues.counts()
+
+    return await in_transaction(services, work, write=False)
+
+
+async def get_comment(services: Services, actor: Actor, comment_id: int) -> IssueComment:
+    """One comment, for whoever may see its issue."""
+
+    async def work(uow: UnitOfWork) -> IssueComment:
+        user = await acting(uow, actor)
+        comment = await load_comment(uow, comment_id)
+        check_may_see(user, await load_issue(uow, comment.issue_id))
+        return comment
+
+    return await in_transaction(services, work, write=False)
+
+
+async def issues_of_media(uow: UnitOfWork, media_id: int, limit: int = 100) -> list[Issue]:
+    """Inside a transaction: a title's issues, newest first (Seerr's ``mediaInfo.issues``)."""
+    issues, _ = await uow.issues.page(media_id=media_id, limit=limit)
+    return issues
