@@ -21,6 +21,10 @@ EVENT_LABELS = {
     T.MEDIA_DECLINED: "Declined",
     T.MEDIA_FAILED: "Failed",
     T.MEDIA_AVAILABLE: "Available",
+    T.ISSUE_CREATED: "New issues",
+    T.ISSUE_COMMENT: "Issue comments",
+    T.ISSUE_RESOLVED: "Issues resolved",
+    T.ISSUE_REOPENED: "Issues reopened",
 }
 CHANNEL_LABELS = {"telegram": "Telegram", "discord": "Discord"}
 CHANNEL_CODES = {"telegram": "t", "discord": "d"}  # in button data

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.domain import RequestStatus
-from core.events import Event, EventKind
+from core.events import Event, EventKind, EventPayload
 from core.identity import User
+from core.issue_values import IssueFacts, IssueType
 from core.media import MediaStatus, MediaType, poster_url
 from core.notification_types import NotificationType, of_event
+from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
 
 MAX_MESSAGE = 500  # Seerr truncates the overview to this, at a word break
@@ -102,6 +104,8 @@ class AgentMessage:
     # Issue events have these (Seerr's issue_*/reportedBy_*/comment_*/commentedBy_*).
     issue: dict[str, str] | None = field(default=None)
     comment: dict[str, str] | None = field(default=None)
+    reported_by: Person | None = None
+    commented_by: Person | None = None
 
     @property
     def title(self) -> str:
@@ -132,7 +136,8 @@ class AgentMessage:
         for name in ("issue_id", "issue_type", "issue_status", "comment_message"):
             values[name] = ""
         values |= (self.issue or {}) | (self.comment or {})
-        values |= Person().fields("reportedBy") | Person().fields("commentedBy")
+        values |= (self.reported_by or Person()).fields("reportedBy")
+        values |= (self.commented_by or Person()).fields("commentedBy")
         return values
 
 
@@ -150,19 +155,86 @@ def event_line(kind: EventKind, media_type: MediaType, is_4k: bool) -> str:
     return _EVENTS[kind].format(q="4K " if is_4k else "", kind=words)
 
 
-async def message_for(uow: UnitOfWork, event: Event) -> AgentMessage:
-    """The agents' notification of a request event, with the title's and the requester's
-    state as they are now (ids, statuses) and the snapshot's words."""
-    payload = event.payload
+def issue_event_line(kind: EventKind, issue_type: IssueType) -> str:
+    """Seerr's event line of an issue event ("New Video Issue Reported", "New Comment on
+    Subtitle Issue", "Audio Issue Resolved", ...; an "other" issue is just "Issue")."""
+    word = "" if issue_type is IssueType.OTHER else f"{issue_type.word} "
+    return {
+        EventKind.ISSUE_CREATED: f"New {word}Issue Reported",
+        EventKind.ISSUE_COMMENT: f"New Comment on {word}Issue",
+        EventKind.ISSUE_RESOLVED: f"{word}Issue Resolved",
+        EventKind.ISSUE_REOPENED: f"{word}Issue Reopened",
+        EventKind.ISSUE_DELETED: f"{word}Issue Deleted",
+    }[kind]
+
+
+async def _media_facts(uow: UnitOfWork, payload: EventPayload) -> MediaFacts:
     media = await uow.media.get_by_tmdb(payload.tmdb_id, payload.media_type)
-    requester = await uow.users.get(payload.requested_by_id)
-    facts = MediaFacts(
+    return MediaFacts(
         payload.media_type,
         payload.tmdb_id,
         media.tvdb_id if media else None,
         media.status if media else MediaStatus.UNKNOWN,
         media.status_4k if media else MediaStatus.UNKNOWN,
     )
+
+
+async def _issue_message(uow: UnitOfWork, event: Event, issue: IssueFacts) -> AgentMessage:
+    """Seerr's notification of an issue event: the first comment as the message, the
+    affected season and episode as extra fields, the reporter told of a comment or a status
+    change that someone else made, unless they manage issues (they hear of it as such)."""
+    payload, kind = event.payload, event.kind
+    reporter = await uow.users.get(issue.reported_by_id)
+    reported = Person.of(reporter) or Person(username=issue.reported_by_name)
+    extra: list[tuple[str, str]] = []
+    if payload.media_type is MediaType.TV and issue.problem_season:
+        extra.append(("Affected Season", str(issue.problem_season)))
+        if issue.problem_episode:
+            extra.append(("Affected Episode", str(issue.problem_episode)))
+    comment = commenter = None
+    if issue.comment_message is not None:
+        comment = {"comment_message": issue.comment_message}
+        if issue.commented_by_id is not None:
+            found = await uow.users.get(issue.commented_by_id)
+            commenter = Person.of(found) or Person(username=issue.commented_by_name or "")
+    by_others = payload.actor_id != issue.reported_by_id
+    manages = reporter is not None and has_any(reporter.permissions, Permission.MANAGE_ISSUES)
+    tells_reporter = kind in _TO_REPORTER and by_others and not manages
+    return AgentMessage(
+        type=of_event(kind),
+        subject=payload.label,
+        message=issue.message,
+        event=issue_event_line(kind, issue.issue_type),
+        image=poster_url(payload.poster_path) or "",
+        extra=tuple(extra),
+        media=await _media_facts(uow, payload),
+        notify_user=reported if tells_reporter else None,
+        kind=kind,
+        status_line=issue.status.name.capitalize(),
+        issue={
+            "issue_id": str(issue.issue_id),
+            "issue_type": issue.issue_type.name,
+            "issue_status": issue.status.name,
+        },
+        comment=comment,
+        reported_by=reported,
+        commented_by=commenter,
+    )
+
+
+_TO_REPORTER = frozenset(
+    {EventKind.ISSUE_COMMENT, EventKind.ISSUE_RESOLVED, EventKind.ISSUE_REOPENED}
+)
+
+
+async def message_for(uow: UnitOfWork, event: Event) -> AgentMessage:
+    """The agents' notification of an event, with the title's and the requester's state as
+    they are now (ids, statuses) and the snapshot's words."""
+    payload = event.payload
+    if payload.issue is not None:
+        return await _issue_message(uow, event, payload.issue)
+    requester = await uow.users.get(payload.requested_by_id)
+    facts = await _media_facts(uow, payload)
     status = _STATUS[event.kind]
     extra = [("Requested By", payload.requested_by_name), ("Request Status", status)]
     if payload.media_type is MediaType.TV and payload.seasons:

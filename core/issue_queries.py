@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import PermissionDenied
-from core.issue_rules import check_may_see, may_report, sees_all_issues
+from core.errors import NotFound, PermissionDenied
+from core.issue_rules import (
+    check_may_report,
+    check_may_see,
+    check_on_server,
+    may_report,
+    reportable_seasons,
+    sees_all_issues,
+)
 from core.issue_values import Issue, IssueComment, IssueCounts, IssueSort, IssueStatus
-from core.issues import Actor, acting, load_comment, load_issue
+from core.issues import Actor, acting, catalogue_seasons, load_comment, load_issue
+from core.media import Media, MediaType
 from core.permissions import Permission
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
@@ -94,3 +102,43 @@ async def issues_of_media(uow: UnitOfWork, media_id: int, limit: int = 100) -> l
     """Inside a transaction: a title's issues, newest first (Seerr's ``mediaInfo.issues``)."""
     issues, _ = await uow.issues.page(media_id=media_id, limit=limit)
     return issues
+
+
+async def current_issue(services: Services, issue_id: int) -> Issue | None:
+    """The issue as it is now, or None once deleted: what a chat's card of it shows (the
+    card's readers were allowed to see it when it was posted)."""
+
+    async def work(uow: UnitOfWork) -> Issue | None:
+        return await uow.issues.get(issue_id)
+
+    return await in_transaction(services, work, write=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportChoices:
+    """What a chat's report flow offers for a title: its seasons on the server with their
+    episode counts (0 when the catalogue could not say), none for a movie."""
+
+    media: Media
+    seasons: tuple[tuple[int, int], ...] = ()
+
+    def episodes(self, season: int) -> int:
+        return next((count for number, count in self.seasons if number == season), 0)
+
+
+async def report_choices(services: Services, actor_id: int, media_id: int) -> ReportChoices:
+    """Before a chat's pickers: the user may report (PermissionDenied), the title is on the
+    server (IssueRefused), and which seasons and episodes it has."""
+    async with services.uow(write=False) as uow:
+        user = await acting(uow, actor_id)
+        media = await uow.media.get(media_id)
+    check_may_report(user)
+    if media is None:
+        raise NotFound("media", media_id)
+    check_on_server(media)
+    if media.media_type is not MediaType.TV:
+        return ReportChoices(media)
+    seasons = await catalogue_seasons(services, media)
+    counts = {s.season_number: s.episode_count for s in seasons or ()}
+    numbers = reportable_seasons(media, seasons)
+    return ReportChoices(media, tuple((n, counts.get(n, 0)) for n in numbers))

@@ -90,7 +90,7 @@ async def _record(
     await uow.events.add(kind, payload, services.clock.now())
 
 
-async def _seasons(services: Services, media: Media) -> tuple[SeasonInfo, ...] | None:
+async def catalogue_seasons(services: Services, media: Media) -> tuple[SeasonInfo, ...] | None:
     """The show's seasons from the catalogue; None when it cannot say right now (the
     report is then checked against the seasons the server is known to have)."""
     if media.media_type is not MediaType.TV:
@@ -122,7 +122,7 @@ async def report_issue(
         found = await uow.media.get(media_id)
     if found is None:
         raise NotFound("media", media_id)
-    seasons = await _seasons(services, found)
+    seasons = await catalogue_seasons(services, found)
 
     async def work(uow: UnitOfWork) -> Issue:
         reporter = await acting(uow, actor)

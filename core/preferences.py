@@ -35,6 +35,8 @@ DEFAULT_TYPES: NotificationType = ALL_TYPES
 # (and to the titles they watch), then what managers hear of. A failure is one type for both.
 REQUESTER_TYPES = (T.MEDIA_APPROVED, T.MEDIA_DECLINED, T.MEDIA_FAILED, T.MEDIA_AVAILABLE)
 MANAGER_TYPES = (T.MEDIA_PENDING, T.MEDIA_AUTO_APPROVED)
+# What becomes of an issue one reported (a manager hears of comments on any issue too).
+REPORTER_TYPES = (T.ISSUE_COMMENT, T.ISSUE_RESOLVED, T.ISSUE_REOPENED)
 TURNED_OFF = "turned off in /notifications"  # the delivery log's reason for a skip
 
 
@@ -67,10 +69,16 @@ class Preferences:
 
 
 def event_types(user: User) -> tuple[NotificationType, ...]:
-    """The events /notifications offers ``user``: a manager's too when they manage requests."""
-    if manages_requests(user.permissions):
-        return (*MANAGER_TYPES, *REQUESTER_TYPES)
-    return REQUESTER_TYPES
+    """The events /notifications offers ``user``: a manager's too when they manage requests,
+    new issues when they manage issues, and what becomes of the issues they report."""
+    held = user.permissions
+    found = [*MANAGER_TYPES] if manages_requests(held) else []
+    found += REQUESTER_TYPES
+    if has_any(held, Permission.MANAGE_ISSUES):
+        found.append(T.ISSUE_CREATED)
+    if has_any(held, Permission.CREATE_ISSUES, Permission.MANAGE_ISSUES):
+        found += REPORTER_TYPES
+    return tuple(found)
 
 
 def private_cards_for(prefs: Preferences, audience: Audience) -> bool:
