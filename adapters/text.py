@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from adapters.issue_text import event_sentence
 from core.chat import Asked
 from core.domain import MediaRequest, QuotaReport, QuotaStatus, RequestStatus
 from core.errors import (
@@ -18,6 +19,7 @@ from core.errors import (
     InvalidInput,
     InvalidSeasons,
     InvalidTransition,
+    IssueRefused,
     NotFound,
     OwnersOnly,
     PermissionDenied,
@@ -68,7 +70,10 @@ def kind_word(media_type: MediaType) -> str:
 
 
 def event_title(kind: EventKind, media_type: MediaType) -> str:
-    """Seerr's notification titles, e.g. "New Movie Request", "Series Now Available"."""
+    """Seerr's notification titles, e.g. "New Movie Request", "Series Now Available"; an
+    issue's event is "Issue Reported", "Issue Comment", ..."""
+    if kind.is_issue:
+        return "Issue " + kind.value.removeprefix("issue_").capitalize()
     word = kind_word(media_type)
     return {
         EventKind.PENDING: f"New {word} Request",
@@ -92,6 +97,8 @@ def seasons_text(seasons: Sequence[int], *, ranges: bool = False) -> str:
 
 def event_summary(kind: EventKind, payload: EventPayload) -> str:
     """One sentence on what happened, for any audience."""
+    if kind.is_issue:
+        return event_sentence(kind, payload, str)
     what = payload.label + (f" ({seasons_text(payload.seasons)})" if payload.seasons else "")
     by = payload.actor_name or "the server"
     return {
@@ -341,6 +348,8 @@ def describe_error(error: CoreError, now: datetime) -> str:
             return f"{error.media.label} is on the blocklist and cannot be requested."
         case InvalidInput():
             return f"That {error.field.replace('_', ' ')} does not work: {error.reason}."
+        case IssueRefused():
+            return error.reason
         case ProtectedUser():
             return f"That user cannot be changed: {error.reason}."
         case ServiceUnavailable():
