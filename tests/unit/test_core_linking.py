@@ -260,7 +260,7 @@ async def test_merging_takes_the_union_of_own_permissions_and_keeps_the_accounts
     merged = await linking.link_user(world.services, admin.id, chat.id, "Alice")
 
     assert merged.id == alice.id
-    assert merged.permissions == Permission.REQUEST | Permission.AUTO_APPROVE
+    assert merged.permissions == DEFAULT_USER | Permission.AUTO_APPROVE
     assert merged.quota == QuotaLimits(movie_limit=2, tv_limit=4)
     with pytest.raises(PermissionDenied):
         await linking.link_user(world.services, alice.id, admin.id, "Alice")

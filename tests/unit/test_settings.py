@@ -11,7 +11,7 @@ from bot.app import core_config
 from bot.settings import OUR_PREFIXES, SettingsError, load_settings
 from bot.webhook import webhook_config
 from core.identity import Identity
-from core.permissions import Permission
+from core.permissions import DEFAULT_USER, Permission
 from core.webhook import DEFAULT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_need_no_setting_at_all() -> None:
     settings = load_settings(None)
     assert settings.general.database_url == "sqlite+aiosqlite:///./data/requestbot.db"
-    assert settings.general.default_permissions == Permission.REQUEST
+    assert settings.general.default_permissions == DEFAULT_USER
     assert settings.platforms == []
     assert settings.tmdb.api_key is None
 
@@ -103,7 +103,7 @@ def test_the_example_file_documents_every_setting_and_loads_as_is() -> None:
         assert f"\n{name}=" in text or f"\n# {name}=" in text, f"{name} is not in .env.example"
     settings = load_settings(example)
     assert settings.general.quota_defaults.movie_limit is None
-    assert settings.general.default_permissions == Permission.REQUEST
+    assert settings.general.default_permissions == DEFAULT_USER
     assert settings.general.database_url == "sqlite+aiosqlite:///./data/requestbot.db"
     assert settings.warnings == ()
 
