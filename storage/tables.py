@@ -252,6 +252,41 @@ class NotificationPrefRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class IssueRow(SQLModel, table=True):
+    """A problem reported on a title (Seerr's issue); the report's words are its first
+    comment. Season and episode 0 mean the whole show (or a movie) and the whole season."""
+
+    __tablename__ = "issues"
+    __table_args__ = (
+        Index("ix_issues_media_id", "media_id"),
+        Index("ix_issues_created_by_id", "created_by_id"),
+        Index("ix_issues_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    media_id: int = Field(foreign_key="media.id", ondelete="CASCADE")
+    issue_type: int
+    status: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    problem_season: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    problem_episode: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    created_by_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    modified_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class IssueCommentRow(SQLModel, table=True):
+    __tablename__ = "issue_comments"
+    __table_args__ = (Index("ix_issue_comments_issue_id", "issue_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    message: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -269,3 +304,5 @@ watchers_t = _table(WatcherRow)
 chat_states_t = _table(ChatStateRow)
 chat_posts_t = _table(ChatPostRow)
 notification_prefs_t = _table(NotificationPrefRow)
+issues_t = _table(IssueRow)
+issue_comments_t = _table(IssueCommentRow)

@@ -26,6 +26,7 @@ from storage.repositories import (
     SqlChatPostRepository,
     SqlChatStateRepository,
     SqlEventRepository,
+    SqlIssueRepository,
     SqlListingRepository,
     SqlMediaRepository,
     SqlPreferenceRepository,
@@ -38,6 +39,7 @@ from storage.sql import Db, raise_translated
 from storage.sqlite_driver import OneHopConnection
 
 if TYPE_CHECKING:
+    from core.issue_values import IssueRepository
     from core.listing_repositories import ListingRepository
     from core.ports import UnitOfWorkFactory
     from core.request_repositories import MediaRepository, RequestRepository, WatcherRepository
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     accounts: AccountRepository
     listings: ListingRepository
     preferences: PreferenceRepository
+    issues: IssueRepository
 
     def __init__(
         self,
@@ -122,6 +125,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(db)
         self.listings = SqlListingRepository(db)
         self.preferences = SqlPreferenceRepository(db)
+        self.issues = SqlIssueRepository(db)
         return self
 
     async def __aexit__(

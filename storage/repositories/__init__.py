@@ -4,6 +4,7 @@ work's connection."""
 from storage.repositories.accounts import SqlAccountRepository
 from storage.repositories.chat import SqlChatPostRepository, SqlChatStateRepository
 from storage.repositories.events import SqlEventRepository
+from storage.repositories.issues import SqlIssueRepository
 from storage.repositories.listing import SqlListingRepository
 from storage.repositories.media import SqlMediaRepository
 from storage.repositories.preferences import SqlPreferenceRepository
@@ -18,6 +19,7 @@ __all__ = [
     "SqlChatPostRepository",
     "SqlChatStateRepository",
     "SqlEventRepository",
+    "SqlIssueRepository",
     "SqlListingRepository",
     "SqlMediaRepository",
     "SqlPreferenceRepository",

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 
 from core.domain import RequestStatus
 from core.events import DeliveryAttempt, DeliveryStatus, Event, EventKind, EventPayload
+from core.issue_values import IssueFacts, IssueStatus, IssueType
 from core.media import MediaType
 from storage.sql import Db
 from storage.tables import events_t, notification_logs_t
@@ -20,6 +21,7 @@ _e = events_t.c
 _n = notification_logs_t.c
 _PAYLOAD_NAMES = tuple(f.name for f in dataclasses.fields(EventPayload))
 _PAYLOAD_FIELDS = frozenset(_PAYLOAD_NAMES)
+_ISSUE_FIELDS = frozenset(f.name for f in dataclasses.fields(IssueFacts))
 
 _SELECT = select(
     _e.id, _e.kind, _e.payload, _e.created_at, _e.attempts, _e.next_attempt_at, _e.delivered_at
@@ -90,6 +92,8 @@ def dump_payload(payload: EventPayload) -> str:
     """The payload as JSON (enums as their values)."""
     data = {name: getattr(payload, name) for name in _PAYLOAD_NAMES}
     data["seasons"] = list(payload.seasons)
+    if payload.issue is not None:
+        data["issue"] = dataclasses.asdict(payload.issue)
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -100,7 +104,19 @@ def load_payload(text: str) -> EventPayload:
     data["status"] = RequestStatus(data["status"])
     data["seasons"] = tuple(data.get("seasons", ()))
     data["watcher_ids"] = tuple(data.get("watcher_ids", ()))
+    data["issue"] = _issue_facts(data.get("issue"))
     return EventPayload(**data)
+
+
+def _issue_facts(data: dict[str, Any] | None) -> IssueFacts | None:
+    """An issue's snapshot from JSON (None in the events of requests, and in rows written
+    before issues were)."""
+    if data is None:
+        return None
+    known = {k: v for k, v in data.items() if k in _ISSUE_FIELDS}
+    known["issue_type"] = IssueType(known["issue_type"])
+    known["status"] = IssueStatus(known["status"])
+    return IssueFacts(**known)
 
 
 def _event(row: Any) -> Event:

@@ -14,6 +14,8 @@ from storage.sql import Db
 from storage.tables import (
     events_t,
     identities_t,
+    issue_comments_t,
+    issues_t,
     notification_logs_t,
     notification_prefs_t,
     requests_t,
@@ -54,6 +56,15 @@ _REOWN = [
     update(requests_t)
     .where(requests_t.c.modified_by_id == bindparam("source"))
     .values(modified_by_id=bindparam("target")),
+    update(issues_t)
+    .where(issues_t.c.created_by_id == bindparam("source"))
+    .values(created_by_id=bindparam("target")),
+    update(issues_t)
+    .where(issues_t.c.modified_by_id == bindparam("source"))
+    .values(modified_by_id=bindparam("target")),
+    update(issue_comments_t)
+    .where(issue_comments_t.c.user_id == bindparam("source"))
+    .values(user_id=bindparam("target")),
     # Deliveries already made to the source count as made to the target: none is repeated.
     update(notification_logs_t)
     .where(notification_logs_t.c.recipient_id == bindparam("source"))
@@ -84,10 +95,10 @@ _UPDATE_TARGET = update(users_t).where(_u.id == bindparam("target"))
 
 async def merge_users(db: Db, source_id: int, target_id: int, now: datetime) -> None:
     """Move everything of user ``source_id`` onto ``target_id`` and delete the source:
-    identities, requests made and modified, watched titles, the delivery log, the
-    notification choices. The target's own and role permissions become the union of both;
-    its quota limits, email and each channel's choice of events are its own where set, else
-    the source's. NotFound if either user is missing."""
+    identities, requests made and modified, issues reported and modified, comments, watched
+    titles, the delivery log, the notification choices. The target's own and role
+    permissions become the union of both; its quota limits, email and each channel's choice
+    of events are its own where set, else the source's. NotFound if either user is missing."""
     if source_id == target_id:
         raise ValueError("a user cannot be merged into itself")
     params = {"source": source_id, "target": target_id}

@@ -64,7 +64,7 @@ async def test_upgrade_by_url_creates_the_folder_and_can_run_again(tmp_path: Pat
     url = sqlite_url(tmp_path / "nested")
     await upgrade(url)
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0007"
+    assert await current_revision(url) == head_revision() == "0008"
 
 
 async def test_approvals_marked_retry_become_retried_events_on_upgrade(tmp_path: Path) -> None:
