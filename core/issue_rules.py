@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core.errors import InvalidInput, IssueRefused, PermissionDenied
 from core.identity import User
-from core.issue_values import Issue, IssueType
+from core.issue_values import Issue, IssueComment, IssueType
 from core.media import Media, MediaStatus, MediaType, SeasonInfo
 from core.permissions import Permission, has_any
 
@@ -35,6 +35,14 @@ def may_report(user: User) -> bool:
 def check_may_report(user: User) -> None:
     if not may_report(user):
         raise PermissionDenied("report problems with titles", _CREATE, any_of=True)
+
+
+def check_may_edit(user: User, comment: IssueComment) -> None:
+    """One's own comment, while one may still report or manage issues (as Seerr)."""
+    if not may_report(user):
+        raise PermissionDenied("edit comments on issues", _CREATE, any_of=True)
+    if comment.user.id != user.id:
+        raise PermissionDenied("edit another user's comment", ())
 
 
 def check_may_see(user: User, issue: Issue) -> None:

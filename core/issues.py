@@ -8,13 +8,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from core.domain import RequestStatus
-from core.errors import InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
+from core.errors import InvalidInput, NotFound, ServiceUnavailable
 from core.events import EventKind, EventPayload
 from core.identity import User
 from core.issue_rules import (
     check_episode,
     check_may_comment,
     check_may_delete,
+    check_may_edit,
     check_may_report,
     check_may_resolve,
     check_on_server,
@@ -207,14 +208,14 @@ async def delete_issue(services: Services, actor: Actor, issue_id: int) -> Issue
 async def edit_comment(
     services: Services, actor: Actor, comment_id: int, message: str
 ) -> IssueComment:
-    """Change one's own comment's words (nobody may change another's, as Seerr)."""
+    """Change one's own comment's words, with CREATE_ISSUES or MANAGE_ISSUES (nobody may
+    change another's, as Seerr)."""
     words = clean_message(message)
 
     async def work(uow: UnitOfWork) -> IssueComment:
         user = await acting(uow, actor)
         comment = await load_comment(uow, comment_id)
-        if comment.user.id != user.id:
-            raise PermissionDenied("edit another user's comment", ())
+        check_may_edit(user, comment)
         return await uow.issues.edit_comment(comment.id, words, services.clock.now())
 
     return await in_transaction(services, work)
