@@ -450,3 +450,17 @@ async def test_an_actor_found_by_a_rule_acts_in_the_same_transaction(world: Worl
     page = await issue_queries.list_issues(world.services, key_holder)
     assert [i.id for i in page.issues] == [issue.id]
     assert await world.kinds() == [EventKind.ISSUE_CREATED]
+
+
+async def test_a_chats_report_flow_offers_the_seasons_on_the_server(world: World) -> None:
+    choices = await issue_queries.report_choices(world.services, world.reporter.id, world.show.id)
+    assert choices.seasons == ((1, 8),)
+    assert (
+        await issue_queries.report_choices(world.services, world.creator.id, world.movie.id)
+    ).seasons == ()
+    with pytest.raises(PermissionDenied):
+        await issue_queries.report_choices(world.services, world.viewer.id, world.movie.id)
+    issue = await world.report()
+    assert await issue_queries.current_issue(world.services, issue.id) == issue
+    await issues.delete_issue(world.services, world.reporter.id, issue.id)
+    assert await issue_queries.current_issue(world.services, issue.id) is None
