@@ -374,8 +374,8 @@ def test_a_database_at_the_newest_revision_is_opened_without_alembic(tmp_path: P
     def upgrade() -> str:
         return python(AT_HEAD, url).strip()
 
-    assert upgrade() == "0007 True True"  # a new database: Alembic creates the schema
-    assert upgrade() == "0007 False False"  # at the head already: one query, no Alembic
+    assert upgrade() == "0008 True True"  # a new database: Alembic creates the schema
+    assert upgrade() == "0008 False False"  # at the head already: one query, no Alembic
 
 
 def test_check_with_nothing_configured_exits_2_and_creates_no_database(tmp_path: Path) -> None:

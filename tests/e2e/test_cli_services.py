@@ -110,7 +110,7 @@ async def test_check_reads_an_existing_database_without_migrating_it(tmp_path: P
 
     code, out, _ = await bot(tmp_path, "check")
 
-    assert "revision 0003; `requestbot run` or `migrate` brings it to 0007)" in out.splitlines()[0]
+    assert "revision 0003; `requestbot run` or `migrate` brings it to 0008)" in out.splitlines()[0]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
 
