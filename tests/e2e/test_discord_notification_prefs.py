@@ -11,6 +11,8 @@ from core.preferences import TURNED_OFF
 from tests.discord_world import ADMIN_CHANNEL, ALICE, MOD, DiscordWorld
 from tests.fake_discord import FakeMessage
 
+REPORTER_SWITCHES = ["✅ Issue comments", "✅ Issues resolved", "✅ Issues reopened"]
+
 
 def labels(message: FakeMessage) -> list[str]:
     return [str(b["label"]) for b in message.buttons()]
@@ -26,12 +28,18 @@ async def test_a_switch_flipped_after_a_restart_is_honoured(discord_bot: Discord
     menu = await bot.run(ALICE, "notifications")
     assert menu.ephemeral
     assert "Your notifications" in menu.text()
-    assert labels(menu) == ["✅ Approved", "✅ Declined", "✅ Failed", "✅ Available"]
+    assert labels(menu) == [
+        "✅ Approved",
+        "✅ Declined",
+        "✅ Failed",
+        "✅ Available",
+        *REPORTER_SWITCHES,  # new users report problems (CREATE_ISSUES)
+    ]
 
     await bot.restart()  # the menu's buttons are answered by the new process
     await (await bot.click(ALICE, bot.message(menu), "✅ Approved")).acked()
     menu = await until_labelled(bot, menu, "❌ Approved")
-    assert labels(menu)[1:] == ["✅ Declined", "✅ Failed", "✅ Available"]
+    assert labels(menu)[1:] == ["✅ Declined", "✅ Failed", "✅ Available", *REPORTER_SWITCHES]
 
     await bot.request_movie(ALICE, "The Matrix")
     await bot.settled()

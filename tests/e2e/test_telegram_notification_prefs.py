@@ -20,6 +20,8 @@ from tests.telegram_world import (
     text_of,
 )
 
+REPORTER_SWITCHES = ["✅ Issue comments", "✅ Issues resolved", "✅ Issues reopened"]
+
 
 async def attempts_for(bot: TelegramWorld, user_id: int) -> list[tuple[str, str, str | None]]:
     """(event kind, status, error) of every delivery attempt to a user, oldest first."""
@@ -36,10 +38,16 @@ async def test_a_user_turns_approved_off_and_hears_only_of_availability(
     bot: TelegramWorld,
 ) -> None:
     menu = await bot.say(ALICE, "/notifications", "Your notifications")
-    assert labels(menu) == ["✅ Approved", "✅ Declined", "✅ Failed", "✅ Available"]
+    assert labels(menu) == [
+        "✅ Approved",
+        "✅ Declined",
+        "✅ Failed",
+        "✅ Available",
+        *REPORTER_SWITCHES,  # new users report problems (CREATE_ISSUES)
+    ]
     await bot.press(ALICE, menu, "✅ Approved")
     menu = await bot.changed(menu, lambda m: "❌ Approved" in labels(m))
-    assert labels(menu)[1:] == ["✅ Declined", "✅ Failed", "✅ Available"]
+    assert labels(menu)[1:] == ["✅ Declined", "✅ Failed", "✅ Available", *REPORTER_SWITCHES]
 
     await bot.request_movie(ALICE, "matrix")
     admin_card = await bot.tg.wait_for_message(ADMIN_CHAT, has("New Movie Request"))
