@@ -4,6 +4,7 @@ MANAGE_ISSUES."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.errors import NotFound, PermissionDenied
@@ -142,3 +143,46 @@ async def report_choices(services: Services, actor_id: int, media_id: int) -> Re
     counts = {s.season_number: s.episode_count for s in seasons or ()}
     numbers = reportable_seasons(media, seasons)
     return ReportChoices(media, tuple((n, counts.get(n, 0)) for n in numbers))
+
+
+def people(issues: Iterable[Issue]) -> set[int]:
+    """Everyone the issues show: the reporters, who last changed them, the commenters."""
+    ids: set[int] = set()
+    for issue in issues:
+        ids.add(issue.created_by.id)
+        if issue.modified_by is not None:
+            ids.add(issue.modified_by.id)
+        ids.update(c.user.id for c in issue.comments)
+    return ids
+
+
+async def request_counts(services: Services, user_ids: Iterable[int]) -> dict[int, int]:
+    """How many requests each of these users made (Seerr's users in an issue carry it)."""
+    wanted = set(user_ids)
+
+    async def work(uow: UnitOfWork) -> dict[int, int]:
+        return await uow.listings.requests_per_user(wanted) if wanted else {}
+
+    return await in_transaction(services, work, write=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleIssues:
+    """Titles' issues by media id, with the request count of everyone in them."""
+
+    by_media: dict[int, list[Issue]]
+    request_counts: dict[int, int]
+
+
+async def issues_of_titles(services: Services, media_ids: Iterable[int]) -> TitleIssues:
+    """Each title's issues (issues_of_media) and their people's request counts, in one
+    transaction: Seerr shows them to anyone who looks the title up."""
+    wanted = list(dict.fromkeys(media_ids))
+
+    async def work(uow: UnitOfWork) -> TitleIssues:
+        found = {m: await issues_of_media(uow, m) for m in wanted}
+        everyone = people(i for issues in found.values() for i in issues)
+        counts = await uow.listings.requests_per_user(everyone) if everyone else {}
+        return TitleIssues(found, counts)
+
+    return await in_transaction(services, work, write=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
@@ -181,3 +181,17 @@ async def admin_user(actor: User = Depends(acting_user)) -> User:  # noqa: B008
     if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
         raise ApiError(403, FORBIDDEN)
     return actor
+
+
+def holding(*permissions: Permission) -> Callable[..., Awaitable[User]]:
+    """A dependency: the acting user, who must hold one of ``permissions`` (or ADMIN), as
+    Seerr's ``isAuthenticated(permissions, {type: 'or'})`` requires of a route; 403 with
+    Seerr's body otherwise. Made once per set of permissions (FastAPI reuses a dependency's
+    answer within a request by its identity)."""
+
+    async def check(actor: User = Depends(acting_user)) -> User:  # noqa: B008
+        if not has_any(actor.permissions, *permissions):
+            raise ApiError(403, FORBIDDEN)
+        return actor
+
+    return check

@@ -75,6 +75,8 @@ def from_core(error: errors.CoreError) -> ApiError:
             )
         case errors.InvalidInput(field=field, reason=reason):
             return message(400, f"Invalid {field}: {reason}.", field)
+        case errors.IssueRefused(reason=reason):
+            return message(400, reason)
         case errors.ServiceUnavailable(service=service):
             return message(503, f"{service} is not reachable; try again later.")
         case errors.ServiceRejected(service=service):

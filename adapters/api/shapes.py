@@ -13,6 +13,7 @@ from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from core.domain import MediaRequest
 from core.identity import User
+from core.issue_values import Issue, IssueComment
 from core.media import Media, MediaStatus
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,10 +207,11 @@ class MediaInfoOut(BaseModel):
     downloadStatus4k: list[Any] = []
     seasons: list[SeasonOut] | None = None
     requests: list[RequestOut] | None = None
+    issues: list[IssueOut] | None = None  # a title's details only, as Seerr's Media has them
 
     @model_serializer(mode="wrap")
     def _shape(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _without(handler(self), "seasons", "requests")
+        return _without(handler(self), "seasons", "requests", "issues")
 
 
 def media_out(media: Media) -> MediaInfoOut:
@@ -308,6 +310,59 @@ def request_out(request: MediaRequest, counts: Mapping[int, int]) -> RequestOut:
     )
 
 
+class IssueCommentOut(BaseModel):
+    id: int
+    message: str
+    createdAt: str
+    updatedAt: str
+    user: UserOut
+
+
+class IssueOut(BaseModel):
+    id: int
+    issueType: int
+    status: int
+    problemSeason: int
+    problemEpisode: int
+    createdAt: str
+    updatedAt: str
+    createdBy: UserOut
+    media: MediaInfoOut
+    modifiedBy: UserOut | None
+    comments: list[IssueCommentOut]
+
+
+def comment_out(comment: IssueComment, counts: Mapping[int, int]) -> IssueCommentOut:
+    """A comment as Seerr shows one, with its writer; ``counts`` holds the request counts."""
+    return IssueCommentOut(
+        id=comment.id,
+        message=comment.message,
+        createdAt=stamp(comment.created_at),
+        updatedAt=stamp(comment.updated_at),
+        user=user_out(comment.user, counts.get(comment.user.id, 0)),
+    )
+
+
+def issue_out(issue: Issue, counts: Mapping[int, int]) -> IssueOut:
+    """An issue as Seerr shows one: its title as request lists carry it, its comments
+    oldest first, each with its writer (Seerr's list leaves the writer out; python-overseerr
+    needs it); ``counts`` holds its people's request counts."""
+    modifier = issue.modified_by
+    return IssueOut(
+        id=issue.id,
+        issueType=int(issue.issue_type),
+        status=int(issue.status),
+        problemSeason=issue.problem_season,
+        problemEpisode=issue.problem_episode,
+        createdAt=stamp(issue.created_at),
+        updatedAt=stamp(issue.updated_at),
+        createdBy=user_out(issue.created_by, counts.get(issue.created_by.id, 0)),
+        media=media_out(issue.media),
+        modifiedBy=None if modifier is None else user_out(modifier, counts.get(modifier.id, 0)),
+        comments=[comment_out(c, counts) for c in issue.comments],
+    )
+
+
 MediaInfoOut.model_rebuild()
 
 
@@ -324,6 +379,11 @@ class UserPageOut(BaseModel):
 class MediaPageOut(BaseModel):
     pageInfo: PageInfo
     results: list[MediaInfoOut]
+
+
+class IssuePageOut(BaseModel):
+    pageInfo: PageInfo
+    results: list[IssueOut]
 
 
 class MessageOut(BaseModel):
