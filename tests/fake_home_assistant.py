@@ -1,6 +1,8 @@
 """Home Assistant's side of Seerr's webhook, as its Overseerr integration does it: the
 payload template it registers, its registration sequence through python-overseerr (GET,
-test, POST), and a webhook endpoint on 127.0.0.1 that parses each event as HA does.
+test, POST), its coordinator's refresh (``refresh``: the request and issue counts, at
+set-up and every 5 minutes), and a webhook endpoint on 127.0.0.1 that parses each event
+as HA does.
 
 ``FakeHomeAssistant`` (a FakeServer) answers ``POST /api/webhook/<id>`` with HA's
 ``{"message": "ok"}``, or a queued failure (``fail(times, status)``, ``rate_limit``);
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from python_overseerr import OverseerrClient
-from python_overseerr.models import NotificationType
+from python_overseerr.models import IssueCount, NotificationType, RequestCount
 
 from tests.fake_server import FakeServer, Forced, SeenRequest
 
@@ -79,6 +81,21 @@ async def register(client: OverseerrClient, url: str) -> str:
         enabled=True, types=REGISTERED_NOTIFICATIONS, webhook_url=url, json_payload=JSON_PAYLOAD
     )
     return "registered"
+
+
+@dataclass(frozen=True, slots=True)
+class HaData:
+    """HA's coordinator data (its models.OverseerrData), which its sensors show."""
+
+    requests: RequestCount
+    issues: IssueCount
+
+
+async def refresh(client: OverseerrClient) -> HaData:
+    """HA's coordinator update: the request count, then the issue count. HA sets up only
+    when both answer; OverseerrAuthenticationError (a 403) starts its re-authentication,
+    any other failure marks the update failed until the next one."""
+    return HaData(await client.get_request_count(), await client.get_issue_count())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The real python-overseerr client (Home Assistant's) against the whole API on uvicorn: its
 mashumaro models refuse any missing key, so each call is a check of Seerr's shapes, here
 on titles that have requests (pending, approved by a manager, auto-approved; by several
-users), as a household's would."""
+users) and problems reported on them, as a household's would."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from python_overseerr import OverseerrClient
 from python_overseerr.exceptions import OverseerrAuthenticationError
 from python_overseerr.models import (
     TV,
+    IssueFilterStatus,
+    IssueSortStatus,
+    IssueStatus,
+    IssueType,
     MediaStatus,
     MediaType,
     Movie,
@@ -23,9 +27,12 @@ from python_overseerr.models import (
     RequestStatus,
 )
 
-from core import requests
+from core import issues, requests
+from core.issue_values import IssueStatus as Status
 from core.media import MediaType as Kind
+from core.permissions import DEFAULT_USER
 from tests.api_world import KEY, ApiWorld, serve
+from tests.fake_home_assistant import refresh
 
 
 @dataclass
@@ -78,13 +85,96 @@ async def test_the_status_and_the_request_count(household: Household) -> None:
     assert (count.pending, count.approved, count.processing, count.available) == (1, 2, 2, 0)
 
 
-async def test_home_assistants_refresh_reads_the_issues_too(household: Household) -> None:
-    # Home Assistant's coordinator reads both counts on every refresh, and sets up only
-    # when both answer. requestbot keeps no reports of problems yet: none are counted.
-    issues = await household.client.get_issue_count()
+async def on_the_server(world: ApiWorld, tmdb_id: int, kind: Kind) -> int:
+    """Make a requested title available (as a library scan would); its media id."""
+    async with world.services.uow() as uow:
+        media = await uow.media.get_by_tmdb(tmdb_id, kind)
+        assert media is not None
+        await uow.media.set_status(media.id, MediaStatus.AVAILABLE, world.clock.now())
+        await uow.commit()
+    return media.id
 
-    assert (issues.total, issues.open, issues.closed, issues.video) == (0, 0, 0, 0)
-    assert await household.client.get_issues() == []
+
+async def test_home_assistants_refresh_counts_the_issues_reported(household: Household) -> None:
+    # Home Assistant's coordinator reads both counts on every refresh, and sets up only
+    # when both answer.
+    w = household.world
+    before = await refresh(household.client)
+    assert (before.issues.total, before.issues.open) == (0, 0)
+    bad = await on_the_server(w, 1396, Kind.TV)
+    async with w.services.uow() as uow:
+        await uow.users.set_permissions(w.bob.id, DEFAULT_USER, w.clock.now())
+        await uow.commit()
+    # Reported in a chat: bob on an episode, then on the sound; the second one is resolved.
+    await issues.report_issue(w.services, w.bob.id, bad, 1, "Frozen picture", 2, 4)
+    sound = await issues.report_issue(w.services, w.bob.id, bad, 2, "No sound")
+    await issues.set_issue_status(w.services, w.admin.id, sound.id, Status.RESOLVED)
+
+    after = await refresh(household.client)
+
+    assert (after.requests.total, after.requests.pending) == (3, 1)
+    assert after.issues.to_dict() == {
+        "total": 2, "video": 1, "audio": 1, "subtitles": 0, "others": 0, "open": 1, "closed": 1,
+    }  # fmt: skip
+    listed = await household.client.get_issues()
+    assert [(i.issue_type, i.status) for i in listed] == [
+        (IssueType.AUDIO, IssueStatus.RESOLVED),
+        (IssueType.VIDEO, IssueStatus.OPEN),
+    ]
+    assert listed[1].created_by.display_name == "bob"
+    assert listed[0].modified_by is not None
+    assert listed[0].modified_by.id == w.admin.id
+    assert (listed[1].problem_season, listed[1].problem_episode) == (2, 4)
+
+
+async def test_the_clients_issue_calls_report_read_resolve_and_delete(
+    household: Household,
+) -> None:
+    client = household.client
+    await on_the_server(household.world, 1396, Kind.TV)
+    # The media id is the title's id here, from its mediaInfo (as Requestrr reads it).
+    show = await client.get_tv_details(1396)
+
+    created = await client.create_issue(
+        IssueType.SUBTITLE, "Subtitles run late", show.media_info.id, 1, 3
+    )
+
+    assert (created.issue_type, created.status) == (IssueType.SUBTITLE, IssueStatus.OPEN)
+    assert (created.problem_season, created.problem_episode) == (1, 3)
+    assert (created.media.tmdb_id, created.media.media_type) == (1396, MediaType.TV)
+    assert (created.created_by.id, created.modified_by) == (1, None)
+    (report,) = created.comments
+    assert (report.message, report.user.display_name) == ("Subtitles run late", "admin")
+    assert await client.get_issue(created.id) == created
+    assert await client.get_issues() == [created]
+    mine = await client.get_issues(
+        status=IssueFilterStatus.OPEN, sort=IssueSortStatus.MODIFIED, requested_by=1
+    )
+    assert [i.id for i in mine] == [created.id]
+    # update_issue's PUT, which Seerr lacks: a comment, then the status.
+    updated = await client.update_issue(
+        created.id, status=IssueStatus.RESOLVED, message="Replaced the subtitle file"
+    )
+    assert updated.status is IssueStatus.RESOLVED
+    assert updated.modified_by is not None
+    assert updated.modified_by.id == 1
+    assert [c.message for c in updated.comments] == [
+        "Subtitles run late",
+        "Replaced the subtitle file",
+    ]
+    assert await client.get_issues(status=IssueFilterStatus.OPEN) == []
+    assert [i.id for i in await client.get_issues(status=IssueFilterStatus.RESOLVED)] == [
+        created.id
+    ]
+    count = await client.get_issue_count()
+    assert (count.total, count.subtitles, count.open, count.closed) == (1, 1, 0, 1)
+    # The title's details carry its issues (python-overseerr reads past them).
+    assert (await client.get_tv_details(1396)).media_info.id == show.media_info.id
+
+    await client.delete_issue(created.id)
+
+    assert await client.get_issues() == []
+    assert (await client.get_issue_count()).total == 0
 
 
 async def test_requests_made_beforehand_are_listed_with_their_users(household: Household) -> None:

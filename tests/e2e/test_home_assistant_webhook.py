@@ -2,27 +2,39 @@
 webhook through python-overseerr (GET, test, POST) against the whole API on uvicorn, then
 requests made through the core reach HA's webhook endpoint on 127.0.0.1 through the
 outbox's real dispatcher, each parsed as HA parses it; HA's next start finds nothing to
-change, also after requestbot restarts on the same SQLite file."""
+change, also after requestbot restarts on the same SQLite file. HA's refresh reads the
+issue counts with the request counts, and a webhook that takes issue events hears of an
+issue reported through the API with its issue section filled."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from python_overseerr import OverseerrClient
+from python_overseerr import IssueType, OverseerrClient
+from python_overseerr.models import NotificationType
 
 from bot.api import build_app
-from bot.app import SEND, SYNC, App, open_app
+from bot.app import FULL_SCAN, SEND, SYNC, App, open_app
 from bot.settings import load_settings
 from bot.webhook import add_webhook
 from core import requests
 from core.media import MediaType
 from tests.api_world import serve
-from tests.fake_home_assistant import FakeHomeAssistant, HaEvent, needs_change, register
+from tests.fake_home_assistant import (
+    JSON_PAYLOAD,
+    REGISTERED_NOTIFICATIONS,
+    FakeHomeAssistant,
+    HaEvent,
+    needs_change,
+    refresh,
+    register,
+)
 from tests.media_stack import Stack
 
 MATRIX_RELOADED = 604  # in Radarr's catalogue, not yet in the library
 POKEMON, POKEMON_TVDB = 60572, 76703
+BREAKING_BAD = 1396  # in the media server's library
 
 
 @asynccontextmanager
@@ -106,3 +118,61 @@ async def test_home_assistant_registers_its_webhook_and_hears_every_request_even
         home_assistant_on(again) as client,
     ):
         assert not await needs_change(client, ha.url)
+
+
+ISSUE_EVENTS = (
+    NotificationType.ISSUE_REPORTED
+    | NotificationType.ISSUE_COMMENTED
+    | NotificationType.ISSUE_RESOLVED
+    | NotificationType.ISSUE_REOPENED
+)
+
+
+async def test_home_assistant_refreshes_with_issues_and_the_webhook_carries_a_new_one(
+    stack: Stack, fake_home_assistant: FakeHomeAssistant
+) -> None:
+    ha = fake_home_assistant
+    # python-overseerr needs every season's air date (TMDb dates these specials).
+    stack.tmdb.shows[BREAKING_BAD]["seasons"][0]["air_date"] = "2009-02-17"
+    assert add_webhook(stack.app, api=True) is not None
+    await stack.run(FULL_SCAN)  # the library: Breaking Bad is on the server
+    async with home_assistant_on(stack.app) as client:
+        first = await refresh(client)  # HA's set-up: both counts must answer
+        assert (first.requests.total, first.issues.total) == (0, 0)
+        assert await register(client, ha.url) == "registered"
+        # The webhook is set to tell of issues too, as a Seerr admin would tick them.
+        await client.set_webhook_notification_config(
+            enabled=True,
+            types=REGISTERED_NOTIFICATIONS | ISSUE_EVENTS,
+            webhook_url=ha.url,
+            json_payload=JSON_PAYLOAD,
+        )
+        show = await client.get_tv_details(BREAKING_BAD)
+
+        created = await client.create_issue(
+            IssueType.VIDEO, "The picture freezes", show.media_info.id, 2, 5
+        )
+        await stack.app.dispatcher.deliver_due()
+        after = await refresh(client)
+
+    assert (after.issues.total, after.issues.open, after.issues.video) == (1, 1, 1)
+    body = ha.events[-1]
+    assert body["notification_type"] == "ISSUE_CREATED"
+    assert body["subject"].startswith("Breaking Bad")
+    assert body["message"] == "The picture freezes"
+    assert body["media"]["tmdb_id"] == str(BREAKING_BAD)
+    assert body["media"]["status"] == "AVAILABLE"
+    assert body["request"] is None
+    assert body["issue"] == {
+        "issue_id": str(created.id),
+        "issue_type": "VIDEO",
+        "issue_status": "OPEN",
+        "reported_by_email": "",
+        "reported_by_username": "admin",
+        "reported_by_avatar": "",
+        "reported_by_settings_discord_id": "",
+        "reported_by_settings_telegram_chat_id": "",
+    }
+    assert body["comment"] is None
+    (seen,) = ha.parsed[1:]  # HA takes it and fires no media event
+    assert (seen.refreshes, seen.event_type) == (False, None)
