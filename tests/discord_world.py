@@ -46,6 +46,7 @@ NOTIFY_CHANNEL = 700000000000000002
 GENERAL = 700000000000000003  # where people run their commands
 MOD_ROLE = 800000000000000001  # MANAGE_REQUESTS
 VIP_ROLE = 800000000000000002  # AUTO_APPROVE
+ISSUE_ROLE = 800000000000000003  # MANAGE_ISSUES
 BOSS = 900000000000000001  # a bot owner: ADMIN
 MOD = 900000000000000002
 MOD2 = 900000000000000003
@@ -78,6 +79,7 @@ class DiscordWorld:
         fake = self.discord
         fake.add_role(MOD_ROLE, "Media mods")
         fake.add_role(VIP_ROLE, "VIP")
+        fake.add_role(ISSUE_ROLE, "Issue wranglers")
         for channel, name in ((ADMIN_CHANNEL, "requests-admin"), (NOTIFY_CHANNEL, "new-on-plex")):
             fake.add_channel(channel, name)
         fake.add_channel(GENERAL, "general")
@@ -113,7 +115,9 @@ class DiscordWorld:
                 admin_channel_id=self.admin_channel,
                 notify_channel_id=self.notify_channel,
                 admin_digest_minutes=self.digest_minutes,
-                role_permissions=f"{MOD_ROLE}=MANAGE_REQUESTS;{VIP_ROLE}=AUTO_APPROVE",
+                role_permissions=(
+                    f"{MOD_ROLE}=MANAGE_REQUESTS;{VIP_ROLE}=AUTO_APPROVE;{ISSUE_ROLE}=MANAGE_ISSUES"
+                ),
                 api_base_url=self.discord.api_base,
                 gateway_url=self.discord.gateway_url,
             ),

@@ -2199,9 +2199,16 @@ class FakeDiscord(FakeServer):
         body = _message_body(call)
         body["flags"] = int(body.get("flags") or 0) & _SETTABLE_FLAGS
         message = self._new_message(call, channel_id, body, msg_type=0)
-        if body.get("message_reference"):
+        reference = body.get("message_reference")
+        if reference:
             message.type = 19
-            message.extra["message_reference"] = body["message_reference"]
+            # As Discord returns it: snowflakes as strings, the channel filled in, and the
+            # request's fail_if_not_exists left out.
+            shown = {"type": reference.get("type", 0), "channel_id": str(channel_id)}
+            for key in ("message_id", "channel_id", "guild_id"):
+                if reference.get(key) is not None:
+                    shown[key] = str(reference[key])
+            message.extra["message_reference"] = shown
         self._store(message)
         await self._announce("MESSAGE_CREATE", message)
         return message.to_json()

@@ -16,7 +16,7 @@ from adapters.discord.cards import card, card_of
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, button, refuse
 from adapters.discord.digest import is_digest_message
-from adapters.discord.replies import defer, frozen, say, show
+from adapters.discord.replies import defer, frozen, modal_value, say, show
 from core import queries, requests
 from core.events import EventKind, EventPayload
 from core.outbox import snapshot
@@ -90,7 +90,7 @@ async def on_decline(interaction: discord.Interaction[Any], args: list[str], _: 
     found = deps(interaction)
     label = f"request #{request_id}"
     try:
-        async with asyncio.timeout(found.config.decline_check_budget):
+        async with asyncio.timeout(found.config.modal_check_budget):
             user = await acting_user(interaction)
             request = await requests.decision_pending(found.services, user.id, request_id)
             label = request.media.label
@@ -109,7 +109,7 @@ async def on_modal(interaction: discord.Interaction[Any]) -> None:
         await refuse(interaction, str(data.get("custom_id", "")), EXPIRED_FORM)
         return
     try:
-        await _declined(interaction, int(match["id"]), _field(data, "reason"))
+        await _declined(interaction, int(match["id"]), modal_value(data, "reason"))
     except Exception as error:
         await report_error(interaction, error)
 
@@ -127,16 +127,6 @@ async def _declined(interaction: discord.Interaction[Any], request_id: int, reas
             await _show(interaction, *as_it_stands(declined))
         else:
             await say(interaction, f"Declined request #{request_id}.")
-
-
-def _field(data: dict[str, Any], custom_id: str) -> str:
-    """A text input's value from a modal submission (action rows, or the newer labels)."""
-    for row in data.get("components", []):
-        inner = row.get("components") or ([row["component"]] if "component" in row else [])
-        for component in inner:
-            if component.get("custom_id") == custom_id:
-                return str(component.get("value") or "")
-    return ""
 
 
 async def on_pending(interaction: discord.Interaction[Any]) -> None:

@@ -1,5 +1,6 @@
-"""Suggestions from TMDb while the user types a title of /request movie|tv; picking one
-gives the command ``movie:603`` (or ``tv:1396``) instead of the typed words."""
+"""Suggestions from TMDb while the user types a title of /request movie|tv (or of /issue:
+titles on the server only); picking one gives the command ``movie:603`` (or ``tv:1396``)
+instead of the typed words."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from discord import app_commands
 
 from adapters.discord import render
 from adapters.discord.context import Deps
+from adapters.discord.issue_cards import reportable
 from adapters.memory import Recent
 from core import search
 from core.errors import CoreError
-from core.media import CatalogueItem, MediaType, label
+from core.media import CatalogueItem, MediaType, SearchResult, label
 
 log = logging.getLogger(__name__)
+
+ON_SERVER = "server"  # the cache's kind of /issue's suggestions
 
 
 class Suggestions:
@@ -32,10 +36,20 @@ class Suggestions:
     async def choices(
         self, found: Deps, media_type: MediaType, typed: str
     ) -> list[app_commands.Choice[str]]:
+        """Titles of one type (/request movie|tv)."""
+        return await self._answer(found, media_type.value, media_type, typed)
+
+    async def on_server(self, found: Deps, typed: str) -> list[app_commands.Choice[str]]:
+        """Movies and shows on the server, all or in part (/issue)."""
+        return await self._answer(found, ON_SERVER, None, typed)
+
+    async def _answer(
+        self, found: Deps, kind: str, media_type: MediaType | None, typed: str
+    ) -> list[app_commands.Choice[str]]:
         query = " ".join(typed.split()).casefold()[:100]
         if len(query) < 2:
             return []
-        key = (media_type.value, query)
+        key = (kind, query)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -47,24 +61,24 @@ class Suggestions:
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.budget)
         except TimeoutError:
-            return self._closest(media_type, query)
+            return self._closest(kind, query)
         except CoreError:  # TMDb down or refusing: say nothing rather than fail (_settled logs)
-            return self._closest(media_type, query)
+            return self._closest(kind, query)
 
     async def _fetch(
-        self, found: Deps, media_type: MediaType, query: str, key: tuple[str, str]
+        self, found: Deps, media_type: MediaType | None, query: str, key: tuple[str, str]
     ) -> list[app_commands.Choice[str]]:
         try:
             results = await search.search(found.services, query, 1, media_type)
-            choices = [_choice(r.item) for r in results.results if r.item.media_type is media_type]
+            choices = [_choice(r.item) for r in results.results if _fits(r, media_type)]
             self._cache[key] = choices[:25]
             return choices[:25]
         finally:
             self._running.pop(key, None)
 
-    def _closest(self, media_type: MediaType, query: str) -> list[app_commands.Choice[str]]:
+    def _closest(self, kind: str, query: str) -> list[app_commands.Choice[str]]:
         for end in range(len(query) - 1, 1, -1):
-            cached = self._cache.get((media_type.value, query[:end]))
+            cached = self._cache.get((kind, query[:end]))
             if cached is not None:
                 return cached
         return []
@@ -87,6 +101,13 @@ def _settled(task: asyncio.Task[list[app_commands.Choice[str]]]) -> None:
         log.info("autocomplete search: %s", error)
     elif error is not None:
         log.error("autocomplete search failed", exc_info=error)
+
+
+def _fits(result: SearchResult, media_type: MediaType | None) -> bool:
+    """A result of the type asked for; with none asked, a movie or show on the server."""
+    if media_type is not None:
+        return result.item.media_type is media_type
+    return reportable(result.status)
 
 
 def _choice(item: CatalogueItem) -> app_commands.Choice[str]:

@@ -3,7 +3,7 @@ what discord.py routes nowhere (modals, controls that are not ours)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -14,15 +14,17 @@ from adapters.discord import (
     admin,
     apikey,
     approvals,
+    issues,
     mine,
     notifications,
     notifytest,
+    reporting,
     requesting,
     search,
 )
 from adapters.discord.autocomplete import Suggestions
 from adapters.discord.context import deps, report_error
-from adapters.discord.controls import Handler, Registry, unknown_component
+from adapters.discord.controls import PREFIX, Handler, Registry, refuse, unknown_component
 from core.media import MediaType
 
 # verb -> the handler of its buttons and menus (their custom_id shapes: controls.SHAPES).
@@ -40,8 +42,24 @@ BUTTONS: Mapping[str, Handler] = {
     "cx": mine.on_cancel,
     "lk": account_commands.on_claim,
     "nf": notifications.on_switch,
+    "ir": reporting.on_report,
+    "it": reporting.on_type,
+    "is": reporting.on_season,
+    "ie": reporting.on_episode,
+    "ip": reporting.on_page,
+    "ik": issues.on_status,
+    "ic": issues.on_comment,
+    "io": issues.on_open,
+    "il": issues.on_issues_page,
 }
 REGISTRY = Registry(BUTTONS, report_error)  # the client carries it, for controls.Control
+# verb of a modal's custom_id (``rb:<verb>:...``) -> what handles its submission.
+MODALS: Mapping[str, Callable[[discord.Interaction[Any]], Awaitable[None]]] = {
+    "dm": approvals.on_modal,  # a decline's reason
+    "im": reporting.on_modal,  # a report's words
+    "in": issues.on_modal,  # a comment on an issue
+}
+EXPIRED_FORM = "That form has expired. Press its button again."
 
 
 class Commands(app_commands.CommandTree[discord.Client]):
@@ -58,7 +76,13 @@ async def unrouted(interaction: discord.Interaction[Any]) -> None:
     """What discord.py routes nowhere: modals (handled here so that one opened before a
     restart still works) and buttons that are not ours."""
     if interaction.type is discord.InteractionType.modal_submit:
-        await approvals.on_modal(interaction)
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
+        verb = custom_id.removeprefix(PREFIX).partition(":")[0]
+        handler = MODALS.get(verb) if custom_id.startswith(PREFIX) else None
+        if handler is None:
+            await refuse(interaction, custom_id, EXPIRED_FORM)
+        else:
+            await handler(interaction)
     elif interaction.type is discord.InteractionType.component:
         await unknown_component(interaction)
 
@@ -94,12 +118,28 @@ def add_commands(tree: Commands) -> None:
         return await _suggest(interaction, MediaType.TV, current)
 
     tree.add_command(group)
+
+    @tree.command(name="issue", description="Report a problem with a movie or show on the server")
+    @app_commands.describe(title="Start typing, then pick one of the titles on the server")
+    async def report(
+        interaction: discord.Interaction[Any], title: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await reporting.on_issue_command(interaction, title)
+
+    @report.autocomplete("title")
+    async def titles_on_server(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        suggestions: Suggestions = interaction.client.suggestions
+        return await suggestions.on_server(deps(interaction), current)
+
     simple = (
         ("requests", "Your requests and where they stand", mine.on_my_requests),
         ("quota", "How many requests you have left", mine.on_quota),
         ("cancel", "Withdraw one of your pending requests", mine.on_cancel_command),
         ("notifications", "Choose what I tell you, and where", notifications.on_notifications),
         ("pending", "Requests awaiting a decision (managers)", approvals.on_pending),
+        ("issues", "Open problems with titles: yours (managers: everyone's)", issues.on_issues),
         ("status", "The library scans and download checks", account_commands.on_status),
     )
     for name, description, handler in simple:

@@ -31,8 +31,9 @@ class DiscordConfig:
     gateway_url: str = DEFAULT_GATEWAY_URL
     # Autocomplete must answer inside Discord's 3 s: TMDb gets this long, then the cache speaks.
     autocomplete_budget: float = 1.5
-    # A Decline press checks the presser's permission this long before opening the modal anyway.
-    decline_check_budget: float = 1.0
+    # A press that opens a modal (Decline, Comment) checks the presser's permission this long
+    # before opening it anyway (a modal must be the first answer, inside Discord's 3 s).
+    modal_check_budget: float = 1.0
     admin_digest_minutes: int = 0
     # Seconds from start-up to the first digest, when one is due then.
     digest_start_delay: float = 1.0

@@ -31,6 +31,7 @@ ID = r"\d{1,18}"  # a database id: within SQLite's 64-bit integers
 SNOWFLAKE = r"\d{1,20}"  # a Discord id
 SMALL = r"\d{1,4}"  # a page or a position
 LETTER = r"[mt]"  # movie or TV
+KIND = r"[1-4]"  # an issue's type (core.issue_values.IssueType)
 
 # The shape of each verb's arguments (a regular expression over the ``:``-joined
 # arguments): a custom_id of another shape (forged, cut short, from an older version)
@@ -49,6 +50,15 @@ SHAPES = {
     "cx": ID,  # withdraw
     "lk": r"(?:ok|no):[A-Za-z0-9_\-]{8}",  # confirm or refuse an account claim
     "nf": f"{SNOWFLAKE}:(?:[td][1-9][0-9]{{0,3}}|pc)",  # whose /notifications, which switch
+    "ir": f"{LETTER}:{ID}",  # report a problem with a title (its TMDb id)
+    "it": f"{ID}:{KIND}:{LETTER}",  # the problem's type, for a title on the server
+    "is": f"{ID}:{KIND}:{SMALL}",  # the season menu of a report's page
+    "ie": f"{ID}:{KIND}:{SMALL}:{SMALL}",  # the episode menu of a season's page
+    "ip": f"{ID}:{KIND}:{SMALL}:{SMALL}",  # a page of seasons (season 0) or of a season
+    "ik": f"{ID}:(?:resolve|reopen)",  # resolve or reopen an issue
+    "ic": f"{ID}:[cn]",  # comment on an issue, from its card or a notice of it
+    "io": ID,  # show an issue's card (from /issues)
+    "il": f"{SNOWFLAKE}:{SMALL}",  # a page of someone's /issues
 }
 
 
@@ -159,14 +169,16 @@ def menu(
     *args: object,
     placeholder: str,
     row: int | None = None,
+    single: bool = False,
 ) -> Control:
-    """A multi-select of up to 25 options (any number may be chosen, none too)."""
+    """A multi-select of up to 25 options (any number may be chosen, none too), or a menu
+    of one choice (``single``)."""
     return Control(
         discord.ui.Select(
             custom_id=custom_id(verb, *args),
             options=list(options[:25]),
-            min_values=0,
-            max_values=max(1, min(25, len(options))),
+            min_values=1 if single else 0,
+            max_values=1 if single else max(1, min(25, len(options))),
             placeholder=placeholder[:150],
             row=row,
         )

@@ -8,6 +8,8 @@
 - Every card is remembered (core.chat) and edited as the request moves on, whoever moved it
   and wherever; a card always shows the request as it is now.
 - "Now available" is announced in the notify channel.
+- What happens to an issue goes to adapters.discord.issue_cards (its cards go where
+  approval cards go).
 
 discord.py waits out 429s itself (it reads retry_after and the rate-limit buckets); what
 still fails becomes DeliveryFailed, and the outbox tries again later, so nothing is lost
@@ -17,7 +19,6 @@ across a restart.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -30,6 +31,8 @@ from adapters.cards import as_it_is_now, quota_use
 from adapters.discord import digest, render
 from adapters.discord.cards import card
 from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.issue_cards import IssueCards
+from adapters.discord.replies import fingerprint
 from adapters.memory import KeyedLocks, Recent
 from core import chat
 from core.audience import told_in_place
@@ -59,6 +62,7 @@ class DiscordNotifier:
         self._client: Attached[discord.Client] = Attached("Discord")
         self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
         self._cards = KeyedLocks()  # one update of a request's cards at a time
+        self.issues = IssueCards(services, config, self._client, self._delivery, self._dm_channel)
 
     def attach(self, client: discord.Client) -> None:
         self._client.attach(client)
@@ -88,6 +92,10 @@ class DiscordNotifier:
         user_id = user.numeric_id(PLATFORM)
         if user_id is None or told_in_place(notification):
             return False
+        if event.kind.is_issue:
+            return await self.issues.send(
+                notification, user_id, dm_card=self._dm_card(notification)
+            )
         if notification.audience is Audience.MANAGER:
             if not self._dm_card(notification):
                 return False  # the admin channel has the card (publish)
@@ -122,6 +130,8 @@ class DiscordNotifier:
         """Update the shared channels: edit every card of the request, post the card of a new
         request in the admin channel (or note a failure there), announce availability."""
         kind, payload = event.kind, event.payload
+        if kind.is_issue:
+            return await self.issues.publish(event)
         done = False
         if kind is not EventKind.PENDING:
             done = await self.update_cards(payload, kind) > 0
@@ -158,7 +168,7 @@ class DiscordNotifier:
             PLATFORM, str(message.channel.id), str(message.id), payload.request_id, CARD
         )
         await chat.record_post(self._services, post)
-        self._shown[(message.channel.id, message.id)] = _looks(**shown)
+        self._shown[(message.channel.id, message.id)] = fingerprint(**shown)
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
         """Edit every card of the request to show it as it is now; returns how many show it.
@@ -167,7 +177,7 @@ class DiscordNotifier:
             client = await self._client.ready()
             payload, kind = await as_it_is_now(self._services, payload, kind)
             shown = card(payload, kind)
-            looks = _looks(**shown)
+            looks = fingerprint(**shown)
             edited = 0
             for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
                 if is_digest(post):
@@ -196,7 +206,7 @@ class DiscordNotifier:
             shown = await digest.layout_now(self._services, post)
             if shown is None:
                 return 0
-            where, looks = (int(post.chat_id), int(post.message_id)), _looks(**shown)
+            where, looks = (int(post.chat_id), int(post.message_id)), fingerprint(**shown)
             if self._shown.get(where) == looks:
                 return 1
             message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
@@ -215,7 +225,7 @@ class DiscordNotifier:
         channel = (await self._client.ready()).get_partial_messageable(channel_id)
         async with self._delivery(f"the admin channel {channel_id}"):
             message = await channel.send(**shown)
-        self._shown[(message.channel.id, message.id)] = _looks(**shown)
+        self._shown[(message.channel.id, message.id)] = fingerprint(**shown)
         return message.id
 
     async def post_to_managers(
@@ -272,7 +282,7 @@ class DiscordNotifier:
     ) -> None:
         """A button handler has just shown the request on this card as ``kind`` left it:
         the outbox need not."""
-        self._shown[(message.channel.id, message.id)] = _looks(**card(payload, kind))
+        self._shown[(message.channel.id, message.id)] = fingerprint(**card(payload, kind))
 
     async def _note_failure(self, channel: discord.abc.Messageable, payload: EventPayload) -> None:
         """A failure: a reply to the request's card in that channel (whose edit shows Retry),
@@ -323,8 +333,3 @@ class DiscordNotifier:
 def _dm_closed(failure: DeliveryFailed) -> bool:
     cause = failure.__cause__
     return isinstance(cause, discord.HTTPException) and cause.code == DM_CLOSED
-
-
-def _looks(embed: discord.Embed, view: discord.ui.View) -> str:
-    shown: dict[str, Any] = {"embed": embed.to_dict(), "components": view.to_components()}
-    return json.dumps(shown, sort_keys=True, default=str)

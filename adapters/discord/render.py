@@ -126,7 +126,7 @@ def title_card(result: SearchResult, position: str = "", note: str = "") -> disc
         title=shown(label(item.title, item.year), TITLE),
         description=shown(item.overview or "No overview yet.", OVERVIEW),
         colour=STATUS_COLOURS[result.status],
-        url=_tmdb_page(item.media_type, item.tmdb_id),
+        url=tmdb_page(item.media_type, item.tmdb_id),
     )
     embed.add_field(name="Type", value=kind_word(item.media_type))
     embed.add_field(name="Status", value=badge(result.status))
@@ -140,7 +140,7 @@ def title_card(result: SearchResult, position: str = "", note: str = "") -> disc
     return embed
 
 
-def _tmdb_page(media_type: MediaType, tmdb_id: int) -> str:
+def tmdb_page(media_type: MediaType, tmdb_id: int) -> str:
     return f"https://www.themoviedb.org/{media_type.value}/{tmdb_id}"
 
 
@@ -227,7 +227,7 @@ def _event_embed(title: str, kind: EventKind, payload: EventPayload) -> discord.
     embed = discord.Embed(
         title=f"{title}: " + shown(payload.label, TITLE - len(title) - 2),
         colour=EVENT_COLOURS[kind],
-        url=_tmdb_page(payload.media_type, payload.tmdb_id),
+        url=tmdb_page(payload.media_type, payload.tmdb_id),
     )
     image = poster_url(payload.poster_path)
     if image:

@@ -3,6 +3,7 @@ privately or replace what the user sees, with views of our registered controls."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,3 +75,19 @@ async def show(
         await interaction.response.edit_message(content=content, embeds=many, view=view)
     else:
         await say(interaction, content, embeds=many, view=view)
+
+
+def modal_value(data: dict[str, Any], custom_id: str) -> str:
+    """A text input's value from a modal submission (action rows, or the newer labels)."""
+    for row in data.get("components", []):
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        for component in inner:
+            if component.get("custom_id") == custom_id:
+                return str(component.get("value") or "")
+    return ""
+
+
+def fingerprint(embed: discord.Embed, view: discord.ui.View) -> str:
+    """What a card shows, to tell whether an edit would change anything."""
+    shown: dict[str, Any] = {"embed": embed.to_dict(), "components": view.to_components()}
+    return json.dumps(shown, sort_keys=True, default=str)

@@ -1,5 +1,6 @@
 """/request movie|tv: a private card with the poster and status of the chosen title or of
-each search result, paged with Prev / Next, and Request (or Notify me)."""
+each search result, paged with Prev / Next, and Request (or Notify me, or, for a title on
+the server, Report a problem)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from adapters.discord import render
 from adapters.discord.config import PLATFORM
 from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
+from adapters.discord.issue_cards import reportable
 from adapters.discord.replies import defer, frozen, show
+from adapters.issue_text import REPORT_BUTTON
 from adapters.text import UserFacing
 from core import chat, queries, search
 from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult
@@ -103,6 +106,8 @@ def _actions(
         items.append(button(words, "rq", letter, item.tmdb_id, *back, style=style, row=0))
     if offer.notify:
         items.append(button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0))
+    if reportable(result.status):
+        items.append(button(REPORT_BUTTON, "ir", letter, item.tmdb_id, row=0))
     return items
 
 

@@ -1,0 +1,240 @@
+"""An issue's card: an embed with the title's poster and issue_text.card_lines, and the
+buttons issue_text.card_actions offers now (a deleted issue's card says so, without any).
+
+IssueCards is the notifier's side of issues: it posts the managers' cards (in the admin
+channel, else in each manager's DMs, as approval cards go), keeps every card of an issue
+current whoever acted and wherever, and writes the notices of what happened to an issue
+(to its reporter, and to managers: a comment or a reopening is news), each with a Comment
+button."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from adapters.attached import Attached
+from adapters.discord import render
+from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.controls import button
+from adapters.discord.replies import fingerprint, frozen
+from adapters.issue_text import (
+    ACTION_LABELS,
+    IssueAction,
+    card_actions,
+    card_lines,
+    event_sentence,
+    gone_lines,
+    notice,
+)
+from adapters.memory import KeyedLocks, Recent
+from core import chat
+from core.domain import ISSUE_POST, ChatPost
+from core.errors import DeliveryFailed
+from core.events import Audience, Event, EventKind, EventPayload, Notification
+from core.issue_queries import current_issue
+from core.issue_values import Issue
+from core.media import DisplayStatus, poster_url
+from core.services import Services
+
+# A title's search card offers a report when the title is on the server (all of it or some).
+ON_SERVER = frozenset({DisplayStatus.AVAILABLE, DisplayStatus.PARTIALLY_AVAILABLE})
+ON_CARD, ON_NOTICE = "c", "n"  # where a Comment button is: its answer shows the card, or not
+# What managers are told of besides their cards' edits, when the reporter did it: their
+# answer, or a problem back again, needs one of them to look. (What managers do shows on
+# the cards, and the reporter hears of it.)
+NEWS = frozenset({EventKind.ISSUE_COMMENT, EventKind.ISSUE_REOPENED})
+ACTION_STYLES = {
+    IssueAction.RESOLVE: discord.ButtonStyle.success,
+    IssueAction.REOPEN: discord.ButtonStyle.secondary,
+    IssueAction.COMMENT: discord.ButtonStyle.primary,
+}
+
+Delivery = Callable[[str], contextlib.AbstractAsyncContextManager[None]]
+DmChannel = Callable[[int], Awaitable[discord.abc.Messageable]]
+
+
+def reportable(status: DisplayStatus) -> bool:
+    return status in ON_SERVER
+
+
+def is_news(event: Event) -> bool:
+    """A comment or reopening by the issue's reporter."""
+    return event.kind in NEWS and event.payload.actor_id == event.payload.requested_by_id
+
+
+def _embed(lines: list[str], payload_url: str, poster: str | None, colour: int) -> discord.Embed:
+    embed = discord.Embed(
+        title=render.cut(lines[0], render.TITLE),
+        description=render.cut("\n".join(lines[1:]), render.DESCRIPTION),
+        colour=colour,
+        url=payload_url,
+    )
+    if poster:
+        embed.set_thumbnail(url=poster)
+    return embed
+
+
+def comment_button(issue_id: int, where: str) -> discord.ui.Item[Any]:
+    label = ACTION_LABELS[IssueAction.COMMENT]
+    return button(label, "ic", issue_id, where, style=ACTION_STYLES[IssueAction.COMMENT])
+
+
+def card(issue: Issue, *, actions: bool = True) -> dict[str, Any]:
+    """The card of an issue as it is now, with its buttons (``actions``: for someone who may
+    press them)."""
+    media = issue.media
+    colour = render.ORANGE if issue.is_open else render.GREEN
+    url = render.tmdb_page(media.media_type, media.tmdb_id)
+    embed = _embed(card_lines(issue, render.esc), url, poster_url(media.poster_path), colour)
+    embed.set_footer(text=f"Issue #{issue.id}")
+    items = []
+    for action in card_actions(issue) if actions else ():
+        if action is IssueAction.COMMENT:
+            items.append(comment_button(issue.id, ON_CARD))
+        else:
+            label, style = ACTION_LABELS[action], ACTION_STYLES[action]
+            items.append(button(label, "ik", issue.id, action.value, style=style))
+    return {"embed": embed, "view": frozen(*items)}
+
+
+def gone_card(payload: EventPayload) -> dict[str, Any]:
+    """The card of an issue that was deleted: what it was, no buttons."""
+    assert payload.issue is not None, "an issue event carries its issue"
+    lines = gone_lines(payload.issue, payload.label, render.esc)
+    url = render.tmdb_page(payload.media_type, payload.tmdb_id)
+    embed = _embed(lines, url, poster_url(payload.poster_path), render.GREY)
+    embed.set_footer(text=f"Issue #{payload.issue.issue_id}")
+    return {"embed": embed, "view": frozen()}
+
+
+class IssueCards:
+    """Issue events through Discord (DiscordNotifier hands them over), with its client and
+    its way of turning Discord's errors into DeliveryFailed."""
+
+    def __init__(
+        self,
+        services: Services,
+        config: DiscordConfig,
+        client: Attached[discord.Client],
+        delivery: Delivery,
+        dm_channel: DmChannel,
+    ) -> None:
+        self._services = services
+        self._config = config
+        self._client = client
+        self._delivery = delivery
+        self._dm_channel = dm_channel
+        self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
+        self._locks = KeyedLocks()  # one post or update of an issue's cards at a time
+
+    async def publish(self, event: Event) -> bool:
+        """Bring every card of the issue up to date; in the admin channel, post the card of
+        a new issue, or note the reporter's news under its card."""
+        done = await self.update(event.payload) > 0
+        admin = self._config.admin_channel_id
+        created = event.kind is EventKind.ISSUE_CREATED
+        if admin is None or not (created or is_news(event)):
+            return done
+        channel = (await self._client.ready()).get_partial_messageable(admin)
+        if created:
+            return await self.post(channel, event.payload) or done
+        await self._note(channel, event, notice_of=None)
+        return True
+
+    async def send(self, notification: Notification, user_id: int, *, dm_card: bool) -> bool:
+        """Tell one person: the reporter of what others did to their issue; a manager who
+        gets cards in their DMs (``dm_card``) the card of a new issue, and the reporter's
+        news; False when Discord has nothing to add for them."""
+        event, recipient = notification.event, notification.recipient
+        if event.kind is EventKind.ISSUE_DELETED:
+            return False  # nobody is told (core.issues.delete_issue): the cards say it
+        if notification.audience is not Audience.MANAGER:
+            await self._note(await self._dm_channel(user_id), event, notice_of=notification)
+            return True
+        if not dm_card or event.payload.actor_id == recipient.id:
+            return False
+        if event.kind is EventKind.ISSUE_CREATED:
+            return await self.post(await self._dm_channel(user_id), event.payload)
+        if is_news(event):
+            await self._note(await self._dm_channel(user_id), event, notice_of=notification)
+            return True
+        return False
+
+    async def post(self, channel: discord.abc.Messageable, payload: EventPayload) -> bool:
+        """Post the issue's card in ``channel`` and remember it, once: a delivery tried
+        again (after a restart) finds it there. False when the issue is gone already."""
+        assert payload.issue is not None, "an issue event carries its issue"
+        issue_id, where = payload.issue.issue_id, str(getattr(channel, "id", ""))
+        async with self._locks(str(issue_id)):
+            posts = await chat.issue_posts(self._services, issue_id, PLATFORM)
+            if any(post.chat_id == where for post in posts):
+                return True
+            issue = await current_issue(self._services, issue_id)
+            if issue is None:
+                return False
+            shown = card(issue)
+            async with self._delivery(f"channel {where}"):
+                message = await channel.send(**shown)
+            post = ChatPost(
+                PLATFORM, str(message.channel.id), str(message.id), issue_id, ISSUE_POST
+            )
+            await chat.record_post(self._services, post)
+            self._shown[(message.channel.id, message.id)] = fingerprint(**shown)
+            return True
+
+    async def update(self, payload: EventPayload) -> int:
+        """Edit every card of the issue to show it as it is now (or gone); returns how many
+        show it. Cards deleted meanwhile, or in channels the bot lost, are skipped."""
+        assert payload.issue is not None, "an issue event carries its issue"
+        issue_id = payload.issue.issue_id
+        async with self._locks(str(issue_id)):
+            posts = await chat.issue_posts(self._services, issue_id, PLATFORM)
+            if not posts:
+                return 0
+            client = await self._client.ready()
+            issue = await current_issue(self._services, issue_id)
+            shown = card(issue) if issue is not None else gone_card(payload)
+            looks, edited = fingerprint(**shown), 0
+            for post in posts:
+                where = (int(post.chat_id), int(post.message_id))
+                if self._shown.get(where) != looks:
+                    channel = client.get_partial_messageable(where[0])
+                    try:
+                        async with self._delivery(f"issue card {where[1]} in {where[0]}"):
+                            await channel.get_partial_message(where[1]).edit(**shown)
+                    except DeliveryFailed as exc:
+                        if not exc.permanent:
+                            raise
+                        continue
+                    self._shown[where] = looks
+                edited += 1
+            return edited
+
+    def shown_by_hand(self, message: discord.Message, shown: dict[str, Any]) -> None:
+        """A button handler has just shown the issue as it is on this card."""
+        self._shown[(message.channel.id, message.id)] = fingerprint(**shown)
+
+    async def _note(
+        self, channel: discord.abc.Messageable, event: Event, *, notice_of: Notification | None
+    ) -> None:
+        """What happened, in a sentence (to the reporter, as news of their issue), under the
+        issue's card when the channel has one, with a Comment button."""
+        payload = event.payload
+        assert payload.issue is not None, "an issue event carries its issue"
+        if notice_of is not None:
+            words = notice(notice_of, render.esc)
+        else:
+            words = event_sentence(event.kind, payload, render.esc)
+        kwargs: dict[str, Any] = {"view": frozen(comment_button(payload.issue.issue_id, ON_NOTICE))}
+        where = str(getattr(channel, "id", ""))
+        posts = await chat.issue_posts(self._services, payload.issue.issue_id, PLATFORM)
+        here = [post for post in posts if post.chat_id == where]
+        if here:
+            kwargs["reference"] = discord.MessageReference(
+                message_id=int(here[-1].message_id), channel_id=int(where), fail_if_not_exists=False
+            )
+        async with self._delivery(f"channel {where}"):
+            await channel.send(render.cut(words, 2000), **kwargs)

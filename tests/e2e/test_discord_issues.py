@@ -1,0 +1,258 @@
+"""Issues on Discord end to end: reporting a problem with a title on the server (its search
+card or /issue, the type, a show's season and episode, a modal for the words), the managers'
+cards in the admin channel or their DMs kept current, Resolve / Reopen and comments by modal
+from either side, /issues, and what is refused. The real discord.py client against the fake
+Discord and TMDb servers, a real SQLite file, the outbox delivering for real."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core import availability
+from core.issue_rules import MAX_MESSAGE
+from core.issue_values import Issue, IssueStatus, IssueType
+from core.media import MediaStatus, MediaType
+from tests.discord_world import (
+    ADMIN_CHANNEL,
+    ALICE,
+    BOB,
+    BOSS,
+    CAROL,
+    ISSUE_ROLE,
+    MOD,
+    MOD_ROLE,
+    DiscordWorld,
+    answered,
+    running,
+)
+from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage
+from tests.fake_tmdb import FakeTmdb
+
+MATRIX, SIMPSONS, INCEPTION = 603, 456, 27205
+NO_SOUND = "No sound after ten minutes"
+
+
+@pytest.fixture
+async def no_admin_channel(
+    fake_discord: FakeDiscord, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> AsyncIterator[DiscordWorld]:
+    """As ``discord_bot``, without an admin channel: managers get cards as DMs."""
+    async with running(DiscordWorld(fake_discord, fake_tmdb, tmp_path, admin_channel=None)) as bot:
+        yield bot
+
+
+async def on_server(bot: DiscordWorld, tmdb_id: int, media_type: MediaType) -> None:
+    """The media server has the title (every season of a show), as a library scan finds it."""
+    details = await bot.services.catalogue.details(tmdb_id, media_type)
+    async with bot.services.uow() as uow:
+        await uow.media.ensure(details, bot.services.clock.now())
+        await uow.commit()
+    seasons = {n: MediaStatus.AVAILABLE for n in details.requestable_seasons} or None
+    await availability.mark_available(bot.services, tmdb_id, media_type, seasons)
+
+
+async def issue_managers(bot: DiscordWorld) -> None:
+    """Mo manages issues (a role) and, like the owner Boss, is known to the bot."""
+    bot.discord.user(MOD).roles = (MOD_ROLE, ISSUE_ROLE)
+    for manager in (MOD, BOSS):
+        await bot.run(manager, "quota")
+
+
+async def issues(bot: DiscordWorld) -> list[Issue]:
+    async with bot.services.uow(write=False) as uow:
+        found, _ = await uow.issues.page(limit=100)
+    return sorted(found, key=lambda i: i.id)
+
+
+def dms(bot: DiscordWorld, user: int) -> list[FakeMessage]:
+    """What the bot sent the user in their DMs (not answers to their own presses there)."""
+    return [m for m in bot.discord.dms(user) if m.interaction_id is None]
+
+
+def labels(message: FakeMessage) -> list[str]:
+    return [str(b["label"]) for b in message.buttons()]
+
+
+async def modal_of(bot: DiscordWorld, who: int, message: FakeMessage, label: str) -> FakeInteraction:
+    """Press ``label`` and get the modal it opens."""
+    pressed = await (await bot.click(who, message, label)).acked()
+    assert pressed.modal is not None, pressed.ack_body
+    return pressed
+
+
+async def report_movie(bot: DiscordWorld, who: int, words: str = NO_SOUND) -> FakeMessage:
+    """/issue on The Matrix, Video, the words: what the picker finally says."""
+    picker = await bot.run(who, "issue", title=f"movie:{MATRIX}")
+    form = await modal_of(bot, who, picker, "Video")
+    await (await bot.discord.submit_modal(who, form, {"message": words})).acked()
+    return await bot.changed(picker, "is reported")
+
+
+def issue_cards(bot: DiscordWorld, messages: list[FakeMessage]) -> list[FakeMessage]:
+    return [m for m in messages if m.embeds and "issue #" in m.text()]
+
+
+async def test_a_movie_is_reported_from_its_search_card_and_the_admin_channel_gets_its_card(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    card = await bot.run(ALICE, "request movie", title=f"movie:{MATRIX}")
+    pressed = await bot.click(ALICE, card, "Report a problem")
+    picker = await answered(pressed)
+    assert picker.ephemeral
+    assert picker.id != card.id  # the search card stays as it was
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "💬 Subtitles", "❓ Other"]
+
+    form = await modal_of(bot, ALICE, picker, "Video")
+    assert form.modal is not None
+    assert form.ack_latency is not None
+    assert form.ack_latency < 3
+    [field] = [c["component"] for c in form.modal["components"] if c["type"] == 18]
+    assert field["max_length"] == MAX_MESSAGE
+    assert any("What is wrong?" in c.get("content", "") for c in form.modal["components"])
+    await (await bot.discord.submit_modal(ALICE, form, {"message": NO_SOUND})).acked()
+    done = await bot.changed(picker, "is reported")
+    assert "Thanks: 🎞️ Video issue #1 on The Matrix (1999) is reported." in done.text()
+    assert done.buttons() == []
+
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    assert "🎞️ Video issue #1 · 🟠 Open" in admin_card.text()
+    assert f"Reported by Alice: “{NO_SOUND}”" in admin_card.text()
+    assert admin_card.embeds[0]["thumbnail"]["url"].endswith("/poster603.jpg")
+    assert labels(admin_card) == ["✅ Resolve", "💬 Comment"]
+    assert dms(bot, ALICE) == []  # she was answered where she reported
+    [issue] = await issues(bot)
+    assert (issue.issue_type, issue.problem_season, issue.message) == (
+        IssueType.VIDEO,
+        0,
+        NO_SOUND,
+    )
+
+
+async def test_a_show_is_reported_on_an_episode_picked_across_pages(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await on_server(bot, SIMPSONS, MediaType.TV)
+    picker = await bot.run(ALICE, "issue", title=f"tv:{SIMPSONS}")
+    await (await bot.click(ALICE, picker, "Audio")).acked()
+    seasons = await bot.changed(picker, "which season has it?")
+    [menu] = seasons.selects()
+    assert len(menu["options"]) == 25
+    assert menu["options"][0]["label"] == "Whole show"
+    assert len(menu["custom_id"]) <= 100
+    await (await bot.click(ALICE, seasons, "Later ›")).acked()
+    await bot.discord.wait_for(lambda: bot.message(picker).selects()[0]["options"][1]["label"] == "Season 25")
+    later = bot.message(picker).selects()[0]
+    assert [o["label"] for o in later["options"][1:]] == [f"Season {n}" for n in range(25, 36)]
+    await (await bot.click(ALICE, bot.message(picker), "‹ Earlier")).acked()
+    await bot.discord.wait_for(lambda: bot.message(picker).selects()[0]["options"][1]["label"] == "Season 1")
+
+    menu = bot.message(picker).selects()[0]
+    await (await bot.discord.select(ALICE, picker, menu["custom_id"], ["6:25"])).acked()
+    episodes = await bot.changed(picker, "in season 6: which episode?")
+    [menu] = episodes.selects()
+    assert [o["label"] for o in menu["options"][:2]] == ["Whole season 6", "Episode 1"]
+    assert len(menu["options"]) == 25
+    await (await bot.click(ALICE, episodes, "Later ›")).acked()
+    await bot.discord.wait_for(lambda: len(bot.message(picker).selects()[0]["options"]) == 2)
+    menu = bot.message(picker).selects()[0]
+    form = await (await bot.discord.select(ALICE, picker, menu["custom_id"], ["25"])).acked()
+    assert form.modal is not None
+    assert form.modal["title"] == "🔊 Audio problem · S6E25"
+    await (await bot.discord.submit_modal(ALICE, form, {"message": "Out of sync"})).acked()
+    done = await bot.changed(picker, "is reported")
+    assert "🔊 Audio issue #1 on The Simpsons (1989), S6E25 is reported" in done.text()
+    [issue] = await issues(bot)
+    assert (issue.problem_season, issue.problem_episode) == (6, 25)
+
+
+async def test_without_an_admin_channel_managers_get_dm_cards_and_a_resolve_edits_every_one(
+    no_admin_channel: DiscordWorld,
+) -> None:
+    bot = no_admin_channel
+    await issue_managers(bot)
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, ALICE)
+    await bot.settled()
+    [mo_card] = issue_cards(bot, dms(bot, MOD))
+    [boss_card] = issue_cards(bot, dms(bot, BOSS))
+    assert labels(mo_card) == labels(boss_card) == ["✅ Resolve", "💬 Comment"]
+    assert issue_cards(bot, dms(bot, BOB)) == []  # no manager of issues
+
+    resolve = await bot.click(MOD, mo_card, "Resolve")
+    await resolve.acked()
+    assert resolve.ack_latency is not None
+    assert resolve.ack_latency < 3
+    for card in (mo_card, boss_card):
+        shown = await bot.changed(card, "Resolved by Mo.")
+        assert "🟢 Resolved" in shown.text()
+        assert labels(shown) == ["↩️ Reopen", "💬 Comment"]
+    await bot.settled()
+    [told] = dms(bot, ALICE)
+    assert "✅ Your 🎞️ Video issue #1 (The Matrix (1999)) was resolved by Mo." in told.text()
+    assert labels(told) == ["💬 Comment"]
+    assert len(dms(bot, MOD)) == 1  # nothing about what he did himself
+
+    answer = await modal_of(bot, ALICE, told, "Comment")
+    await answered(await bot.discord.submit_modal(ALICE, answer, {"message": "Still silent"}))
+    await bot.settled()
+    for manager, card in ((MOD, mo_card), (BOSS, boss_card)):
+        assert "💬 Alice: Still silent" in bot.message(card).text()
+        [news] = [m for m in dms(bot, manager) if "commented" in m.text()]
+        assert "Alice commented on 🎞️ Video issue #1" in news.text()
+        assert news.extra["message_reference"]["message_id"] == str(card.id)  # under the card
+
+    await (await bot.click(BOSS, bot.message(boss_card), "Reopen")).acked()
+    for card in (mo_card, boss_card):
+        shown = await bot.changed(card, "🟠 Open")
+        assert labels(shown) == ["✅ Resolve", "💬 Comment"]
+    await bot.settled()
+    assert "↩️ Your 🎞️ Video issue #1 (The Matrix (1999)) was reopened by Boss." in (
+        dms(bot, ALICE)[-1].text()
+    )
+    assert not [m for m in dms(bot, MOD) if "reopened" in m.text()]  # the card shows it
+    [issue] = await issues(bot)
+    assert issue.status is IssueStatus.OPEN
+
+
+async def test_comments_by_modal_reach_the_reporter_and_the_managers(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await issue_managers(bot)
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, ALICE)
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+
+    form = await modal_of(bot, MOD, admin_card, "Comment")
+    assert form.modal is not None
+    assert form.modal["title"] == "Comment on 🎞️ Video issue #1"
+    await (await bot.discord.submit_modal(MOD, form, {"message": "Which player?"})).acked()
+    await bot.changed(admin_card, "💬 Mo: Which player?")
+    await bot.settled()
+    [notice] = dms(bot, ALICE)
+    assert "Mo commented on your 🎞️ Video issue #1 (The Matrix (1999)): “Which player?”" in (
+        notice.text()
+    )
+
+    reply = await modal_of(bot, ALICE, notice, "Comment")
+    told = await answered(await bot.discord.submit_modal(ALICE, reply, {"message": "The TV app"}))
+    assert told.ephemeral
+    assert "Your comment on 🎞️ Video issue #1 is added." in told.text()
+    card = await bot.changed(admin_card, "💬 Alice: The TV app")
+    assert "💬 Mo: Which player?" in card.text()
+    await bot.settled()
+    [news] = [m for m in bot.discord.channel_messages(ADMIN_CHANNEL) if not m.embeds]
+    assert "Alice commented on 🎞️ Video issue #1 (The Matrix (1999)): “The TV app”" in news.text()
+    assert news.extra["message_reference"]["message_id"] == str(admin_card.id)
+    assert labels(news) == ["💬 Comment"]
+    assert len(dms(bot, ALICE)) == 1  # nothing about her own comment
+    [issue] = await issues(bot)
+    assert [c.message for c in issue.comments] == [NO_SOUND, "Which player?", "The TV app"]
