@@ -6,21 +6,24 @@ Discord and TMDb servers, a real SQLite file, the outbox delivering for real."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from core import availability
+from core import availability, users
+from core.identity import Identity
 from core.issue_rules import MAX_MESSAGE
 from core.issue_values import Issue, IssueStatus, IssueType
+from core.issues import report_issue
 from core.media import MediaStatus, MediaType
 from tests.discord_world import (
     ADMIN_CHANNEL,
     ALICE,
     BOB,
     BOSS,
-    CAROL,
     ISSUE_ROLE,
     MOD,
     MOD_ROLE,
@@ -28,7 +31,7 @@ from tests.discord_world import (
     answered,
     running,
 )
-from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage
+from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage, Mentions
 from tests.fake_tmdb import FakeTmdb
 
 MATRIX, SIMPSONS, INCEPTION = 603, 456, 27205
@@ -44,14 +47,16 @@ async def no_admin_channel(
         yield bot
 
 
-async def on_server(bot: DiscordWorld, tmdb_id: int, media_type: MediaType) -> None:
-    """The media server has the title (every season of a show), as a library scan finds it."""
+async def on_server(bot: DiscordWorld, tmdb_id: int, media_type: MediaType) -> int:
+    """The media server has the title (every season of a show), as a library scan finds it;
+    its media id."""
     details = await bot.services.catalogue.details(tmdb_id, media_type)
     async with bot.services.uow() as uow:
-        await uow.media.ensure(details, bot.services.clock.now())
+        media = await uow.media.ensure(details, bot.services.clock.now())
         await uow.commit()
     seasons = {n: MediaStatus.AVAILABLE for n in details.requestable_seasons} or None
     await availability.mark_available(bot.services, tmdb_id, media_type, seasons)
+    return media.id
 
 
 async def issue_managers(bot: DiscordWorld) -> None:
@@ -76,7 +81,9 @@ def labels(message: FakeMessage) -> list[str]:
     return [str(b["label"]) for b in message.buttons()]
 
 
-async def modal_of(bot: DiscordWorld, who: int, message: FakeMessage, label: str) -> FakeInteraction:
+async def modal_of(
+    bot: DiscordWorld, who: int, message: FakeMessage, label: str
+) -> FakeInteraction:
     """Press ``label`` and get the modal it opens."""
     pressed = await (await bot.click(who, message, label)).acked()
     assert pressed.modal is not None, pressed.ack_body
@@ -91,6 +98,13 @@ async def report_movie(bot: DiscordWorld, who: int, words: str = NO_SOUND) -> Fa
     return await bot.changed(picker, "is reported")
 
 
+async def until_offered(bot: DiscordWorld, picker: FakeMessage, label: str) -> None:
+    """Wait until the picker's menu offers ``label`` first after its "whole" choice."""
+    await bot.discord.wait_for(
+        lambda: bot.message(picker).selects()[0]["options"][1]["label"] == label
+    )
+
+
 def issue_cards(bot: DiscordWorld, messages: list[FakeMessage]) -> list[FakeMessage]:
     return [m for m in messages if m.embeds and "issue #" in m.text()]
 
@@ -100,6 +114,10 @@ async def test_a_movie_is_reported_from_its_search_card_and_the_admin_channel_ge
 ) -> None:
     bot = discord_bot
     await on_server(bot, MATRIX, MediaType.MOVIE)
+    typed = await (
+        await bot.discord.autocomplete(ALICE, "issue", focused="title", value="matrix")
+    ).acked()
+    assert typed.choices == [{"name": "The Matrix (1999)", "value": "movie:603"}]  # on the server
     card = await bot.run(ALICE, "request movie", title=f"movie:{MATRIX}")
     pressed = await bot.click(ALICE, card, "Report a problem")
     picker = await answered(pressed)
@@ -147,11 +165,11 @@ async def test_a_show_is_reported_on_an_episode_picked_across_pages(
     assert menu["options"][0]["label"] == "Whole show"
     assert len(menu["custom_id"]) <= 100
     await (await bot.click(ALICE, seasons, "Later ›")).acked()
-    await bot.discord.wait_for(lambda: bot.message(picker).selects()[0]["options"][1]["label"] == "Season 25")
+    await until_offered(bot, picker, "Season 25")
     later = bot.message(picker).selects()[0]
     assert [o["label"] for o in later["options"][1:]] == [f"Season {n}" for n in range(25, 36)]
     await (await bot.click(ALICE, bot.message(picker), "‹ Earlier")).acked()
-    await bot.discord.wait_for(lambda: bot.message(picker).selects()[0]["options"][1]["label"] == "Season 1")
+    await until_offered(bot, picker, "Season 1")
 
     menu = bot.message(picker).selects()[0]
     await (await bot.discord.select(ALICE, picker, menu["custom_id"], ["6:25"])).acked()
@@ -234,20 +252,20 @@ async def test_comments_by_modal_reach_the_reporter_and_the_managers(
     form = await modal_of(bot, MOD, admin_card, "Comment")
     assert form.modal is not None
     assert form.modal["title"] == "Comment on 🎞️ Video issue #1"
-    await (await bot.discord.submit_modal(MOD, form, {"message": "Which player?"})).acked()
-    await bot.changed(admin_card, "💬 Mo: Which player?")
+    asked = "Which _player_? @everyone"
+    await (await bot.discord.submit_modal(MOD, form, {"message": asked})).acked()
+    await bot.changed(admin_card, "💬 Mo: Which \\_player\\_? @\u200beveryone")  # as written
     await bot.settled()
     [notice] = dms(bot, ALICE)
-    assert "Mo commented on your 🎞️ Video issue #1 (The Matrix (1999)): “Which player?”" in (
-        notice.text()
-    )
+    assert "Mo commented on your 🎞️ Video issue #1 (The Matrix (1999)): “Which" in notice.text()
+    assert notice.mentions == Mentions()  # it pings nobody
 
     reply = await modal_of(bot, ALICE, notice, "Comment")
     told = await answered(await bot.discord.submit_modal(ALICE, reply, {"message": "The TV app"}))
     assert told.ephemeral
     assert "Your comment on 🎞️ Video issue #1 is added." in told.text()
     card = await bot.changed(admin_card, "💬 Alice: The TV app")
-    assert "💬 Mo: Which player?" in card.text()
+    assert "💬 Mo: Which" in card.text()
     await bot.settled()
     [news] = [m for m in bot.discord.channel_messages(ADMIN_CHANNEL) if not m.embeds]
     assert "Alice commented on 🎞️ Video issue #1 (The Matrix (1999)): “The TV app”" in news.text()
@@ -255,4 +273,142 @@ async def test_comments_by_modal_reach_the_reporter_and_the_managers(
     assert labels(news) == ["💬 Comment"]
     assert len(dms(bot, ALICE)) == 1  # nothing about her own comment
     [issue] = await issues(bot)
-    assert [c.message for c in issue.comments] == [NO_SOUND, "Which player?", "The TV app"]
+    assert [c.message for c in issue.comments] == [NO_SOUND, asked, "The TV app"]
+
+
+async def test_issues_lists_a_users_own_and_a_manager_all_with_cards_to_act_on(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    matrix = await on_server(bot, MATRIX, MediaType.MOVIE)
+    simpsons = await on_server(bot, SIMPSONS, MediaType.TV)
+    await bot.run(BOSS, "permissions", user=ALICE, set="REQUEST|CREATE_ISSUES")  # own only
+    await report_movie(bot, ALICE)
+    picker = await bot.run(BOB, "issue", title="simpsons")  # words: the first on the server
+    await (await bot.click(BOB, picker, "Other")).acked()
+    seasons = await bot.changed(picker, "which season has it?")
+    menu = seasons.selects()[0]["custom_id"]
+    form = await (await bot.discord.select(BOB, seasons, menu, ["0"])).acked()  # whole show
+    assert form.modal is not None
+    await (await bot.discord.submit_modal(BOB, form, {"message": "Wrong language"})).acked()
+    await bot.changed(picker, "❓ Other issue #2 on The Simpsons (1989) is reported")
+
+    mine = await bot.run(ALICE, "issues")
+    assert mine.ephemeral
+    assert "Your open issues (1):" in mine.text()
+    assert "#1 🎞️ Video · The Matrix (1999)" in mine.text()
+    assert "Simpsons" not in mine.text()
+    assert labels(mine) == ["#1"]
+    own = await answered(await bot.click(ALICE, mine, "#1"))
+    assert labels(own) == ["✅ Resolve", "💬 Comment"]  # the reporter may close her own
+    seen = await bot.run(BOB, "issues")  # members see everyone's (Seerr's VIEW_ISSUES)
+    assert "Open issues (2):" in seen.text()
+    assert "#1 🎞️ Video · The Matrix (1999) · Alice" in seen.text()
+    other = await answered(await bot.click(BOB, seen, "#1"))
+    assert "Reported by Alice" in other.text()
+    assert labels(other) == []  # not his to act on
+
+    boss = await users.resolve_user(bot.services, Identity("discord", str(BOSS)), "Boss")
+    for n in range(9):  # at most five open issues of one person on a title
+        media_id = simpsons if n < 4 else matrix
+        await report_issue(bot.services, boss.id, media_id, IssueType.OTHER, f"Note {n}")
+    listed = await bot.run(BOSS, "issues")
+    assert "Open issues (11):" in listed.text()
+    assert "Page 1 of 2" in listed.text()
+    assert labels(listed) == [f"#{n}" for n in range(11, 1, -1)] + ["Older ›"]
+    await (await bot.click(BOSS, listed, "Older ›")).acked()
+    older = await bot.changed(listed, "Page 2 of 2")
+    assert labels(older) == ["#1", "‹ Newer"]
+    card = await answered(await bot.click(BOSS, older, "#1"))
+    await (await bot.click(BOSS, card, "Resolve")).acked()
+    await bot.changed(card, "Resolved by Boss.")
+    [first, *_] = await issues(bot)
+    assert first.status is IssueStatus.RESOLVED
+    assert "You have no open issues." in (await bot.run(ALICE, "issues")).text()
+
+
+async def test_what_cannot_be_reported_or_done_gets_a_plain_private_answer(
+    discord_bot: DiscordWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = discord_bot
+    matrix = await on_server(bot, MATRIX, MediaType.MOVIE)
+    card = await bot.request_movie(ALICE, "Inception")
+    assert "Report a problem" not in " ".join(labels(card))  # requested, not on the server
+    shown = await bot.run(ALICE, "request movie", title=f"movie:{MATRIX}")
+    assert "⚠️ Report a problem" in labels(shown)
+    refused = await bot.run(ALICE, "issue", title=f"movie:{INCEPTION}")
+    assert refused.ephemeral
+    assert "Inception (2010) is not on the server yet" in refused.text()
+    nothing = await bot.run(ALICE, "issue", title="inception")
+    assert "I found nothing on the server called “inception”" in nothing.text()
+
+    await bot.run(BOSS, "permissions", user=BOB, set="REQUEST")
+    denied = await bot.run(BOB, "issue", title=f"movie:{MATRIX}")
+    assert "You are not allowed to report problems with titles." in denied.text()
+
+    long = "x" * (MAX_MESSAGE + 1)  # past the modal's own limit: a modified client
+    told = await answered(
+        await bot.discord.submit_modal(ALICE, f"rb:im:{matrix}:1:0:0", {"message": long})
+    )
+    assert f"keep it under {MAX_MESSAGE} characters" in told.text()
+    told = await answered(
+        await bot.discord.submit_modal(ALICE, f"rb:im:{matrix}:1:2:0", {"message": "x"})
+    )
+    assert "a movie has no seasons" in told.text()
+    told = await answered(await bot.discord.submit_modal(ALICE, "rb:im:1:9:0:0", {"message": "x"}))
+    assert "expired" in told.text()
+
+    picker = await bot.run(ALICE, "issue", title=f"movie:{MATRIX}")
+    for custom_id in ("rb:it:1:9:m", "rb:it:1:1", "rb:ik:1:close", "rb:ic:1", "rb:io:x"):
+        old = {"type": 2, "style": 2, "label": "Old", "custom_id": custom_id}
+        bot.discord.message(picker.id).components = [{"type": 1, "components": [old]}]
+        told = await answered(await bot.discord.click(ALICE, picker, custom_id))
+        assert "expired or is not one of mine" in told.text(), custom_id
+
+    for n in range(5):
+        await report_movie(bot, ALICE, f"Problem {n}")
+    picker = await bot.run(ALICE, "issue", title=f"movie:{MATRIX}")
+    form = await modal_of(bot, ALICE, picker, "Audio")
+    told = await answered(await bot.discord.submit_modal(ALICE, form, {"message": "Again"}))
+    assert "You already have 5 open issues on The Matrix (1999)" in told.text()
+    assert len(await issues(bot)) == 5
+
+    await bot.settled()
+    [first, *_] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    resolve = await answered(await bot.click(BOB, first, "Resolve"))
+    assert "You are not allowed to resolve or reopen other users' issues." in resolve.text()
+    comment = await bot.click(BOB, first, "Comment")
+    assert "You are not allowed to see other users' issues." in (await answered(comment)).text()
+    assert comment.modal is None
+    forged = await answered(await bot.discord.submit_modal(BOB, "rb:in:1:c", {"message": "hi"}))
+    assert "not allowed" in forged.text()
+    assert "🟠 Open" in bot.message(first).text()
+    assert all(len(i.comments) == 1 for i in await issues(bot))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+
+
+async def test_a_restart_sends_nothing_twice_and_a_modal_opened_before_it_still_works(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await issue_managers(bot)
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    held = bot.discord.stall("POST", rf"^/channels/{ADMIN_CHANNEL}/messages$")
+    await report_movie(bot, ALICE)
+    await asyncio.wait_for(held.reached.wait(), 10)  # the card's post, cut short by the stop
+    await bot.restart()
+    held.end()
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    form = await modal_of(bot, MOD, admin_card, "Comment")
+
+    await bot.restart()
+    await (await bot.discord.submit_modal(MOD, form, {"message": "Which player?"})).acked()
+    await bot.changed(admin_card, "💬 Mo: Which player?")
+    await bot.settled()
+    await bot.restart()
+    await bot.settled()
+    assert len(issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))) == 1
+    assert len(bot.discord.channel_messages(ADMIN_CHANNEL)) == 1  # no news: a manager spoke
+    [notice] = dms(bot, ALICE)
+    assert "Mo commented on your 🎞️ Video issue #1" in notice.text()
