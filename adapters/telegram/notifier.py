@@ -12,38 +12,26 @@
 - A failure is announced as a reply to the request's card (edits are silent); "now
   available" is announced in the notify chat when one is set.
 
-Telegram's answers become DeliveryFailed: a 429 (after the rate limiter's own retries) with
-its retry_after, a blocked bot as permanent (logged once per chat, never retried), network
-trouble as worth retrying. The outbox does the retrying, so nothing is lost on a restart.
+Telegram's answers become DeliveryFailed (adapters.telegram.wire); the outbox does the
+retrying, so nothing is lost on a restart.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
 
-from adapters.attached import Attached
 from adapters.cards import as_it_is_now, quota_use
-from adapters.memory import KeyedLocks, Recent
+from adapters.memory import KeyedLocks
 from adapters.telegram import digest, render
 from adapters.telegram.cards import card_buttons
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.flood import FloodControl, is_group, outbox, seconds
-from adapters.telegram.messages import PLATFORM, is_gone, is_not_modified, send
+from adapters.telegram.flood import FloodControl, outbox
+from adapters.telegram.messages import PLATFORM, send
+from adapters.telegram.wire import Wire
 from core import chat
 from core.audience import told_in_place
 from core.digest import is_digest
@@ -57,7 +45,6 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-ADMIN_RETRY = 600.0  # seconds before an admin chat that failed for good is tried again
 CARD = "approval"
 
 
@@ -69,32 +56,19 @@ class TelegramNotifier:
     def __init__(self, services: Services, config: TelegramConfig) -> None:
         self._services = services
         self._config = config
-        self._bot: Attached[Bot] = Attached("Telegram")
-        self._unreachable: set[str] = set()  # chats already logged as unusable
-        self._admin_down_until = 0.0  # the admin chat failed for good: cards go to managers
-        # What each card shows now, as this process last set it: an edit that would change
-        # nothing is skipped (the handler that decided and the outbox both update the card,
-        # and every edit counts against the chat's flood limit).
-        self._shown: Recent[tuple[str, str], str] = Recent()
+        self._wire = Wire(config)
         self._cards = KeyedLocks()  # one update of a request's cards at a time
 
     def attach(self, bot: Bot) -> None:
         """Start delivering through ``bot`` (once the application is initialised)."""
-        self._bot.attach(bot)
+        self._wire.bot.attach(bot)
 
     def detach(self) -> None:
         """Stop delivering (the application has stopped): sends wait, then fail."""
-        self._bot.detach()
+        self._wire.bot.detach()
 
     def reaches(self, user: User) -> bool:
         return user.numeric_id(PLATFORM) is not None
-
-    @property
-    def _admin_chat(self) -> int | None:
-        """The admin chat, unless it failed for good lately (then it is tried again later)."""
-        if time.monotonic() < self._admin_down_until:
-            return None
-        return self._config.admin_chat_id
 
     def destinations(self, notification: Notification) -> tuple[str, ...]:
         """core.ports.Routed: the recipient's private chat. A manager's card goes after the
@@ -106,13 +80,13 @@ class TelegramNotifier:
             return (own,)
         # While the admin chat is down, or when the manager wants cards privately too, the
         # card goes to the private chat: so its lane too.
-        if self._admin_chat is not None and not notification.private_card:
+        if self._wire.admin_chat is not None and not notification.private_card:
             return (SHARED,)
         return (own, SHARED)
 
     def drain(self) -> None:
         """core.ports.Drainable: the limiter puts no outbox send on the wire any more."""
-        limiter = getattr(self._bot.current, "rate_limiter", None)
+        limiter = getattr(self._wire.bot.current, "rate_limiter", None)
         if isinstance(limiter, FloodControl):
             limiter.drain()
 
@@ -128,7 +102,7 @@ class TelegramNotifier:
         if chat_id is None or told_in_place(notification):
             return False
         if notification.audience is Audience.MANAGER:
-            if self._admin_chat is not None and not notification.private_card:
+            if self._wire.admin_chat is not None and not notification.private_card:
                 return False  # the admin chat has the card (publish)
             if kind is EventKind.PENDING:
                 await self.post_card(chat_id, payload, kind)
@@ -136,10 +110,10 @@ class TelegramNotifier:
             if kind is EventKind.FAILED:
                 await self._announce_failure(chat_id, payload)
                 return True
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         photo = poster_url(payload.poster_path)
         text = render.notification(notification, photo=photo is not None)
-        async with self._delivery(chat_id):
+        async with self._wire.delivery(chat_id):
             await send(bot, chat_id, text, photo=photo)
         return True
 
@@ -154,43 +128,17 @@ class TelegramNotifier:
         done = False
         if kind is not EventKind.PENDING:
             done = await self.update_cards(payload, kind) > 0
-        admin, public = self._admin_chat, self._config.notify_chat_id
+        admin, public = self._wire.admin_chat, self._config.notify_chat_id
         if kind is EventKind.PENDING and self._config.admin_digest_minutes:
             admin = None  # the admin chat's digest lists it (adapters.telegram.digest)
         if admin is not None and kind in (EventKind.PENDING, EventKind.AUTO_APPROVED):
-            done |= await self._shared("admin", admin, self.post_card(admin, payload, kind))
+            done |= await self._wire.shared("admin", admin, self.post_card(admin, payload, kind))
         elif admin is not None and kind is EventKind.FAILED:
-            done |= await self._shared("admin", admin, self._announce_failure(admin, payload))
+            done |= await self._wire.shared("admin", admin, self._announce_failure(admin, payload))
         if public is not None and kind is EventKind.AVAILABLE:
             announcing = self._post(public, _announcement, payload, kind)
-            done |= await self._shared("notify", public, announcing)
+            done |= await self._wire.shared("notify", public, announcing)
         return done
-
-    async def _shared(self, role: str, chat_id: int | str, posting: Awaitable[object]) -> bool:
-        """Post in a configured chat; if it is unusable for good, say so loudly. Without the
-        admin chat the managers are told privately (the dispatcher sends to them right
-        after publish)."""
-        try:
-            await posting
-        except DeliveryFailed as exc:
-            if not exc.permanent:
-                raise
-            if role == "admin":
-                self._admin_down_until = time.monotonic() + ADMIN_RETRY
-            fallback = "approval cards go to each manager privately until it can; " * (
-                role == "admin"
-            )
-            log.error(
-                "the %s chat %s cannot be used (%s): %scheck TELEGRAM_%s_CHAT_ID and that the "
-                "bot is a member allowed to post",
-                role,
-                chat_id,
-                exc.reason,
-                fallback,
-                role.upper(),
-            )
-            return False
-        return True
 
     async def post_card(self, chat_id: int | str, payload: EventPayload, kind: EventKind) -> None:
         """Post the card of a request as it is now (with the requester's quota use while it
@@ -210,38 +158,30 @@ class TelegramNotifier:
         where = (str(message.chat_id), str(message.message_id))
         post = ChatPost(PLATFORM, *where, payload.request_id, f"{CARD}:{shape}")
         await chat.record_post(self._services, post)
-        shown = layout(payload, kind, photo=bool(message.photo))
-        self._shown[where] = _looks(shown, markup)
+        self._wire.showing(message, layout(payload, kind, photo=bool(message.photo)), markup)
 
     async def update_cards(self, payload: EventPayload, kind: EventKind) -> int:
         """Edit every card posted about the request to show it as it is now (``kind``'s
         outcome, unless the request has moved on since); returns how many show it. Cards
         deleted meanwhile, or in chats the bot has left, are skipped."""
-        bot = await self._bot.ready()
+        await self._wire.ready()
         async with self._cards(str(payload.request_id)):
-            return await self._update_cards(bot, payload, kind)
+            return await self._update_cards(payload, kind)
 
-    async def _update_cards(self, bot: Bot, payload: EventPayload, kind: EventKind) -> int:
+    async def _update_cards(self, payload: EventPayload, kind: EventKind) -> int:
         payload, kind = await self._now(payload, kind)
         edited = 0
         markup = card_buttons(payload, kind)
         for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
             if is_digest(post):
-                edited += await self._update_digest(bot, post)
+                edited += await self._update_digest(post)
                 continue
             photo = post.kind.endswith(":photo")
             text = render.approval_card(payload, kind, photo=photo)
-            where, looks = (post.chat_id, post.message_id), _looks(text, markup)
-            if self._shown.get(where) == looks:
-                edited += 1
-                continue
-            done = await self._edit(bot, post, text, markup, photo=photo)
-            if done:
-                self._shown[where] = looks
-            edited += done
+            edited += await self._wire.show(post, text, markup, photo=photo)
         return edited
 
-    async def _update_digest(self, bot: Bot, post: ChatPost) -> int:
+    async def _update_digest(self, post: ChatPost) -> int:
         """Lay out a digest again with its requests as they are now (one update of a
         digest at a time: it lists several requests)."""
         async with self._cards(f"digest:{post.chat_id}:{post.message_id}"):
@@ -249,24 +189,18 @@ class TelegramNotifier:
             if shown is None:
                 return 0
             text, markup = shown
-            where, looks = (post.chat_id, post.message_id), _looks(text, markup)
-            if self._shown.get(where) == looks:
-                return 1
-            done = await self._edit(bot, post, text, markup, photo=False)
-            if done:
-                self._shown[where] = looks
-            return done
+            return await self._wire.show(post, text, markup, photo=False)
 
     async def post_digest(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
         """Post a digest in the admin chat through the flood limiter (held, like the
         outbox's sends, once the process is stopping); DeliveryFailed if it cannot."""
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         with outbox():
-            async with self._delivery(chat_id):
+            async with self._wire.delivery(chat_id):
                 message = await send(bot, chat_id, text, markup)
-        self._shown[(str(message.chat_id), str(message.message_id))] = _looks(text, markup)
+        self._wire.showing(message, text, markup)
         return message
 
     async def post_to_managers(
@@ -275,13 +209,13 @@ class TelegramNotifier:
         """Post a card that is not a request's (an account claim) where approval cards go:
         the admin chat, else each manager's private chat; returns where it was posted (a
         chat that cannot take it is logged and passed over)."""
-        admin = self._admin_chat
+        admin = self._wire.admin_chat
         chats = [admin] if admin is not None else [m.numeric_id(PLATFORM) for m in managers]
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         posted: list[tuple[str, str]] = []
         for chat_id in dict.fromkeys(c for c in chats if c is not None):
             try:
-                async with self._delivery(chat_id):
+                async with self._wire.delivery(chat_id):
                     message = await send(bot, chat_id, text, markup)
             except DeliveryFailed as exc:
                 log.info("card not posted in chat %s: %s", chat_id, exc.reason)
@@ -291,19 +225,19 @@ class TelegramNotifier:
 
     async def edit_posts(self, posts: Sequence[tuple[str, str]], text: str) -> None:
         """Show ``text`` without buttons on cards posted by post_to_managers."""
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         for chat_id, message_id in posts:
             try:
-                async with self._delivery(chat_id):
+                async with self._wire.delivery(chat_id):
                     await bot.edit_message_text(text, chat_id, int(message_id), reply_markup=None)
             except DeliveryFailed as exc:
                 log.info("card %s in chat %s not edited: %s", message_id, chat_id, exc.reason)
 
     async def tell(self, chat_id: int, text: str) -> bool:
         """A plain private message now (not through the outbox); False if it failed."""
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         try:
-            async with self._delivery(chat_id):
+            async with self._wire.delivery(chat_id):
                 await send(bot, chat_id, text)
         except DeliveryFailed as exc:
             log.info("chat %s not told: %s", chat_id, exc.reason)
@@ -321,42 +255,14 @@ class TelegramNotifier:
         if not here:
             await self.post_card(chat_id, payload, EventKind.FAILED)
             return
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         reason = render.esc(render.shorten(payload.reason or "no reason given", render.CARD_REASON))
         text = (
             f"⚠️ Request #{payload.request_id} ({render.esc(payload.label)}) could not be sent "
             f"to the downloader: {reason}. Press Retry on its card when that is fixed."
         )
-        async with self._delivery(chat_id):
+        async with self._wire.delivery(chat_id):
             await send(bot, chat_id, text, reply_to=int(here[-1].message_id))
-
-    async def _edit(
-        self,
-        bot: Bot,
-        post: ChatPost,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        *,
-        photo: bool,
-    ) -> int:
-        chat_id, message_id = post.chat_id, int(post.message_id)
-        try:
-            async with self._delivery(chat_id):
-                if photo:
-                    await bot.edit_message_caption(
-                        chat_id, message_id, caption=text, reply_markup=markup
-                    )
-                else:
-                    await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
-        except DeliveryFailed as exc:
-            cause = exc.__cause__
-            if isinstance(cause, BadRequest) and is_not_modified(cause):
-                return 1
-            if exc.retry_after is not None or not exc.permanent:
-                raise  # flood control or network: the outbox tries the whole event again
-            log.info("card %s in chat %s not edited: %s", post.message_id, post.chat_id, exc)
-            return 0
-        return 1
 
     async def _post(
         self,
@@ -366,41 +272,12 @@ class TelegramNotifier:
         kind: EventKind,
         markup: InlineKeyboardMarkup | None = None,
     ) -> Message:
-        bot = await self._bot.ready()
+        bot = await self._wire.ready()
         photo = poster_url(payload.poster_path)
         text = layout(payload, kind, photo=photo is not None)
-        async with self._delivery(chat_id):
+        async with self._wire.delivery(chat_id):
             return await send(bot, chat_id, text, markup, photo=photo)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @contextlib.asynccontextmanager
-    async def _delivery(self, chat_id: int | str) -> AsyncIterator[None]:
-        """Telegram's errors as the outbox understands them."""
-        where = str(chat_id)
-        try:
-            yield
-        except RetryAfter as exc:
-            wait = seconds(exc)
-            reason = f"Telegram flood control: retry in {wait:.0f} s"
-            raise DeliveryFailed(reason, retry_after=wait) from exc
-        except ChatMigrated as exc:  # a group became a supergroup with a new id
-            log.error("Telegram chat %s is now chat %s: use the new id", where, exc.new_chat_id)
-            raise DeliveryFailed(f"the chat moved to {exc.new_chat_id}", permanent=True) from exc
-        except (Forbidden, BadRequest) as exc:
-            if isinstance(exc, BadRequest) and (is_gone(exc) or is_not_modified(exc)):
-                raise DeliveryFailed(exc.message, permanent=True) from exc
-            if where not in self._unreachable:
-                self._unreachable.add(where)
-                # A user who blocked the bot is their choice, not a misconfiguration.
-                level = logging.ERROR if is_group(chat_id) else logging.WARNING
-                log.log(level, "Telegram chat %s cannot be written to: %s", where, exc.message)
-            raise DeliveryFailed(exc.message, permanent=True) from exc
-        except NetworkError as exc:  # also TimedOut
-            raise DeliveryFailed(f"Telegram is not reachable: {exc.message}") from exc
-        except TelegramError as exc:
-            raise DeliveryFailed(f"Telegram: {exc.message}") from exc
-        else:
-            self._unreachable.discard(where)
 
 
 class _Layout(Protocol):
@@ -409,7 +286,3 @@ class _Layout(Protocol):
 
 def _announcement(payload: EventPayload, kind: EventKind, *, photo: bool) -> str:
     return render.announcement(payload, photo=photo)
-
-
-def _looks(text: str, markup: InlineKeyboardMarkup | None) -> str:
-    return text + "\x00" + (json.dumps(markup.to_dict(), sort_keys=True) if markup else "")
