@@ -21,48 +21,14 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import callbacks
-from adapters.telegram.account import on_claim, on_link, on_status
-from adapters.telegram.apikey import on_apikey
-from adapters.telegram.approvals import (
-    on_approve,
-    on_decline,
-    on_decline_now,
-    on_keep,
-    on_more_pending,
-    on_pending,
-    on_reason,
-    on_retry,
-)
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.context import Deps
 from adapters.telegram.digest import TelegramDigest
 from adapters.telegram.errors import on_error
 from adapters.telegram.flood import FloodControl, FloodRates
-from adapters.telegram.mine import (
-    on_cancel,
-    on_cancel_command,
-    on_my_requests,
-    on_quota,
-    on_requests_page,
-)
-from adapters.telegram.notifications import on_notifications, on_switch
+from adapters.telegram.handlers import BUTTONS, COMMANDS, on_text
 from adapters.telegram.notifier import TelegramNotifier
-from adapters.telegram.notifytest import on_notifytest
-from adapters.telegram.requesting import on_request, on_seasons
-from adapters.telegram.search import (
-    on_movie_command,
-    on_notify,
-    on_page,
-    on_request_command,
-    on_tv_command,
-)
-from adapters.telegram.start import (
-    on_stale_button,
-    on_start,
-    on_unknown_command,
-    set_default_commands,
-)
+from adapters.telegram.start import on_stale_button, on_unknown_command, set_default_commands
 from adapters.telegram.transport import aiohttp_request, httpx_request
 from core.api_keys import ApiKeyManager
 from core.errors import ServiceRejected, ServiceUnavailable
@@ -70,38 +36,6 @@ from core.services import Services
 
 log = logging.getLogger(__name__)
 
-COMMANDS = {
-    "start": on_start,
-    "help": on_start,
-    "request": on_request_command,
-    "movie": on_movie_command,
-    "tv": on_tv_command,
-    "requests": on_my_requests,
-    "quota": on_quota,
-    "cancel": on_cancel_command,
-    "notifications": on_notifications,
-    "pending": on_pending,
-    "status": on_status,
-    "link": on_link,
-    "apikey": on_apikey,  # owners only, in private: not in any menu
-    "notifytest": on_notifytest,  # owners only: not in any menu
-}
-BUTTONS = (
-    (callbacks.SEARCH_PAGE, on_page),
-    (callbacks.REQUEST, on_request),
-    (callbacks.NOTIFY, on_notify),
-    (callbacks.SEASONS, on_seasons),
-    (callbacks.APPROVE, on_approve),
-    (callbacks.DECLINE, on_decline),
-    (callbacks.DECLINE_NOW, on_decline_now),
-    (callbacks.KEEP, on_keep),
-    (callbacks.RETRY, on_retry),
-    (callbacks.CANCEL, on_cancel),
-    (callbacks.MY_REQUESTS, on_requests_page),
-    (callbacks.MORE_PENDING, on_more_pending),
-    (callbacks.CLAIM, on_claim),
-    (callbacks.NOTIFICATIONS, on_switch),
-)
 UPDATES = ["message", "callback_query"]  # edited messages are not asked for: not re-handled
 MAX_START_DELAY = 60.0
 WATCH_INTERVAL = 60.0
@@ -141,7 +75,7 @@ def build_application(
     for pattern, pressed in BUTTONS:
         application.add_handler(CallbackQueryHandler(pressed, pattern=pattern))
     application.add_handler(CallbackQueryHandler(on_stale_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_reason))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_error_handler(on_error)
     return application

@@ -130,10 +130,10 @@ async def on_decline(update: Update, context: Context) -> None:
 
 async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: User) -> None:
     who = press.query.from_user
-    mention = f'<a href="tg://user?id={who.id}">{render.esc(who.first_name)}</a>'
     text = (
-        f"{mention}, why decline <b>{render.esc(request.media.label)}</b> "
-        f"(request #{request.id})? Reply to this message with a reason; it is sent to "
+        f"{render.mention(who.id, who.first_name)}, why decline "
+        f"<b>{render.esc(request.media.label)}</b> (request #{request.id})? Reply to this "
+        f"message with a reason; it is sent to "
         f"{render.esc(request.requested_by.display_name)}."
     )
     markup = keyboard(

@@ -38,6 +38,17 @@ MORE_PENDING = re.compile(rf"pd:{_SMALL}\Z")  # the page of /pending to show
 CLAIM = re.compile(rf"lk:(ok|no):{_KEY}\Z")  # confirm or refuse an account claim
 # Whose /notifications, which switch: an event's type on a channel (t4), or private cards.
 NOTIFICATIONS = re.compile(rf"nf:{_USER}:([td][1-9][0-9]{{0,3}}|pc)\Z")
+# Issues: Report a problem on a title's card (its media id), a title of whose /issue list,
+# a step of a report's pickers (type, season, episode, their pages), an issue card's button,
+# opening a card from /issues, and a page of whose /issues.
+ISSUE_REPORT = re.compile(rf"ir:{_ID}\Z")
+ISSUE_PICK = re.compile(rf"iw:{_USER}:{_ID}\Z")
+ISSUE_STEP = re.compile(
+    rf"if:{_KEY}:(t[1-4]|s[0-9]{{1,3}}|e[0-9]{{1,4}}|p[0-9]{{1,2}}|q[0-9]{{1,3}}|back|stop)\Z"
+)  # s0: the whole show, e0: the whole season
+ISSUE_ACTION = re.compile(rf"ia:(resolve|reopen|comment):{_ID}\Z")
+ISSUE_OPEN = re.compile(rf"io:{_ID}\Z")
+MY_ISSUES = re.compile(rf"ip:{_USER}:{_SMALL}\Z")
 NOOP = "x"  # labels in a keyboard (page 2/5)
 
 
@@ -111,3 +122,27 @@ def claim(confirm: bool, key: str) -> str:
 
 def notifications(owner: int, switch: str) -> str:
     return _checked(f"nf:{owner}:{switch}")
+
+
+def issue_report(media_id: int) -> str:
+    return _checked(f"ir:{media_id}")
+
+
+def issue_pick(owner: int, media_id: int) -> str:
+    return _checked(f"iw:{owner}:{media_id}")
+
+
+def issue_step(key: str, op: str) -> str:
+    return _checked(f"if:{key}:{op}")
+
+
+def issue_action(action: str, issue_id: int) -> str:
+    return _checked(f"ia:{action}:{issue_id}")
+
+
+def issue_open(issue_id: int) -> str:
+    return _checked(f"io:{issue_id}")
+
+
+def my_issues(owner: int, page: int) -> str:
+    return _checked(f"ip:{owner}:{page}")

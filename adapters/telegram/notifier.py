@@ -11,6 +11,7 @@
   so edits that arrive late or out of order cannot bring back an old state.
 - A failure is announced as a reply to the request's card (edits are silent); "now
   available" is announced in the notify chat when one is set.
+- An issue's events go to adapters.telegram.issue_cards: its cards and notices.
 
 Telegram's answers become DeliveryFailed (adapters.telegram.wire); the outbox does the
 retrying, so nothing is lost on a restart.
@@ -30,6 +31,7 @@ from adapters.telegram import digest, render
 from adapters.telegram.cards import card_buttons
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.flood import FloodControl, outbox
+from adapters.telegram.issue_cards import IssueCards
 from adapters.telegram.messages import PLATFORM, send
 from adapters.telegram.wire import Wire
 from core import chat
@@ -58,6 +60,7 @@ class TelegramNotifier:
         self._config = config
         self._wire = Wire(config)
         self._cards = KeyedLocks()  # one update of a request's cards at a time
+        self.issues = IssueCards(services, self._wire)
 
     def attach(self, bot: Bot) -> None:
         """Start delivering through ``bot`` (once the application is initialised)."""
@@ -96,6 +99,8 @@ class TelegramNotifier:
             return await self._send(notification)
 
     async def _send(self, notification: Notification) -> bool:
+        if notification.event.kind.is_issue:
+            return await self.issues.send(notification)
         event, user = notification.event, notification.recipient
         payload, kind = event.payload, event.kind
         chat_id = user.numeric_id(PLATFORM)
@@ -124,6 +129,8 @@ class TelegramNotifier:
             return await self._publish(event)
 
     async def _publish(self, event: Event) -> bool:
+        if event.kind.is_issue:
+            return await self.issues.publish(event)
         kind, payload = event.kind, event.payload
         done = False
         if kind is not EventKind.PENDING:

@@ -57,6 +57,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def mention(user_id: int, name: str) -> str:
+    """A link that names a Telegram user (and makes a selective ForceReply theirs)."""
+    return f'<a href="tg://user?id={user_id}">{esc(name)}</a>'
+
+
 def units(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts."""
     return len(text.encode("utf-16-le")) // 2

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from adapters.issue_text import REPORT_BUTTON
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Deps, Press, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
@@ -17,6 +18,8 @@ from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, la
 from core.search import Ask, SearchResults
 from core.watching import watch_title
 
+# A card of a title on the server offers to report a problem with it.
+REPORTABLE = frozenset({DisplayStatus.AVAILABLE, DisplayStatus.PARTIALLY_AVAILABLE})
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
 ASK_WORDS = {
     Ask.REQUEST: "Request",
@@ -81,7 +84,15 @@ def card(
     text = render.search_card(result, position, note, photo=photo is not None)
     rows = [_nav_row(key, results, index)] if key else []
     rows.append(_action_row(key, results.page, index, result))
+    rows.append(_report_row(result))
     return text, keyboard(*rows), photo
+
+
+def _report_row(result: SearchResult) -> list[tuple[str, str]]:
+    """⚠️ Report a problem, on the card of a title on the server."""
+    if result.media_id is None or result.status not in REPORTABLE:
+        return []
+    return [(REPORT_BUTTON, callbacks.issue_report(result.media_id))]
 
 
 def _nav_row(key: str, results: SearchResults, index: int) -> list[tuple[str, str]]:

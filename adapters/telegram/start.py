@@ -23,6 +23,8 @@ USER_COMMANDS = (
     ("requests", "Your requests and their status"),
     ("quota", "How many requests you have left"),
     ("cancel", "Withdraw a pending request"),
+    ("issue", "Report a problem with a title on the server"),
+    ("issues", "Open issues you reported (all of them, for issue admins)"),
     ("notifications", "Choose what I tell you, and where"),
     ("link", "Claim your media-server account"),
     ("status", "The library scans and download checks"),
@@ -66,6 +68,12 @@ def help_text(user: User, first_name: str, *, owner: bool = False) -> str:
         lines += [
             "",
             "You manage requests: approve or decline them with the buttons on their cards.",
+        ]
+    if has_any(user.permissions, Permission.MANAGE_ISSUES):
+        lines += [
+            "",
+            "You manage issues: resolve, reopen or comment with the buttons on their cards "
+            "(or reply to a card to comment).",
         ]
     if has_any(user.permissions, Permission.MANAGE_USERS):
         lines += [

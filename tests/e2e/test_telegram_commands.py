@@ -27,8 +27,8 @@ from tests.telegram_world import (
 )
 
 USER_MENU = [
-    "request", "movie", "tv", "requests", "quota", "cancel", "notifications", "link", "status",
-    "help",
+    "request", "movie", "tv", "requests", "quota", "cancel", "issue", "issues", "notifications",
+    "link", "status", "help",
 ]  # fmt: skip
 MANAGER_MENU = [*USER_MENU[:-1], "pending", "help"]
 

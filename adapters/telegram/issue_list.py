@@ -1,0 +1,98 @@
+"""/issues: the open issues one may see (one's own; everyone's with VIEW_ISSUES or
+MANAGE_ISSUES), ten a page, each with a button that brings its card here."""
+
+from __future__ import annotations
+
+import math
+
+from telegram import InlineKeyboardMarkup, Update
+
+from adapters.issue_text import issues_heading, list_line
+from adapters.telegram import callbacks, render
+from adapters.telegram.context import Context, Press, acting_user, deps
+from adapters.telegram.messages import keyboard, noop, show
+from adapters.text import UserFacing
+from core.errors import PermissionDenied
+from core.identity import User
+from core.issue_queries import get_issue, list_issues
+from core.issue_rules import check_may_resolve
+from core.issue_values import Issue, IssueStatus
+from core.services import Services
+
+PER_PAGE = 10
+PER_ROW = 5
+
+
+async def on_issues(update: Update, context: Context) -> None:
+    """/issues: the open issues I reported (every open issue, for those who may see them)."""
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None:
+        return
+    user = await acting_user(update, context)
+    text, markup = await _page(deps(context).services, user, sender.id, 1)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_issues_page(update: Update, context: Context) -> None:
+    """‹ Newer / Older ›: another page of the pressed /issues list."""
+    press = Press(update, context)
+    owner, page = int(press.groups[0]), max(1, int(press.groups[1]))
+    if owner != press.query.from_user.id:
+        raise UserFacing("That list is someone else's. Send /issues to see yours.")
+    user = await press.user()
+    text, markup = await press.quickly(_page(press.deps.services, user, owner, page))
+    await press.answer()
+    if press.message is not None:
+        await show(press.message, text, markup)
+
+
+async def _page(
+    services: Services, user: User, owner: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    offset = (page - 1) * PER_PAGE
+    listed = await list_issues(
+        services, user.id, status=IssueStatus.OPEN, offset=offset, limit=PER_PAGE
+    )
+    pages = max(1, math.ceil(listed.total / PER_PAGE))
+    if not listed.issues and page > 1:  # the list shrank since the button was made
+        return await _page(services, user, owner, pages)
+    heading = f"<b>{render.esc(issues_heading(listed.total, everyone=listed.everyone))}</b>"
+    if pages > 1:
+        heading += f" (page {page} of {pages})"
+    lines = [heading]
+    lines += [
+        f"• {list_line(issue, render.esc, with_reporter=listed.everyone)}"
+        for issue in listed.issues
+    ]
+    if listed.issues:
+        lines.append("<i>Press a number to see that issue's card.</i>")
+    buttons = [(f"#{issue.id}", callbacks.issue_open(issue.id)) for issue in listed.issues]
+    rows = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+    nav = []
+    if page > 1:
+        nav.append(("‹ Newer", callbacks.my_issues(owner, page - 1)))
+    if pages > 1:
+        nav.append(noop(f"{page}/{pages}"))
+    if page < pages:
+        nav.append(("Older ›", callbacks.my_issues(owner, page + 1)))
+    return render.compose(lines, "", [], render.TEXT_LIMIT), keyboard(*rows, nav)
+
+
+async def on_open_issue(update: Update, context: Context) -> None:
+    """#3 on /issues: that issue's card, here; with its buttons (kept up to date) for those
+    who may act on it, its managers and its reporter."""
+    press = Press(update, context)
+    user = await press.user()
+    issue = await press.quickly(get_issue(press.deps.services, user.id, int(press.groups[0])))
+    await press.answer()
+    if press.message is not None:
+        cards = press.deps.notifier.issues
+        await cards.post_card(press.message.chat_id, issue.id, keep=_may_act(user, issue))
+
+
+def _may_act(user: User, issue: Issue) -> bool:
+    try:
+        check_may_resolve(user, issue)
+    except PermissionDenied:
+        return False
+    return True
