@@ -96,6 +96,9 @@ class TelegramWorld:
     agents: tuple[AgentSettings, ...] = ()  # notification agents (tests/fake_agents.py)
     # Minutes between the admin chat's digests (0: a card each); tests run it by hand.
     digest_minutes: int = 0
+    # Seconds a button press waits for its checks before it is answered without words
+    # (TelegramConfig's); longer where a test reads the words on a loaded machine.
+    answer_budget: float = 0.5
     app: App | None = None
     adapter: TelegramAdapter | None = None
     api_port: int | None = None
@@ -171,6 +174,7 @@ class TelegramWorld:
             telegram_config(settings.telegram),
             flood_scale=self.flood_scale,
             digest_start_delay=NEVER,
+            answer_budget=self.answer_budget,
         )
         self.adapter = telegram_adapter(self.app, config)
         components = [Component("telegram", self.adapter.run)]
