@@ -26,10 +26,14 @@ WATCHER_EVENTS = frozenset(
 
 def told_in_place(notification: Notification) -> bool:
     """Whether the recipient already saw this where they acted: the requester is answered in
-    the chat when they make a request, and nobody needs telling what they did themselves."""
+    the chat when they make a request, and nobody needs telling what they did themselves
+    (an issue manager who commented or resolved sees it on the issue's cards, which are
+    edited for everyone)."""
+    payload = notification.event.payload
+    if notification.event.kind.is_issue:
+        return payload.actor_id == notification.recipient.id
     if notification.audience is not Audience.REQUESTER:
         return False
-    payload = notification.event.payload
     own_request = notification.event.kind is EventKind.PENDING and payload.actor_id is None
     return own_request or payload.actor_id == notification.recipient.id
 
