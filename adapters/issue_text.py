@@ -74,18 +74,18 @@ def _what(label: str, season: int, episode: int) -> str:
     return f"{label}, {place}" if place else label
 
 
-def card_lines(issue: Issue, esc: Escape) -> list[str]:
+def card_lines(issue: Issue, esc: Escape, *, comments: int = CARD_COMMENTS) -> list[str]:
     """An issue's card as it is now: what, where, who, its status, the report and the
-    latest comments (escaped; the platform makes the first line a heading)."""
+    latest ``comments`` comments (escaped; the platform makes the first line a heading)."""
     lines = [
         f"{issue_name(issue.issue_type, issue.id)} · {status_word(issue.status)}",
         esc(_what(issue.media.label, issue.problem_season, issue.problem_episode)),
         f"Reported by {esc(issue.created_by.display_name)}: “{esc(shorten(issue.message))}”",
     ]
     later = issue.comments[1:]
-    if len(later) > CARD_COMMENTS:
-        lines.append(f"… {len(later) - CARD_COMMENTS} earlier comment(s)")
-    lines += [comment_line(c, esc) for c in later[-CARD_COMMENTS:]]
+    if len(later) > comments:
+        lines.append(f"… {len(later) - comments} earlier comment(s)")
+    lines += [comment_line(c, esc) for c in later[max(0, len(later) - comments) :]]
     if not issue.is_open and issue.modified_by is not None:
         lines.append(f"Resolved by {esc(issue.modified_by.display_name)}.")
     return lines

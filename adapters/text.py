@@ -347,7 +347,8 @@ def describe_error(error: CoreError, now: datetime) -> str:
         case Blocklisted():
             return f"{error.media.label} is on the blocklist and cannot be requested."
         case InvalidInput():
-            return f"That {error.field.replace('_', ' ')} does not work: {error.reason}."
+            what = _FIELD_WORDS.get(error.field, error.field.replace("_", " "))
+            return f"That {what} does not work: {error.reason}."
         case IssueRefused():
             return error.reason
         case ProtectedUser():
@@ -359,6 +360,10 @@ def describe_error(error: CoreError, now: datetime) -> str:
         case Conflict():
             return "Too many changes at once; please try again."
     return "Something went wrong; please try again."
+
+
+# The API's names of the fields an issue's report is refused for, as a chat says them.
+_FIELD_WORDS = {"problemSeason": "season", "problemEpisode": "episode", "issueType": "type"}
 
 
 def _quota_refusal(error: QuotaExceeded, now: datetime) -> str:
