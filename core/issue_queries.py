@@ -186,3 +186,12 @@ async def issues_of_titles(services: Services, media_ids: Iterable[int]) -> Titl
         return TitleIssues(found, counts)
 
     return await in_transaction(services, work, write=False)
+
+
+async def title_media(services: Services, tmdb_id: int, media_type: MediaType) -> Media | None:
+    """The media row of a title known by its TMDb key (what a report names), if any."""
+
+    async def work(uow: UnitOfWork) -> Media | None:
+        return await uow.media.get_by_tmdb(tmdb_id, media_type)
+
+    return await in_transaction(services, work, write=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from adapters.console.render import printable
+from adapters.issue_text import notice
 from adapters.text import event_summary, event_title
 from core.audience import told_in_place
 from core.events import Audience, Notification
@@ -30,7 +31,10 @@ class ConsoleNotifier:
             return False  # the command's own answer said it already
         role = " (manager)" if notification.audience is Audience.MANAGER else ""
         title = event_title(event.kind, event.payload.media_type)
-        summary = event_summary(event.kind, event.payload)
+        if event.kind.is_issue:  # "Your issue ..." to its reporter
+            summary = notice(notification, str)
+        else:
+            summary = event_summary(event.kind, event.payload)
         line = f"  [notification to {user.display_name}{role}] {title}: {event.payload.label}"
         print(printable(f"{line} - {summary}"), file=self._out, flush=True)
         return True

@@ -663,3 +663,6 @@ async def _browse(shell: ConsoleShell, args: list[str]) -> None:
         year = f" ({item.year})" if item.year else ""
         lines.append(f"  {kind}:{item.tmdb_id:<7} {item.title}{year}")
     shell.say("\n".join(lines))
+
+
+from adapters.console import issues as _issues  # noqa: E402, F401  (registers its commands)
