@@ -5,6 +5,7 @@ change writes with it (none for what is refused)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -201,6 +202,34 @@ async def test_a_user_has_at_most_five_open_issues_on_a_title(world: World) -> N
     with pytest.raises(IssueRefused):
         await world.report()
     assert (await world.kinds()).count(EventKind.ISSUE_CREATED) == MAX_OPEN_PER_TITLE + 3
+
+
+async def test_a_report_racing_another_of_the_same_user_waits_and_sees_its_issue(
+    world: World,
+) -> None:
+    for _ in range(MAX_OPEN_PER_TITLE - 1):
+        await world.report()
+
+    async with world.backend.uow() as uow:  # a report of the same user, not yet committed
+        reporter = await uow.users.get(world.reporter.id, for_update=True)
+        assert reporter is not None
+        await uow.issues.add(
+            media=world.movie,
+            issue_type=IssueType.AUDIO,
+            problem_season=0,
+            problem_episode=0,
+            created_by=reporter,
+            message="No sound",
+            now=NOW,
+        )
+        racer = asyncio.create_task(world.report())
+        await world.backend.until_blocked(racer)
+        await uow.commit()
+
+    with pytest.raises(IssueRefused):
+        await racer
+    counts = await issue_queries.count_issues(world.services)
+    assert counts.open == MAX_OPEN_PER_TITLE
 
 
 async def test_a_show_episode_is_one_of_a_season_on_the_server(world: World) -> None:
