@@ -18,6 +18,7 @@ from core.issue_rules import (
     check_may_edit,
     check_may_report,
     check_may_resolve,
+    check_may_see,
     check_on_server,
     check_open_limit,
     check_type,
@@ -157,13 +158,7 @@ async def comment_on_issue(
     words = clean_message(message)
 
     async def work(uow: UnitOfWork) -> tuple[Issue, IssueComment]:
-        user = await acting(uow, actor)
-        issue = await load_issue(uow, issue_id, for_update=True)
-        check_may_comment(user, issue)
-        comment = await uow.issues.add_comment(issue.id, user, words, services.clock.now())
-        issue = await load_issue(uow, issue_id)
-        await _record(uow, EventKind.ISSUE_COMMENT, issue, user, services, comment)
-        return issue, comment
+        return await _commented(uow, services, await acting(uow, actor), issue_id, words)
 
     return await in_transaction(services, work, wakes=True)
 
@@ -176,16 +171,7 @@ async def set_issue_status(
     second press of the button) and nobody hears of it again."""
 
     async def work(uow: UnitOfWork) -> Issue:
-        user = await acting(uow, actor)
-        issue = await load_issue(uow, issue_id, for_update=True)
-        check_may_resolve(user, issue)
-        if issue.status is status:
-            return issue
-        issue = await uow.issues.set_status(issue.id, status, user.id, services.clock.now())
-        resolved = status is IssueStatus.RESOLVED
-        kind = EventKind.ISSUE_RESOLVED if resolved else EventKind.ISSUE_REOPENED
-        await _record(uow, kind, issue, user, services)
-        return issue
+        return await _status_set(uow, services, await acting(uow, actor), issue_id, status)
 
     return await in_transaction(services, work, wakes=True)
 
@@ -236,3 +222,60 @@ async def delete_comment(services: Services, actor: Actor, comment_id: int) -> I
         return comment
 
     return await in_transaction(services, work)
+
+
+async def _commented(
+    uow: UnitOfWork, services: Services, user: User, issue_id: int, words: str
+) -> tuple[Issue, IssueComment]:
+    """Inside a transaction: ``user`` adds a comment (the words cleaned), with its event."""
+    issue = await load_issue(uow, issue_id, for_update=True)
+    check_may_comment(user, issue)
+    comment = await uow.issues.add_comment(issue.id, user, words, services.clock.now())
+    issue = await load_issue(uow, issue_id)
+    await _record(uow, EventKind.ISSUE_COMMENT, issue, user, services, comment)
+    return issue, comment
+
+
+async def _status_set(
+    uow: UnitOfWork, services: Services, user: User, issue_id: int, status: IssueStatus
+) -> Issue:
+    """Inside a transaction: ``user`` moves the issue to ``status``, with its event (none
+    when it is there already)."""
+    issue = await load_issue(uow, issue_id, for_update=True)
+    check_may_resolve(user, issue)
+    if issue.status is status:
+        return issue
+    issue = await uow.issues.set_status(issue.id, status, user.id, services.clock.now())
+    resolved = status is IssueStatus.RESOLVED
+    kind = EventKind.ISSUE_RESOLVED if resolved else EventKind.ISSUE_REOPENED
+    await _record(uow, kind, issue, user, services)
+    return issue
+
+
+async def update_issue(
+    services: Services,
+    actor: Actor,
+    issue_id: int,
+    *,
+    message: str | None,
+    status: IssueStatus | None,
+) -> Issue:
+    """Comment on an issue and set its status at once, in one transaction (as Seerr's page
+    does when one comments and resolves), each with its event as comment_on_issue and
+    set_issue_status write them: both happen or neither. With neither, the issue as it is,
+    for whoever may see it. Returns the issue as it is afterwards."""
+    words = clean_message(message) if message is not None else None
+
+    async def work(uow: UnitOfWork) -> Issue:
+        user = await acting(uow, actor)
+        if words is None and status is None:
+            issue = await load_issue(uow, issue_id)
+            check_may_see(user, issue)
+            return issue
+        if words is not None:
+            issue, _ = await _commented(uow, services, user, issue_id, words)
+        if status is not None:
+            issue = await _status_set(uow, services, user, issue_id, status)
+        return issue
+
+    return await in_transaction(services, work, wakes=True)

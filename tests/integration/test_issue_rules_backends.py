@@ -436,6 +436,59 @@ async def test_only_the_reporter_and_managers_resolve(world: World) -> None:
     ]
 
 
+async def test_an_update_comments_and_resolves_in_one_transaction_with_both_events(
+    world: World,
+) -> None:
+    issue = await world.report(world.creator)
+    world.tick()
+    wakes = len(world.wakes)
+
+    updated = await issues.update_issue(
+        world.services, world.manager.id, issue.id, message=" Fixed it ", status=RESOLVED
+    )
+
+    assert updated == await world.issue(issue.id)
+    assert (updated.status, updated.modified_by) == (RESOLVED, world.manager)
+    assert [c.message for c in updated.comments] == ["The picture freezes", "Fixed it"]
+    _, commented, resolved = await world.events()
+    assert (commented.kind, resolved.kind) == (EventKind.ISSUE_COMMENT, EventKind.ISSUE_RESOLVED)
+    assert commented.payload.issue is not None
+    assert commented.payload.issue.comment_id == updated.comments[1].id
+    assert resolved.payload.issue == updated.facts()
+    assert len(world.wakes) == wakes + 1  # one commit
+
+
+async def test_an_update_does_what_is_asked_and_nothing_when_refused(world: World) -> None:
+    issue = await world.report(world.creator)
+    services, creator = world.services, world.creator.id
+
+    same = await issues.update_issue(services, creator, issue.id, message=None, status=OPEN)
+    assert same == issue  # already open: no event
+    said = await issues.update_issue(services, creator, issue.id, message="Still", status=None)
+    assert [c.message for c in said.comments] == ["The picture freezes", "Still"]
+    closed = await issues.update_issue(services, creator, issue.id, message=None, status=RESOLVED)
+    assert (closed.status, len(closed.comments)) == (RESOLVED, 2)
+    for user in (world.reporter, world.guest):  # not theirs to change
+        with pytest.raises(PermissionDenied):
+            await issues.update_issue(services, user.id, issue.id, message="Me", status=OPEN)
+    with pytest.raises(InvalidInput):  # a blank comment leaves the status as it is too
+        await issues.update_issue(services, creator, issue.id, message=" ", status=OPEN)
+    with pytest.raises(NotFound):
+        await issues.update_issue(services, creator, 999, message="Hi", status=None)
+    assert await world.kinds() == [
+        EventKind.ISSUE_CREATED,
+        EventKind.ISSUE_COMMENT,
+        EventKind.ISSUE_RESOLVED,
+    ]
+    assert await world.issue(issue.id) == closed
+    viewed = await issues.update_issue(
+        services, world.viewer.id, issue.id, message=None, status=None
+    )
+    assert viewed == closed  # with neither, the issue for whoever may see it
+    with pytest.raises(PermissionDenied):
+        await issues.update_issue(services, world.guest.id, issue.id, message=None, status=None)
+
+
 # ----- deleting --------------------------------------------------------------------------
 
 
