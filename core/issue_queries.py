@@ -38,7 +38,7 @@ async def get_issue(services: Services, actor: Actor, issue_id: int) -> Issue:
     """One issue with its comments, for its reporter or someone who may see others'."""
 
     async def work(uow: UnitOfWork) -> Issue:
-        user = await acting(uow, actor)
+        user = await acting(uow, actor, lock=False)
         issue = await load_issue(uow, issue_id)
         check_may_see(user, issue)
         return issue
@@ -61,7 +61,7 @@ async def list_issues(
     see others', else the reader's own (asking for someone else's is PermissionDenied)."""
 
     async def work(uow: UnitOfWork) -> IssuePage:
-        user = await acting(uow, actor)
+        user = await acting(uow, actor, lock=False)
         everyone = sees_all_issues(user)
         by = created_by
         if not everyone:
@@ -91,7 +91,7 @@ async def get_comment(services: Services, actor: Actor, comment_id: int) -> Issu
     """One comment, for whoever may see its issue."""
 
     async def work(uow: UnitOfWork) -> IssueComment:
-        user = await acting(uow, actor)
+        user = await acting(uow, actor, lock=False)
         comment = await load_comment(uow, comment_id)
         check_may_see(user, await load_issue(uow, comment.issue_id))
         return comment
@@ -131,7 +131,7 @@ async def report_choices(services: Services, actor_id: int, media_id: int) -> Re
     """Before a chat's pickers: the user may report (PermissionDenied), the title is on the
     server (IssueRefused), and which seasons and episodes it has."""
     async with services.uow(write=False) as uow:
-        user = await acting(uow, actor_id)
+        user = await acting(uow, actor_id, lock=False)
         media = await uow.media.get(media_id)
     check_may_report(user)
     if media is None:

@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 Actor = int | Callable[[UnitOfWork], Awaitable[User]]
 
 
-async def acting(uow: UnitOfWork, actor: Actor) -> User:
+async def acting(uow: UnitOfWork, actor: Actor, *, lock: bool = True) -> User:
+    """The actor inside the transaction; a user id's row locked unless only reading (a
+    change of the user then need not wait for a read, nor a read for it)."""
     if isinstance(actor, int):
-        return await load_user(uow, actor, for_update=True)
+        return await load_user(uow, actor, for_update=lock)
     return await actor(uow)
 
 

@@ -534,6 +534,31 @@ async def test_an_actor_found_by_a_rule_acts_in_the_same_transaction(world: Worl
     assert await world.kinds() == [EventKind.ISSUE_CREATED]
 
 
+async def test_reading_issues_does_not_wait_for_a_change_of_the_reader(world: World) -> None:
+    issue = await world.report()
+    _, comment = await issues.comment_on_issue(world.services, world.reporter.id, issue.id, "Hm")
+    reader, services = world.reporter.id, world.services
+
+    async with world.backend.uow() as uow:  # a change of the reader, still under way
+        assert await uow.users.get(reader, for_update=True) is not None
+        found = [
+            await asyncio.wait_for(issue_queries.get_issue(services, reader, issue.id), 10),
+            await asyncio.wait_for(issue_queries.list_issues(services, reader), 10),
+            await asyncio.wait_for(issue_queries.get_comment(services, reader, comment.id), 10),
+            await asyncio.wait_for(
+                issue_queries.report_choices(services, reader, world.movie.id), 10
+            ),
+        ]
+        await uow.commit()
+
+    assert [type(f).__name__ for f in found] == [
+        "Issue",
+        "IssuePage",
+        "IssueComment",
+        "ReportChoices",
+    ]
+
+
 async def test_a_chats_report_flow_offers_the_seasons_on_the_server(world: World) -> None:
     choices = await issue_queries.report_choices(world.services, world.reporter.id, world.show.id)
     assert choices.seasons == ((1, 8),)
