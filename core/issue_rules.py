@@ -121,13 +121,14 @@ def check_open_limit(media: Media, open_now: int) -> None:
 
 def reportable_seasons(media: Media, seasons: tuple[SeasonInfo, ...] | None) -> list[int]:
     """The seasons a problem may be reported on: those the server has (all or in part);
-    when it is not known which, every season the catalogue lists (specials included)."""
+    when it is not known which, every season the catalogue lists. Never the specials:
+    season 0 in a report means the whole show (as in Seerr), so none of theirs can be named."""
     held = [n for n, status in sorted(media.season_statuses.items()) if status in ON_SERVER]
     if held:
-        return held
+        return [n for n in held if n > 0]
     if seasons:
-        return [s.season_number for s in seasons]
-    return sorted(media.season_statuses)
+        return [s.season_number for s in seasons if s.season_number > 0]
+    return [n for n in sorted(media.season_statuses) if n > 0]
 
 
 def check_episode(

@@ -207,6 +207,25 @@ async def test_the_pickers_offer_the_seasons_on_the_server_with_their_episodes(
     assert choices.episodes(2) == 10
 
 
+@pytest.mark.parametrize(
+    "held",
+    [{}, {0: MediaStatus.AVAILABLE, 1: MediaStatus.AVAILABLE}],
+    ids=["seasons unknown", "specials held"],
+)
+async def test_the_pickers_offer_no_specials_season_which_a_report_cannot_name(
+    world: World, held: dict[int, MediaStatus]
+) -> None:
+    details = world.catalogue.add_show(902, "Doctor Who", 2005, seasons={0: 3, 1: 13})
+    show = world.db.seed_media(details, MediaStatus.AVAILABLE, season_statuses=held)
+    alice = world.user("alice", DEFAULT_USER)
+
+    choices = await report_choices(world.services, alice.id, show.id)
+
+    assert choices.seasons == ((1, 13),)  # season 0 is the whole show in a report
+    for season, episode in choices.seasons:
+        await report_issue(world.services, alice.id, show.id, 1, "Skips", season, episode)
+
+
 async def test_who_may_see_comment_and_list(world: World) -> None:
     media = on_server(world)
     alice, bob = world.user("alice", DEFAULT_USER), world.user("bob", P.REQUEST | P.CREATE_ISSUES)
