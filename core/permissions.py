@@ -41,7 +41,9 @@ class Permission(enum.IntFlag):
 
 ALL_PERMISSIONS = sum(Permission)
 
-# What Seerr gives a new user: requesting, and reporting and seeing problems with titles.
+# What a new user gets here: requesting, and reporting and seeing problems with titles.
+# Seerr's own default is REQUEST alone (settings.main.defaultPermissions); the issue
+# permissions are added so that the chats' "Report a problem" works out of the box.
 DEFAULT_USER = Permission.REQUEST | Permission.CREATE_ISSUES | Permission.VIEW_ISSUES
 
 ROLES: dict[str, Permission] = {
