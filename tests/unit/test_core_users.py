@@ -35,7 +35,7 @@ def world() -> World:
 async def test_first_contact_registers_a_user_with_the_default_permissions(world: World) -> None:
     user = await resolve_user(world.services, ALICE, "  Alice   Liddell ")
 
-    assert user.permissions == DEFAULT_USER  # as in Seerr
+    assert user.permissions == DEFAULT_USER  # requesting, and reporting problems
     assert user.display_name == "Alice Liddell"
     assert user.identities == (ALICE,)
     assert user.created_at == world.clock.now()
