@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from core.events import EventKind, EventPayload, Notification
 from core.issue_values import Issue, IssueComment, IssueFacts, IssueStatus, IssueType, where
+from core.media import SearchResult
 
 Escape = Callable[[str], str]
 
@@ -44,6 +45,12 @@ ACTION_LABELS = {
     IssueAction.REOPEN: "↩️ Reopen",
     IssueAction.COMMENT: "💬 Comment",
 }
+
+
+def reportable(result: SearchResult) -> bool:
+    """Whether a search result's card offers to report a problem: the title is on the
+    server, in either quality (one only in 4K too, as core.issue_rules.on_server)."""
+    return result.media_id is not None and result.on_server
 
 
 def card_actions(issue: Issue | None) -> tuple[IssueAction, ...]:

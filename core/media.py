@@ -94,6 +94,8 @@ class SearchResult:
     item: CatalogueItem
     status: DisplayStatus
     media_id: int | None = None
+    # On the media server in either quality (4K too): problems with it may be reported.
+    on_server: bool = False
 
     @property
     def poster_url(self) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from core.domain import RequestStatus
 from core.errors import InvalidInput
+from core.issue_rules import on_server
 from core.media import DisplayStatus, MediaKey, MediaStatus, MediaType, SearchResult
 from core.ports import UnitOfWork
 from core.request_repositories import MediaState
@@ -136,7 +137,8 @@ async def search(
     for item in found.items:
         state = states.get((item.tmdb_id, item.media_type))
         media_id = state.media.id if state else None
-        results.append(SearchResult(item, display_status(state), media_id))
+        held = state is not None and on_server(state.media)
+        results.append(SearchResult(item, display_status(state), media_id, held))
     return SearchResults(
         query=text,
         page=found.page,

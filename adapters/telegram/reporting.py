@@ -11,11 +11,10 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram import User as TelegramUser
 
-from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, pages, reported_text
+from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, pages, reportable, reported_text
 from adapters.telegram import awaiting, callbacks, render
 from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, replying_to, send, show, thread_of
-from adapters.telegram.search import REPORTABLE
 from adapters.text import UserFacing
 from core import chat, search
 from core.issue_queries import ReportChoices, report_choices
@@ -51,7 +50,7 @@ async def on_issue_command(update: Update, context: Context) -> None:
     services = deps(context).services
     user = await acting_user(update, context)
     found = await search.search(services, query)
-    here = [r for r in found.results if r.media_id is not None and r.status in REPORTABLE]
+    here = [r for r in found.results if reportable(r)]
     if not here:
         await message.reply_text(render.esc(NOT_HERE.format(found.query or query)))
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from adapters.issue_text import REPORT_BUTTON
+from adapters.issue_text import REPORT_BUTTON, reportable
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Deps, Press, acting_user, card_lock, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, send, show, thread_of
@@ -18,8 +18,6 @@ from core.media import CatalogueItem, DisplayStatus, MediaType, SearchResult, la
 from core.search import Ask, SearchResults
 from core.watching import watch_title
 
-# A card of a title on the server offers to report a problem with it.
-REPORTABLE = frozenset({DisplayStatus.AVAILABLE, DisplayStatus.PARTIALLY_AVAILABLE})
 LAST = 999  # "the last result of the page" (Prev from the first result of the next page)
 ASK_WORDS = {
     Ask.REQUEST: "Request",
@@ -90,7 +88,7 @@ def card(
 
 def _report_row(result: SearchResult) -> list[tuple[str, str]]:
     """⚠️ Report a problem, on the card of a title on the server."""
-    if result.media_id is None or result.status not in REPORTABLE:
+    if not reportable(result) or result.media_id is None:
         return []
     return [(REPORT_BUTTON, callbacks.issue_report(result.media_id))]
 

@@ -36,16 +36,22 @@ ASKED = "What is wrong?"
 
 
 async def on_server(
-    bot: TelegramWorld, tmdb_id: int, media_type: MediaType, seasons: range | None = None
+    bot: TelegramWorld,
+    tmdb_id: int,
+    media_type: MediaType,
+    seasons: range | None = None,
+    *,
+    is_4k: bool = False,
 ) -> int:
-    """Put a title on the media server (a show: those seasons); its media id."""
+    """Put a title on the media server (a show: those seasons; only in 4K if is_4k); its
+    media id."""
     services = bot.services
     details = await services.catalogue.details(tmdb_id, media_type)
     media = await in_transaction(
         services, lambda uow: uow.media.ensure(details, services.clock.now())
     )
     statuses = {n: MediaStatus.AVAILABLE for n in seasons} if seasons else None
-    await availability.mark_available(services, tmdb_id, media_type, statuses)
+    await availability.mark_available(services, tmdb_id, media_type, statuses, is_4k=is_4k)
     return media.id
 
 
@@ -108,6 +114,17 @@ async def test_a_movie_problem_reported_from_its_card_reaches_the_admin_chat(
     await bot.settled()
     assert not [m for m in bot.tg.messages(BOSS) if "issue" in text_of(m)]  # the admin chat has it
     assert bot.tg.errors == []
+
+
+async def test_a_title_on_the_server_only_in_4k_can_be_reported_too(bot: TelegramWorld) -> None:
+    await on_server(bot, MATRIX, MediaType.MOVIE, is_4k=True)
+    card = await bot.say(ALICE, "/movie matrix", "The Matrix")
+    assert REPORT_BUTTON in labels(card)
+    picker = await bot.say(ALICE, "/issue matrix", "What kind of problem")
+    await bot.press(ALICE, picker, "🎞️ Video")
+    question = await bot.tg.wait_for_message(ALICE, has(ASKED), after=picker)
+    thanks = await answer(bot, ALICE, question, "Banding in dark scenes", "Thanks:")
+    assert "Video issue #1 on The Matrix (1999)" in text_of(thanks)
 
 
 async def test_a_show_problem_names_its_episode_across_the_pickers_pages(
