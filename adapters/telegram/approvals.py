@@ -33,6 +33,7 @@ from core.errors import (
 from core.events import EventKind, EventPayload
 from core.identity import User
 from core.outbox import snapshot
+from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,13 @@ async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: 
         own = _prompt_key(card.chat_id, prompt.message_id)
         await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=own)
         await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=mine)
+
+
+async def prompt_asked_at(services: Services, chat_id: int, user_id: int) -> float | None:
+    """When the user's open decline prompt in this chat was asked (None if there is none):
+    a private message that replies to nothing answers the most recent question."""
+    found = await chat.recall(services, PLATFORM, _user_key(chat_id, user_id))
+    return None if found is None else float(found.get("at", 0))
 
 
 def _user_key(chat_id: int, user_id: int) -> str:

@@ -3,8 +3,9 @@ report's words, a comment on an issue), kept in the database (core.chat) by chat
 message id so that it survives a restart.
 
 A question (ForceReply) waits for one answer: a reply to it or, in a private chat, the
-asker's next message within a few minutes. An issue's card or notice takes any number of
-replies, each a comment, for as long as REPLY_TTL.
+asker's next message within a few minutes (unless a decline prompt was asked since: a
+message that replies to nothing answers the most recent question). An issue's card or
+notice takes any number of replies, each a comment, for as long as REPLY_TTL.
 """
 
 from __future__ import annotations
@@ -63,16 +64,22 @@ async def expect_answer(
         await chat.remember(services, PLATFORM, kept, QUESTION_TTL, key=key)
 
 
-async def awaited(services: Services, message: Message, sender_id: int) -> dict[str, Any] | None:
+async def awaited(
+    services: Services, message: Message, sender_id: int, *, newer_than: float | None = None
+) -> dict[str, Any] | None:
     """What ``message`` answers: the question or card it replies to, or in a private chat
-    the question its sender was asked last, a few minutes ago at most; None if nothing."""
+    the question its sender was asked last, a few minutes ago at most and after
+    ``newer_than`` (when another kind of question was asked); None if nothing."""
     replied = message.reply_to_message
     if replied is not None:
         return await chat.recall(services, PLATFORM, _key(message.chat_id, replied.message_id))
     if message.chat.type != "private":
         return None
     found = await chat.recall(services, PLATFORM, _key(message.chat_id, f"u{sender_id}"))
-    if found is None or time.time() - float(found.get("at", 0)) > NEXT_MESSAGE_WINDOW:
+    asked = float(found.get("at", 0)) if found is not None else 0.0
+    if found is None or time.time() - asked > NEXT_MESSAGE_WINDOW:
+        return None
+    if newer_than is not None and newer_than > asked:
         return None
     return found
 

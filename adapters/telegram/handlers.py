@@ -18,6 +18,7 @@ from adapters.telegram.approvals import (
     on_pending,
     on_reason,
     on_retry,
+    prompt_asked_at,
 )
 from adapters.telegram.context import Context, deps
 from adapters.telegram.issue_actions import on_issue_action, take_comment
@@ -98,11 +99,16 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None or sender is None or not message.text:
         return
     state = deps(context)
+    # A message that replies to nothing answers the newest question: a report's or a
+    # comment's, or a decline prompt asked since.
+    prompt = None
+    if message.reply_to_message is None and message.chat.type == "private":
+        prompt = await prompt_asked_at(state.services, message.chat_id, sender.id)
     # An answer that comes before its question (or card, or notice) is kept waits for it;
     # a second quick answer finds the question answered.
     async with state.locks(awaiting.asker_lock(message.chat_id, sender.id)):
         async with state.notifier.issues.posting(message.chat_id):
-            found = await awaiting.awaited(state.services, message, sender.id)
+            found = await awaiting.awaited(state.services, message, sender.id, newer_than=prompt)
         taking = ANSWERS.get(str(found.get("w"))) if found is not None else None
         if found is not None and taking is not None:
             await taking(update, context, found)

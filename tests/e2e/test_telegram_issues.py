@@ -426,3 +426,29 @@ async def test_what_happens_to_an_issue_elsewhere_shows_on_its_cards_even_its_de
     assert refused.reply_to is not None
     await bot.settled()
     assert not [m for m in bot.tg.messages(ALICE) if "deleted" in text_of(m)]
+
+
+async def test_a_message_replying_to_nothing_answers_the_newest_question_in_a_private_chat(
+    fake_telegram: FakeTelegram, fake_tmdb: FakeTmdb, tmp_path: Path
+) -> None:
+    world = TelegramWorld(fake_telegram, fake_tmdb, tmp_path, admin_chat=None)
+    async with running(world) as bot:
+        await on_server(bot, MATRIX, MediaType.MOVIE)
+        await bot.request_movie(ALICE, "inception")
+        approval = await bot.tg.wait_for_message(BOSS, has("New Movie Request"))
+        card = await bot.say(BOSS, "/movie matrix", "The Matrix")
+        await bot.press(BOSS, card, REPORT_BUTTON)
+        picker = await bot.tg.wait_for_message(BOSS, has("What kind of problem"), after=card)
+        await bot.press(BOSS, picker, "🔊 Audio")
+        await bot.tg.wait_for_message(BOSS, has(ASKED), after=picker)
+        await bot.press(BOSS, approval, "❌ Decline")  # asked after the report's question
+        await bot.tg.wait_for_message(BOSS, has("why decline Inception"))
+
+        declined = await bot.say(BOSS, "We have it in 4K already", "❌ Declined Inception")
+        assert "Alice will be told why" in text_of(declined)
+        [request] = await bot.requests()
+        assert request.decline_reason == "We have it in 4K already"
+        assert await current_issue(bot.services, 1) is None
+        # The report's question is still open: the next message answers it.
+        thanks = await bot.say(BOSS, "Sound lags behind", "Thanks:")
+        assert "Audio issue #1 on The Matrix (1999)" in text_of(thanks)
