@@ -21,8 +21,9 @@ from telegram import Message
 from telegram.error import TelegramError
 
 from adapters.telegram.messages import PLATFORM
+from adapters.text import UserFacing, describe_error
 from core import chat
-from core.errors import IssueRefused, NotFound, PermissionDenied
+from core.errors import InvalidInput, IssueRefused, NotFound, PermissionDenied
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ REPORT = "report"  # the words of a report whose title, type and place were chos
 COMMENT = "comment"  # a comment on an issue
 # Refusals that no other answer would change: the question is closed.
 FINAL = (IssueRefused, NotFound, PermissionDenied)
+# Words that do not do (too long, say): the user's message stays in the chat to copy.
+AGAIN_TO_QUESTION = "Your message is still above: shorten it and reply to my question again."
+AGAIN_TO_CARD = "Your message is still above: shorten it and reply to the card again."
 
 
 def _key(chat_id: int | str, ref: int | str) -> str:
@@ -89,14 +93,33 @@ async def answering(
     services: Services, answer: Message, found: dict[str, Any]
 ) -> AsyncIterator[None]:
     """Close the question ``answer`` answers once its answer is taken, or refused for good
-    (FINAL); words that do not do (too long, say) leave it open for another answer. A
-    card's or notice's replies are never closed."""
+    (FINAL); words that do not do (too long, say) leave it open for another answer, for
+    as long again as the first (a long text takes a while to shorten), and say how to give
+    it. A card's or notice's replies are never closed."""
     try:
         yield
     except FINAL:
         await _close(services, answer, found)
         raise
+    except InvalidInput as exc:
+        await _keep_open(services, answer, found)
+        again = AGAIN_TO_QUESTION if "q" in found else AGAIN_TO_CARD
+        raise UserFacing(f"{describe_error(exc, services.clock.now())} {again}") from exc
     await _close(services, answer, found)
+
+
+async def _keep_open(services: Services, answer: Message, found: dict[str, Any]) -> None:
+    """Wait for another answer to the question, the next message in a private chat too."""
+    if "q" not in found:
+        return
+    chat_id, asked = answer.chat_id, found["o"]
+    kept = {**found, "at": time.time()}
+    current = await chat.recall(services, PLATFORM, _key(chat_id, f"u{asked}"))
+    refs: list[int | str] = [found["q"]]
+    if current is None or current.get("q") == found["q"]:  # not a newer question
+        refs.append(f"u{asked}")
+    for ref in refs:
+        await chat.remember(services, PLATFORM, kept, QUESTION_TTL, key=_key(chat_id, ref))
 
 
 async def _close(services: Services, answer: Message, found: dict[str, Any]) -> None:

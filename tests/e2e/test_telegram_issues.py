@@ -5,10 +5,13 @@ python-telegram-bot against the fake Bot API server, the fake TMDb and a SQLite 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from adapters.issue_text import REPORT_BUTTON
-from core import availability
+from adapters.telegram import awaiting
+from adapters.telegram.messages import PLATFORM
+from core import availability, chat
 from core.issue_queries import current_issue
 from core.issue_values import IssueStatus, IssueType
 from core.issues import delete_issue, report_issue, set_issue_status
@@ -345,6 +348,7 @@ async def test_refusals_are_said_plainly_and_change_nothing(bot: TelegramWorld) 
     question = await bot.tg.wait_for_message(ALICE, has(ASKED), after=picker)
     refused = await answer(bot, ALICE, question, "x" * 2100, "does not work")
     assert "keep it under 2000 characters" in text_of(refused)
+    assert "shorten it and reply to my question again" in text_of(refused)
     await answer(bot, ALICE, question, "Shorter: it stutters", "Thanks: 🎞️ Video issue #1")
 
     answered = await bot.answer_to(bot.tg.press(BOB, picker, "ia:resolve:1"))
@@ -452,3 +456,28 @@ async def test_a_message_replying_to_nothing_answers_the_newest_question_in_a_pr
         # The report's question is still open: the next message answers it.
         thanks = await bot.say(BOSS, "Sound lags behind", "Thanks:")
         assert "Audio issue #1 on The Matrix (1999)" in text_of(thanks)
+
+
+async def test_words_too_long_can_be_shortened_and_sent_again_after_a_while(
+    bot: TelegramWorld,
+) -> None:
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    card = await bot.say(ALICE, "/movie matrix", "The Matrix")
+    await bot.press(ALICE, card, REPORT_BUTTON)
+    picker = await bot.tg.wait_for_message(ALICE, has("What kind of problem"), after=card)
+    await bot.press(ALICE, picker, "🎞️ Video")
+    question = await bot.tg.wait_for_message(ALICE, has(ASKED), after=picker)
+    # Eleven minutes spent writing: past the window in which any next message answers.
+    key = awaiting.asker_lock(ALICE, ALICE)
+    assert bot.adapter is not None
+    async with bot.adapter.application.bot_data["deps"].locks(key):  # until it is kept
+        kept = await chat.recall(bot.services, PLATFORM, key)
+    assert kept is not None
+    backdated = {**kept, "at": time.time() - 660}
+    await chat.remember(bot.services, PLATFORM, backdated, awaiting.QUESTION_TTL, key=key)
+
+    refused = await answer(bot, ALICE, question, "x" * 2100, "does not work")
+    assert "reply to my question again" in text_of(refused)
+    # Shortening takes a while too; the next message, a reply or not, still answers.
+    thanks = await bot.say(ALICE, "It stutters every few seconds", "Thanks:")
+    assert "Video issue #1 on The Matrix (1999)" in text_of(thanks)
