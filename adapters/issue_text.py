@@ -7,7 +7,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 
+from core.errors import PermissionDenied
 from core.events import EventKind, EventPayload, Notification
+from core.identity import User
+from core.issue_rules import check_may_resolve
 from core.issue_values import Issue, IssueComment, IssueFacts, IssueStatus, IssueType, where
 from core.media import SearchResult
 
@@ -60,6 +63,16 @@ def card_actions(issue: Issue | None) -> tuple[IssueAction, ...]:
         return ()
     flip = IssueAction.RESOLVE if issue.is_open else IssueAction.REOPEN
     return (flip, IssueAction.COMMENT)
+
+
+def may_act(user: User, issue: Issue) -> bool:
+    """Whether a card shown to ``user`` gets the buttons: they may resolve or reopen the
+    issue (its managers and its reporter; core.issue_rules checks every press anyway)."""
+    try:
+        check_may_resolve(user, issue)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def shorten(text: str, limit: int = COMMENT_CUT) -> str:

@@ -7,16 +7,14 @@ import math
 
 from telegram import InlineKeyboardMarkup, Update
 
-from adapters.issue_text import issues_heading, list_line
+from adapters.issue_text import issues_heading, list_line, may_act
 from adapters.telegram import callbacks, render
 from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import keyboard, noop, show
 from adapters.text import UserFacing
-from core.errors import PermissionDenied
 from core.identity import User
 from core.issue_queries import get_issue, list_issues
-from core.issue_rules import check_may_resolve
-from core.issue_values import Issue, IssueStatus
+from core.issue_values import IssueStatus
 from core.services import Services
 
 PER_PAGE = 10
@@ -87,12 +85,4 @@ async def on_open_issue(update: Update, context: Context) -> None:
     await press.answer()
     if press.message is not None:
         cards = press.deps.notifier.issues
-        await cards.post_card(press.message.chat_id, issue.id, keep=_may_act(user, issue))
-
-
-def _may_act(user: User, issue: Issue) -> bool:
-    try:
-        check_may_resolve(user, issue)
-    except PermissionDenied:
-        return False
-    return True
+        await cards.post_card(press.message.chat_id, issue.id, keep=may_act(user, issue))

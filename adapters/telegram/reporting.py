@@ -76,11 +76,7 @@ def _title(title: str, year: int | None, media_type: MediaType) -> str:
 async def on_report(update: Update, context: Context) -> None:
     """⚠️ Report a problem on a title's card: the report's pickers, in a new message."""
     press = Press(update, context)
-    user = await press.user()
-    services = press.deps.services
-    choices = await press.quickly(report_choices(services, user.id, int(press.groups[0])))
-    await press.answer()
-    text, markup = await _start(services, press.query.from_user, choices)
+    text, markup = await _pressed_start(press, int(press.groups[0]))
     if press.message is not None:
         card = press.message
         bot = press.message.get_bot()
@@ -94,13 +90,18 @@ async def on_pick(update: Update, context: Context) -> None:
     press = Press(update, context)
     if int(press.groups[0]) != press.query.from_user.id:
         raise UserFacing("That list is someone else's. Send /issue and a title to report one.")
-    user = await press.user()
-    services = press.deps.services
-    choices = await press.quickly(report_choices(services, user.id, int(press.groups[1])))
-    await press.answer()
-    text, markup = await _start(services, press.query.from_user, choices)
+    text, markup = await _pressed_start(press, int(press.groups[1]))
     if press.message is not None:
         await show(press.message, text, markup)
+
+
+async def _pressed_start(press: Press, media_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A button that starts a report on a title: the core's check, the answer, the picker."""
+    user = await press.user()
+    services = press.deps.services
+    choices = await press.quickly(report_choices(services, user.id, media_id))
+    await press.answer()
+    return await _start(services, press.query.from_user, choices)
 
 
 async def _start(
