@@ -18,6 +18,7 @@ from telegram import InlineKeyboardMarkup, Message
 
 from adapters.issue_text import (
     ACTION_LABELS,
+    CARD_COMMENTS,
     card_actions,
     card_lines,
     event_sentence,
@@ -43,9 +44,15 @@ NEWS = frozenset({EventKind.ISSUE_COMMENT, EventKind.ISSUE_RESOLVED, EventKind.I
 
 
 def card_text(issue: Issue, *, photo: bool) -> str:
-    """An issue's card as it is now, within a caption's or a message's length."""
-    first, *rest = card_lines(issue, render.esc)
+    """An issue's card as it is now, within a caption's or a message's length: the older
+    of its latest comments give way first (a poster's caption holds 1024 characters)."""
     limit = render.CAPTION_LIMIT if photo else render.TEXT_LIMIT
+    for shown in range(CARD_COMMENTS, 0, -1):
+        first, *rest = card_lines(issue, render.esc, comments=shown)
+        text = "\n".join([f"<b>{first}</b>", *rest])
+        if render.visible_length(text) <= limit:
+            return text
+    first, *rest = card_lines(issue, render.esc, comments=0)
     return render.compose([f"<b>{first}</b>", *rest], "", [], limit)
 
 

@@ -14,7 +14,7 @@ from adapters.telegram.messages import PLATFORM
 from core import availability, chat
 from core.issue_queries import current_issue
 from core.issue_values import IssueStatus, IssueType
-from core.issues import delete_issue, report_issue, set_issue_status
+from core.issues import comment_on_issue, delete_issue, report_issue, set_issue_status
 from core.media import MediaStatus, MediaType
 from core.permissions import Permission
 from core.services import in_transaction
@@ -481,3 +481,22 @@ async def test_words_too_long_can_be_shortened_and_sent_again_after_a_while(
     # Shortening takes a while too; the next message, a reply or not, still answers.
     thanks = await bot.say(ALICE, "It stutters every few seconds", "Thanks:")
     assert "Video issue #1 on The Matrix (1999)" in text_of(thanks)
+
+
+async def test_a_poster_card_with_long_words_keeps_its_heading_and_newest_comments_whole(
+    bot: TelegramWorld,
+) -> None:
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, ALICE, "🎞️ Video", "Green stripes " * 40)
+    admin = await bot.tg.wait_for_message(ADMIN_CHAT, has("Video issue #1"))
+    alice = await bot.user_id(ALICE)
+    for n in range(1, 4):
+        await comment_on_issue(bot.services, alice, 1, f"Comment {n}: " + "still green " * 40)
+    admin = await bot.changed(admin, "Comment 3")
+    caption = text_of(admin)
+    assert admin.photo is not None
+    assert len(caption) <= 1024
+    assert {"type": "bold", "offset": 0}.items() <= admin.entities[0].items()
+    assert "… 1 earlier comment(s)" in caption, caption  # the newest are whole, not halved
+    assert "Comment 1" not in caption
+    assert caption.endswith("…")  # comment 3, cut as every card cuts a comment
