@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 
 from adapters.cards import as_it_stands
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, acting_user, deps
+from adapters.telegram.context import Context, Deps, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard
 from core import chat, queries, requests
 from core.domain import MediaRequest
@@ -33,7 +33,6 @@ from core.errors import (
 from core.events import EventKind, EventPayload
 from core.identity import User
 from core.outbox import snapshot
-from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +153,13 @@ async def _ask_reason(press: Press, card: Message, request: MediaRequest, user: 
         await chat.remember(services, PLATFORM, data, PROMPT_TTL, key=mine)
 
 
-async def prompt_asked_at(services: Services, chat_id: int, user_id: int) -> float | None:
+async def prompt_asked_at(state: Deps, chat_id: int, user_id: int) -> float | None:
     """When the user's open decline prompt in this chat was asked (None if there is none):
-    a private message that replies to nothing answers the most recent question."""
-    found = await chat.recall(services, PLATFORM, _user_key(chat_id, user_id))
+    a private message that replies to nothing answers the most recent question. A prompt
+    being asked right now is waited for (its post and its record are one step)."""
+    mine = _user_key(chat_id, user_id)
+    async with state.locks(mine):
+        found = await chat.recall(state.services, PLATFORM, mine)
     return None if found is None else float(found.get("at", 0))
 
 

@@ -103,7 +103,7 @@ async def on_text(update: Update, context: Context) -> None:
     # comment's, or a decline prompt asked since.
     prompt = None
     if message.reply_to_message is None and message.chat.type == "private":
-        prompt = await prompt_asked_at(state.services, message.chat_id, sender.id)
+        prompt = await prompt_asked_at(state, message.chat_id, sender.id)
     # An answer that comes before its question (or card, or notice) is kept waits for it;
     # a second quick answer finds the question answered.
     async with state.locks(awaiting.asker_lock(message.chat_id, sender.id)):
