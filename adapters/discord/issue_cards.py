@@ -5,7 +5,7 @@ IssueCards is the notifier's side of issues: it posts the managers' cards (in th
 channel, else in each manager's DMs, as approval cards go), keeps every card of an issue
 current whoever acted and wherever, and writes the notices of what happened to an issue
 (to its reporter, and to managers: a comment or a reopening is news), each with a Comment
-button."""
+button. A reporter whose DMs are closed is told in the notify channel, as requesters are."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ ACTION_STYLES = {
 
 Delivery = Callable[[str], contextlib.AbstractAsyncContextManager[None]]
 DmChannel = Callable[[int], Awaitable[discord.abc.Messageable]]
+# A direct message to a user (DiscordNotifier.direct: a mention in the notify channel when
+# their DMs are closed).
+Direct = Callable[..., Awaitable[None]]
 
 
 def reportable(status: DisplayStatus) -> bool:
@@ -121,12 +124,14 @@ class IssueCards:
         client: Attached[discord.Client],
         delivery: Delivery,
         dm_channel: DmChannel,
+        direct: Direct,
     ) -> None:
         self._services = services
         self._config = config
         self._client = client
         self._delivery = delivery
         self._dm_channel = dm_channel
+        self._direct = direct
         self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
         self._locks = KeyedLocks()  # one post or update of an issue's cards at a time
 
@@ -141,7 +146,7 @@ class IssueCards:
         channel = (await self._client.ready()).get_partial_messageable(admin)
         if created:
             return await self.post(channel, event.payload) or done
-        await self._note(channel, event, notice_of=None)
+        await self._note(channel, event)
         return True
 
     async def send(self, notification: Notification, user_id: int, *, dm_card: bool) -> bool:
@@ -152,14 +157,17 @@ class IssueCards:
         if event.kind is EventKind.ISSUE_DELETED:
             return False  # nobody is told (core.issues.delete_issue): the cards say it
         if notification.audience is not Audience.MANAGER:
-            await self._note(await self._dm_channel(user_id), event, notice_of=notification)
+            assert event.payload.issue is not None, "an issue event carries its issue"
+            button = comment_button(event.payload.issue.issue_id, ON_NOTICE)
+            words = render.cut(notice(notification, render.esc), 2000)
+            await self._direct(user_id, words, view=frozen(button))
             return True
         if not dm_card or event.payload.actor_id == recipient.id:
             return False
         if event.kind is EventKind.ISSUE_CREATED:
             return await self.post(await self._dm_channel(user_id), event.payload)
         if is_news(event):
-            await self._note(await self._dm_channel(user_id), event, notice_of=notification)
+            await self._note(await self._dm_channel(user_id), event)
             return True
         return False
 
@@ -217,17 +225,12 @@ class IssueCards:
         """A button handler has just shown the issue as it is on this card."""
         self._shown[(message.channel.id, message.id)] = fingerprint(**shown)
 
-    async def _note(
-        self, channel: discord.abc.Messageable, event: Event, *, notice_of: Notification | None
-    ) -> None:
-        """What happened, in a sentence (to the reporter, as news of their issue), under the
-        issue's card when the channel has one, with a Comment button."""
+    async def _note(self, channel: discord.abc.Messageable, event: Event) -> None:
+        """The reporter's news for managers, in a sentence under the issue's card when the
+        channel has one, with a Comment button."""
         payload = event.payload
         assert payload.issue is not None, "an issue event carries its issue"
-        if notice_of is not None:
-            words = notice(notice_of, render.esc)
-        else:
-            words = event_sentence(event.kind, payload, render.esc)
+        words = event_sentence(event.kind, payload, render.esc)
         kwargs: dict[str, Any] = {"view": frozen(comment_button(payload.issue.issue_id, ON_NOTICE))}
         where = str(getattr(channel, "id", ""))
         posts = await chat.issue_posts(self._services, payload.issue.issue_id, PLATFORM)

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CARD = "approval"
 DM_CLOSED = 50007  # Discord's "Cannot send messages to this user"
+MESSAGE = 2000  # characters of a message's content
 RATE_LIMITED_AGAIN = 5.0  # seconds, when discord.py's own retries did not get through
 
 
@@ -62,7 +63,9 @@ class DiscordNotifier:
         self._client: Attached[discord.Client] = Attached("Discord")
         self._shown: Recent[tuple[int, int], str] = Recent()  # what each card shows now
         self._cards = KeyedLocks()  # one update of a request's cards at a time
-        self.issues = IssueCards(services, config, self._client, self._delivery, self._dm_channel)
+        self.issues = IssueCards(
+            services, config, self._client, self._delivery, self._dm_channel, self.direct
+        )
 
     def attach(self, client: discord.Client) -> None:
         self._client.attach(client)
@@ -103,27 +106,34 @@ class DiscordNotifier:
                 channel = await self._dm_channel(user_id)
                 await self.post_card(channel, event.payload, event.kind)
                 return True
-        embed = render.notification(notification)
+        await self.direct(user_id, embed=render.notification(notification))
+        return True
+
+    async def direct(self, user_id: int, content: str = "", **kwargs: Any) -> None:
+        """A direct message; with the user's DMs closed, said in the notify channel instead
+        (when one is set), mentioning only that user. DeliveryFailed when neither takes it."""
         try:
             channel = await self._dm_channel(user_id)
             async with self._delivery(f"the DMs of user {user_id}"):
-                await channel.send(embed=embed)
+                await channel.send(content or None, **kwargs)
         except DeliveryFailed as exc:
             if not _dm_closed(exc) or self._config.notify_channel_id is None:
                 raise
-            await self._mention(user_id, embed)
-        return True
+            await self._mention(user_id, content, **kwargs)
 
-    async def _mention(self, user_id: int, embed: discord.Embed) -> None:
+    async def _mention(self, user_id: int, content: str, **kwargs: Any) -> None:
         """DMs closed: say it in the notify channel, mentioning only that user."""
         channel_id = self._config.notify_channel_id
         assert channel_id is not None
         channel = (await self._client.ready()).get_partial_messageable(channel_id)
+        lead = f"<@{user_id}> (your direct messages are closed, so here it is):"
+        if content:
+            lead += "\n" + render.cut(content, MESSAGE - len(lead) - 1)
         async with self._delivery(f"the notify channel {channel_id}"):
             await channel.send(
-                f"<@{user_id}> (your direct messages are closed, so here it is):",
-                embed=embed,
+                lead,
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+                **kwargs,
             )
 
     async def publish(self, event: Event) -> bool:

@@ -24,9 +24,11 @@ from tests.discord_world import (
     ALICE,
     BOB,
     BOSS,
+    CAROL,
     ISSUE_ROLE,
     MOD,
     MOD_ROLE,
+    NOTIFY_CHANNEL,
     DiscordWorld,
     answered,
     running,
@@ -412,3 +414,27 @@ async def test_a_restart_sends_nothing_twice_and_a_modal_opened_before_it_still_
     assert len(bot.discord.channel_messages(ADMIN_CHANNEL)) == 1  # no news: a manager spoke
     [notice] = dms(bot, ALICE)
     assert "Mo commented on your 🎞️ Video issue #1" in notice.text()
+
+
+async def test_a_reporter_with_closed_dms_is_told_in_the_notify_channel_pinging_only_them(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await issue_managers(bot)
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, CAROL)
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    form = await modal_of(bot, MOD, admin_card, "Comment")
+    asked = f"Which player? @everyone <@{BOB}>"
+    await (await bot.discord.submit_modal(MOD, form, {"message": asked})).acked()
+    await bot.changed(admin_card, "💬 Mo: Which player?")
+    await bot.settled()
+    [told] = [m for m in bot.discord.channel_messages(NOTIFY_CHANNEL) if f"<@{CAROL}>" in m.content]
+    assert "your direct messages are closed" in told.text()
+    assert "Mo commented on your 🎞️ Video issue #1 (The Matrix (1999))" in told.text()
+    assert told.mentions == Mentions(users=(CAROL,))  # only her, whatever the comment says
+    assert labels(told) == ["💬 Comment"]
+    reply = await modal_of(bot, CAROL, told, "Comment")
+    await answered(await bot.discord.submit_modal(CAROL, reply, {"message": "The TV app"}))
+    await bot.changed(admin_card, "💬 Carol: The TV app")
