@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from core.domain import MediaRequest, RequestStatus
 from core.errors import NotFound, PermissionDenied
 from core.identity import User
+from core.issue_rules import on_server
 from core.media import SPECIALS, DisplayStatus, Media, MediaDetails, MediaStatus, MediaType
 from core.naming import is_named, named_user
 from core.permissions import Permission, has_any
@@ -29,6 +30,8 @@ class TitleState:
     # Season 0 (specials), when the show has one: left out of ``seasons`` and of "all", as in
     # Seerr, but it can be asked for by its number, so a card can say where it stands.
     specials: DisplayStatus | None = None
+    # On the server in either quality: a problem with it may be reported.
+    on_server: bool = False
 
 
 async def load_request(
@@ -75,7 +78,8 @@ async def title_state(services: Services, tmdb_id: int, media_type: MediaType) -
             if st in by_media and seasons.get(n) is not DisplayStatus.APPROVED:
                 seasons[n] = by_media[st]
     specials = seasons.pop(SPECIALS, None)
-    return TitleState(details, status, seasons, tuple(active), specials)
+    held = media is not None and on_server(media)
+    return TitleState(details, status, seasons, tuple(active), specials, held)
 
 
 async def current_request(services: Services, request_id: int) -> MediaRequest | None:

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord import render
 from adapters.discord.context import Deps
-from adapters.discord.issue_cards import reportable
+from adapters.issue_text import reportable
 from adapters.memory import Recent
 from core import search
 from core.errors import CoreError
@@ -107,7 +107,7 @@ def _fits(result: SearchResult, media_type: MediaType | None) -> bool:
     """A result of the type asked for; with none asked, a movie or show on the server."""
     if media_type is not None:
         return result.item.media_type is media_type
-    return reportable(result.status)
+    return reportable(result)
 
 
 def _choice(item: CatalogueItem) -> app_commands.Choice[str]:

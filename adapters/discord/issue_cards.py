@@ -36,11 +36,9 @@ from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.issue_queries import current_issue
 from core.issue_values import Issue
-from core.media import DisplayStatus, poster_url
+from core.media import poster_url
 from core.services import Services
 
-# A title's search card offers a report when the title is on the server (all of it or some).
-ON_SERVER = frozenset({DisplayStatus.AVAILABLE, DisplayStatus.PARTIALLY_AVAILABLE})
 ON_CARD, ON_NOTICE = "c", "n"  # where a Comment button is: its answer shows the card, or not
 # What managers are told of besides their cards' edits, when the reporter did it: their
 # answer, or a problem back again, needs one of them to look. (What managers do shows on
@@ -57,10 +55,6 @@ DmChannel = Callable[[int], Awaitable[discord.abc.Messageable]]
 # A direct message to a user (DiscordNotifier.direct: a mention in the notify channel when
 # their DMs are closed).
 Direct = Callable[..., Awaitable[None]]
-
-
-def reportable(status: DisplayStatus) -> bool:
-    return status in ON_SERVER
 
 
 def is_news(event: Event) -> bool:

@@ -16,10 +16,16 @@ import discord
 from adapters.discord import render
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, Control, button, menu, refuse
-from adapters.discord.issue_cards import reportable
 from adapters.discord.replies import defer, frozen, modal_value, show
 from adapters.discord.search import CHOSEN, LETTER, TYPES
-from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, TYPE_MARKS, pages, reported_text
+from adapters.issue_text import (
+    ASK_MESSAGE,
+    TYPE_CHOICES,
+    TYPE_MARKS,
+    pages,
+    reportable,
+    reported_text,
+)
 from core import issue_rules, search
 from core.issue_queries import ReportChoices, report_choices
 from core.issue_values import IssueType, where
@@ -47,7 +53,7 @@ async def on_issue_command(interaction: discord.Interaction[Any], title: str) ->
         await _start(interaction, services, user.id, MediaType(chosen["type"]), int(chosen["id"]))
         return
     results = await search.search(services, title, 1)
-    found = next((r for r in results.results if reportable(r.status)), None)
+    found = next((r for r in results.results if reportable(r)), None)
     if found is None:
         words = render.shown(results.query or title, 100)
         await show(interaction, f"I found nothing on the server called “{words}”. Try other words?")

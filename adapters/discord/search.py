@@ -14,7 +14,6 @@ from adapters.discord import render
 from adapters.discord.config import PLATFORM
 from adapters.discord.context import acting_user, deps, owner_only
 from adapters.discord.controls import Control, button
-from adapters.discord.issue_cards import reportable
 from adapters.discord.replies import defer, frozen, show
 from adapters.issue_text import REPORT_BUTTON
 from adapters.text import UserFacing
@@ -106,7 +105,7 @@ def _actions(
         items.append(button(words, "rq", letter, item.tmdb_id, *back, style=style, row=0))
     if offer.notify:
         items.append(button("🔔 Notify me", "nt", letter, item.tmdb_id, row=0))
-    if reportable(result.status):
+    if result.on_server:  # in either quality
         items.append(button(REPORT_BUTTON, "ir", letter, item.tmdb_id, row=0))
     return items
 
@@ -118,7 +117,7 @@ async def show_title(
     state = await queries.title_state(deps(interaction).services, tmdb_id, media_type)
     d = state.details
     item = CatalogueItem(d.tmdb_id, d.media_type, d.title, d.year, d.overview, d.poster_path)
-    result = SearchResult(item, state.status)
+    result = SearchResult(item, state.status, on_server=state.on_server)
     await show(interaction, **card(None, _single(result), 0, note, state.seasons))
 
 

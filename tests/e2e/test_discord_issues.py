@@ -438,3 +438,27 @@ async def test_a_reporter_with_closed_dms_is_told_in_the_notify_channel_pinging_
     reply = await modal_of(bot, CAROL, told, "Comment")
     await answered(await bot.discord.submit_modal(CAROL, reply, {"message": "The TV app"}))
     await bot.changed(admin_card, "💬 Carol: The TV app")
+
+
+async def test_a_title_on_the_server_only_in_4k_can_be_reported_like_any_other(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    details = await bot.services.catalogue.details(MATRIX, MediaType.MOVIE)
+    async with bot.services.uow() as uow:
+        await uow.media.ensure(details, bot.services.clock.now())
+        await uow.commit()
+    await availability.mark_available(bot.services, MATRIX, MediaType.MOVIE, is_4k=True)
+    typed = await (
+        await bot.discord.autocomplete(ALICE, "issue", focused="title", value="matrix")
+    ).acked()
+    assert typed.choices == [{"name": "The Matrix (1999)", "value": "movie:603"}]
+    card = await bot.run(ALICE, "request movie", title=f"movie:{MATRIX}")
+    assert "⚠️ Report a problem" in labels(card)
+    picker = await bot.run(ALICE, "issue", title="matrix")  # typed words, not a suggestion
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "💬 Subtitles", "❓ Other"]
+    form = await modal_of(bot, ALICE, picker, "Video")
+    await (await bot.discord.submit_modal(ALICE, form, {"message": NO_SOUND})).acked()
+    await bot.changed(picker, "is reported")
+    [issue] = await issues(bot)
+    assert issue.media.tmdb_id == MATRIX
