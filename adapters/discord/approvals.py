@@ -14,9 +14,10 @@ from adapters.cards import as_it_stands, quota_use
 from adapters.discord import render
 from adapters.discord.cards import card, card_of
 from adapters.discord.context import acting_user, deps, report_error
-from adapters.discord.controls import PREFIX, button, refuse
+from adapters.discord.controls import PREFIX, button
 from adapters.discord.digest import is_digest_message
-from adapters.discord.replies import defer, frozen, modal_value, say, show
+from adapters.discord.forms import submitted
+from adapters.discord.replies import defer, frozen, say, show
 from core import queries, requests
 from core.events import EventKind, EventPayload
 from core.outbox import snapshot
@@ -103,13 +104,12 @@ async def on_decline(interaction: discord.Interaction[Any], args: list[str], _: 
 
 async def on_modal(interaction: discord.Interaction[Any]) -> None:
     """A submitted modal: today only the decline reason."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    match = DECLINE_MODAL.fullmatch(str(data.get("custom_id", "")))
-    if match is None:
-        await refuse(interaction, str(data.get("custom_id", "")), EXPIRED_FORM)
+    form = await submitted(interaction, DECLINE_MODAL, EXPIRED_FORM, "reason")
+    if form is None:
         return
+    match, reason = form
     try:
-        await _declined(interaction, int(match["id"]), modal_value(data, "reason"))
+        await _declined(interaction, int(match["id"]), reason)
     except Exception as error:
         await report_error(interaction, error)
 

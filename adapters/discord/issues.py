@@ -14,9 +14,10 @@ import discord
 
 from adapters.discord import render
 from adapters.discord.context import acting_user, deps, owner_only, report_error
-from adapters.discord.controls import PREFIX, Control, button, refuse
+from adapters.discord.controls import PREFIX, Control, button
+from adapters.discord.forms import submitted, words_form
 from adapters.discord.issue_cards import ON_CARD, card
-from adapters.discord.replies import defer, frozen, modal_value, say, show
+from adapters.discord.replies import defer, frozen, say, show
 from adapters.issue_text import IssueAction, issue_name, issues_heading, list_line
 from core import issue_rules
 from core.errors import PermissionDenied
@@ -53,21 +54,6 @@ async def on_status(interaction: discord.Interaction[Any], args: list[str], _: l
         await _shown(interaction, issue)
 
 
-class CommentModal(discord.ui.Modal):
-    """A comment's words; handled by ``on_modal`` from the raw custom_id, so that one opened
-    before a restart still works after it."""
-
-    def __init__(self, issue_id: int, where: str, title: str) -> None:
-        custom_id = f"{PREFIX}in:{issue_id}:{where}"
-        super().__init__(title=render.cut(title, 45), custom_id=custom_id, timeout=None)
-        words: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="message",
-            style=discord.TextStyle.paragraph,
-            max_length=issue_rules.MAX_MESSAGE,
-        )
-        self.add_item(discord.ui.Label(text="Your comment", component=words))
-
-
 async def on_comment(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:
     """💬 Comment: ask for the words in a modal (a modal must be the first answer, so the
     quick checks get a short budget; the core checks again when the words come)."""
@@ -82,22 +68,19 @@ async def on_comment(interaction: discord.Interaction[Any], args: list[str], _: 
             title = f"Comment on {issue_name(issue.issue_type, issue.id)}"
     except TimeoutError:
         log.info("interaction %s: comment checks were slow; asking anyway", interaction.id)
-    modal = CommentModal(issue_id, where, title)
-    modal.stop()  # handled by on_modal, not kept by discord.py
-    await interaction.response.send_modal(modal)
+    custom_id = f"{PREFIX}in:{issue_id}:{where}"
+    form = words_form(custom_id, title, "Your comment", max_length=issue_rules.MAX_MESSAGE)
+    await interaction.response.send_modal(form)  # answered by on_modal, after a restart too
 
 
 async def on_modal(interaction: discord.Interaction[Any]) -> None:
     """A comment's words: add it; on a card, show the card with it."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    match = COMMENT_MODAL.fullmatch(str(data.get("custom_id", "")))
-    if match is None:
-        await refuse(interaction, str(data.get("custom_id", "")), EXPIRED_FORM)
+    form = await submitted(interaction, COMMENT_MODAL, EXPIRED_FORM)
+    if form is None:
         return
+    match, words = form
     try:
-        await _commented(
-            interaction, int(match["id"]), match["where"], modal_value(data, "message")
-        )
+        await _commented(interaction, int(match["id"]), match["where"], words)
     except Exception as error:
         await report_error(interaction, error)
 

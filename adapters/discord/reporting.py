@@ -16,7 +16,8 @@ import discord
 from adapters.discord import render
 from adapters.discord.context import acting_user, deps, report_error
 from adapters.discord.controls import PREFIX, Control, button, menu, refuse
-from adapters.discord.replies import defer, frozen, modal_value, show
+from adapters.discord.forms import submitted, words_form
+from adapters.discord.replies import defer, frozen, show
 from adapters.discord.search import CHOSEN, LETTER, TYPES
 from adapters.issue_text import (
     ASK_MESSAGE,
@@ -217,41 +218,26 @@ def _kind(kind: IssueType) -> str:
     return f"{TYPE_MARKS[kind]} {kind.label} problem"
 
 
-class ReportModal(discord.ui.Modal):
-    """The words of the report. Its submission is handled by ``on_modal`` (from the raw
-    custom_id), so a modal opened before a restart still works after it."""
-
-    def __init__(self, media_id: int, kind: IssueType, season: int, episode: int) -> None:
-        place = where(season, episode)
-        title = _kind(kind) + (f" · {place}" if place else "")
-        custom_id = f"{PREFIX}im:{media_id}:{int(kind)}:{season}:{episode}"
-        super().__init__(title=render.cut(title, 45), custom_id=custom_id, timeout=None)
-        self.add_item(discord.ui.TextDisplay(ASK_MESSAGE))
-        words: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="message",
-            style=discord.TextStyle.paragraph,
-            max_length=issue_rules.MAX_MESSAGE,
-        )
-        self.add_item(discord.ui.Label(text="The problem", component=words))
-
-
 async def _ask(
     interaction: discord.Interaction[Any], media_id: int, kind: IssueType, season: int, episode: int
 ) -> None:
-    """The modal, as the first answer (Discord allows no other): the core checks again when
-    the words come."""
-    modal = ReportModal(media_id, kind, season, episode)
-    modal.stop()  # handled by on_modal, not kept by discord.py
-    await interaction.response.send_modal(modal)
+    """The modal of the words, as the first answer (Discord allows no other; it is answered
+    by on_modal, after a restart too): the core checks again when the words come."""
+    place = where(season, episode)
+    title = _kind(kind) + (f" · {place}" if place else "")
+    custom_id = f"{PREFIX}im:{media_id}:{int(kind)}:{season}:{episode}"
+    form = words_form(
+        custom_id, title, "The problem", max_length=issue_rules.MAX_MESSAGE, intro=ASK_MESSAGE
+    )
+    await interaction.response.send_modal(form)
 
 
 async def on_modal(interaction: discord.Interaction[Any]) -> None:
     """The report's words: record it, and say so where the picker was."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    match = REPORT_MODAL.fullmatch(str(data.get("custom_id", "")))
-    if match is None:
-        await refuse(interaction, str(data.get("custom_id", "")), EXPIRED_FORM)
+    form = await submitted(interaction, REPORT_MODAL, EXPIRED_FORM)
+    if form is None:
         return
+    match, words = form
     try:
         await defer(interaction, update=interaction.message is not None)
         user = await acting_user(interaction)
@@ -260,7 +246,7 @@ async def on_modal(interaction: discord.Interaction[Any]) -> None:
             user.id,
             int(match["media"]),
             int(match["kind"]),
-            modal_value(data, "message"),
+            words,
             int(match["s"]),
             int(match["e"]),
         )
