@@ -9,7 +9,6 @@ button. A reporter whose DMs are closed is told in the notify channel, as reques
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from adapters.attached import Attached
 from adapters.discord import render
 from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.discord.controls import button
+from adapters.discord.edits import Delivery, edit_card
 from adapters.discord.replies import fingerprint, frozen
 from adapters.issue_text import (
     ACTION_LABELS,
@@ -32,7 +32,6 @@ from adapters.issue_text import (
 from adapters.memory import KeyedLocks, Recent
 from core import chat
 from core.domain import ISSUE_POST, ChatPost
-from core.errors import DeliveryFailed
 from core.events import Audience, Event, EventKind, EventPayload, Notification
 from core.issue_queries import current_issue
 from core.issue_values import Issue
@@ -50,7 +49,6 @@ ACTION_STYLES = {
     IssueAction.COMMENT: discord.ButtonStyle.primary,
 }
 
-Delivery = Callable[[str], contextlib.AbstractAsyncContextManager[None]]
 DmChannel = Callable[[int], Awaitable[discord.abc.Messageable]]
 # A direct message to a user (DiscordNotifier.direct: a mention in the notify channel when
 # their DMs are closed).
@@ -199,20 +197,10 @@ class IssueCards:
             client = await self._client.ready()
             issue = await current_issue(self._services, issue_id)
             shown = card(issue) if issue is not None else gone_card(payload)
-            looks, edited = fingerprint(**shown), 0
+            edited = 0
             for post in posts:
                 where = (int(post.chat_id), int(post.message_id))
-                if self._shown.get(where) != looks:
-                    channel = client.get_partial_messageable(where[0])
-                    try:
-                        async with self._delivery(f"issue card {where[1]} in {where[0]}"):
-                            await channel.get_partial_message(where[1]).edit(**shown)
-                    except DeliveryFailed as exc:
-                        if not exc.permanent:
-                            raise
-                        continue
-                    self._shown[where] = looks
-                edited += 1
+                edited += await edit_card(client, where, shown, self._shown, self._delivery)
             return edited
 
     def shown_by_hand(self, message: discord.Message, shown: dict[str, Any]) -> None:

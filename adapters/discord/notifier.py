@@ -31,6 +31,7 @@ from adapters.cards import as_it_is_now, quota_use
 from adapters.discord import digest, render
 from adapters.discord.cards import card
 from adapters.discord.config import PLATFORM, DiscordConfig
+from adapters.discord.edits import edit_card
 from adapters.discord.issue_cards import IssueCards
 from adapters.discord.replies import fingerprint
 from adapters.memory import KeyedLocks, Recent
@@ -187,26 +188,13 @@ class DiscordNotifier:
             client = await self._client.ready()
             payload, kind = await as_it_is_now(self._services, payload, kind)
             shown = card(payload, kind)
-            looks = fingerprint(**shown)
             edited = 0
             for post in await chat.posts_for(self._services, payload.request_id, PLATFORM):
                 if is_digest(post):
                     edited += await self._update_digest(client, post)
                     continue
                 where = (int(post.chat_id), int(post.message_id))
-                if self._shown.get(where) == looks:
-                    edited += 1
-                    continue
-                message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
-                try:
-                    async with self._delivery(f"card {where[1]} in channel {where[0]}"):
-                        await message.edit(**shown)
-                except DeliveryFailed as exc:
-                    if not exc.permanent:
-                        raise
-                    continue
-                self._shown[where] = looks
-                edited += 1
+                edited += await edit_card(client, where, shown, self._shown, self._delivery)
             return edited
 
     async def _update_digest(self, client: discord.Client, post: ChatPost) -> int:
@@ -216,19 +204,8 @@ class DiscordNotifier:
             shown = await digest.layout_now(self._services, post)
             if shown is None:
                 return 0
-            where, looks = (int(post.chat_id), int(post.message_id)), fingerprint(**shown)
-            if self._shown.get(where) == looks:
-                return 1
-            message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
-            try:
-                async with self._delivery(f"digest {where[1]} in channel {where[0]}"):
-                    await message.edit(**shown)
-            except DeliveryFailed as exc:
-                if not exc.permanent:
-                    raise
-                return 0
-            self._shown[where] = looks
-            return 1
+            where = (int(post.chat_id), int(post.message_id))
+            return int(await edit_card(client, where, shown, self._shown, self._delivery))
 
     async def post_digest(self, channel_id: int, shown: dict[str, Any]) -> int:
         """Post a digest in the admin channel; its message id. DeliveryFailed if it cannot."""
