@@ -101,7 +101,7 @@ async def _media(services: Services, media_type: MediaType, tmdb_id: int) -> Med
 
 def _embed(media: Media, question: str) -> discord.Embed:
     embed = discord.Embed(
-        title=render.cut(f"Report a problem: {media.label}", render.TITLE),
+        title=render.shown(f"Report a problem: {media.label}", render.TITLE),
         description=question,
         colour=render.ORANGE,
     )

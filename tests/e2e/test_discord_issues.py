@@ -36,7 +36,7 @@ from tests.discord_world import (
 from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage, Mentions
 from tests.fake_tmdb import FakeTmdb
 
-MATRIX, SIMPSONS, INCEPTION = 603, 456, 27205
+MATRIX, SIMPSONS, INCEPTION, BATTERIES = 603, 456, 27205, 11548
 NO_SOUND = "No sound after ten minutes"
 
 
@@ -462,3 +462,21 @@ async def test_a_title_on_the_server_only_in_4k_can_be_reported_like_any_other(
     await bot.changed(picker, "is reported")
     [issue] = await issues(bot)
     assert issue.media.tmdb_id == MATRIX
+
+
+async def test_a_title_with_markdown_in_its_name_is_shown_as_written_on_the_picker_and_card(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    bot.tmdb.add_movie(BATTERIES, "*batteries not included", "1987-12-18")
+    await on_server(bot, BATTERIES, MediaType.MOVIE)
+    picker = await bot.run(ALICE, "issue", title=f"movie:{BATTERIES}")
+    assert picker.embeds[0]["title"] == "Report a problem: \\*batteries not included (1987)"
+    form = await modal_of(bot, ALICE, picker, "Video")
+    await (await bot.discord.submit_modal(ALICE, form, {"message": "**Loud** hiss"})).acked()
+    done = await bot.changed(picker, "is reported")
+    assert "on \\*batteries not included (1987) is reported" in done.text()
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    assert "\\*batteries not included (1987)" in admin_card.text()
+    assert "“\\*\\*Loud\\*\\* hiss”" in admin_card.text()
