@@ -17,7 +17,7 @@ from core import availability, users
 from core.identity import Identity
 from core.issue_rules import MAX_MESSAGE
 from core.issue_values import Issue, IssueStatus, IssueType
-from core.issues import report_issue
+from core.issues import delete_issue, report_issue, set_issue_status
 from core.media import MediaStatus, MediaType
 from tests.discord_world import (
     ADMIN_CHANNEL,
@@ -480,3 +480,25 @@ async def test_a_title_with_markdown_in_its_name_is_shown_as_written_on_the_pick
     [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
     assert "\\*batteries not included (1987)" in admin_card.text()
     assert "“\\*\\*Loud\\*\\* hiss”" in admin_card.text()
+
+
+async def test_changes_made_outside_discord_show_on_its_cards_and_a_deleted_issue_says_so(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, ALICE)
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+    boss = await users.resolve_user(bot.services, Identity("discord", str(BOSS)), "Boss")
+    await set_issue_status(bot.services, boss.id, 1, IssueStatus.RESOLVED)  # as the API does
+    shown = await bot.changed(admin_card, "Resolved by Boss.")
+    assert labels(shown) == ["↩️ Reopen", "💬 Comment"]
+    await bot.settled()
+    assert "was resolved by Boss" in dms(bot, ALICE)[-1].text()
+    await delete_issue(bot.services, boss.id, 1)
+    gone = await bot.changed(admin_card, "🗑️ Deleted")
+    assert gone.buttons() == []
+    assert "The Matrix (1999)" in gone.text()
+    await bot.settled()
+    assert len(dms(bot, ALICE)) == 1  # nobody is told of a deletion
