@@ -32,9 +32,10 @@ from core.issue_queries import ReportChoices, report_choices
 from core.issue_values import IssueType, where
 from core.issues import report_issue
 from core.listing import media_infos
-from core.media import Media, MediaType
+from core.media import Media, MediaType, label
 from core.services import Services
 
+MAX_LISTED = 5  # titles /issue offers when typed words match several (a row each)
 PER_PAGE = 24  # a menu holds 25 options, and the first is the whole show (or season)
 WHOLE = "0"  # the menus' value for the whole show (season menu) or season (episode menu)
 REPORT_MODAL = re.compile(
@@ -54,12 +55,27 @@ async def on_issue_command(interaction: discord.Interaction[Any], title: str) ->
         await _start(interaction, services, user.id, MediaType(chosen["type"]), int(chosen["id"]))
         return
     results = await search.search(services, title, 1)
-    found = next((r for r in results.results if reportable(r)), None)
-    if found is None:
+    here = [r for r in results.results if reportable(r)]
+    if not here:
         words = render.shown(results.query or title, 100)
         await show(interaction, f"I found nothing on the server called “{words}”. Try other words?")
         return
-    await _start(interaction, services, user.id, found.item.media_type, found.item.tmdb_id)
+    if len(here) == 1:
+        await _start(interaction, services, user.id, here[0].item.media_type, here[0].item.tmdb_id)
+        return
+    # Several titles on the server match: the user says which, rather than the first
+    # being taken for them.
+    items = [
+        button(
+            render.cut(label(r.item.title, r.item.year), 80),
+            "ir",
+            LETTER[r.item.media_type],
+            r.item.tmdb_id,
+            row=n,
+        )
+        for n, r in enumerate(here[:MAX_LISTED])
+    ]
+    await show(interaction, "Which title has the problem?", view=frozen(*items))
 
 
 async def on_report(interaction: discord.Interaction[Any], args: list[str], _: list[str]) -> None:

@@ -36,7 +36,7 @@ from tests.discord_world import (
 from tests.fake_discord import FakeDiscord, FakeInteraction, FakeMessage, Mentions
 from tests.fake_tmdb import FakeTmdb
 
-MATRIX, SIMPSONS, INCEPTION, BATTERIES = 603, 456, 27205, 11548
+MATRIX, RELOADED, SIMPSONS, INCEPTION, BATTERIES = 603, 604, 456, 27205, 11548
 NO_SOUND = "No sound after ten minutes"
 
 
@@ -502,3 +502,20 @@ async def test_changes_made_outside_discord_show_on_its_cards_and_a_deleted_issu
     assert "The Matrix (1999)" in gone.text()
     await bot.settled()
     assert len(dms(bot, ALICE)) == 1  # nobody is told of a deletion
+
+
+async def test_typed_words_that_match_several_titles_on_the_server_ask_which(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await on_server(bot, RELOADED, MediaType.MOVIE)
+    asked = await bot.run(ALICE, "issue", title="matrix")
+    assert asked.ephemeral
+    assert "Which title has the problem?" in asked.text()
+    assert labels(asked) == ["The Matrix (1999)", "The Matrix Reloaded (2003)"]
+    picker = await answered(await bot.click(ALICE, asked, "The Matrix Reloaded (2003)"))
+    assert picker.embeds[0]["title"] == "Report a problem: The Matrix Reloaded (2003)"
+    form = await modal_of(bot, ALICE, picker, "Audio")
+    await (await bot.discord.submit_modal(ALICE, form, {"message": "Out of sync"})).acked()
+    await bot.changed(picker, "on The Matrix Reloaded (2003) is reported")
