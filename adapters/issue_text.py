@@ -8,7 +8,7 @@ import enum
 from collections.abc import Callable, Sequence
 
 from core.errors import PermissionDenied
-from core.events import EventKind, EventPayload, Notification
+from core.events import Event, EventKind, EventPayload, Notification
 from core.identity import User
 from core.issue_rules import check_may_resolve
 from core.issue_values import Issue, IssueComment, IssueFacts, IssueStatus, IssueType, where
@@ -33,6 +33,19 @@ ASK_MESSAGE = (
     "What is wrong? Describe the problem in a few words (for example: no sound after "
     "10 minutes, subtitles out of sync)."
 )
+
+
+# What an issue's reporter does that managers are told of besides their cards' edit (Seerr
+# tells the admins of each).
+REPORTER_NEWS = frozenset(
+    {EventKind.ISSUE_COMMENT, EventKind.ISSUE_RESOLVED, EventKind.ISSUE_REOPENED}
+)
+
+
+def is_reporters_news(event: Event) -> bool:
+    """A comment, resolution or reopening by the issue's reporter: news for the managers,
+    whose cards show it but who did not do it."""
+    return event.kind in REPORTER_NEWS and event.payload.actor_id == event.payload.requested_by_id
 
 
 class IssueAction(enum.Enum):

@@ -27,6 +27,7 @@ from adapters.issue_text import (
     card_lines,
     event_sentence,
     gone_lines,
+    is_reporters_news,
     notice,
 )
 from adapters.memory import KeyedLocks, Recent
@@ -42,7 +43,6 @@ ON_CARD, ON_NOTICE = "c", "n"  # where a Comment button is: its answer shows the
 # What managers are told of besides their cards' edits, when the reporter did it: their
 # answer, or a problem back again, needs one of them to look. (What managers do shows on
 # the cards, and the reporter hears of it.)
-NEWS = frozenset({EventKind.ISSUE_COMMENT, EventKind.ISSUE_REOPENED})
 ACTION_STYLES = {
     IssueAction.RESOLVE: discord.ButtonStyle.success,
     IssueAction.REOPEN: discord.ButtonStyle.secondary,
@@ -53,11 +53,6 @@ DmChannel = Callable[[int], Awaitable[discord.abc.Messageable]]
 # A direct message to a user (DiscordNotifier.direct: a mention in the notify channel when
 # their DMs are closed).
 Direct = Callable[..., Awaitable[None]]
-
-
-def is_news(event: Event) -> bool:
-    """A comment or reopening by the issue's reporter."""
-    return event.kind in NEWS and event.payload.actor_id == event.payload.requested_by_id
 
 
 def _embed(lines: list[str], payload_url: str, poster: str | None, colour: int) -> discord.Embed:
@@ -133,7 +128,7 @@ class IssueCards:
         done = await self.update(event.payload) > 0
         admin = self._config.admin_channel_id
         created = event.kind is EventKind.ISSUE_CREATED
-        if admin is None or not (created or is_news(event)):
+        if admin is None or not (created or is_reporters_news(event)):
             return done
         channel = (await self._client.ready()).get_partial_messageable(admin)
         if created:
@@ -158,7 +153,7 @@ class IssueCards:
             return False
         if event.kind is EventKind.ISSUE_CREATED:
             return await self.post(await self._dm_channel(user_id), event.payload)
-        if is_news(event):
+        if is_reporters_news(event):
             await self._note(await self._dm_channel(user_id), event)
             return True
         return False

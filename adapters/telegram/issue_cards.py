@@ -23,6 +23,7 @@ from adapters.issue_text import (
     card_lines,
     event_sentence,
     gone_lines,
+    is_reporters_news,
     notice,
 )
 from adapters.memory import KeyedLocks
@@ -40,7 +41,6 @@ from core.services import Services
 
 HINT = "Reply to this message to add a comment."
 # What the admin chat hears of besides the card's edit: what the reporter did.
-NEWS = frozenset({EventKind.ISSUE_COMMENT, EventKind.ISSUE_RESOLVED, EventKind.ISSUE_REOPENED})
 
 
 def card_text(issue: Issue, *, photo: bool) -> str:
@@ -126,7 +126,7 @@ class IssueCards:
             return done
         if kind is EventKind.ISSUE_CREATED:
             done |= await self._wire.shared("admin", admin, self.post_card(admin, facts.issue_id))
-        elif kind in NEWS and payload.actor_id == facts.reported_by_id:
+        elif is_reporters_news(event):
             done |= await self._wire.shared("admin", admin, self._news(admin, event))
         return done
 

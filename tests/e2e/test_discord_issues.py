@@ -519,3 +519,25 @@ async def test_typed_words_that_match_several_titles_on_the_server_ask_which(
     form = await modal_of(bot, ALICE, picker, "Audio")
     await (await bot.discord.submit_modal(ALICE, form, {"message": "Out of sync"})).acked()
     await bot.changed(picker, "on The Matrix Reloaded (2003) is reported")
+
+
+async def test_a_reporter_resolving_their_own_issue_is_news_under_the_admin_card(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await issue_managers(bot)
+    await on_server(bot, MATRIX, MediaType.MOVIE)
+    await report_movie(bot, ALICE)
+    await bot.settled()
+    [admin_card] = issue_cards(bot, bot.discord.channel_messages(ADMIN_CHANNEL))
+
+    mine = await bot.run(ALICE, "issues")
+    own = await answered(await bot.click(ALICE, mine, "#1"))
+    await (await bot.click(ALICE, own, "Resolve")).acked()
+    await bot.changed(admin_card, "Resolved by Alice.")
+    await bot.settled()
+
+    [news] = [m for m in bot.discord.channel_messages(ADMIN_CHANNEL) if not m.embeds]
+    assert "Alice resolved 🎞️ Video issue #1 (The Matrix (1999))." in news.text()
+    assert news.extra["message_reference"]["message_id"] == str(admin_card.id)
+    assert dms(bot, ALICE) == []  # she did it herself
