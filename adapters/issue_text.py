@@ -19,7 +19,7 @@ Escape = Callable[[str], str]
 TYPE_MARKS = {
     IssueType.VIDEO: "🎞️",
     IssueType.AUDIO: "🔊",
-    IssueType.SUBTITLES: "💬",
+    IssueType.SUBTITLES: "🔤",  # 💬 marks comments
     IssueType.OTHER: "❓",
 }
 # The type picker's buttons, in Seerr's order.

@@ -27,6 +27,7 @@ from adapters.issue_text import (
     reportable,
     reported_text,
 )
+from adapters.text import count
 from core import issue_rules, search
 from core.issue_queries import ReportChoices, report_choices
 from core.issue_values import IssueType, where
@@ -188,9 +189,9 @@ async def _seasons(
     shown, before, after = pages(numbers, page, PER_PAGE)
     options = [discord.SelectOption(label="Whole show", value=WHOLE, emoji="📺")]
     for number in shown:
-        count = choices.episodes(number)
-        value = f"{number}:{count}" if count else str(number)
-        note = f"{count} episodes" if count else None
+        episodes = choices.episodes(number)
+        value = f"{number}:{episodes}" if episodes else str(number)
+        note = count(episodes, "episode") if episodes else None
         options.append(
             discord.SelectOption(label=f"Season {number}", value=value, description=note)
         )

@@ -125,7 +125,7 @@ async def test_a_movie_is_reported_from_its_search_card_and_the_admin_channel_ge
     picker = await answered(pressed)
     assert picker.ephemeral
     assert picker.id != card.id  # the search card stays as it was
-    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "💬 Subtitles", "❓ Other"]
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "🔤 Subtitles", "❓ Other"]
 
     form = await modal_of(bot, ALICE, picker, "Video")
     assert form.modal is not None
@@ -456,7 +456,7 @@ async def test_a_title_on_the_server_only_in_4k_can_be_reported_like_any_other(
     card = await bot.run(ALICE, "request movie", title=f"movie:{MATRIX}")
     assert "⚠️ Report a problem" in labels(card)
     picker = await bot.run(ALICE, "issue", title="matrix")  # typed words, not a suggestion
-    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "💬 Subtitles", "❓ Other"]
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "🔤 Subtitles", "❓ Other"]
     form = await modal_of(bot, ALICE, picker, "Video")
     await (await bot.discord.submit_modal(ALICE, form, {"message": NO_SOUND})).acked()
     await bot.changed(picker, "is reported")

@@ -86,7 +86,7 @@ async def test_a_movie_problem_reported_from_its_card_reaches_the_admin_chat(
     assert REPORT_BUTTON in labels(card)
     await bot.press(ALICE, card, REPORT_BUTTON)
     picker = await bot.tg.wait_for_message(ALICE, has("What kind of problem"), after=card)
-    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "💬 Subtitles", "❓ Other", "Cancel"]
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "🔤 Subtitles", "❓ Other", "Cancel"]
     await bot.press(ALICE, picker, "🔊 Audio")
 
     question = await bot.tg.wait_for_message(ALICE, has(ASKED), after=picker)
@@ -135,7 +135,7 @@ async def test_a_show_problem_names_its_episode_across_the_pickers_pages(
 ) -> None:
     await on_server(bot, SIMPSONS, MediaType.TV, range(1, 26))
     picker = await bot.say(ALICE, "/issue simpsons", "What kind of problem")  # one match here
-    await bot.press(ALICE, picker, "💬 Subtitles")
+    await bot.press(ALICE, picker, "🔤 Subtitles")
     picker = await bot.changed(picker, "which season?")
     assert labels(picker)[:20] == [str(n) for n in range(1, 21)]
     assert labels(picker)[20:] == ["Seasons 1–20", "Later »", "Whole show", "‹ Back"]
