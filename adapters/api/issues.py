@@ -193,14 +193,12 @@ def router() -> APIRouter:
         services: Core, actor: Writer, issue_id: IssueId, body: IssueChange
     ) -> IssueOut:
         """Not a Seerr route: python-overseerr's update_issue sends it. ``message`` is added
-        as a comment, then ``status`` (1 open, 2 resolved) is set, as Seerr's page does when
-        one comments and resolves at once; with neither, the issue as it is."""
+        as a comment and ``status`` (1 open, 2 resolved) is set, both or neither, as Seerr's
+        page does when one comments and resolves at once; with neither, the issue as it is."""
         with refused_as("You do not have permission to modify this issue."):
-            if body.message is not None:
-                await issues.comment_on_issue(services, actor.id, issue_id, body.message)
-            if body.status is not None:
-                await issues.set_issue_status(services, actor.id, issue_id, body.status)
-            issue = await issue_queries.get_issue(services, actor.id, issue_id)
+            issue = await issues.update_issue(
+                services, actor.id, issue_id, message=body.message, status=body.status
+            )
         return await one(services, issue)
 
     @api.delete("/issue/{issue_id}", status_code=204)

@@ -369,6 +369,46 @@ async def test_put_comments_then_sets_the_status_as_python_overseerr_sends_it(
     assert (bad.status_code, bad.json()["errors"]) == (400, ["status"])
 
 
+# A database that refuses any change of an issue's status (a real failure in the middle of
+# PUT /issue/{id}, after its comment is written).
+REFUSE_STATUS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_status BEFORE UPDATE OF status ON issues "
+        "BEGIN SELECT RAISE(ABORT, 'status refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_status() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'status refused'; END $$",
+        "CREATE TRIGGER refuse_status BEFORE UPDATE OF status ON issues "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_status()",
+    ],
+}
+
+
+async def test_put_writes_its_comment_and_status_together_or_not_at_all(
+    issue_world: Issues,
+) -> None:
+    w = issue_world
+    issue = await w.reported(w.alice)
+    engine = w.api.storage.engine
+    async with engine.begin() as conn:
+        for statement in REFUSE_STATUS[engine.dialect.name]:
+            await conn.exec_driver_sql(statement)
+
+    # Served as uvicorn serves it: the failure is a 500, not an exception in the test.
+    transport = httpx.ASGITransport(app=w.api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        failed = await http.put(
+            f"/api/v1/issue/{issue['id']}",
+            json={"status": 2, "message": "Fixed"},
+            headers=w.api.headers(w.dan),
+        )
+
+    assert (failed.status_code, failed.json()) == (500, {"message": "Unexpected error."})
+    assert await w.api.json(f"/issue/{issue['id']}") == issue  # no comment without its status
+    assert await event_kinds(w.api.services) == [EventKind.ISSUE_CREATED]
+
+
 async def test_a_comment_is_read_changed_and_deleted_as_seerr_allows(
     issue_world: Issues,
 ) -> None:
