@@ -33,6 +33,7 @@ ISSUE_KEYS = {
 COMMENT_KEYS = {"id", "message", "createdAt", "updatedAt", "user"}
 REPORTER = Permission.REQUEST | Permission.CREATE_ISSUES
 MATRIX, FIGHT_CLUB, INCEPTION, BREAKING_BAD = 603, 550, 27205, 1396
+GAME_OF_THRONES = 1399
 
 
 @dataclass
@@ -191,6 +192,46 @@ async def test_a_refused_report_says_why(issue_world: Issues) -> None:
     assert sixth.status_code == 400
     assert sixth.json()["message"].startswith("You already have 5 open issues on")
     assert (await w.report(w.bob)).status_code == 200  # the limit is per person
+
+
+async def test_requestrr_reports_on_titles_only_the_library_scan_found(
+    issue_world: Issues,
+) -> None:
+    # Rows as the library scan writes titles it has never seen: no request behind them.
+    w = issue_world
+    found = [
+        (MediaDetails(INCEPTION, MediaType.MOVIE, "Inception", 2010, "", None),
+         MediaStatus.AVAILABLE, {}),
+        (MediaDetails(GAME_OF_THRONES, MediaType.TV, "Game of Thrones", 2011, "", None),
+         MediaStatus.PARTIALLY_AVAILABLE, {1: MediaStatus.AVAILABLE}),
+    ]  # fmt: skip
+    async with w.api.services.uow() as uow:
+        await uow.media.add_new(found, w.api.clock.now())
+        await uow.commit()
+
+    for path, tmdb_id in (
+        (f"/movie/{INCEPTION}", INCEPTION),
+        (f"/tv/{GAME_OF_THRONES}", GAME_OF_THRONES),
+    ):
+        # Requestrr: the title's mediaInfo.id, then a report with the key alone (no
+        # X-Api-User, no season or episode), its user named in the words.
+        info = (await w.api.json(path))["mediaInfo"]
+        assert info["status"] in (4, 5)
+        made = await w.api.http.post(
+            "/api/v1/issue",
+            content=(
+                f'{{"issueType":1,"message":"Stutters\\n\\nIssue created by: ann",'
+                f'"mediaId":{info["id"]}}}'
+            ),
+            headers={**w.api.headers(), "Content-Type": "application/json;charset=utf-8"},
+        )
+        assert made.status_code == 200, made.text
+        issue = made.json()
+        check_issue(issue)
+        assert (issue["media"]["id"], issue["media"]["tmdbId"]) == (info["id"], tmdb_id)
+        assert (issue["problemSeason"], issue["problemEpisode"]) == (0, 0)
+        assert issue["comments"][0]["message"] == "Stutters\n\nIssue created by: ann"
+        assert issue["createdBy"]["id"] == w.api.admin.id
 
 
 async def test_who_reports_sees_and_lists_issues_is_seerrs_rule(issue_world: Issues) -> None:
