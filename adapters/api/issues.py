@@ -57,6 +57,9 @@ Reader = Annotated[
 Writer = Annotated[User, Depends(holding(Permission.MANAGE_ISSUES, Permission.CREATE_ISSUES))]
 # The words of GET /issue's filter (anything else: all) and of the status routes.
 _STATUSES = {"open": IssueStatus.OPEN, "resolved": IssueStatus.RESOLVED}
+# GET /issue's filter when none is given: Seerr's API document sets it to open, and Seerr's
+# request validator fills that in (its own page asks for open ones first too).
+_DEFAULT_FILTER = "open"
 
 
 class IssueCountOut(BaseModel):
@@ -142,7 +145,7 @@ def router() -> APIRouter:
         requestedBy: UserId = None,
     ) -> IssuePageOut:
         """A page of issues, newest first (``sort=modified``: last changed first; ``filter``
-        open, resolved or all). Everyone's, or ``createdBy``'s, for a user who may see
+        open, the default, resolved or all). Everyone's, or ``createdBy``'s, for a user who may see
         others' (VIEW_ISSUES); else the user's own. ``requestedBy`` is what
         python-overseerr and Seerr's API document send for ``createdBy``."""
         by = createdBy or requestedBy
@@ -150,7 +153,7 @@ def router() -> APIRouter:
             found = await issue_queries.list_issues(
                 services,
                 actor.id,
-                status=_STATUSES.get(filter or ""),
+                status=_STATUSES.get(filter or _DEFAULT_FILTER),
                 created_by=by,
                 offset=page.skip,
                 limit=page.take,
