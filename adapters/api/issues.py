@@ -60,6 +60,9 @@ _STATUSES = {"open": IssueStatus.OPEN, "resolved": IssueStatus.RESOLVED}
 # GET /issue's filter when none is given: Seerr's API document sets it to open, and Seerr's
 # request validator fills that in (its own page asks for open ones first too).
 _DEFAULT_FILTER = "open"
+# The status routes' word: documented as Seerr's enum, checked by the route (any other word
+# is Seerr's 400 "You must provide a valid status", not a validation error).
+StatusWord = Annotated[str, Path(json_schema_extra={"enum": list(_STATUSES)})]
 
 
 class IssueCountOut(BaseModel):
@@ -221,7 +224,9 @@ def router() -> APIRouter:
         return await one(services, issue)
 
     @api.post("/issue/{issue_id}/{status}", response_model=IssueOut)
-    async def set_status(services: Core, actor: Writer, issue_id: IssueId, status: str) -> IssueOut:
+    async def set_status(
+        services: Core, actor: Writer, issue_id: IssueId, status: StatusWord
+    ) -> IssueOut:
         """Resolve or reopen (``resolved``, ``open``) one's own issue, or any with
         MANAGE_ISSUES."""
         wanted = _STATUSES.get(status)

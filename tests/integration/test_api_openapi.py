@@ -57,6 +57,9 @@ async def test_the_document_is_valid_openapi_listing_every_route(api_world: ApiW
     decide = document["paths"]["/api/v1/request/{request_id}/{action}"]["post"]
     (action,) = (p for p in decide["parameters"] if p["name"] == "action")
     assert action["schema"]["enum"] == ["approve", "decline", "retry"]
+    status = document["paths"]["/api/v1/issue/{issue_id}/{status}"]["post"]
+    (word,) = (p for p in status["parameters"] if p["name"] == "status")
+    assert word["schema"]["enum"] == ["open", "resolved"]
 
 
 async def test_every_route_of_the_document_is_served(api_world: ApiWorld) -> None:
