@@ -406,11 +406,24 @@ async def test_put_comments_then_sets_the_status_as_python_overseerr_sends_it(
     assert changed.json()["status"] == 2
     assert [c["message"] for c in changed.json()["comments"]][1:] == ["Replaced the file"]
     assert (reopened.json()["status"], reopened.json()["modifiedBy"]["id"]) == (1, w.alice.id)
+    # Each change is told as its own route would tell it; the empty PUT changes nothing.
+    assert await event_kinds(w.api.services) == [
+        EventKind.ISSUE_CREATED,
+        EventKind.ISSUE_COMMENT,
+        EventKind.ISSUE_RESOLVED,
+        EventKind.ISSUE_REOPENED,
+    ]
     refused = await w.send("PUT", path, w.bob, {"status": 2})
     assert refused.status_code == 403
     assert refused.json()["message"] == "You do not have permission to modify this issue."
     bad = await w.send("PUT", path, w.dan, {"status": 3})
     assert (bad.status_code, bad.json()["errors"]) == (400, ["status"])
+    blank = await w.send("PUT", path, w.dan, {"status": 2, "message": " "})
+    assert (blank.status_code, blank.json()["errors"]) == (400, ["message"])
+    unseen = await w.send("PUT", path, w.bob, {})  # the issue as it is: for who may see it
+    assert unseen.status_code == 403
+    assert (await w.api.json(path))["status"] == 1  # none of the refused ones changed it
+    assert len(await event_kinds(w.api.services)) == 4
 
 
 # A database that refuses any change of an issue's status (a real failure in the middle of
