@@ -175,14 +175,6 @@ def actor_lookup(user_id: int | None) -> ActorLookup:
     return find
 
 
-async def admin_user(actor: User = Depends(acting_user)) -> User:  # noqa: B008
-    """The acting user, who must hold MANAGE_SETTINGS (or ADMIN), as Seerr's settings
-    routes require; 403 otherwise."""
-    if not has_any(actor.permissions, Permission.MANAGE_SETTINGS):
-        raise ApiError(403, FORBIDDEN)
-    return actor
-
-
 def holding(*permissions: Permission) -> Callable[..., Awaitable[User]]:
     """A dependency: the acting user, who must hold one of ``permissions`` (or ADMIN), as
     Seerr's ``isAuthenticated(permissions, {type: 'or'})`` requires of a route; 403 with
@@ -195,3 +187,8 @@ def holding(*permissions: Permission) -> Callable[..., Awaitable[User]]:
         return actor
 
     return check
+
+
+# The acting user, who must hold MANAGE_SETTINGS (or ADMIN), as Seerr's settings routes
+# require; 403 otherwise.
+admin_user = holding(Permission.MANAGE_SETTINGS)
