@@ -63,6 +63,10 @@ _DEFAULT_FILTER = "open"
 # The status routes' word: documented as Seerr's enum, checked by the route (any other word
 # is Seerr's 400 "You must provide a valid status", not a validation error).
 StatusWord = Annotated[str, Path(json_schema_extra={"enum": list(_STATUSES)})]
+# GET /issue's choices, documented as Seerr's with their defaults; any other word is taken
+# as Seerr's route takes it (all issues, by when reported), not refused.
+Filter = Annotated[str, Query(json_schema_extra={"enum": [*_STATUSES, "all"]})]
+Sort = Annotated[str, Query(json_schema_extra={"enum": list(IssueSort)})]
 
 
 class IssueCountOut(BaseModel):
@@ -142,8 +146,8 @@ def router() -> APIRouter:
         services: Core,
         actor: Reader,
         page: Annotated[Paging, Depends(paging(10))],
-        filter: str | None = None,
-        sort: str | None = None,
+        filter: Filter = _DEFAULT_FILTER,
+        sort: Sort = IssueSort.ADDED.value,
         createdBy: UserId = None,
         requestedBy: UserId = None,
     ) -> IssuePageOut:

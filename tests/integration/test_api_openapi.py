@@ -60,6 +60,13 @@ async def test_the_document_is_valid_openapi_listing_every_route(api_world: ApiW
     status = document["paths"]["/api/v1/issue/{issue_id}/{status}"]["post"]
     (word,) = (p for p in status["parameters"] if p["name"] == "status")
     assert word["schema"]["enum"] == ["open", "resolved"]
+    listing = document["paths"]["/api/v1/issue"]["get"]["parameters"]
+    choices = {p["name"]: p["schema"] for p in listing if p["name"] in ("filter", "sort")}
+    assert (choices["filter"]["enum"], choices["filter"]["default"]) == (
+        ["open", "resolved", "all"],
+        "open",
+    )
+    assert (choices["sort"]["enum"], choices["sort"]["default"]) == (["added", "modified"], "added")
 
 
 async def test_every_route_of_the_document_is_served(api_world: ApiWorld) -> None:
