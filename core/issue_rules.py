@@ -111,8 +111,11 @@ def check_on_server(media: Media) -> None:
         )
 
 
-def check_open_limit(media: Media, open_now: int) -> None:
-    if open_now >= MAX_OPEN_PER_TITLE:
+def check_open_limit(user: User, media: Media, open_now: int) -> None:
+    """At most MAX_OPEN_PER_TITLE open issues of one person on a title. Issue managers are
+    not held to it: they flood nobody but themselves, and a tool that reports with the API
+    key alone (Requestrr) reports every household member's problem as the admin."""
+    if open_now >= MAX_OPEN_PER_TITLE and not manages_issues(user):
         raise IssueRefused(
             f"You already have {open_now} open issues on {media.label}: add a comment to "
             "one of them instead."

@@ -8,7 +8,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from core.domain import RequestStatus
-from core.errors import InvalidInput, NotFound, ServiceUnavailable
+from core.errors import (
+    InvalidInput,
+    NotFound,
+    ServiceRejected,
+    ServiceUnavailable,
+    TitleNotFound,
+)
 from core.events import EventKind, EventPayload
 from core.identity import User
 from core.issue_rules import (
@@ -95,13 +101,14 @@ async def _record(
 
 
 async def catalogue_seasons(services: Services, media: Media) -> tuple[SeasonInfo, ...] | None:
-    """The show's seasons from the catalogue; None when it cannot say right now (the
-    report is then checked against the seasons the server is known to have)."""
+    """The show's seasons from the catalogue; None when it cannot say (down, refusing our
+    key, or no longer knowing the show): the report is then checked against the seasons
+    the server is known to have, and the episode taken on trust."""
     if media.media_type is not MediaType.TV:
         return ()
     try:
         details = await services.catalogue.details(media.tmdb_id, MediaType.TV)
-    except ServiceUnavailable as exc:
+    except (ServiceUnavailable, ServiceRejected, TitleNotFound) as exc:
         log.warning("episode of %s not checked: %s", media.label, exc)
         return None
     return details.seasons
@@ -136,7 +143,7 @@ async def report_issue(
             raise NotFound("media", media_id)
         check_on_server(media)
         check_episode(media, seasons, problem_season, problem_episode)
-        check_open_limit(media, await uow.issues.open_count(reporter.id, media.id))
+        check_open_limit(reporter, media, await uow.issues.open_count(reporter.id, media.id))
         issue = await uow.issues.add(
             media=media,
             issue_type=kind,

@@ -14,7 +14,7 @@ from core.issue_queries import list_issues, report_choices
 from core.issue_rules import MAX_OPEN_PER_TITLE
 from core.issue_values import IssueStatus, IssueType
 from core.issues import comment_on_issue, delete_comment, report_issue, set_issue_status
-from core.media import Media, MediaStatus
+from core.media import Media, MediaDetails, MediaStatus, MediaType
 from core.notification_types import NotificationType
 from core.notifications import Dispatcher
 from core.outbox import reassigned
@@ -275,3 +275,28 @@ async def test_a_merged_user_keeps_hearing_of_their_issue(world: World) -> None:
     assert moved.issue is not None
     assert (moved.requested_by_id, moved.issue.reported_by_id) == (99, 99)
     assert moved.issue.commented_by_id == boss.id
+
+
+async def test_an_issue_manager_is_not_held_to_the_open_issue_limit(world: World) -> None:
+    # A tool reporting with the API key alone (Requestrr) reports everyone's as the admin.
+    media = on_server(world)
+    admin = world.user("admin", P.ADMIN)
+
+    for n in range(MAX_OPEN_PER_TITLE + 2):
+        await report_issue(world.services, admin.id, media.id, 1, f"Broken {n}")
+
+    assert len(world.db.issues()) == MAX_OPEN_PER_TITLE + 2
+
+
+async def test_a_show_the_catalogue_no_longer_knows_takes_the_episode_on_trust(
+    world: World,
+) -> None:
+    gone = MediaDetails(902, MediaType.TV, "Firefly", 2002, "", None)  # not in the catalogue
+    media = world.db.seed_media(
+        gone, MediaStatus.AVAILABLE, season_statuses={1: MediaStatus.AVAILABLE}
+    )
+    alice = world.user("alice", DEFAULT_USER)
+
+    issue = await report_issue(world.services, alice.id, media.id, 2, "Hiss", 1, 14)
+
+    assert (issue.problem_season, issue.problem_episode) == (1, 14)
