@@ -7,12 +7,12 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram import User as TelegramUser
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 from adapters.memory import KeyedLocks, Recent
 from adapters.telegram import render
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.messages import PLATFORM
+from adapters.telegram.messages import PLATFORM, show
 from adapters.telegram.notifier import TelegramNotifier
 from adapters.text import UserFacing
 from core import users
@@ -179,3 +179,35 @@ async def answer(
         return False
     await state.answering.out()
     return True
+
+
+# One page of a user's list: (services, the user, the Telegram id it is shown to, page).
+PageOf = Callable[[Services, User, int, int], Awaitable[tuple[str, InlineKeyboardMarkup | None]]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def paged_list(command: str, page_of: PageOf) -> tuple[Handler, Handler]:
+    """The handlers of a paged list such as /requests: the command (its first page) and
+    the ‹ Newer / Older › buttons (callback groups: the Telegram id it was shown to, the
+    page), which only that user may turn."""
+
+    async def first_page(update: Update, context: Context) -> None:
+        message, sender = update.effective_message, update.effective_user
+        if message is None or sender is None:
+            return
+        user = await acting_user(update, context)
+        text, markup = await page_of(deps(context).services, user, sender.id, 1)
+        await message.reply_text(text, reply_markup=markup)
+
+    async def other_page(update: Update, context: Context) -> None:
+        press = Press(update, context)
+        owner, page = int(press.groups[0]), max(1, int(press.groups[1]))
+        if owner != press.query.from_user.id:
+            raise UserFacing(f"That list is someone else's. Send {command} to see yours.")
+        user = await press.user()
+        text, markup = await press.quickly(page_of(press.deps.services, user, owner, page))
+        await press.answer()
+        if press.message is not None:
+            await show(press.message, text, markup)
+
+    return first_page, other_page

@@ -9,9 +9,8 @@ from telegram import InlineKeyboardMarkup, Update
 
 from adapters.issue_text import issues_heading, list_line, may_act
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, acting_user, deps
-from adapters.telegram.messages import keyboard, noop, show
-from adapters.text import UserFacing
+from adapters.telegram.context import Context, Press, paged_list
+from adapters.telegram.messages import keyboard, noop
 from core.identity import User
 from core.issue_queries import get_issue, list_issues
 from core.issue_values import IssueStatus
@@ -19,29 +18,6 @@ from core.services import Services
 
 PER_PAGE = 10
 PER_ROW = 5
-
-
-async def on_issues(update: Update, context: Context) -> None:
-    """/issues: the open issues I reported (every open issue, for those who may see them)."""
-    message, sender = update.effective_message, update.effective_user
-    if message is None or sender is None:
-        return
-    user = await acting_user(update, context)
-    text, markup = await _page(deps(context).services, user, sender.id, 1)
-    await message.reply_text(text, reply_markup=markup)
-
-
-async def on_issues_page(update: Update, context: Context) -> None:
-    """‹ Newer / Older ›: another page of the pressed /issues list."""
-    press = Press(update, context)
-    owner, page = int(press.groups[0]), max(1, int(press.groups[1]))
-    if owner != press.query.from_user.id:
-        raise UserFacing("That list is someone else's. Send /issues to see yours.")
-    user = await press.user()
-    text, markup = await press.quickly(_page(press.deps.services, user, owner, page))
-    await press.answer()
-    if press.message is not None:
-        await show(press.message, text, markup)
 
 
 async def _page(
@@ -86,3 +62,7 @@ async def on_open_issue(update: Update, context: Context) -> None:
     if press.message is not None:
         cards = press.deps.notifier.issues
         await cards.post_card(press.message.chat_id, issue.id, keep=may_act(user, issue))
+
+
+# /issues: the open issues I reported (every open issue, for those who may see them).
+on_issues, on_issues_page = paged_list("/issues", _page)

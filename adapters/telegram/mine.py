@@ -7,7 +7,7 @@ import math
 from telegram import InlineKeyboardMarkup, Update
 
 from adapters.telegram import callbacks, render
-from adapters.telegram.context import Context, Press, acting_user, card_lock, deps
+from adapters.telegram.context import Context, Press, acting_user, card_lock, deps, paged_list
 from adapters.telegram.messages import keyboard, noop, show
 from adapters.text import UserFacing, request_line, withdrawn_text
 from core import chat, queries, quotas
@@ -17,29 +17,6 @@ from core.services import Services
 
 PER_PAGE = 10
 CANCELLABLE = 10  # /cancel shows this many pending requests, newest first
-
-
-async def on_my_requests(update: Update, context: Context) -> None:
-    """/requests: my requests and their status, newest first, ten a page."""
-    message, sender = update.effective_message, update.effective_user
-    if message is None or sender is None:
-        return
-    user = await acting_user(update, context)
-    text, markup = await _requests_page(deps(context).services, user, sender.id, 1)
-    await message.reply_text(text, reply_markup=markup)
-
-
-async def on_requests_page(update: Update, context: Context) -> None:
-    """‹ Newer / Older ›: another page of the pressed /requests list."""
-    press = Press(update, context)
-    owner, page = int(press.groups[0]), max(1, int(press.groups[1]))
-    if owner != press.query.from_user.id:
-        raise UserFacing("That list is someone else's. Send /requests to see yours.")
-    user = await press.user()
-    text, markup = await press.quickly(_requests_page(press.deps.services, user, owner, page))
-    await press.answer()
-    if press.message is not None:
-        await show(press.message, text, markup)
 
 
 async def _requests_page(
@@ -112,3 +89,7 @@ async def _cancellable(
         [(f"✖ {render.shorten(request_line(r), 60)}", callbacks.cancel(owner, r.id))] for r in found
     ]
     return "\n".join(lines), keyboard(*rows)
+
+
+# /requests: my requests and their status, newest first, ten a page; ‹ Newer / Older ›.
+on_my_requests, on_requests_page = paged_list("/requests", _requests_page)
