@@ -42,9 +42,10 @@ from core import requests, users  # noqa: E402
 from core.identity import Identity, User  # noqa: E402
 from core.media import MediaType  # noqa: E402
 from core.services import CoreConfig, Services  # noqa: E402
-from storage import SqlUnitOfWorkFactory, create_engine, upgrade  # noqa: E402
+from storage import SqlUnitOfWorkFactory  # noqa: E402
 from storage.sqlite_driver import OneHopConnection  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
+from tests.storage_fixtures import open_storage  # noqa: E402
 
 FIRST_ID = 1_000_000  # above the fake's built-in titles
 ADMIN = Identity("bench", "admin")
@@ -64,12 +65,15 @@ class World:
 
 
 @asynccontextmanager
-async def bench_world(folder: Path, count: int) -> AsyncIterator[World]:
-    """``count`` movies in the fake TMDb, all in the client's cache, and an empty database."""
-    url = "sqlite+aiosqlite:///" + (folder / "bench.db").as_posix()
-    await upgrade(url)
-    engine = create_engine(url)
-    async with FakeTmdb() as fake:
+async def bench_world(
+    folder: Path, count: int, database_url: str | None = None
+) -> AsyncIterator[World]:
+    """``count`` movies in the fake TMDb, all in the client's cache, and an empty database:
+    a SQLite file in ``folder``, or on PostgreSQL at ``database_url`` a schema of its own
+    that is dropped afterwards."""
+    url = database_url or "sqlite+aiosqlite:///" + (folder / "bench.db").as_posix()
+    async with open_storage(url) as storage, FakeTmdb() as fake:
+        engine = storage.engine
         ids = list(range(FIRST_ID, FIRST_ID + count))
         for tmdb_id in ids:
             fake.add_movie(tmdb_id, f"Movie {tmdb_id}", "2001-02-03", overview="A film.")
@@ -87,10 +91,7 @@ async def bench_world(folder: Path, count: int) -> AsyncIterator[World]:
                 CoreConfig(owners=(ADMIN,)),
             )
             admin = await users.resolve_user(services, ADMIN, "Bench Admin")
-            try:
-                yield World(services, admin, fake, ids, engine.sync_engine, url, tmdb)
-            finally:
-                await engine.dispose()
+            yield World(services, admin, fake, ids, engine.sync_engine, url, tmdb)
 
 
 def shares(ids: Sequence[int], clients: int) -> list[list[int]]:
