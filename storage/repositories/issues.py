@@ -117,12 +117,17 @@ def _page_queries(
     if media_id:
         where.append(_i.media_id == bindparam("media_id"))
     stamp = _i.updated_at if sort is IssueSort.MODIFIED else _i.created_at
-    page = (
-        _ISSUE_SELECT.where(*where)
-        .order_by(stamp.desc(), _i.id.desc())
+    order = (stamp.desc(), _i.id.desc())
+    # The page's ids first, on the issues alone: the joins and the users' and seasons'
+    # subqueries then run for the page's rows only, not for every matching issue.
+    ids = (
+        select(_i.id)
+        .where(*where)
+        .order_by(*order)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
+    page = _ISSUE_SELECT.where(_i.id.in_(ids.scalar_subquery())).order_by(*order)
     count = select(func.count()).select_from(issues_t).where(*where)
     return page, count
 
