@@ -4,9 +4,11 @@ MANAGE_ISSUES."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core import search
 from core.errors import NotFound, PermissionDenied
 from core.issue_rules import (
     check_may_report,
@@ -18,12 +20,14 @@ from core.issue_rules import (
 )
 from core.issue_values import Issue, IssueComment, IssueCounts, IssueSort, IssueStatus
 from core.issues import Actor, acting, catalogue_seasons, load_comment, load_issue
-from core.media import Media, MediaType
+from core.media import Media, MediaKey, MediaType
 from core.permissions import Permission
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
 
 _ANY = (Permission.CREATE_ISSUES, Permission.VIEW_ISSUES, Permission.MANAGE_ISSUES)
+MAX_TITLES = 25  # titles a look-up on the server gives at most (a Discord autocomplete's)
+MAX_WORDS = 8  # typed words a look-up on the server matches; later ones are ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +199,58 @@ async def title_media(services: Services, tmdb_id: int, media_type: MediaType) -
         return await uow.media.get_by_tmdb(tmdb_id, media_type)
 
     return await in_transaction(services, work, write=False)
+
+
+def title_words(text: str) -> tuple[str, ...]:
+    """The words of a look-up by title: Unicode-normalised (NFC, as TMDb's titles are),
+    lowered, each once, at most MAX_WORDS of the first search.MAX_QUERY characters."""
+    words = unicodedata.normalize("NFC", text[: search.MAX_QUERY]).lower().split()
+    return tuple(dict.fromkeys(words))[:MAX_WORDS]
+
+
+async def titles_on_server(
+    services: Services, text: str, limit: int = MAX_TITLES
+) -> tuple[Media, ...]:
+    """Titles on the server, in either quality, whose title holds every typed word in any
+    case: those that start with the words first, then the shorter, then the newest; at
+    most ``limit`` (up to MAX_TITLES). This database's alone: nothing is asked of TMDb,
+    and a title it ranks low for these words is found as well."""
+    words = title_words(text)
+    if not words or limit < 1:
+        return ()
+
+    async def work(uow: UnitOfWork) -> list[Media]:
+        return await uow.media.on_server_titled(words, min(limit, MAX_TITLES))
+
+    return tuple(await in_transaction(services, work, write=False))
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTitles:
+    """The titles on the server that a chat's /issue with typed words offers, and the words
+    as they were looked up (spaces collapsed)."""
+
+    query: str
+    titles: tuple[Media, ...]
+
+
+async def reportable_titles(services: Services, text: str, limit: int = MAX_TITLES) -> FoundTitles:
+    """The titles on the server that typed words name: titles_on_server's or, when it finds
+    none, those of TMDb's first page of results for the words that are on the server (one
+    known here by another name, e.g. its original title), in TMDb's order."""
+    query = " ".join(text.split())
+    here = await titles_on_server(services, query, limit)
+    if here or not query:
+        return FoundTitles(query, here)
+    found = await search.search(services, query)
+    keys: list[MediaKey] = [
+        (r.item.tmdb_id, r.item.media_type) for r in found.results if r.on_server
+    ]
+    if not keys or limit < 1:
+        return FoundTitles(found.query, ())
+
+    async def work(uow: UnitOfWork) -> list[Media]:
+        states = await uow.media.states(keys[:limit])
+        return [states[key].media for key in keys[:limit] if key in states]
+
+    return FoundTitles(found.query, tuple(await in_transaction(services, work, write=False)))

@@ -78,6 +78,14 @@ class MediaRepository(Protocol):
         """The state of every known title among ``keys``, in one query."""
         ...
 
+    async def on_server_titled(self, words: Sequence[str], limit: int) -> list[Media]:
+        """Titles on the server (AVAILABLE or PARTIALLY_AVAILABLE, in either quality) whose
+        title holds every one of ``words``, ignoring case (Unicode's, by str.lower; ``%``
+        and ``_`` are plain characters): those whose title starts with the words joined by
+        spaces first, then the shorter titles, then the newest (year, then row); at most
+        ``limit``."""
+        ...
+
 
 class RequestRepository(Protocol):
     async def get(self, request_id: int, *, for_update: bool = False) -> MediaRequest | None: ...

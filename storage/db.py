@@ -1,12 +1,12 @@
 """The async engine: SQLite through aiosqlite, PostgreSQL through asyncpg.
 
-SQLite gets WAL, foreign keys, a 30 s busy timeout and synchronous=NORMAL on every
-connection, and SQLAlchemy takes over transaction control from sqlite3 (the documented
-recipe: ``isolation_level=None`` and our own BEGIN). Write transactions start with
-``BEGIN IMMEDIATE`` so that they take the file's write lock up front: another process
-writing is waited for (busy timeout) and a read-then-write transaction never fails on
-upgrading its lock. Writers in this process queue on one asyncio.Lock per engine instead of
-on SQLite's busy handler.
+SQLite gets WAL, foreign keys, a 30 s busy timeout, synchronous=NORMAL and a Unicode-aware
+lower() (storage.sql.lowered) on every connection, and SQLAlchemy takes over transaction
+control from sqlite3 (the documented recipe: ``isolation_level=None`` and our own BEGIN).
+Write transactions start with ``BEGIN IMMEDIATE`` so that they take the file's write lock up
+front: another process writing is waited for (busy timeout) and a read-then-write
+transaction never fails on upgrading its lock. Writers in this process queue on one
+asyncio.Lock per engine instead of on SQLite's busy handler.
 
 The pool keeps a few connections open for good and lends nothing beyond them: aiosqlite runs
 each connection on a thread of its own, so an overflow connection opened and closed per use
@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage import sqlite_driver
+from storage.sql import SQLITE_LOWER, unicode_lower
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def _sqlite_engine(url: URL, *, one_hop: bool, echo: bool) -> AsyncEngine:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function(SQLITE_LOWER, 1, unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:

@@ -1,6 +1,6 @@
 """SQL helpers shared by the repositories: one connection wrapper that turns lost races
-into core.errors.Conflict, a JSON aggregate that lets one query carry child rows, and the
-dialect's own INSERT for upserts."""
+into core.errors.Conflict, a JSON aggregate that lets one query carry child rows, a
+Unicode-aware lower(), and the dialect's own INSERT for upserts."""
 
 from __future__ import annotations
 
@@ -102,6 +102,43 @@ def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> s
 def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     args = compiler.process(element.clauses, **kw)
     return f"coalesce(json_agg(json_build_array({args}))::text, '[]')"
+
+
+# SQLite's own lower() (and LIKE's case folding) knows only ASCII: "AMÉLIE" stays "amÉlie".
+# Its connections get Python's str.lower under this name (storage.db); PostgreSQL's lower()
+# follows the database's locale (Unicode under any UTF-8 one, ASCII only under "C").
+SQLITE_LOWER = "unicode_lower"
+
+
+def unicode_lower(value: str | None) -> str | None:
+    """SQLite's ``unicode_lower(x)``."""
+    return None if value is None else value.lower()
+
+
+class lowered(FunctionElement[str]):
+    """``lower(x)``, Unicode-aware on both databases: compare it with a pattern lowered by
+    Python's str.lower."""
+
+    type = Text()
+    name = "lowered"
+    inherit_cache = True
+
+
+@compiles(lowered, "sqlite")
+def _lowered_sqlite(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lowered, "postgresql")
+def _lowered_postgresql(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+def like_pattern(text: str, *, prefix: bool = False) -> str:
+    """A LIKE pattern (escape character "/") that finds ``text`` anywhere in a value (or at
+    its start): the user's % and _ are escaped, not wildcards."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
 def dialect_insert(dialect: str) -> Any:

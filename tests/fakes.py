@@ -36,6 +36,7 @@ from core.events import (
     Notification,
 )
 from core.identity import Identity, QuotaLimits, ServerAccount, User
+from core.issue_rules import on_server
 from core.issue_values import (
     Issue,
     IssueComment,
@@ -880,6 +881,28 @@ class FakeMediaRepository(_Repository):
                     tables.media_row(media.id), _badges(tables, media.id)
                 )
         return found
+
+    async def on_server_titled(self, words: Sequence[str], limit: int) -> list[Media]:
+        tables = await self._read()
+        lowered = [w.lower() for w in words]
+        if not lowered:
+            return []
+        start = " ".join(lowered)
+        held = [
+            m
+            for m in tables.media.values()
+            if on_server(m) and all(w in m.title.lower() for w in lowered)
+        ]
+        held.sort(
+            key=lambda m: (
+                not m.title.lower().startswith(start),
+                len(m.title),
+                m.year is None,
+                -(m.year or 0),
+                -m.id,
+            )
+        )
+        return [tables.media_row(m.id) for m in held[: max(limit, 0)]]
 
 
 def _badges(tables: _Tables, media_id: int) -> tuple[RequestStatus, ...]:
