@@ -1,6 +1,7 @@
-"""Suggestions from TMDb while the user types a title of /request movie|tv (or of /issue:
-titles on the server only); picking one gives the command ``movie:603`` (or ``tv:1396``)
-instead of the typed words."""
+"""Suggestions while the user types a title: of /request movie|tv from TMDb, of /issue from
+the titles on the server in this database (TMDb's results on the server only when it has
+none by these words); picking one gives the command ``movie:603`` (or ``tv:1396``) instead
+of the typed words."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from adapters.issue_text import reportable
 from adapters.memory import Recent
 from core import search
 from core.errors import CoreError
-from core.media import CatalogueItem, MediaType, SearchResult, label
+from core.issue_queries import titles_on_server
+from core.media import MediaType, SearchResult, label
 
 log = logging.getLogger(__name__)
 
 ON_SERVER = "server"  # the cache's kind of /issue's suggestions
+MAX_CHOICES = 25  # Discord shows no more
 
 
 class Suggestions:
@@ -40,7 +43,11 @@ class Suggestions:
         return await self._answer(found, media_type.value, media_type, typed)
 
     async def on_server(self, found: Deps, typed: str) -> list[app_commands.Choice[str]]:
-        """Movies and shows on the server, all or in part (/issue)."""
+        """Movies and shows on the server, all or in part (/issue): this database's, with
+        no call to TMDb; TMDb's (as for /request) only when it knows none by these words."""
+        here = await titles_on_server(found.services, typed, MAX_CHOICES)
+        if here:
+            return [_choice(m.title, m.year, m.media_type, m.tmdb_id) for m in here]
         return await self._answer(found, ON_SERVER, None, typed)
 
     async def _answer(
@@ -70,9 +77,13 @@ class Suggestions:
     ) -> list[app_commands.Choice[str]]:
         try:
             results = await search.search(found.services, query, 1, media_type)
-            choices = [_choice(r.item) for r in results.results if _fits(r, media_type)]
-            self._cache[key] = choices[:25]
-            return choices[:25]
+            choices = [
+                _choice(r.item.title, r.item.year, r.item.media_type, r.item.tmdb_id)
+                for r in results.results
+                if _fits(r, media_type)
+            ][:MAX_CHOICES]
+            self._cache[key] = choices
+            return choices
         finally:
             self._running.pop(key, None)
 
@@ -110,8 +121,9 @@ def _fits(result: SearchResult, media_type: MediaType | None) -> bool:
     return reportable(result)
 
 
-def _choice(item: CatalogueItem) -> app_commands.Choice[str]:
+def _choice(
+    title: str, year: int | None, media_type: MediaType, tmdb_id: int
+) -> app_commands.Choice[str]:
     return app_commands.Choice(
-        name=render.cut(label(item.title, item.year), 100),
-        value=f"{item.media_type.value}:{item.tmdb_id}",
+        name=render.cut(label(title, year), 100), value=f"{media_type.value}:{tmdb_id}"
     )

@@ -19,21 +19,14 @@ from adapters.discord.controls import PREFIX, Control, button, menu, refuse
 from adapters.discord.forms import submitted, words_form
 from adapters.discord.replies import defer, frozen, show
 from adapters.discord.search import CHOSEN, LETTER, TYPES
-from adapters.issue_text import (
-    ASK_MESSAGE,
-    TYPE_CHOICES,
-    TYPE_MARKS,
-    pages,
-    reportable,
-    reported_text,
-)
+from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, TYPE_MARKS, pages, reported_text
 from adapters.text import count
-from core import issue_rules, search
-from core.issue_queries import ReportChoices, report_choices
+from core import issue_rules
+from core.issue_queries import ReportChoices, report_choices, reportable_titles
 from core.issue_values import IssueType, where
 from core.issues import report_issue
 from core.listing import media_infos
-from core.media import Media, MediaType, label
+from core.media import Media, MediaType
 from core.services import Services
 
 MAX_LISTED = 5  # titles /issue offers when typed words match several (a row each)
@@ -47,7 +40,9 @@ EXPIRED_FORM = "That form has expired. Press Report a problem again."
 
 
 async def on_issue_command(interaction: discord.Interaction[Any], title: str) -> None:
-    """/issue title: the chosen suggestion, or the first title on the server that matches."""
+    """/issue title: the chosen suggestion (``movie:603``), else the titles on the server that
+    the typed words name (core.issue_queries.reportable_titles): the picker for one, a
+    choice for several."""
     await defer(interaction)
     user = await acting_user(interaction)
     services = deps(interaction).services
@@ -55,26 +50,20 @@ async def on_issue_command(interaction: discord.Interaction[Any], title: str) ->
     if chosen:
         await _start(interaction, services, user.id, MediaType(chosen["type"]), int(chosen["id"]))
         return
-    results = await search.search(services, title, 1)
-    here = [r for r in results.results if reportable(r)]
-    if not here:
-        words = render.shown(results.query or title, 100)
+    found = await reportable_titles(services, title, MAX_LISTED)
+    if not found.titles:
+        words = render.shown(found.query or title, 100)
         await show(interaction, f"I found nothing on the server called “{words}”. Try other words?")
         return
-    if len(here) == 1:
-        await _start(interaction, services, user.id, here[0].item.media_type, here[0].item.tmdb_id)
+    if len(found.titles) == 1:
+        media = found.titles[0]
+        await _start(interaction, services, user.id, media.media_type, media.tmdb_id)
         return
     # Several titles on the server match: the user says which, rather than the first
     # being taken for them.
     items = [
-        button(
-            render.cut(label(r.item.title, r.item.year), 80),
-            "ir",
-            LETTER[r.item.media_type],
-            r.item.tmdb_id,
-            row=n,
-        )
-        for n, r in enumerate(here[:MAX_LISTED])
+        button(render.cut(m.label, 80), "ir", LETTER[m.media_type], m.tmdb_id, row=n)
+        for n, m in enumerate(found.titles)
     ]
     await show(interaction, "Which title has the problem?", view=frozen(*items))
 

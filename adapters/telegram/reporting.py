@@ -11,13 +11,13 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram import User as TelegramUser
 
-from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, pages, reportable, reported_text
+from adapters.issue_text import ASK_MESSAGE, TYPE_CHOICES, pages, reported_text
 from adapters.telegram import awaiting, callbacks, render
 from adapters.telegram.context import Context, Press, acting_user, deps
 from adapters.telegram.messages import PLATFORM, keyboard, noop, replying_to, send, show, thread_of
 from adapters.text import UserFacing
-from core import chat, search
-from core.issue_queries import ReportChoices, report_choices
+from core import chat
+from core.issue_queries import ReportChoices, report_choices, reportable_titles
 from core.issue_values import IssueType, where
 from core.issues import report_issue
 from core.media import MediaType
@@ -39,7 +39,8 @@ PLACEHOLDER = "What is wrong?"
 
 
 async def on_issue_command(update: Update, context: Context) -> None:
-    """/issue <title>: the matching titles on the server, to report a problem with one."""
+    """/issue <title>: the matching titles on the server (core.issue_queries.reportable_titles),
+    to report a problem with one: the pickers at once for one, a list for several."""
     message, sender = update.effective_message, update.effective_user
     if message is None or sender is None:
         return
@@ -49,21 +50,18 @@ async def on_issue_command(update: Update, context: Context) -> None:
         return
     services = deps(context).services
     user = await acting_user(update, context)
-    found = await search.search(services, query)
-    here = [r for r in found.results if reportable(r)]
-    if not here:
+    found = await reportable_titles(services, query, MAX_LISTED)
+    if not found.titles:
         await message.reply_text(render.esc(NOT_HERE.format(found.query or query)))
         return
-    if len(here) == 1:
-        assert here[0].media_id is not None
-        choices = await report_choices(services, user.id, here[0].media_id)
+    if len(found.titles) == 1:
+        choices = await report_choices(services, user.id, found.titles[0].id)
         text, markup = await _start(services, sender, choices)
         await message.reply_text(text, reply_markup=markup)
         return
     rows = [
-        [(_title(r.item.title, r.item.year, r.item.media_type), callbacks.issue_pick(sender.id, m))]
-        for r in here[:MAX_LISTED]
-        if (m := r.media_id) is not None
+        [(_title(m.title, m.year, m.media_type), callbacks.issue_pick(sender.id, m.id))]
+        for m in found.titles
     ]
     await message.reply_text("Which title has the problem?", reply_markup=keyboard(*rows))
 

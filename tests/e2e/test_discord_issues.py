@@ -541,3 +541,71 @@ async def test_a_reporter_resolving_their_own_issue_is_news_under_the_admin_card
     assert "Alice resolved 🎞️ Video issue #1 (The Matrix (1999))." in news.text()
     assert news.extra["message_reference"]["message_id"] == str(admin_card.id)
     assert dms(bot, ALICE) == []  # she did it herself
+
+
+HOUSE, HOUSE_PARTY = 11_415, 11_500
+
+
+def bury_house(tmdb: FakeTmdb) -> None:
+    """ "House" (1986) and "House Party" (1990), ranked by TMDb past a first page of 20 more
+    popular titles with "house" in their name."""
+    for n in range(20):
+        tmdb.add_movie(990_000 + n, f"The House Next Door {n}", "2010-01-01", popularity=90.0)
+    tmdb.add_movie(HOUSE, "House", "1986-02-28", popularity=1.0)
+    tmdb.add_movie(HOUSE_PARTY, "House Party", "1990-03-09", popularity=1.0)
+
+
+def searches(tmdb: FakeTmdb) -> int:
+    return sum(n for path, n in tmdb.calls.items() if path.startswith("/search/"))
+
+
+async def test_a_title_tmdb_ranks_low_is_suggested_from_the_database_and_reported(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    bury_house(bot.tmdb)
+    await on_server(bot, HOUSE, MediaType.MOVIE)
+    tmdb_page = await bot.services.catalogue.search("house", 1, None)
+    assert HOUSE not in [item.tmdb_id for item in tmdb_page.items]
+    bot.tmdb.reset()
+
+    for typed in ("ho", "hous", "HOUSE"):
+        suggested = await (
+            await bot.discord.autocomplete(ALICE, "issue", focused="title", value=typed)
+        ).acked()
+        assert suggested.choices == [{"name": "House (1986)", "value": f"movie:{HOUSE}"}]
+    picker = await bot.run(ALICE, "issue", title="house")  # typed words: one on the server
+    assert labels(picker) == ["🎞️ Video", "🔊 Audio", "🔤 Subtitles", "❓ Other"]
+    assert searches(bot.tmdb) == 0
+    form = await modal_of(bot, ALICE, picker, "Video")
+    await (await bot.discord.submit_modal(ALICE, form, {"message": NO_SOUND})).acked()
+    await bot.changed(picker, "on House (1986) is reported")
+    [issue] = await issues(bot)
+    assert issue.media.tmdb_id == HOUSE
+
+    await on_server(bot, HOUSE_PARTY, MediaType.MOVIE)
+    bot.tmdb.reset()
+    suggested = await (
+        await bot.discord.autocomplete(ALICE, "issue", focused="title", value="house")
+    ).acked()
+    assert [c["name"] for c in suggested.choices] == ["House (1986)", "House Party (1990)"]
+    asked = await bot.run(ALICE, "issue", title="house")
+    assert labels(asked) == ["House (1986)", "House Party (1990)"]
+    picker = await answered(await bot.click(ALICE, asked, "House Party (1990)"))
+    assert picker.embeds[0]["title"] == "Report a problem: House Party (1990)"
+    assert searches(bot.tmdb) == 0
+
+
+async def test_a_title_the_database_knows_by_another_name_is_suggested_from_tmdb(
+    discord_bot: DiscordWorld,
+) -> None:
+    bot = discord_bot
+    await on_server(bot, 129, MediaType.MOVIE)  # Spirited Away, 千と千尋の神隠し in Japan
+    bot.tmdb.reset()
+    suggested = await (
+        await bot.discord.autocomplete(ALICE, "issue", focused="title", value="千と千尋")
+    ).acked()
+    assert suggested.choices == [{"name": "Spirited Away (2001)", "value": "movie:129"}]
+    assert searches(bot.tmdb) == 1  # the database had nothing by these words
+    picker = await bot.run(ALICE, "issue", title="千と千尋")
+    assert picker.embeds[0]["title"] == "Report a problem: Spirited Away (2001)"

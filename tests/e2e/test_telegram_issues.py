@@ -500,3 +500,54 @@ async def test_a_poster_card_with_long_words_keeps_its_heading_and_newest_commen
     assert "… 1 earlier comment(s)" in caption, caption  # the newest are whole, not halved
     assert "Comment 1" not in caption
     assert caption.endswith("…")  # comment 3, cut as every card cuts a comment
+
+
+HOUSE, HOUSE_PARTY = 11_415, 11_500
+
+
+def bury_house(tmdb: FakeTmdb) -> None:
+    """ "House" (1986) and "House Party" (1990), ranked by TMDb past a first page of 20 more
+    popular titles with "house" in their name."""
+    for n in range(20):
+        tmdb.add_movie(990_000 + n, f"The House Next Door {n}", "2010-01-01", popularity=90.0)
+    tmdb.add_movie(HOUSE, "House", "1986-02-28", popularity=1.0)
+    tmdb.add_movie(HOUSE_PARTY, "House Party", "1990-03-09", popularity=1.0)
+
+
+def searches(tmdb: FakeTmdb) -> int:
+    return sum(n for path, n in tmdb.calls.items() if path.startswith("/search/"))
+
+
+async def test_issue_finds_a_title_tmdb_ranks_low_in_the_database(bot: TelegramWorld) -> None:
+    bury_house(bot.tmdb)
+    await on_server(bot, HOUSE, MediaType.MOVIE)
+    tmdb_page = await bot.services.catalogue.search("house", 1, None)
+    assert HOUSE not in [item.tmdb_id for item in tmdb_page.items]
+    bot.tmdb.reset()
+
+    picker = await bot.say(ALICE, "/issue HOUSE", "What kind of problem")  # one: at once
+    assert "House (1986)" in text_of(picker)
+    await bot.press(ALICE, picker, "🎞️ Video")
+    question = await bot.tg.wait_for_message(ALICE, has(ASKED), after=picker)
+    thanks = await answer(bot, ALICE, question, "Out of sync", "Thanks:")
+    assert "Video issue #1 on House (1986)" in text_of(thanks)
+    assert searches(bot.tmdb) == 0
+
+    await on_server(bot, HOUSE_PARTY, MediaType.MOVIE)
+    bot.tmdb.reset()
+    listed = await bot.say(ALICE, "/issue house", "Which title has the problem?")
+    assert labels(listed) == ["House (1986) · Movie", "House Party (1990) · Movie"]
+    await bot.press(ALICE, listed, "House Party (1990) · Movie")
+    picker = await bot.changed(listed, "What kind of problem")
+    assert "House Party (1990)" in text_of(picker)
+    assert searches(bot.tmdb) == 0
+
+
+async def test_issue_asks_tmdb_when_the_database_knows_the_title_by_another_name(
+    bot: TelegramWorld,
+) -> None:
+    await on_server(bot, 129, MediaType.MOVIE)  # Spirited Away, 千と千尋の神隠し in Japan
+    bot.tmdb.reset()
+    picker = await bot.say(ALICE, "/issue 千と千尋", "What kind of problem")
+    assert "Spirited Away (2001)" in text_of(picker)
+    assert searches(bot.tmdb) == 1

@@ -10,7 +10,14 @@ from core.agent_messages import message_for
 from core.audience import told_in_place
 from core.errors import InvalidInput, IssueRefused, PermissionDenied
 from core.events import Audience, EventKind
-from core.issue_queries import list_issues, report_choices
+from core.issue_queries import (
+    FoundTitles,
+    list_issues,
+    report_choices,
+    reportable_titles,
+    title_words,
+    titles_on_server,
+)
 from core.issue_rules import MAX_OPEN_PER_TITLE
 from core.issue_values import IssueStatus, IssueType
 from core.issues import comment_on_issue, delete_comment, report_issue, set_issue_status
@@ -300,3 +307,30 @@ async def test_a_show_the_catalogue_no_longer_knows_takes_the_episode_on_trust(
     issue = await report_issue(world.services, alice.id, media.id, 2, "Hiss", 1, 14)
 
     assert (issue.problem_season, issue.problem_episode) == (1, 14)
+
+
+async def test_titles_on_server_take_the_typed_words_as_written_in_any_form(world: World) -> None:
+    details = world.catalogue.add_movie(194, "Amélie", 2001)
+    amelie = world.db.seed_media(details, MediaStatus.AVAILABLE)
+    for typed in ("AMÉLIE", "Ame\u0301lie", "  amélie   amélie ", "amé lie"):
+        assert await titles_on_server(world.services, typed) == (amelie,), typed
+    assert await titles_on_server(world.services, "   ") == ()
+    assert await titles_on_server(world.services, "amélie", 0) == ()
+    assert title_words("a b c d e f g h i j") == tuple("abcdefgh")
+    assert world.catalogue.search_calls == []
+
+
+async def test_reportable_titles_ask_tmdb_only_when_the_database_finds_none(world: World) -> None:
+    details = world.catalogue.add_movie(129, "Spirited Away", 2001)
+    spirited = world.db.seed_media(details, MediaStatus.PARTIALLY_AVAILABLE)
+    world.db.seed_media(world.catalogue.add_movie(130, "Spirited", 2020), MediaStatus.PENDING)
+    found = await reportable_titles(world.services, "spirited  away")
+    assert found == FoundTitles("spirited away", (spirited,))
+    assert world.catalogue.search_calls == []
+    found = await reportable_titles(world.services, "spirited")  # the other is not held
+    assert found == FoundTitles("spirited", (spirited,))
+    assert world.catalogue.search_calls == []
+    assert await reportable_titles(world.services, "nothing here") == FoundTitles(
+        "nothing here", ()
+    )
+    assert len(world.catalogue.search_calls) == 1
