@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-from sqlalchemy import Executable, Text
+from sqlalchemy import Boolean, Executable, Text
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -132,6 +132,33 @@ def _lowered_sqlite(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(lowered, "postgresql")
 def _lowered_postgresql(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
     return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+class lower_like(FunctionElement[bool]):
+    """``lowered(x) LIKE pattern ESCAPE '/'``, the pattern lowered by str.lower. On SQLite
+    a title of ASCII alone (as many bytes as characters) is matched by the built-in LIKE,
+    whose ASCII case folding is then exact and which is several times faster than a call
+    into Python for every row."""
+
+    type = Boolean()
+    name = "lower_like"
+    inherit_cache = True
+
+
+@compiles(lower_like, "sqlite")
+def _lower_like_sqlite(element: lower_like, compiler: SQLCompiler, **kw: Any) -> str:
+    value, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"CASE WHEN length({value}) = length(CAST({value} AS BLOB)) "
+        f"THEN {value} LIKE {pattern} ESCAPE '/' "
+        f"ELSE {SQLITE_LOWER}({value}) LIKE {pattern} ESCAPE '/' END"
+    )
+
+
+@compiles(lower_like, "postgresql")
+def _lower_like_postgresql(element: lower_like, compiler: SQLCompiler, **kw: Any) -> str:
+    value, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return f"lower({value}) LIKE {pattern} ESCAPE '/'"
 
 
 def like_pattern(text: str, *, prefix: bool = False) -> str:

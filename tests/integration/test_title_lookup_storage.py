@@ -76,6 +76,7 @@ async def test_case_is_ignored_beyond_ascii(backend: Backend) -> None:
     assert await found(backend, "AMÉLIE") == ["Amélie"]
     assert await found(backend, "Amélie") == ["Amélie"]
     assert await found(backend, "été") == ["ÉCOLE ÉTÉ"]
+    assert await found(backend, "cole") == ["ÉCOLE ÉTÉ"]  # plain letters in a title with others
     assert await found(backend, "école", "ÉtÉ") == ["ÉCOLE ÉTÉ"]
     assert await found(backend, "千尋") == ["千と千尋の神隠し"]
     assert await found(backend, "amelie") == []  # accents count: no "unaccent"
