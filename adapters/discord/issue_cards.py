@@ -140,7 +140,7 @@ class IssueCards:
         """Tell one person: the reporter of what others did to their issue; a manager who
         gets cards in their DMs (``dm_card``) the card of a new issue, and the reporter's
         news; False when Discord has nothing to add for them."""
-        event, recipient = notification.event, notification.recipient
+        event = notification.event
         if event.kind is EventKind.ISSUE_DELETED:
             return False  # nobody is told (core.issues.delete_issue): the cards say it
         if notification.audience is not Audience.MANAGER:
@@ -149,7 +149,7 @@ class IssueCards:
             words = render.cut(notice(notification, render.esc), 2000)
             await self._direct(user_id, words, view=frozen(button))
             return True
-        if not dm_card or event.payload.actor_id == recipient.id:
+        if not dm_card:
             return False
         if event.kind is EventKind.ISSUE_CREATED:
             return await self.post(await self._dm_channel(user_id), event.payload)

@@ -173,8 +173,7 @@ async def _seasons(
     interaction: discord.Interaction[Any], media_id: int, kind: IssueType, page: int
 ) -> None:
     choices = await _choices(interaction, media_id)
-    # Season 0 (specials) cannot be named: an issue's season 0 is the whole show.
-    numbers = [n for n, _ in choices.seasons if n > 0]
+    numbers = [n for n, _ in choices.seasons]
     shown, before, after = pages(numbers, page, PER_PAGE)
     options = [discord.SelectOption(label="Whole show", value=WHOLE, emoji="📺")]
     for number in shown:

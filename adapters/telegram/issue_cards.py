@@ -104,8 +104,6 @@ class IssueCards:
         if notification.audience is not Audience.MANAGER:
             await self._notice(chat_id, facts.issue_id, notice(notification, render.esc))
             return True
-        if payload.actor_id == user.id:
-            return False  # what they did themselves: their card shows it
         if self._wire.admin_chat is not None and not notification.private_card:
             return False  # the admin chat has the card (publish)
         if kind is EventKind.ISSUE_CREATED:

@@ -113,7 +113,7 @@ async def _start(
         "m": media.id,
         "l": media.label,
         "tv": media.media_type is MediaType.TV,
-        "ss": [n for n, _ in choices.seasons if n > 0],  # 0 would mean the whole show
+        "ss": [n for n, _ in choices.seasons],
         "ep": {str(n): count for n, count in choices.seasons},
         "t": None,
         "s": None,
