@@ -19,11 +19,12 @@ from core.issue_rules import (
     sees_all_issues,
 )
 from core.issue_values import Issue, IssueComment, IssueCounts, IssueSort, IssueStatus
-from core.issues import Actor, acting, catalogue_seasons, load_comment, load_issue
+from core.issues import catalogue_seasons, load_comment, load_issue
 from core.media import Media, MediaKey, MediaType
 from core.permissions import Permission
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
+from core.users import Actor, acting
 
 _ANY = (Permission.CREATE_ISSUES, Permission.VIEW_ISSUES, Permission.MANAGE_ISSUES)
 MAX_TITLES = 25  # titles a look-up on the server gives at most (a Discord autocomplete's)

@@ -5,7 +5,6 @@ change, in one transaction. Reading issues is core.issue_queries."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from core.domain import RequestStatus
 from core.errors import (
@@ -32,23 +31,12 @@ from core.issue_rules import (
 )
 from core.issue_values import Issue, IssueComment, IssueStatus, IssueType
 from core.media import Media, MediaType, SeasonInfo
+from core.outbox import title_snapshot
 from core.ports import UnitOfWork
 from core.services import Services, in_transaction
-from core.users import load_user
+from core.users import Actor, acting
 
 log = logging.getLogger(__name__)
-
-# The actor, found (and locked) inside the use case's transaction: a user id, or a rule
-# that finds them (the REST API's key holder).
-Actor = int | Callable[[UnitOfWork], Awaitable[User]]
-
-
-async def acting(uow: UnitOfWork, actor: Actor, *, lock: bool = True) -> User:
-    """The actor inside the transaction; a user id's row locked unless only reading (a
-    change of the user then need not wait for a read, nor a read for it)."""
-    if isinstance(actor, int):
-        return await load_user(uow, actor, for_update=lock)
-    return await actor(uow)
 
 
 async def load_issue(uow: UnitOfWork, issue_id: int, *, for_update: bool = False) -> Issue:
@@ -69,21 +57,13 @@ def issue_payload(
     media: Media, issue: Issue, actor: User | None, comment: IssueComment | None = None
 ) -> EventPayload:
     """The outbox snapshot of an issue's event (see EventPayload for what its fields mean)."""
-    return EventPayload(
+    return title_snapshot(
+        media,
+        issue.created_by,
+        actor,
         request_id=0,
-        media_type=media.media_type,
-        tmdb_id=media.tmdb_id,
-        title=media.title,
-        year=media.year,
-        poster_path=media.poster_path,
-        overview=media.overview,
-        is_4k=False,
-        seasons=(issue.problem_season,) if issue.problem_season else (),
-        requested_by_id=issue.created_by.id,
-        requested_by_name=issue.created_by.display_name,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else None,
         status=RequestStatus.PENDING,  # means nothing for an issue (EventPayload)
+        seasons=(issue.problem_season,) if issue.problem_season else (),
         issue=issue.facts(comment),
     )
 

@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.audience import WATCHER_EVENTS
-from core.domain import MediaRequest
+from core.domain import MediaRequest, RequestStatus
 from core.events import EventKind, EventPayload
 from core.identity import User
+from core.issue_values import IssueFacts
+from core.media import Media
 from core.ports import UnitOfWork
 
 SYSTEM = None  # actor of changes made by jobs rather than people
@@ -17,23 +19,49 @@ SYSTEM = None  # actor of changes made by jobs rather than people
 
 def snapshot(request: MediaRequest, actor: User | None, reason: str | None = None) -> EventPayload:
     """The request as an event reports it (what adapters show on a card)."""
-    media = request.media
-    return EventPayload(
+    return title_snapshot(
+        request.media,
+        request.requested_by,
+        actor,
         request_id=request.id,
+        status=request.status,
+        is_4k=request.is_4k,
+        seasons=request.season_numbers,
+        reason=reason,
+    )
+
+
+def title_snapshot(
+    media: Media,
+    asked_by: User,
+    actor: User | None,
+    *,
+    request_id: int,
+    status: RequestStatus,
+    is_4k: bool = False,
+    seasons: tuple[int, ...] = (),
+    reason: str | None = None,
+    issue: IssueFacts | None = None,
+) -> EventPayload:
+    """An event's snapshot of a title, of who asked (a requester, an issue's reporter) and
+    of who acted, with the event's own fields."""
+    return EventPayload(
+        request_id=request_id,
         media_type=media.media_type,
         tmdb_id=media.tmdb_id,
         title=media.title,
         year=media.year,
         poster_path=media.poster_path,
         overview=media.overview,
-        is_4k=request.is_4k,
-        seasons=request.season_numbers,
-        requested_by_id=request.requested_by.id,
-        requested_by_name=request.requested_by.display_name,
+        is_4k=is_4k,
+        seasons=seasons,
+        requested_by_id=asked_by.id,
+        requested_by_name=asked_by.display_name,
         actor_id=actor.id if actor else None,
         actor_name=actor.display_name if actor else None,
-        status=request.status,
+        status=status,
         reason=reason,
+        issue=issue,
     )
 
 

@@ -31,13 +31,9 @@ from core.request_rules import (
     wanted_seasons,
 )
 from core.services import Services, in_transaction
-from core.users import load_user
+from core.users import ActorLookup, acting, load_user
 
 MAX_REASON = 500
-
-# Finds and locks the actor inside the use case's transaction, raising if there is none:
-# for a caller that knows the actor only by a rule (the REST API's key holder).
-ActorLookup = Callable[[UnitOfWork], Awaitable[User]]
 
 
 async def _manager(uow: UnitOfWork, actor_id: int, action: str) -> User:
@@ -71,10 +67,7 @@ async def create_request(
 
     async def work(uow: UnitOfWork) -> CreateResult:
         now = services.clock.now()
-        if isinstance(actor_id, int):
-            actor = await load_user(uow, actor_id, for_update=True)
-        else:
-            actor = await actor_id(uow)
+        actor = await acting(uow, actor_id)
         requester = actor
         if on_behalf_of is not None and on_behalf_of != actor.id:
             check_may_request_for_others(actor)

@@ -6,6 +6,7 @@ linking chat users to them, core/linking.py and core/claims.py."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from core import linking
@@ -33,6 +34,21 @@ async def load_user(uow: UnitOfWork, user_id: int, *, for_update: bool = False) 
     if user is None:
         raise NotFound("user", user_id)
     return user
+
+
+# Finds and locks the actor inside a use case's transaction, raising if there is none: for
+# a caller that knows the actor only by a rule (the REST API's key holder).
+ActorLookup = Callable[[UnitOfWork], Awaitable[User]]
+# The actor of a use case: a user id, or an ActorLookup.
+Actor = int | ActorLookup
+
+
+async def acting(uow: UnitOfWork, actor: Actor, *, lock: bool = True) -> User:
+    """Inside a transaction: the actor, a user id's row locked unless only reading (a
+    change of the user then need not wait for a read, nor a read for it)."""
+    if isinstance(actor, int):
+        return await load_user(uow, actor, for_update=lock)
+    return await actor(uow)
 
 
 async def load_user_manager(uow: UnitOfWork, actor_id: int, action: str) -> User:

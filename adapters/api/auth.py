@@ -18,8 +18,8 @@ from core.acting import api_actor, find_api_actor
 from core.identity import User
 from core.permissions import Permission, has_any
 from core.ports import UnitOfWork
-from core.requests import ActorLookup
 from core.services import Services
+from core.users import ActorLookup
 
 KEY_HEADER = "x-api-key"
 USER_HEADER = "x-api-user"
